@@ -1,0 +1,60 @@
+/* actions.h — carries out the rule engine's decisions.
+ *
+ * warn: one journal entry (EVENT_RULE_FIRED / EVENT_RULE_RECOVERED).
+ * term: SIGTERM through a pidfd, SIGKILL after the rule's grace if the
+ *       process is still alive, then process_mrelease() to reap its memory
+ *       at once (never after SIGTERM alone: the kernel answers EINVAL for a
+ *       task that is not dying).
+ * kill: SIGKILL and process_mrelease() at once.
+ * restart: RestartUnit(NAME, "replace") over one long-lived system bus
+ *       connection; the job's result is followed through JobRemoved.
+ *
+ * One destructive action is in flight at a time (actions_in_flight()): it
+ * ends when the signalled process is gone (its pidfd polls readable) or the
+ * restart job is removed, or on a timeout; then the DONE callback runs so
+ * the caller can sample and evaluate again at once. In dry-run every action
+ * is logged as it would be carried out, and nothing is done. */
+#ifndef MEMGUARD_ACTIONS_H
+#define MEMGUARD_ACTIONS_H
+
+#include <stdbool.h>
+#include <systemd/sd-event.h>
+
+#include "log.h"
+#include "rules.h"
+#include "snapshot.h"
+
+typedef struct Actions Actions;
+
+typedef void (*actions_done_fn)(void *userdata);
+
+/* Creates the action layer on EVENT (referenced). A target's start time is
+ * checked, after its pidfd is taken, against the live /proc, never against
+ * a --proc-root fixture: a pid read from a fixture must not reach a live
+ * process that happens to hold it.
+ * The system bus is connected lazily, on the first restart. DONE (may be
+ * NULL) runs when an in-flight action ends. Returns 0 or -errno. */
+int actions_new(sd_event *event, actions_done_fn done, void *userdata, Actions **ret);
+
+/* Cancels what is in flight (without signalling more) and frees; NULL-safe. */
+void actions_free(Actions *a);
+
+/* True while a signalled process has not yet exited or a restart job has
+ * not yet finished. */
+bool actions_in_flight(const Actions *a);
+
+/* Carries out D, using SNAP for the system figures in the journal entry.
+ * Failures are logged (EVENT_ACTION_FAILED), never replaced by another
+ * action. A process that is already gone, or whose pid now names another
+ * process (start time differs), is skipped with a notice. */
+void actions_run(Actions *a, const Decision *d, const Snapshot *snap, bool dry_run);
+
+/* Fills the journal fields of an entry about D (rule, action, target,
+ * system figures from SNAP). The strings point into D and SNAP. */
+void actions_fields(const Decision *d, const Snapshot *snap, bool dry_run, LogFields *ret);
+
+/* Exposed for tests: the system-bus connection used for restarts, opened on
+ * first use (-errno if the bus is unavailable). */
+int actions_bus_connect(Actions *a);
+
+#endif

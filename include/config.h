@@ -1,0 +1,154 @@
+/* config.h — memguard.conf(5): parsed, validated, immutable once loaded.
+ *
+ * A Config is parsed whole into a fresh object and swapped in only if it has
+ * no error, so a bad reload never disturbs the running rules. */
+#ifndef MEMGUARD_CONFIG_H
+#define MEMGUARD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_MAX_CONDITIONS 8
+
+typedef enum Metric {
+        METRIC_MEM_AVAILABLE,
+        METRIC_MEM_USED, /* MemTotal - MemAvailable */
+        METRIC_SWAP_FREE,
+        METRIC_SWAP_USED,
+        METRIC_PSI_SOME_AVG10,
+        METRIC_PSI_SOME_AVG60,
+        METRIC_PSI_SOME_AVG300,
+        METRIC_PSI_FULL_AVG10,
+        METRIC_PSI_FULL_AVG60,
+        METRIC_PSI_FULL_AVG300,
+        METRIC_PROC_PSS,
+        METRIC_PROC_RSS,
+        METRIC_PROC_SWAP,
+        METRIC_UNIT_MEMORY,
+        _METRIC_MAX,
+} Metric;
+
+typedef enum MetricKind {
+        METRIC_KIND_SIZE,    /* kB, or a percentage of MemTotal */
+        METRIC_KIND_PERCENT, /* PSI: percent of time, 0..100 */
+} MetricKind;
+
+typedef enum RuleScope {
+        SCOPE_SYSTEM,  /* no unit=/process=/cmdline= */
+        SCOPE_PROCESS, /* process= and/or cmdline= */
+        SCOPE_UNIT,    /* unit= */
+} RuleScope;
+
+typedef enum Action {
+        ACTION_WARN,
+        ACTION_TERM,
+        ACTION_KILL,
+        ACTION_RESTART,
+} Action;
+
+typedef enum Target {
+        TARGET_OOM_SCORE,
+        TARGET_PSS,
+} Target;
+
+/* One comparison. For a METRIC_KIND_PERCENT (PSI) metric only PERCENT is
+ * set (is_percent false, kb 0). For a size metric either is_percent and
+ * PERCENT (0..100, of MemTotal; never for swap.*, which the parser
+ * rejects) or KB. Use condition_threshold_kb() for sizes. */
+typedef struct Condition {
+        Metric metric;
+        char op;         /* '<' or '>' */
+        bool is_percent; /* size given as % of MemTotal */
+        double percent;  /* if is_percent, or the PSI threshold */
+        uint64_t kb;     /* absolute size threshold, if !is_percent */
+} Condition;
+
+typedef struct Rule {
+        char *name;
+        char *file; /* where it was defined, for messages */
+        unsigned line;
+        RuleScope scope;
+        Condition conds[CONFIG_MAX_CONDITIONS];
+        size_t n_conds; /* >= 1; all must hold ("and") */
+        uint64_t for_usec;
+        Action action;
+        Target target; /* system rules that act on a process */
+        uint64_t grace_usec;
+        /* Globs (fnmatch). A literal unit name without '.' has ".service"
+         * appended ("api" -> "api.service"); a literal process name longer
+         * than 15 characters is cut to 15, as the kernel cuts comm. */
+        char *unit_glob;    /* SCOPE_UNIT */
+        char *comm_glob;    /* SCOPE_PROCESS, may be NULL if cmdline_glob set */
+        char *cmdline_glob; /* SCOPE_PROCESS, may be NULL */
+} Rule;
+
+typedef struct Config {
+        uint64_t interval_usec;      /* default 1 s */
+        uint64_t fast_interval_usec; /* default 100 ms */
+        bool dry_run;                /* default no */
+        uint64_t cooldown_usec;      /* default 30 s */
+        /* comm names (globs), n_protect entries, no duplicates. Every
+         * `protect =` line appends (also across drop-ins); an empty one
+         * clears the list. Literal names are cut to 15 characters. */
+        char **protect;
+        size_t n_protect;
+        /* In file order; a drop-in's [rule NAME] replaces an earlier rule
+         * of that name in place. Names are unique. */
+        Rule *rules;
+        size_t n_rules;
+} Config;
+
+/* Loads PATH and then PATH's drop-in directory (PATH with ".d" appended
+ * after stripping nothing: /etc/memguard.conf → /etc/memguard.conf.d/ *.conf,
+ * in strcmp() order of the names; hidden files and non-regular files are
+ * skipped; a missing directory is fine). Drop-ins override [daemon] keys,
+ * add to protect, add rules, and replace a rule of the same name whole.
+ * Every problem in every file is collected, one per line, sorted by file
+ * (read order) and line, as "FILE:LINE: key: problem\n" (FILE:LINE:
+ * problem for a line with no key; "FILE: problem" for an unreadable file),
+ * FILE spelled as given (drop-ins: PATH.d/NAME). On success returns 0 and
+ * *RET_CONFIG (owned by the caller, free with config_free()); *RET_ERRORS
+ * is NULL. On error returns -EINVAL (bad content), -errno (PATH or a
+ * drop-in unreadable; -EFBIG for a file over 1 MiB) or -ENOMEM, sets
+ * *RET_ERRORS to the malloc'd text (caller frees; NULL only if even that
+ * could not be allocated after -ENOMEM) and leaves *RET_CONFIG untouched.
+ * RET_ERRORS may not be NULL. */
+int config_load(const char *path, Config **ret_config, char **ret_errors);
+
+/* Same, from a string (tests): FILENAME is used in messages only; no
+ * drop-ins. */
+int config_load_string(const char *text, const char *filename, Config **ret_config,
+                       char **ret_errors);
+
+/* Frees a config; NULL-safe. */
+void config_free(Config *c);
+
+/* Names for messages: "mem.available", "term", "oom-score", ... */
+const char *metric_to_string(Metric m);
+MetricKind metric_kind(Metric m);
+/* The scope a metric belongs to: SCOPE_SYSTEM metrics may appear in any
+ * rule; proc.* only in process rules; unit.* only in unit rules. */
+RuleScope metric_scope(Metric m);
+const char *action_to_string(Action a);
+const char *target_to_string(Target t);
+
+/* Parsers of value syntax, exposed for tests. Each returns 0, -EINVAL
+ * (syntax), -ERANGE (does not fit; a percentage over 100) or -ENOMEM, and
+ * writes its outputs only on success. Numbers are digits with an optional
+ * decimal fraction: no sign, exponent or hex; whitespace around the value
+ * and between number and suffix is allowed ("10 M"). Suffixes are
+ * case-insensitive.
+ * Sizes: K/M/G/T with optional "B" or "iB", powers of 1024; a bare number
+ * or "B" is bytes; rounded up to whole kB; at most UINT64_MAX/1024 kB.
+ * "15%" sets *RET_IS_PERCENT and *RET_PERCENT (0..100) and *RET_KB = 0.
+ * Durations: us, ms, s, m or min, h (bare: seconds); fractions are cut to
+ * whole microseconds. */
+int config_parse_size(const char *s, uint64_t *ret_kb, bool *ret_is_percent, double *ret_percent);
+int config_parse_duration(const char *s, uint64_t *ret_usec);
+
+/* Resolves a size condition to kB against MEM_TOTAL_KB (a percentage is
+ * rounded to the nearest kB). Returns 0 for a PSI condition. */
+uint64_t condition_threshold_kb(const Condition *c, uint64_t mem_total_kb);
+
+#endif

@@ -1,0 +1,33 @@
+/* meminfo.h — /proc/meminfo, the system tier's main input.
+ *
+ * Parsed from a caller-provided buffer: the fast tier calls this every
+ * fast-interval and must not allocate. libproc2's meminfo API is not used:
+ * it refreshes at most once per wall-clock second (DESIGN §6), too stale for
+ * a 200 MB/s burst. */
+#ifndef MEMGUARD_MEMINFO_H
+#define MEMGUARD_MEMINFO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct MemInfo {
+        uint64_t total_kb;
+        uint64_t free_kb;
+        uint64_t available_kb;
+        uint64_t swap_total_kb;
+        uint64_t swap_free_kb;
+} MemInfo;
+
+/* Parses the text of /proc/meminfo (BUF need not be NUL-terminated).
+ * MemTotal, MemFree and MemAvailable are required (MemAvailable: kernel
+ * >= 3.14); SwapTotal and SwapFree default to 0 when absent. A value must be
+ * the kernel's "N kB", so a line cut by a short buffer is malformed, not 0.
+ * Returns 0, or -EBADMSG when a required field is missing or malformed;
+ * RET is written only on success. */
+int meminfo_parse(const char *buf, size_t len, MemInfo *ret);
+
+/* pread()s the open /proc/meminfo FD into BUF (SIZE bytes, 4096 is ample)
+ * and parses it. Returns 0 or -errno. No allocation. */
+int meminfo_read_fd(int fd, char *buf, size_t size, MemInfo *ret);
+
+#endif

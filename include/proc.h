@@ -1,0 +1,115 @@
+/* proc.h — per-process readers: /proc/PID/{stat,status,smaps_rollup,
+ * cmdline,cgroup,oom_score,oom_score_adj}.
+ *
+ * Every reader is a pure *_parse() over a buffer plus a thin *_read() that
+ * fetches the file through the proc root. A process may vanish between any
+ * two reads: readers then return -ENOENT or -ESRCH, which callers treat as
+ * "skip silently", never as an error. No reader allocates; callers pass the
+ * scratch buffer. */
+#ifndef MEMGUARD_PROC_H
+#define MEMGUARD_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* TASK_COMM_LEN is 16 with the NUL; kernel threads of 6.x may show longer
+ * names through stat since workqueue names are appended, so keep room. */
+#define PROC_COMM_MAX 64
+#define PROC_UNIT_MAX 256
+#define PROC_CGROUP_MAX 512
+
+/* The kernel's PF_KTHREAD flag in /proc/PID/stat field 9. */
+#define PROC_PF_KTHREAD 0x00200000u
+
+typedef struct ProcStat {
+        pid_t pid;
+        char comm[PROC_COMM_MAX]; /* between the first '(' and the LAST ')' */
+        char state;
+        pid_t ppid;
+        unsigned flags;      /* field 9 */
+        uint64_t start_time; /* field 22, clock ticks since boot */
+        uint64_t rss_pages;  /* field 24: approximate, see below */
+} ProcStat;
+
+/* rss_pages is the RSS counters read without folding in their per-CPU
+ * parts (per-thread caches before 6.2): measured on 6.18 it is off by up to
+ * ~250 kB from status's VmRSS and statm, which are exact, even for a
+ * sleeping process. Good to rank by, not to compare with a limit.
+ *
+ * Parses /proc/PID/stat. The comm is everything between the first '(' and
+ * the last ')', so a comm such as "a) Z 1" cannot shift the fields.
+ * Returns 0 or -EBADMSG (truncated, empty, malformed). */
+int proc_stat_parse(const char *buf, size_t len, ProcStat *ret);
+
+typedef struct ProcStatus {
+        uid_t uid;        /* real uid */
+        uint64_t rss_kb;  /* VmRSS; 0 when absent */
+        uint64_t swap_kb; /* VmSwap; 0 when absent */
+        bool has_vm;      /* VmRSS present: false for kernel threads and zombies */
+} ProcStatus;
+
+/* Parses /proc/PID/status. Name/Uid are required; Vm* lines are optional.
+ * Returns 0 or -EBADMSG. */
+int proc_status_parse(const char *buf, size_t len, ProcStatus *ret);
+
+typedef struct ProcRollup {
+        uint64_t rss_kb;
+        uint64_t pss_kb;
+        uint64_t swap_kb;
+        uint64_t swap_pss_kb;
+} ProcRollup;
+
+/* Parses /proc/PID/smaps_rollup (kernel >= 4.14). Pss is required; the
+ * other fields default to 0. An empty file (what the first kernels printed
+ * for kernel threads and zombies) is -ENODATA. Otherwise 0 or -EBADMSG. */
+int proc_smaps_rollup_parse(const char *buf, size_t len, ProcRollup *ret);
+
+/* Parses /proc/PID/cgroup and copies the cgroup path that identifies the
+ * process's systemd unit into RET (SIZE bytes, NUL-terminated): the cgroup
+ * v2 line ("0::") when it names a non-root path, else the v1 "name=systemd"
+ * line. The " (deleted)" the kernel appends to a removed v2 cgroup is
+ * dropped. Returns 0, -ENODATA when neither line is present or both are "/",
+ * -ENAMETOOLONG, or -EBADMSG (a line without two ':', a path not starting
+ * with '/', or a last line without '\n', i.e. cut by the buffer). */
+int proc_cgroup_parse(const char *buf, size_t len, char *ret, size_t size);
+
+/* Maps a cgroup path to the systemd unit that owns it: the deepest path
+ * component that ends in .service, .scope, .socket, .mount or .swap and sits
+ * under a .slice (or at the top). "/system.slice/api.service" → "api.service",
+ * "/system.slice/api.service/worker" → "api.service",
+ * "/system.slice/system-getty.slice/getty@tty1.service" → "getty@tty1.service",
+ * "/user.slice/user-1000.slice/user@1000.service/app.slice/x.service" →
+ * "x.service", "/init.scope" → "init.scope"; "/" has no unit. A leading '_'
+ * (systemd's cgroup escaping of names like "cpu.service") is removed.
+ * Returns 0, -ENODATA (no unit in the path), or -ENAMETOOLONG. */
+int proc_cgroup_to_unit(const char *path, char *ret, size_t size);
+
+/* Parses an integer file such as oom_score or oom_score_adj: an optional
+ * '-', digits within int range, an optional '\n'. 0 or -EBADMSG. */
+int proc_int_parse(const char *buf, size_t len, int *ret);
+
+/* Converts /proc/PID/cmdline (NUL-separated argv) in place into one line:
+ * NULs between arguments become spaces, trailing NULs are dropped, and
+ * control characters become '?'. Returns the new length. An empty cmdline
+ * (kernel threads, zombies) stays empty. */
+size_t proc_cmdline_flatten(char *buf, size_t len);
+
+/* Readers: open PID's file through PROC_FD into BUF (SIZE bytes) and parse.
+ * Return 0, -ENOENT/-ESRCH when the process is gone, or another -errno
+ * (-EINVAL for PID <= 0). proc_read_smaps_rollup returns -ENODATA for a
+ * live task without memory (kernel thread, zombie): the kernel fails that
+ * read with ESRCH, which the reader tells apart from a vanished process.
+ * proc_read_oom_score needs no buffer (both files are tiny). */
+int proc_read_stat(int proc_fd, pid_t pid, char *buf, size_t size, ProcStat *ret);
+int proc_read_status(int proc_fd, pid_t pid, char *buf, size_t size, ProcStatus *ret);
+int proc_read_smaps_rollup(int proc_fd, pid_t pid, char *buf, size_t size, ProcRollup *ret);
+int proc_read_cgroup(int proc_fd, pid_t pid, char *buf, size_t size, char *ret, size_t ret_size);
+int proc_read_oom_score(int proc_fd, pid_t pid, int *ret_score, int *ret_adj);
+/* Reads cmdline into RET (SIZE bytes, truncated) and flattens it; RET is
+ * NUL-terminated. Returns the flattened length (0 for kernel threads and
+ * zombies) or -errno. */
+ssize_t proc_read_cmdline(int proc_fd, pid_t pid, char *ret, size_t size);
+
+#endif

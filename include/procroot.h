@@ -1,0 +1,41 @@
+/* procroot.h — where memguard reads the kernel's view of the system.
+ *
+ * Every /proc and cgroup read goes through openat() on these directory
+ * descriptors, so tests point the daemon at a fixture tree
+ * (tests/fixtures/NAME/proc, tests/fixtures/NAME/cgroup) instead of the
+ * live system. */
+#ifndef MEMGUARD_PROCROOT_H
+#define MEMGUARD_PROCROOT_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+typedef struct ProcRoot {
+        int proc_fd;   /* the proc directory ("/proc") */
+        int cgroup_fd; /* the cgroup v2 root with a memory controller, or -1 */
+} ProcRoot;
+
+/* Opens PROC_PATH (NULL: "/proc") and CGROUP_PATH (NULL: "/sys/fs/cgroup").
+ * The cgroup root is kept only if it is cgroup v2 with the memory controller
+ * enabled (its cgroup.controllers lists "memory"); otherwise cgroup_fd is -1
+ * and unit memory is summed from process PSS. Returns 0, or -errno if the
+ * proc directory cannot be opened. */
+int procroot_open(const char *proc_path, const char *cgroup_path, ProcRoot *ret);
+
+/* Closes both descriptors and sets them to -1; safe on a zeroed (fd 0 is
+ * stdin, never closed) or already closed root. */
+void procroot_close(ProcRoot *root);
+
+/* Reads the whole of DIRFD/PATH into BUF (at most SIZE-1 bytes) and
+ * NUL-terminates it. Returns the length read, or -errno (-ENOENT/-ESRCH when
+ * a process vanished: normal, callers skip it silently). A file longer than
+ * the buffer is truncated to it: parsers treat a missing field as -EBADMSG.
+ * One read(): /proc, sysfs and cgroupfs files come whole in one call. SIZE 0
+ * is -EINVAL. No allocation. */
+ssize_t procroot_read_file(int dirfd, const char *path, char *buf, size_t size);
+
+/* Same with a descriptor kept open across reads: pread() from offset 0, which
+ * /proc seq files regenerate. Used by the fast tier to avoid open/close. */
+ssize_t procroot_pread(int fd, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,184 @@
+/* rules.h — the rule engine: (config, snapshot, state) → decisions.
+ *
+ * rules_evaluate() is pure: no I/O, no clock (the time is the snapshot's),
+ * deterministic for the same inputs. Its only side effect is on the
+ * RulesState it is given, which carries what must outlive one tick: since
+ * when each condition has held, which episodes have fired, per-target
+ * cooldowns.
+ *
+ * Semantics (memguard.conf(5)):
+ *  - A (rule, target) pair fires when all conditions have held for `for`,
+ *    once per episode; it re-arms when the condition is false again, which
+ *    yields a RECOVER decision (journal only).
+ *  - Targets: a system rule has one episode; a process rule one per matching
+ *    process (pid, start_time); a unit rule one per matching unit.
+ *  - A system rule with term/kill/restart picks a victim (by oom_score or
+ *    PSS) among candidates when it fires. If its condition still holds after
+ *    that action has completed, it fires again on the next candidate: one
+ *    firing per victim, since a system in danger must be relieved.
+ *  - Destructive decisions (term/kill/restart) are emitted only when no
+ *    action is in flight, at most one per evaluation, largest target first;
+ *    a held condition whose action is deferred stays pending and fires on a
+ *    later evaluation.
+ *  - Never a candidate, whatever a rule says: PID 1, kernel threads,
+ *    memguard itself (snapshot self_pid), processes whose comm matches the
+ *    `protect` list; system rules also skip oom_score_adj = -1000.
+ *  - After a destructive decision the target is in cooldown for
+ *    config.cooldown_usec: no rule acts on it again in that time.
+ *
+ * Details (decided here, tested in tests/unit/test_rules.c):
+ *  - Metrics. A size threshold in percent is resolved against MemTotal. On
+ *    a box without swap (SwapTotal 0) every swap.* condition is false, so
+ *    "swap.free < X" does not fire there. Without PSI (has_psi false) every
+ *    psi.* condition is false, and psi.full.* also when the kernel prints
+ *    no "full" line. proc.pss reads pss_kb where smaps_rollup was read
+ *    (has_pss), else rss_kb, an upper bound of PSS. unit.memory is
+ *    UnitSample.memory_kb. A process or unit rule may also test system
+ *    metrics ("proc.pss > 300M and mem.available < 20%").
+ *  - Time. A pair's clock starts at the first evaluation that finds its
+ *    condition true; it fires when now - start >= `for` (for = 0: at once).
+ *    A false evaluation before that resets it silently. Process and unit
+ *    rules are evaluated only on full samples (PROCS_FRESH), system rules
+ *    on every evaluation.
+ *  - Recovery. A fired pair whose condition turns false yields RECOVER. A
+ *    pair whose process or unit vanished (or stopped matching) is dropped
+ *    without RECOVER: the action itself was the news.
+ *  - Cooldown gates destructive actions only; warnings are never held back
+ *    (they are once per episode already). term/kill put the process in
+ *    cooldown; restart puts the unit (and the process chosen, if any) in
+ *    cooldown, and a process whose unit is in cooldown counts as in
+ *    cooldown. A pending pair whose target is in cooldown stays pending.
+ *  - Choice among pending destructive pairs: a system rule first (the whole
+ *    box is at risk; rules that have not acted this episode before the
+ *    re-firing ones, then config order), else the largest process/unit
+ *    target (PSS or RSS, unit memory); ties go to config then table order.
+ *  - System victims: target = oom-score takes the highest oom_score, ties
+ *    by size; target = pss the largest pss_kb (rss_kb where PSS was not
+ *    read). Skipped: protected processes, oom_score_adj -1000, processes
+ *    in cooldown, processes with rss 0 (zombies, exiting). restart on a
+ *    system rule takes the best candidate that sits in a restartable unit
+ *    (see below) and restarts that unit; the Decision carries both. When
+ *    no candidate is left, the rule says so once per episode with an
+ *    ACTION_WARN decision ("no process may be terminated") and, until the
+ *    next full sample finds one, stops asking for full samples.
+ *  - Process rules: term/kill signal the process; restart restarts its
+ *    unit. Unit rules: restart restarts the unit; term/kill signal its
+ *    largest process (UnitSample.main_pid). When the action is impossible
+ *    for that target (a process in no unit, a unit that is not a .service,
+ *    a unit of a user's service manager, a protected unit, a unit whose
+ *    largest process is protected or unknown), the pair fires once as an
+ *    ACTION_WARN decision whose reason says why, never deferred.
+ *  - Protected units: init.scope and the unit memguard runs in (the unit
+ *    of snapshot self_pid) are never targets of any rule. Otherwise unit
+ *    rules are the operator's explicit choice; the protect list is about
+ *    comm only.
+ *  - Protected processes are never targets of process rules either, even
+ *    for warn (so oom_score_adj -1000 protects from system rules only).
+ *  - Memory. The state holds one entry per system rule in an episode, one
+ *    per (process/unit rule, target) pair whose condition held at the last
+ *    full evaluation, and one per target in cooldown; process churn leaves
+ *    nothing behind (see rules_state_size()). No allocation happens on an
+ *    evaluation unless a new pair starts an episode, a destructive action
+ *    needs a cooldown slot, or the config changed.
+ */
+#ifndef MEMGUARD_RULES_H
+#define MEMGUARD_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "proc.h"
+#include "snapshot.h"
+
+typedef enum DecisionKind {
+        DECISION_FIRE,    /* carry out rule->action on the target */
+        DECISION_RECOVER, /* the condition no longer holds: journal it */
+} DecisionKind;
+
+typedef struct Decision {
+        DecisionKind kind;
+        const Rule *rule;         /* points into the Config evaluated */
+        Action action;            /* rule->action, or ACTION_WARN when the rule
+                                   * cannot act on the target (reason says why) */
+        /* The target. A process target has pid > 0 and its start_time; a
+         * unit target (unit rules, or restart on a process) has unit[0]. A
+         * system warn has neither. A process target also carries its unit
+         * name, when it has one, for the journal: ACTION says what is acted
+         * on (restart: unit; term/kill: pid, which for a unit rule is the
+         * unit's largest process). */
+        pid_t pid;
+        uint64_t start_time;
+        char comm[PROC_COMM_MAX];
+        char unit[PROC_UNIT_MAX];
+        uint64_t pss_kb;          /* target size: PSS (or RSS), unit memory */
+        /* The measured value and threshold of the first condition (for
+         * RECOVER: of the first condition that no longer holds), for the
+         * message ("412 MiB (budget 400 MiB)"): kB for sizes, percent for PSI. */
+        double value;
+        double threshold;
+        uint64_t held_usec;       /* how long the condition had held */
+        char reason[256];         /* one line, operator's words, no trailing '.' */
+} Decision;
+
+typedef struct RulesState RulesState;
+
+/* Allocates empty state. Returns NULL on OOM. */
+RulesState *rules_state_new(void);
+/* Frees state; NULL-safe. */
+void rules_state_free(RulesState *st);
+
+/* Carries state over to NEW_CONFIG after a reload: entries of rules that
+ * still exist (by name, with the same scope) keep their episode, others are
+ * dropped; cooldowns belong to targets and are kept. The state keeps rule
+ * names by value, so the old config may be freed right after. On OOM all
+ * episodes are forgotten (rules_evaluate() binds again). rules_evaluate()
+ * also rebinds by itself when it is handed a config whose rule names differ
+ * from the bound one, so the first evaluation needs no rebind. */
+void rules_state_rebind(RulesState *st, const Config *new_config);
+
+/* Number of entries the state holds: system rules in an episode, (rule,
+ * target) pairs being tracked, and targets in cooldown. For tests of the
+ * memory bound. */
+size_t rules_state_size(const RulesState *st);
+
+/* Evaluates CONFIG against SNAPSHOT at time snapshot->sys.usec.
+ * ACTION_IN_FLIGHT: a destructive action is still running (a signalled
+ * process not yet gone, a restart job not yet done); no new destructive
+ * decision is emitted. PROCS_FRESH: the process/unit tables were sampled
+ * for this evaluation; when false only system conditions are evaluated and a
+ * system rule that would act on a process is reported through
+ * *RET_NEED_FULL = true instead of firing (the caller samples and
+ * re-evaluates). RET_NEED_FULL may be NULL.
+ * Decisions are appended to RET (capacity CAP); returns the number written,
+ * or -ENOMEM when the state cannot be bound to CONFIG (first evaluation,
+ * or after a reload; nothing changed then). Decisions beyond CAP are
+ * deferred to the next evaluation. An allocation failure while starting to
+ * track a new pair only delays that pair's episode to a later evaluation:
+ * decisions and state stay consistent, and system rules never allocate once
+ * bound. */
+int rules_evaluate(const Config *config, const Snapshot *snapshot, RulesState *st,
+                   bool action_in_flight, bool procs_fresh, Decision *ret, size_t cap,
+                   bool *ret_need_full);
+
+/* True if any rule needs PSS (smaps_rollup) for process P (comm and
+ * cmdline filled in) that sits in unit UNIT (NULL if none): a process rule
+ * matching P that uses proc.pss or proc.swap, or a unit rule matching UNIT
+ * when UNIT_MEMORY_FROM_PSS (no cgroup v2 memory controller). System rules
+ * with target = pss are not counted: the caller samples PSS for every
+ * process when such a rule is about to fire (RET_NEED_FULL); until then
+ * the engine ranks by RSS. The sampler uses this to read smaps_rollup only
+ * where it matters (it costs ~3x status, DESIGN §6). */
+bool rules_need_pss(const Config *config, const ProcSample *p, const char *unit,
+                    bool unit_memory_from_pss);
+
+/* True if process P matches process rule R (comm glob and cmdline glob,
+ * each if set). */
+bool rules_match_process(const Rule *r, const ProcSample *p);
+
+/* True if COMM is protected by config (protect list glob match). */
+bool rules_comm_protected(const Config *config, const char *comm);
+
+#endif

@@ -1,0 +1,131 @@
+/* actions.c — dispatch of decisions and the one-in-flight rule; see
+ * actions.h. The kinds live in action_signal.c and action_restart.c. */
+#include "actions.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "action_restart.h"
+#include "action_signal.h"
+#include "cleanup.h"
+#include "log.h"
+
+struct Actions {
+        sd_event *event;
+        int proc_fd;
+        actions_done_fn done;
+        void *userdata;
+        SignalAction *signal; /* in flight, or NULL */
+        RestartClient *restart;
+};
+
+int actions_new(sd_event *event, actions_done_fn done, void *userdata, Actions **ret)
+{
+        Actions *a = calloc(1, sizeof *a);
+        if (!a)
+                return -ENOMEM;
+        a->proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (a->proc_fd < 0) {
+                int r = -errno;
+                free(a);
+                return r;
+        }
+        int r = restart_client_new(event, &a->restart);
+        if (r < 0) {
+                close(a->proc_fd);
+                free(a);
+                return r;
+        }
+        a->event = sd_event_ref(event);
+        a->done = done;
+        a->userdata = userdata;
+        *ret = a;
+        return 0;
+}
+
+void actions_free(Actions *a)
+{
+        if (!a)
+                return;
+        signal_action_free(a->signal);
+        restart_client_free(a->restart);
+        sd_event_unref(a->event);
+        close(a->proc_fd);
+        free(a);
+}
+
+bool actions_in_flight(const Actions *a)
+{
+        return a->signal || restart_client_busy(a->restart);
+}
+
+int actions_bus_connect(Actions *a)
+{
+        return restart_client_connect(a->restart);
+}
+
+void actions_fields(const Decision *d, const Snapshot *snap, bool dry_run, LogFields *ret)
+{
+        *ret = (LogFields){
+                .rule = d->rule ? d->rule->name : NULL,
+                .action = action_to_string(d->action),
+                .pid = d->pid,
+                .comm = d->comm,
+                .unit = d->unit,
+                .pss_kb = d->pss_kb,
+                .has_system = true,
+                .mem_available_kb = snap->sys.mem.available_kb,
+                .psi_some_avg10 = snap->sys.has_psi ? snap->sys.psi.some.avg10 : 0.0,
+                .dry_run = dry_run,
+        };
+}
+
+/* The signal action ended: free it, then tell the manager, which may
+ * evaluate again and start the next action from inside the callback. */
+static void signal_done(void *userdata)
+{
+        Actions *a = userdata;
+        signal_action_free(a->signal);
+        a->signal = NULL;
+        if (a->done)
+                a->done(a->userdata);
+}
+
+static void restart_done(void *userdata)
+{
+        Actions *a = userdata;
+        if (a->done)
+                a->done(a->userdata);
+}
+
+void actions_run(Actions *a, const Decision *d, const Snapshot *snap, bool dry_run)
+{
+        LogFields f;
+        actions_fields(d, snap, dry_run, &f);
+
+        if (d->kind == DECISION_RECOVER) {
+                log_event(EVENT_RULE_RECOVERED, LOG_NOTICE, &f, "%s: %s", d->rule->name, d->reason);
+                return;
+        }
+
+        switch (d->action) {
+        case ACTION_WARN:
+                log_event(EVENT_RULE_FIRED, LOG_WARNING, &f, "%s: %s", d->rule->name, d->reason);
+                return;
+        case ACTION_TERM:
+        case ACTION_KILL:
+                if (a->signal) /* the engine defers while in flight; be safe */
+                        return;
+                (void)signal_action_start(a->event, a->proc_fd, d, snap, dry_run, signal_done, a,
+                                          &a->signal);
+                return;
+        case ACTION_RESTART:
+                if (restart_client_busy(a->restart))
+                        return;
+                (void)restart_client_start(a->restart, d, snap, dry_run, restart_done, a);
+                return;
+        }
+}

@@ -1,0 +1,118 @@
+/* main.c — command line and exit codes of memguard(8).
+ *
+ * Exit codes: 0 ok, 1 runtime failure, 2 usage, 78 configuration
+ * (EX_CONFIG). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "cleanup.h"
+#include "config.h"
+#include "log.h"
+#include "manager.h"
+
+#define DEFAULT_CONFIG MEMGUARD_SYSCONFDIR "/memguard.conf"
+
+static void usage(FILE *out)
+{
+        fprintf(out,
+                "Usage: memguard [OPTIONS]\n"
+                "Watch memory and act before the kernel OOM killer does.\n\n"
+                "  -c, --config PATH   configuration file (default %s)\n"
+                "                      drop-ins are read from PATH.d/*.conf\n"
+                "  -n, --dry-run       log what would be done, do nothing\n"
+                "      --check-config  check the configuration and exit\n"
+                "  -V, --version       print the version and exit\n"
+                "  -h, --help          print this help and exit\n\n"
+                "Signals: SIGHUP reloads the configuration, SIGTERM stops.\n"
+                "See memguard(8) and memguard.conf(5).\n",
+                DEFAULT_CONFIG);
+}
+
+enum { OPT_CHECK = 0x100, OPT_PROC_ROOT, OPT_CGROUP_ROOT };
+
+int main(int argc, char **argv)
+{
+        static const struct option options[] = {
+                { "config", required_argument, NULL, 'c' },
+                { "dry-run", no_argument, NULL, 'n' },
+                { "check-config", no_argument, NULL, OPT_CHECK },
+                { "version", no_argument, NULL, 'V' },
+                { "help", no_argument, NULL, 'h' },
+                /* hidden, for tests: read another proc / cgroup tree */
+                { "proc-root", required_argument, NULL, OPT_PROC_ROOT },
+                { "cgroup-root", required_argument, NULL, OPT_CGROUP_ROOT },
+                {},
+        };
+        ManagerOptions opts = { .config_path = DEFAULT_CONFIG };
+        bool check = false;
+
+        for (int c; (c = getopt_long(argc, argv, "c:nVh", options, NULL)) >= 0;) {
+                switch (c) {
+                case 'c':
+                        opts.config_path = optarg;
+                        break;
+                case 'n':
+                        opts.force_dry_run = true;
+                        break;
+                case OPT_CHECK:
+                        check = true;
+                        break;
+                case OPT_PROC_ROOT:
+                        opts.proc_root = optarg;
+                        break;
+                case OPT_CGROUP_ROOT:
+                        opts.cgroup_root = optarg;
+                        break;
+                case 'V':
+                        printf("memguard %s\n", MEMGUARD_VERSION);
+                        return EXIT_SUCCESS;
+                case 'h':
+                        usage(stdout);
+                        return EXIT_SUCCESS;
+                default:
+                        usage(stderr);
+                        return 2;
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, "memguard: unexpected argument '%s'\n", argv[optind]);
+                usage(stderr);
+                return 2;
+        }
+
+        log_open(check);
+
+        Config *config = NULL;
+        _cleanup_free_ char *errors = NULL;
+        int r = config_load(opts.config_path, &config, &errors);
+        if (r < 0) {
+                if (errors)
+                        fputs(errors, stderr);
+                else
+                        fprintf(stderr, "%s: %s\n", opts.config_path, strerror(-r));
+                if (!check)
+                        fprintf(stderr, "memguard: not started: fix the configuration\n");
+                return EX_CONFIG;
+        }
+        if (check) {
+                printf("configuration OK\n");
+                config_free(config);
+                return EXIT_SUCCESS;
+        }
+
+        Manager *m = NULL;
+        r = manager_new(&opts, config, &m);
+        if (r < 0)
+                return EXIT_FAILURE;
+        r = manager_run(m);
+        manager_free(m);
+        if (r < 0) {
+                log_msg(LOG_ERR, "stopped on error: %s", strerror(-r));
+                return EXIT_FAILURE;
+        }
+        return EXIT_SUCCESS;
+}

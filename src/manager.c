@@ -1,0 +1,383 @@
+/* manager.c — the daemon's event loop and ticks; see manager.h. */
+#include "manager.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+#include <unistd.h>
+
+#include "actions.h"
+#include "cleanup.h"
+#include "log.h"
+#include "procroot.h"
+#include "psi.h"
+#include "rules.h"
+#include "sample.h"
+#include "snapshot.h"
+
+/* A PSI trigger of 150 ms of "some" stall per 1 s window: early enough to
+ * wake the loop when reclaim starts to hurt, rare enough to stay silent on
+ * a healthy box (DESIGN §6). */
+#define PSI_STALL_USEC (150 * USEC_PER_MSEC)
+#define PSI_WINDOW_USEC (1000 * USEC_PER_MSEC)
+
+#define MAX_DECISIONS 64
+
+struct Manager {
+        ManagerOptions opts;
+        Config *config;
+        ProcRoot root;
+        Sampler *sampler;
+        RulesState *state;
+        Actions *actions;
+        Snapshot snap;
+        sd_event *event;
+        sd_event_source *fast_timer;
+        sd_event_source *full_timer;
+        sd_event_source *psi_source;
+        int psi_trigger_fd;
+        bool ready;
+        bool in_full_tick;
+        char status[256];
+        Decision decisions[MAX_DECISIONS];
+};
+
+static uint64_t now_usec(const Manager *m)
+{
+        uint64_t t = 0;
+        (void)sd_event_now(m->event, CLOCK_MONOTONIC, &t);
+        return t;
+}
+
+static bool dry_run(const Manager *m)
+{
+        return m->opts.force_dry_run || m->config->dry_run;
+}
+
+static bool wants_all_pss(const Config *c)
+{
+        for (size_t i = 0; i < c->n_rules; i++)
+                if (c->rules[i].scope == SCOPE_SYSTEM && c->rules[i].action != ACTION_WARN &&
+                    c->rules[i].target == TARGET_PSS)
+                        return true;
+        return false;
+}
+
+static bool wants_bus(const Config *c)
+{
+        for (size_t i = 0; i < c->n_rules; i++)
+                if (c->rules[i].action == ACTION_RESTART)
+                        return true;
+        return false;
+}
+
+static int tick_full(Manager *m, bool all_pss);
+
+/* Evaluates the rules and carries out what they decide. */
+static void evaluate(Manager *m, bool procs_fresh)
+{
+        bool need_full = false;
+        int n = rules_evaluate(m->config, &m->snap, m->state, actions_in_flight(m->actions),
+                               procs_fresh, m->decisions, MAX_DECISIONS, &need_full);
+        if (n < 0) {
+                log_msg(LOG_ERR, "rule evaluation failed: %s", strerror(-n));
+                return;
+        }
+        for (int i = 0; i < n; i++)
+                actions_run(m->actions, &m->decisions[i], &m->snap, dry_run(m));
+        if (need_full && !procs_fresh && !m->in_full_tick)
+                (void)tick_full(m, wants_all_pss(m->config));
+}
+
+static void update_status(Manager *m)
+{
+        char avail[32], total[32], status[256];
+        const MemInfo *mem = &m->snap.sys.mem;
+        unsigned pct = mem->total_kb ? (unsigned)(mem->available_kb * 100 / mem->total_kb) : 0;
+        snprintf(status, sizeof status,
+                 "available %s of %s (%u%%), PSI some %.2f%%; %zu processes in %zu units; %zu rules%s%s",
+                 log_format_size(mem->available_kb, avail, sizeof avail),
+                 log_format_size(mem->total_kb, total, sizeof total), pct,
+                 m->snap.sys.has_psi ? m->snap.sys.psi.some.avg10 : 0.0, m->snap.n_procs,
+                 m->snap.n_units, m->config->n_rules, dry_run(m) ? "; dry run" : "",
+                 actions_in_flight(m->actions) ? "; acting" : "");
+        if (strcmp(status, m->status) == 0)
+                return;
+        memcpy(m->status, status, sizeof status);
+        (void)sd_notifyf(false, "STATUS=%s", status);
+}
+
+static int tick_system(Manager *m)
+{
+        int r = sampler_system(m->sampler, now_usec(m), &m->snap.sys);
+        if (r < 0)
+                log_msg(LOG_ERR, "cannot read meminfo: %s", strerror(-r));
+        return r;
+}
+
+static int tick_full(Manager *m, bool all_pss)
+{
+        int r = tick_system(m);
+        if (r < 0)
+                return r;
+        Snapshot next = { .sys = m->snap.sys, .self_pid = m->snap.self_pid };
+        r = sampler_full(m->sampler, m->config, all_pss, &m->snap, now_usec(m), &next);
+        if (r < 0) {
+                snapshot_clear(&next);
+                log_msg(LOG_ERR, "cannot sample processes: %s", strerror(-r));
+                return r;
+        }
+        snapshot_clear(&m->snap);
+        m->snap = next;
+
+        m->in_full_tick = true;
+        evaluate(m, true);
+        m->in_full_tick = false;
+
+        if (!m->ready) {
+                m->ready = true;
+                (void)sd_notify(false, "READY=1");
+        }
+        update_status(m);
+        return 0;
+}
+
+static int on_fast_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        Manager *m = userdata;
+        if (tick_system(m) >= 0)
+                evaluate(m, false);
+        (void)sd_event_source_set_time(s, usec + m->config->fast_interval_usec);
+        return 0;
+}
+
+static int on_full_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        Manager *m = userdata;
+        (void)tick_full(m, false);
+        (void)sd_event_source_set_time(s, usec + m->config->interval_usec);
+        return 0;
+}
+
+static int on_psi_trigger(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+        (void)fd;
+        Manager *m = userdata;
+        if (revents & EPOLLERR) {
+                /* the trigger's file went away: fall back to the timers */
+                log_msg(LOG_WARNING, "PSI trigger failed; relying on the %" PRIu64 " ms timer",
+                        m->config->fast_interval_usec / USEC_PER_MSEC);
+                (void)sd_event_source_set_enabled(s, SD_EVENT_OFF);
+                return 0;
+        }
+        (void)tick_full(m, false);
+        return 0;
+}
+
+static void on_action_done(void *userdata)
+{
+        Manager *m = userdata;
+        /* The victim is gone or the unit restarted: look again now, so the
+         * next action (if the box still needs one) does not wait a tick. */
+        if (!m->in_full_tick)
+                (void)tick_full(m, false);
+}
+
+static void reschedule(Manager *m)
+{
+        uint64_t now = now_usec(m);
+        (void)sd_event_source_set_time(m->fast_timer, now + m->config->fast_interval_usec);
+        (void)sd_event_source_set_time(m->full_timer, now + m->config->interval_usec);
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+        (void)s, (void)si;
+        Manager *m = userdata;
+        Config *c = NULL;
+        _cleanup_free_ char *errors = NULL;
+
+        (void)sd_notify(false, "RELOADING=1");
+        int r = config_load(m->opts.config_path, &c, &errors);
+        if (r < 0) {
+                /* One entry per error, so each FILE:LINE is searchable. */
+                char *save = NULL;
+                for (char *line = errors ? strtok_r(errors, "\n", &save) : NULL; line;
+                     line = strtok_r(NULL, "\n", &save))
+                        log_event(EVENT_CONFIG_ERROR, LOG_ERR, NULL,
+                                  "reload refused, keeping the running configuration: %s", line);
+                if (!errors)
+                        log_event(EVENT_CONFIG_ERROR, LOG_ERR, NULL,
+                                  "reload refused, keeping the running configuration: %s: %s",
+                                  m->opts.config_path, strerror(-r));
+                (void)sd_notify(false, "READY=1");
+                return 0;
+        }
+        rules_state_rebind(m->state, c);
+        config_free(m->config);
+        m->config = c;
+        reschedule(m);
+        if (wants_bus(c))
+                (void)actions_bus_connect(m->actions);
+        log_event(EVENT_CONFIG_RELOADED, LOG_NOTICE, NULL, "configuration reloaded from %s: %zu rules%s",
+                  m->opts.config_path, c->n_rules, dry_run(m) ? " (dry run)" : "");
+        (void)sd_notify(false, "READY=1");
+        return 0;
+}
+
+static int on_stop(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+        (void)si, (void)userdata;
+        (void)sd_notify(false, "STOPPING=1");
+        return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+int manager_new(const ManagerOptions *opts, Config *config, Manager **ret)
+{
+        Manager *m = calloc(1, sizeof *m);
+        if (!m) {
+                config_free(config);
+                return -ENOMEM;
+        }
+        m->opts = *opts;
+        m->config = config;
+        m->psi_trigger_fd = -1;
+        m->root.proc_fd = m->root.cgroup_fd = -1;
+        m->snap.self_pid = getpid();
+
+        int r = procroot_open(opts->proc_root, opts->cgroup_root, &m->root);
+        if (r < 0) {
+                log_msg(LOG_ERR, "cannot open %s: %s", opts->proc_root ? opts->proc_root : "/proc",
+                        strerror(-r));
+                goto fail;
+        }
+        r = sampler_new(&m->root, &m->sampler);
+        if (r < 0) {
+                log_msg(LOG_ERR, "cannot read meminfo: %s", strerror(-r));
+                goto fail;
+        }
+        m->state = rules_state_new();
+        if (!m->state) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                goto fail;
+        r = actions_new(m->event, on_action_done, m, &m->actions);
+        if (r < 0)
+                goto fail;
+        *ret = m;
+        return 0;
+fail:
+        manager_free(m);
+        return r;
+}
+
+void manager_free(Manager *m)
+{
+        if (!m)
+                return;
+        actions_free(m->actions);
+        sd_event_source_disable_unref(m->fast_timer);
+        sd_event_source_disable_unref(m->full_timer);
+        sd_event_source_disable_unref(m->psi_source);
+        if (m->psi_trigger_fd >= 0)
+                close(m->psi_trigger_fd);
+        sd_event_unref(m->event);
+        snapshot_clear(&m->snap);
+        rules_state_free(m->state);
+        sampler_free(m->sampler);
+        procroot_close(&m->root);
+        config_free(m->config);
+        free(m);
+}
+
+static void lock_memory(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+        /* ASan reserves terabytes of shadow: never lock it. */
+#else
+        /* Under pressure the kernel evicts file pages, our code among them;
+         * a watchdog that page-faults on its own text while the box thrashes
+         * acts late. MCL_ONFAULT locks only what we touch (Linux 4.4+). */
+        if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) < 0)
+                log_msg(LOG_NOTICE, "cannot lock memory (%m); running unlocked");
+#endif
+}
+
+int manager_run(Manager *m)
+{
+        sigset_t mask;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+
+        int r = sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, NULL, SIGTERM, on_stop, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, NULL, SIGINT, on_stop, m);
+        if (r < 0)
+                return r;
+
+        lock_memory();
+
+        uint64_t now;
+        r = sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+        if (r < 0)
+                return r;
+        /* 1 ms accuracy: sd-event would otherwise coalesce a 100 ms timer
+         * by up to 250 ms, too slow for a burst (DESIGN §6). */
+        r = sd_event_add_time(m->event, &m->fast_timer, CLOCK_MONOTONIC,
+                              now + m->config->fast_interval_usec, USEC_PER_MSEC, on_fast_timer, m);
+        if (r < 0)
+                return r;
+        r = sd_event_source_set_enabled(m->fast_timer, SD_EVENT_ON);
+        if (r < 0)
+                return r;
+        r = sd_event_add_time(m->event, &m->full_timer, CLOCK_MONOTONIC,
+                              now + m->config->interval_usec, 10 * USEC_PER_MSEC, on_full_timer, m);
+        if (r < 0)
+                return r;
+        r = sd_event_source_set_enabled(m->full_timer, SD_EVENT_ON);
+        if (r < 0)
+                return r;
+
+        const char *psi_mode = "no PSI on this kernel";
+        m->psi_trigger_fd = psi_trigger_open(m->root.proc_fd, PSI_STALL_USEC, PSI_WINDOW_USEC);
+        if (m->psi_trigger_fd >= 0 &&
+            sd_event_add_io(m->event, &m->psi_source, m->psi_trigger_fd, EPOLLPRI, on_psi_trigger, m) >= 0)
+                psi_mode = "PSI trigger armed";
+        else if (m->psi_trigger_fd != -ENOENT)
+                psi_mode = "PSI trigger unavailable, timers only";
+
+        (void)sd_event_set_watchdog(m->event, true);
+
+        if (wants_bus(m->config) && !dry_run(m)) {
+                r = actions_bus_connect(m->actions);
+                if (r < 0)
+                        log_msg(LOG_WARNING, "no system bus yet (%s): restarts will be retried when needed",
+                                strerror(-r));
+        }
+
+        r = tick_full(m, false);
+        if (r < 0)
+                return r;
+        log_event(EVENT_STARTED, LOG_INFO, NULL,
+                  "memguard %s started: %zu rules, %zu processes, %s, unit memory from %s%s",
+                  MEMGUARD_VERSION, m->config->n_rules, m->snap.n_procs, psi_mode,
+                  m->root.cgroup_fd >= 0 ? "cgroup v2" : "process PSS", dry_run(m) ? ", dry run" : "");
+
+        r = sd_event_loop(m->event);
+        log_event(EVENT_STOPPED, LOG_INFO, NULL, "memguard stopped");
+        return r < 0 ? r : 0;
+}

@@ -1,0 +1,1272 @@
+/* rules.c — the rule engine; see rules.h for the contract and semantics.
+ *
+ * State layout, chosen so the fast tier (system rules every ~100 ms) never
+ * allocates and never walks processes:
+ *  - one RuleSlot per configured rule, parallel to config->rules, holding the
+ *    rule's name by value (so nothing points into a config that a reload
+ *    frees) and, for system rules, their single episode;
+ *  - a sorted array of TargetEntry, one per (process/unit rule, target) pair
+ *    whose condition held at the last full evaluation: a pair whose
+ *    condition is false needs no memory, so the array is bounded by the
+ *    number of pairs currently true, whatever the process churn;
+ *  - a short array of Cooldown, one per target acted on in the last
+ *    cooldown period.
+ * Process and unit rules are only evaluated on full samples (PROCS_FRESH);
+ * their entries are swept at the end of each such evaluation. */
+#include "rules.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The kernel's OOM_SCORE_ADJ_MIN: "never OOM-kill this", which memguard
+ * honours for its own system-wide victim choice. */
+#define OOM_ADJ_NEVER (-1000)
+
+typedef struct RuleSlot {
+        char *name;
+        RuleScope scope;
+        size_t remap;       /* scratch for state_bind() */
+        /* The episode of a system rule. */
+        bool active;        /* the condition held at the last evaluation */
+        bool fired;         /* fired (or noted it could not act) this episode */
+        bool no_victim;     /* last full evaluation found no candidate */
+        bool noted_stuck;   /* "nothing may be acted on" said this episode */
+        uint64_t since_usec;
+        uint64_t tried_eval; /* evaluation that last looked for a victim */
+} RuleSlot;
+
+typedef struct TargetEntry {
+        size_t rule;              /* index into slots / config->rules */
+        pid_t pid;                /* a process target; 0 for a unit */
+        uint64_t start_time;
+        char unit[PROC_UNIT_MAX]; /* a unit target; "" for a process */
+        uint64_t since_usec;
+        uint64_t seen_gen;        /* == RulesState.gen: keep at the sweep */
+        bool fired;
+} TargetEntry;
+
+typedef struct Cooldown {
+        pid_t pid;                /* a process, or 0 */
+        uint64_t start_time;
+        char unit[PROC_UNIT_MAX]; /* a unit, or "" */
+        uint64_t until_usec;
+} Cooldown;
+
+struct RulesState {
+        RuleSlot *slots;
+        size_t n_slots;
+        bool bound;
+        TargetEntry *entries;
+        size_t n_entries, cap_entries;
+        Cooldown *cooldowns;
+        size_t n_cooldowns, cap_cooldowns;
+        uint64_t gen;   /* full evaluations, for the entry sweep */
+        uint64_t evals; /* all evaluations */
+};
+
+typedef struct TargetKey {
+        size_t rule;
+        pid_t pid;
+        uint64_t start_time;
+        const char *unit; /* "" for a process */
+} TargetKey;
+
+/* What a destructive decision would act on. */
+typedef struct Plan {
+        const ProcSample *victim;  /* term/kill: the process to signal */
+        const UnitSample *restart; /* restart: the unit */
+} Plan;
+
+/* The largest pending process/unit target of this evaluation. */
+typedef struct Pick {
+        bool set;
+        TargetKey key;
+        const ProcSample *p;
+        const UnitSample *u;
+        Plan plan;
+        uint64_t size_kb;
+        uint64_t since_usec;
+} Pick;
+
+typedef struct Eval {
+        const Config *config;
+        const Snapshot *s;
+        RulesState *st;
+        uint64_t now;
+        Decision *ret;
+        size_t cap, n;
+        bool blocked;          /* in flight, or one destructive emitted */
+        const char *self_unit; /* memguard's own unit, NULL if unknown */
+        Pick pick;
+} Eval;
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static uint64_t proc_size_kb(const ProcSample *p)
+{
+        return p->has_pss ? p->pss_kb : p->rss_kb;
+}
+
+static const UnitSample *proc_unit(const Snapshot *s, const ProcSample *p)
+{
+        if (p->unit < 0 || (size_t)p->unit >= s->n_units)
+                return NULL;
+        return &s->units[p->unit];
+}
+
+static const ProcSample *find_pid(const Snapshot *s, pid_t pid)
+{
+        for (size_t i = 0; i < s->n_procs; i++)
+                if (s->procs[i].pid == pid)
+                        return &s->procs[i];
+        return NULL;
+}
+
+static uint64_t held_usec(uint64_t now, uint64_t since)
+{
+        return now > since ? now - since : 0;
+}
+
+static bool glob_match(const char *glob, const char *s)
+{
+        return glob && fnmatch(glob, s ? s : "", 0) == 0;
+}
+
+bool rules_comm_protected(const Config *config, const char *comm)
+{
+        if (!config || !comm)
+                return false;
+        for (size_t i = 0; i < config->n_protect; i++)
+                if (glob_match(config->protect[i], comm))
+                        return true;
+        return false;
+}
+
+bool rules_match_process(const Rule *r, const ProcSample *p)
+{
+        if (!r || !p || (!r->comm_glob && !r->cmdline_glob))
+                return false;
+        if (r->comm_glob && !glob_match(r->comm_glob, p->comm))
+                return false;
+        if (r->cmdline_glob && !glob_match(r->cmdline_glob, p->cmdline))
+                return false;
+        return true;
+}
+
+static bool rule_uses(const Rule *r, Metric m)
+{
+        for (size_t i = 0; i < r->n_conds; i++)
+                if (r->conds[i].metric == m)
+                        return true;
+        return false;
+}
+
+bool rules_need_pss(const Config *config, const ProcSample *p, const char *unit,
+                    bool unit_memory_from_pss)
+{
+        if (!config || !p || p->kthread)
+                return false;
+        bool prot = p->pid <= 1 || rules_comm_protected(config, p->comm);
+        for (size_t i = 0; i < config->n_rules; i++) {
+                const Rule *r = &config->rules[i];
+
+                if (r->scope == SCOPE_PROCESS && !prot && rules_match_process(r, p) &&
+                    (rule_uses(r, METRIC_PROC_PSS) || rule_uses(r, METRIC_PROC_SWAP)))
+                        return true;
+                if (r->scope == SCOPE_UNIT && unit_memory_from_pss && unit &&
+                    glob_match(r->unit_glob, unit) && rule_uses(r, METRIC_UNIT_MEMORY))
+                        return true;
+        }
+        return false;
+}
+
+/* Never a candidate for any rule; system rules also honour the kernel's
+ * "never kill" oom_score_adj. */
+static bool proc_protected(const Eval *x, const ProcSample *p, bool system_rule)
+{
+        return p->pid <= 1 || p->kthread || p->pid == x->s->self_pid ||
+               rules_comm_protected(x->config, p->comm) ||
+               (system_rule && p->oom_score_adj == OOM_ADJ_NEVER);
+}
+
+/* Units no rule ever targets: init.scope holds PID 1, and the unit memguard
+ * runs in would take memguard down with it. */
+static const char *unit_protected_why(const Eval *x, const UnitSample *u)
+{
+        if (strcmp(u->name, "init.scope") == 0)
+                return "it holds PID 1";
+        if (x->self_unit && strcmp(u->name, x->self_unit) == 0)
+                return "memguard runs in it";
+        return NULL;
+}
+
+/* RestartUnit only applies to services (scopes have no start command), and
+ * the system manager cannot restart a unit of a user's service manager,
+ * whose cgroup sits below user@UID.service. */
+static const char *unit_restart_why_not(const UnitSample *u)
+{
+        size_t n = strlen(u->name), sl = strlen(".service");
+        if (n <= sl || strcmp(u->name + n - sl, ".service") != 0)
+                return "only services can be restarted";
+        const char *m = strstr(u->cgroup, "/user@");
+        if (m && strchr(m + 1, '/'))
+                return "it belongs to a user's service manager";
+        return NULL;
+}
+
+/* ---- metrics ---------------------------------------------------------- */
+
+static bool metric_value(const Snapshot *s, Metric m, const ProcSample *p,
+                         const UnitSample *u, double *ret)
+{
+        const MemInfo *mi = &s->sys.mem;
+        const PsiInfo *psi = &s->sys.psi;
+
+        switch (m) {
+        case METRIC_MEM_AVAILABLE:
+                *ret = (double)mi->available_kb;
+                return true;
+        case METRIC_MEM_USED:
+                *ret = mi->total_kb > mi->available_kb ? (double)(mi->total_kb - mi->available_kb)
+                                                       : 0.0;
+                return true;
+        /* Without swap, "swap.free < X" would always hold: a swap-less box
+         * has no swap to run out of, so swap conditions are false there. */
+        case METRIC_SWAP_FREE:
+                if (mi->swap_total_kb == 0)
+                        return false;
+                *ret = (double)mi->swap_free_kb;
+                return true;
+        case METRIC_SWAP_USED:
+                if (mi->swap_total_kb == 0)
+                        return false;
+                *ret = mi->swap_total_kb > mi->swap_free_kb
+                               ? (double)(mi->swap_total_kb - mi->swap_free_kb)
+                               : 0.0;
+                return true;
+        case METRIC_PSI_SOME_AVG10:
+        case METRIC_PSI_SOME_AVG60:
+        case METRIC_PSI_SOME_AVG300:
+                if (!s->sys.has_psi)
+                        return false;
+                *ret = m == METRIC_PSI_SOME_AVG10   ? psi->some.avg10
+                       : m == METRIC_PSI_SOME_AVG60 ? psi->some.avg60
+                                                    : psi->some.avg300;
+                return true;
+        case METRIC_PSI_FULL_AVG10:
+        case METRIC_PSI_FULL_AVG60:
+        case METRIC_PSI_FULL_AVG300:
+                if (!s->sys.has_psi || !psi->has_full)
+                        return false;
+                *ret = m == METRIC_PSI_FULL_AVG10   ? psi->full.avg10
+                       : m == METRIC_PSI_FULL_AVG60 ? psi->full.avg60
+                                                    : psi->full.avg300;
+                return true;
+        /* PSS where smaps_rollup was read for the process, else RSS (an
+         * upper bound of PSS): a budget is never missed for want of PSS. */
+        case METRIC_PROC_PSS:
+                if (!p)
+                        return false;
+                *ret = (double)proc_size_kb(p);
+                return true;
+        case METRIC_PROC_RSS:
+                if (!p)
+                        return false;
+                *ret = (double)p->rss_kb;
+                return true;
+        case METRIC_PROC_SWAP:
+                if (!p)
+                        return false;
+                *ret = (double)p->swap_kb;
+                return true;
+        case METRIC_UNIT_MEMORY:
+                if (!u)
+                        return false;
+                *ret = (double)u->memory_kb;
+                return true;
+        case _METRIC_MAX:
+        default:
+                return false;
+        }
+}
+
+static double cond_threshold(const Snapshot *s, const Condition *c)
+{
+        if (metric_kind(c->metric) == METRIC_KIND_PERCENT)
+                return c->percent;
+        return (double)condition_threshold_kb(c, s->sys.mem.total_kb);
+}
+
+/* Evaluates condition C; false when its metric is unavailable. */
+static bool cond_holds(const Snapshot *s, const Condition *c, const ProcSample *p,
+                       const UnitSample *u, double *ret_value, double *ret_threshold)
+{
+        double v, t;
+
+        if (!metric_value(s, c->metric, p, u, &v))
+                return false;
+        t = cond_threshold(s, c);
+        if (ret_value)
+                *ret_value = v;
+        if (ret_threshold)
+                *ret_threshold = t;
+        return c->op == '<' ? v < t : c->op == '>' ? v > t : false;
+}
+
+static bool rule_holds(const Snapshot *s, const Rule *r, const ProcSample *p,
+                       const UnitSample *u)
+{
+        if (r->n_conds == 0)
+                return false;
+        for (size_t i = 0; i < r->n_conds; i++)
+                if (!cond_holds(s, &r->conds[i], p, u, NULL, NULL))
+                        return false;
+        return true;
+}
+
+/* ---- messages --------------------------------------------------------- */
+
+typedef struct Buf {
+        char *p;
+        size_t size, len;
+} Buf;
+
+__attribute__((format(printf, 2, 3))) static void bprintf(Buf *b, const char *fmt, ...)
+{
+        va_list ap;
+        int r;
+
+        if (b->len + 1 >= b->size)
+                return;
+        va_start(ap, fmt);
+        r = vsnprintf(b->p + b->len, b->size - b->len, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return;
+        b->len += (size_t)r;
+        if (b->len >= b->size)
+                b->len = b->size - 1; /* truncated: keep what fits */
+}
+
+/* Sizes in MiB, one decimal under 10 MiB: what `free -m` users read. */
+static void put_size(Buf *b, double kb)
+{
+        double mib = kb / 1024.0;
+
+        if (mib < 9.95)
+                bprintf(b, "%.1f MiB", mib);
+        else
+                bprintf(b, "%.0f MiB", mib);
+}
+
+static void put_duration(Buf *b, uint64_t usec)
+{
+        unsigned long long sec = (unsigned long long)(usec / 1000000);
+
+        if (sec < 120)
+                bprintf(b, "%llu s", sec);
+        else if (sec % 60 == 0)
+                bprintf(b, "%llu min", sec / 60);
+        else
+                bprintf(b, "%llu min %llu s", sec / 60, sec % 60);
+}
+
+static void put_value(Buf *b, const Snapshot *s, const Condition *c, double v)
+{
+        if (metric_kind(c->metric) == METRIC_KIND_PERCENT) {
+                bprintf(b, "%.2f%%", v);
+                return;
+        }
+        if (c->is_percent && s->sys.mem.total_kb > 0) {
+                bprintf(b, "%.1f%% (", v * 100.0 / (double)s->sys.mem.total_kb);
+                put_size(b, v);
+                bprintf(b, ")");
+                return;
+        }
+        put_size(b, v);
+}
+
+static void put_threshold(Buf *b, const Condition *c, double t)
+{
+        if (metric_kind(c->metric) == METRIC_KIND_PERCENT || c->is_percent)
+                bprintf(b, "%g%%", c->percent);
+        else
+                put_size(b, t);
+}
+
+static const char *metric_label(Metric m)
+{
+        switch (m) {
+        case METRIC_MEM_AVAILABLE: return "available memory";
+        case METRIC_MEM_USED: return "used memory";
+        case METRIC_SWAP_FREE: return "free swap";
+        case METRIC_SWAP_USED: return "used swap";
+        case METRIC_PSI_SOME_AVG10: return "memory pressure (some avg10)";
+        case METRIC_PSI_SOME_AVG60: return "memory pressure (some avg60)";
+        case METRIC_PSI_SOME_AVG300: return "memory pressure (some avg300)";
+        case METRIC_PSI_FULL_AVG10: return "memory pressure (full avg10)";
+        case METRIC_PSI_FULL_AVG60: return "memory pressure (full avg60)";
+        case METRIC_PSI_FULL_AVG300: return "memory pressure (full avg300)";
+        case METRIC_PROC_PSS:
+        case METRIC_PROC_RSS:
+        case METRIC_PROC_SWAP:
+        case METRIC_UNIT_MEMORY:
+        case _METRIC_MAX:
+        default: return metric_to_string(m);
+        }
+}
+
+/* What a process/unit size metric reads as after the value: "412 MiB",
+ * "412 MiB resident", "412 MiB in swap". */
+static const char *metric_suffix(Metric m)
+{
+        return m == METRIC_PROC_RSS ? " resident" : m == METRIC_PROC_SWAP ? " in swap" : "";
+}
+
+static bool metric_is_target(Metric m)
+{
+        return metric_scope(m) != SCOPE_SYSTEM;
+}
+
+/* "api.service uses 412 MiB (budget 400 MiB)",
+ * "node (pid 4242): available memory 7.5% (120 MiB) below 8%". */
+static void put_condition(Buf *b, const Snapshot *s, const Condition *c, double v, double t,
+                          const char *subject)
+{
+        if (metric_is_target(c->metric)) {
+                bprintf(b, "%s %s ", subject ? subject : "target",
+                        c->metric == METRIC_PROC_PSS || c->metric == METRIC_UNIT_MEMORY ? "uses"
+                                                                                        : "has");
+                put_value(b, s, c, v);
+                bprintf(b, "%s (%s ", metric_suffix(c->metric), c->op == '>' ? "budget" : "under");
+                put_threshold(b, c, t);
+                bprintf(b, ")");
+                return;
+        }
+        if (subject)
+                bprintf(b, "%s: ", subject);
+        bprintf(b, "%s ", metric_label(c->metric));
+        put_value(b, s, c, v);
+        bprintf(b, " %s ", c->op == '<' ? "below" : "above");
+        put_threshold(b, c, t);
+}
+
+/* "api.service back under budget: 210 MiB (budget 400 MiB)",
+ * "available memory back above 8%: 12.0% (240 MiB)". */
+static void put_recovery(Buf *b, const Snapshot *s, const Condition *c, double v, double t,
+                         const char *subject)
+{
+        if (metric_is_target(c->metric)) {
+                if (c->op == '>') {
+                        bprintf(b, "%s back under budget: ", subject ? subject : "target");
+                        put_value(b, s, c, v);
+                        bprintf(b, "%s (budget ", metric_suffix(c->metric));
+                        put_threshold(b, c, t);
+                        bprintf(b, ")");
+                } else {
+                        bprintf(b, "%s back above ", subject ? subject : "target");
+                        put_threshold(b, c, t);
+                        bprintf(b, ": ");
+                        put_value(b, s, c, v);
+                        bprintf(b, "%s", metric_suffix(c->metric));
+                }
+                return;
+        }
+        if (subject)
+                bprintf(b, "%s: ", subject);
+        bprintf(b, "%s back %s ", metric_label(c->metric), c->op == '<' ? "above" : "under");
+        put_threshold(b, c, t);
+        bprintf(b, ": ");
+        put_value(b, s, c, v);
+}
+
+static void subject_of(char *buf, size_t size, const ProcSample *p, const UnitSample *u)
+{
+        if (p)
+                snprintf(buf, size, "%s (pid %d)", p->comm, (int)p->pid);
+        else if (u)
+                snprintf(buf, size, "%s", u->name);
+        else
+                buf[0] = '\0';
+}
+
+static const char *action_verb(Action a)
+{
+        return a == ACTION_TERM ? "terminating" : a == ACTION_KILL ? "killing" : "restarting";
+}
+
+static const char *action_passive(Action a)
+{
+        return a == ACTION_TERM ? "terminated" : a == ACTION_KILL ? "killed" : "restarted";
+}
+
+/* ---- decisions -------------------------------------------------------- */
+
+static Decision *emit(Eval *x, DecisionKind kind, size_t rule, Action action)
+{
+        Decision *d;
+
+        if (x->n >= x->cap)
+                return NULL;
+        d = &x->ret[x->n++];
+        memset(d, 0, sizeof(*d));
+        d->kind = kind;
+        d->rule = &x->config->rules[rule];
+        d->action = action;
+        return d;
+}
+
+static void decision_set_proc(const Eval *x, Decision *d, const ProcSample *p)
+{
+        const UnitSample *u = proc_unit(x->s, p);
+
+        d->pid = p->pid;
+        d->start_time = p->start_time;
+        snprintf(d->comm, sizeof(d->comm), "%s", p->comm);
+        /* The process's unit, for the journal; d->action says what is acted on. */
+        if (u)
+                snprintf(d->unit, sizeof(d->unit), "%s", u->name);
+        d->pss_kb = proc_size_kb(p);
+}
+
+static void decision_set_unit(Decision *d, const UnitSample *u)
+{
+        snprintf(d->unit, sizeof(d->unit), "%s", u->name);
+        d->pss_kb = u->memory_kb;
+}
+
+/* Writes the firing message: the first condition, how long it held, and
+ * SUFFIX (": terminating it", "" for a warning). */
+static void decision_fire_reason(const Eval *x, Decision *d, const char *subject,
+                                 const ProcSample *p, const UnitSample *u, uint64_t since,
+                                 const char *suffix)
+{
+        const Rule *r = d->rule;
+        Buf b = { d->reason, sizeof(d->reason), 0 };
+        double v = 0, t = 0;
+
+        d->held_usec = held_usec(x->now, since);
+        (void)cond_holds(x->s, &r->conds[0], p, u, &v, &t);
+        d->value = v;
+        d->threshold = t;
+        put_condition(&b, x->s, &r->conds[0], v, t, subject);
+        bprintf(&b, " for ");
+        put_duration(&b, d->held_usec);
+        bprintf(&b, "%s", suffix);
+}
+
+/* Emits a RECOVER decision, describing the first condition that no longer
+ * holds. Returns false if RET is full. */
+static bool emit_recover(Eval *x, size_t rule, const ProcSample *p, const UnitSample *u,
+                         uint64_t since)
+{
+        const Rule *r = &x->config->rules[rule];
+        Decision *d = emit(x, DECISION_RECOVER, rule, r->action);
+        char subject[PROC_UNIT_MAX + 32];
+        Buf b;
+
+        if (!d)
+                return false;
+        if (p)
+                decision_set_proc(x, d, p);
+        else if (u)
+                decision_set_unit(d, u);
+        subject_of(subject, sizeof(subject), p, u);
+        d->held_usec = held_usec(x->now, since);
+        b = (Buf){ d->reason, sizeof(d->reason), 0 };
+        for (size_t i = 0; i < r->n_conds; i++) {
+                const Condition *c = &r->conds[i];
+                double v, t;
+
+                if (!metric_value(x->s, c->metric, p, u, &v))
+                        continue;
+                if (cond_holds(x->s, c, p, u, NULL, NULL))
+                        continue;
+                t = cond_threshold(x->s, c);
+                d->value = v;
+                d->threshold = t;
+                put_recovery(&b, x->s, c, v, t, subject[0] ? subject : NULL);
+                return true;
+        }
+        /* Every false condition lost its metric (PSI went away). */
+        if (subject[0])
+                bprintf(&b, "%s: ", subject);
+        bprintf(&b, "%s no longer measured: condition cleared",
+                metric_label(r->conds[0].metric));
+        return true;
+}
+
+/* ---- cooldowns -------------------------------------------------------- */
+
+static bool cooldown_unit(const RulesState *st, const char *unit, uint64_t now)
+{
+        for (size_t i = 0; i < st->n_cooldowns; i++)
+                if (st->cooldowns[i].unit[0] && strcmp(st->cooldowns[i].unit, unit) == 0 &&
+                    now < st->cooldowns[i].until_usec)
+                        return true;
+        return false;
+}
+
+/* A process is in cooldown if it was acted on, or its unit was restarted. */
+static bool cooldown_proc(const Eval *x, const ProcSample *p)
+{
+        const RulesState *st = x->st;
+        const UnitSample *u = proc_unit(x->s, p);
+
+        for (size_t i = 0; i < st->n_cooldowns; i++)
+                if (st->cooldowns[i].pid == p->pid &&
+                    st->cooldowns[i].start_time == p->start_time &&
+                    x->now < st->cooldowns[i].until_usec)
+                        return true;
+        return u && cooldown_unit(st, u->name, x->now);
+}
+
+static bool plan_in_cooldown(const Eval *x, const Plan *plan)
+{
+        if (plan->victim && cooldown_proc(x, plan->victim))
+                return true;
+        return plan->restart && cooldown_unit(x->st, plan->restart->name, x->now);
+}
+
+/* Makes room for the two cooldowns a destructive decision may add, so
+ * recording them cannot fail once the decision is emitted. */
+static int cooldown_reserve(RulesState *st)
+{
+        if (st->n_cooldowns + 2 <= st->cap_cooldowns)
+                return 0;
+        size_t cap = st->cap_cooldowns ? st->cap_cooldowns * 2 : 8;
+        Cooldown *c = realloc(st->cooldowns, cap * sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        st->cooldowns = c;
+        st->cap_cooldowns = cap;
+        return 0;
+}
+
+static void cooldown_add(RulesState *st, pid_t pid, uint64_t start_time, const char *unit,
+                         uint64_t until)
+{
+        Cooldown *c = NULL;
+
+        for (size_t i = 0; i < st->n_cooldowns && !c; i++) {
+                Cooldown *e = &st->cooldowns[i];
+                if (unit ? strcmp(e->unit, unit) == 0
+                         : (e->pid == pid && e->start_time == start_time && !e->unit[0]))
+                        c = e;
+        }
+        if (!c) {
+                if (st->n_cooldowns >= st->cap_cooldowns)
+                        return; /* cannot happen after cooldown_reserve() */
+                c = &st->cooldowns[st->n_cooldowns++];
+        }
+        memset(c, 0, sizeof(*c));
+        if (unit) {
+                snprintf(c->unit, sizeof(c->unit), "%s", unit);
+        } else {
+                c->pid = pid;
+                c->start_time = start_time;
+        }
+        c->until_usec = until;
+}
+
+/* Drops expired cooldowns, and those of processes that are gone (only
+ * known on a full sample). Units keep theirs until expiry: a unit's cgroup
+ * may vanish for a moment while it restarts. */
+static void cooldown_prune(const Eval *x, bool procs_fresh)
+{
+        RulesState *st = x->st;
+        size_t j = 0;
+
+        for (size_t i = 0; i < st->n_cooldowns; i++) {
+                const Cooldown *c = &st->cooldowns[i];
+
+                if (x->now >= c->until_usec)
+                        continue;
+                if (procs_fresh && !c->unit[0] && !snapshot_find_proc(x->s, c->pid, c->start_time))
+                        continue;
+                if (j != i)
+                        st->cooldowns[j] = *c;
+                j++;
+        }
+        st->n_cooldowns = j;
+}
+
+static void cooldown_record(Eval *x, const Plan *plan)
+{
+        uint64_t until = x->now + x->config->cooldown_usec;
+
+        if (plan->victim)
+                cooldown_add(x->st, plan->victim->pid, plan->victim->start_time, NULL, until);
+        if (plan->restart)
+                cooldown_add(x->st, 0, 0, plan->restart->name, until);
+}
+
+/* ---- target entries --------------------------------------------------- */
+
+static int key_cmp(const TargetKey *k, const TargetEntry *e)
+{
+        if (k->rule != e->rule)
+                return k->rule < e->rule ? -1 : 1;
+        if (k->pid != e->pid)
+                return k->pid < e->pid ? -1 : 1;
+        if (k->start_time != e->start_time)
+                return k->start_time < e->start_time ? -1 : 1;
+        return strcmp(k->unit, e->unit);
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+        const TargetEntry *ea = a, *eb = b;
+        TargetKey k = { ea->rule, ea->pid, ea->start_time, ea->unit };
+        return key_cmp(&k, eb);
+}
+
+/* Index of the first entry >= K. */
+static size_t entry_lower_bound(const RulesState *st, const TargetKey *k)
+{
+        size_t lo = 0, hi = st->n_entries;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (key_cmp(k, &st->entries[mid]) > 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo;
+}
+
+static TargetEntry *entry_find(RulesState *st, const TargetKey *k)
+{
+        size_t i = entry_lower_bound(st, k);
+        return i < st->n_entries && key_cmp(k, &st->entries[i]) == 0 ? &st->entries[i] : NULL;
+}
+
+static TargetEntry *entry_insert(RulesState *st, const TargetKey *k, uint64_t now)
+{
+        size_t i = entry_lower_bound(st, k);
+        TargetEntry *e;
+
+        if (st->n_entries == st->cap_entries) {
+                size_t cap = st->cap_entries ? st->cap_entries * 2 : 16;
+                TargetEntry *n = realloc(st->entries, cap * sizeof(*n));
+                if (!n)
+                        return NULL;
+                st->entries = n;
+                st->cap_entries = cap;
+        }
+        memmove(&st->entries[i + 1], &st->entries[i], (st->n_entries - i) * sizeof(*e));
+        st->n_entries++;
+        e = &st->entries[i];
+        memset(e, 0, sizeof(*e));
+        e->rule = k->rule;
+        e->pid = k->pid;
+        e->start_time = k->start_time;
+        snprintf(e->unit, sizeof(e->unit), "%s", k->unit);
+        e->since_usec = now;
+        return e;
+}
+
+/* Keeps the entries touched in this evaluation (seen_gen == gen): the
+ * others' targets vanished, stopped matching, or recovered. */
+static void entries_sweep(RulesState *st)
+{
+        size_t j = 0;
+
+        for (size_t i = 0; i < st->n_entries; i++) {
+                if (st->entries[i].seen_gen != st->gen)
+                        continue;
+                if (j != i)
+                        st->entries[j] = st->entries[i];
+                j++;
+        }
+        st->n_entries = j;
+        /* Give back memory after a burst of matches (bounded high-water). */
+        if (st->cap_entries > 64 && st->n_entries < st->cap_entries / 4) {
+                size_t cap = st->cap_entries / 2;
+                TargetEntry *n = realloc(st->entries, cap * sizeof(*n));
+                if (n) {
+                        st->entries = n;
+                        st->cap_entries = cap;
+                }
+        }
+}
+
+/* ---- state ------------------------------------------------------------ */
+
+RulesState *rules_state_new(void)
+{
+        return calloc(1, sizeof(RulesState));
+}
+
+static void slots_free(RuleSlot *slots, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                free(slots[i].name);
+        free(slots);
+}
+
+void rules_state_free(RulesState *st)
+{
+        if (!st)
+                return;
+        slots_free(st->slots, st->n_slots);
+        free(st->entries);
+        free(st->cooldowns);
+        free(st);
+}
+
+size_t rules_state_size(const RulesState *st)
+{
+        size_t n = 0;
+
+        if (!st)
+                return 0;
+        for (size_t i = 0; i < st->n_slots; i++)
+                if (st->slots[i].active || st->slots[i].fired)
+                        n++;
+        return n + st->n_entries + st->n_cooldowns;
+}
+
+static bool state_matches(const RulesState *st, const Config *c)
+{
+        if (!st->bound || st->n_slots != c->n_rules)
+                return false;
+        for (size_t i = 0; i < c->n_rules; i++)
+                if (st->slots[i].scope != c->rules[i].scope ||
+                    strcmp(st->slots[i].name, c->rules[i].name) != 0)
+                        return false;
+        return true;
+}
+
+/* Binds ST to C: one slot per rule of C, episodes carried over by rule name
+ * (and scope). Cooldowns belong to targets, not rules, and are kept.
+ * Returns 0 or -ENOMEM (ST unchanged). */
+static int state_bind(RulesState *st, const Config *c)
+{
+        RuleSlot *slots;
+        size_t j = 0;
+
+        if (state_matches(st, c))
+                return 0;
+        slots = calloc(c->n_rules ? c->n_rules : 1, sizeof(*slots));
+        if (!slots)
+                return -ENOMEM;
+        for (size_t i = 0; i < c->n_rules; i++) {
+                slots[i].name = strdup(c->rules[i].name ? c->rules[i].name : "");
+                if (!slots[i].name) {
+                        slots_free(slots, i);
+                        return -ENOMEM;
+                }
+                slots[i].scope = c->rules[i].scope;
+        }
+        for (size_t o = 0; o < st->n_slots; o++) {
+                RuleSlot *old = &st->slots[o];
+
+                old->remap = SIZE_MAX;
+                for (size_t i = 0; i < c->n_rules; i++) {
+                        if (slots[i].scope != old->scope || strcmp(slots[i].name, old->name) != 0)
+                                continue;
+                        slots[i].active = old->active;
+                        slots[i].fired = old->fired;
+                        slots[i].no_victim = old->no_victim;
+                        slots[i].noted_stuck = old->noted_stuck;
+                        slots[i].since_usec = old->since_usec;
+                        old->remap = i;
+                        break;
+                }
+        }
+        for (size_t i = 0; i < st->n_entries; i++) {
+                TargetEntry *e = &st->entries[i];
+                size_t to = e->rule < st->n_slots ? st->slots[e->rule].remap : SIZE_MAX;
+
+                if (to == SIZE_MAX)
+                        continue;
+                e->rule = to;
+                if (j != i)
+                        st->entries[j] = *e;
+                j++;
+        }
+        st->n_entries = j;
+        if (j > 1)
+                qsort(st->entries, j, sizeof(*st->entries), entry_cmp);
+        slots_free(st->slots, st->n_slots);
+        st->slots = slots;
+        st->n_slots = c->n_rules;
+        st->bound = true;
+        return 0;
+}
+
+void rules_state_rebind(RulesState *st, const Config *new_config)
+{
+        if (!st || !new_config)
+                return;
+        if (state_bind(st, new_config) < 0) {
+                /* Out of memory: forget every episode rather than keep names
+                 * that no longer match; rules_evaluate() binds again. */
+                slots_free(st->slots, st->n_slots);
+                st->slots = NULL;
+                st->n_slots = 0;
+                st->n_entries = 0;
+                st->bound = false;
+        }
+}
+
+/* ---- system rules ----------------------------------------------------- */
+
+static bool victim_better(Target target, const ProcSample *p, const ProcSample *best)
+{
+        if (!best)
+                return true;
+        if (target == TARGET_OOM_SCORE && p->oom_score != best->oom_score)
+                return p->oom_score > best->oom_score;
+        return proc_size_kb(p) > proc_size_kb(best);
+}
+
+/* The process a system rule acts on: by oom_score (ties: the larger) or by
+ * size, among processes that are not protected, not in cooldown and hold
+ * memory. For restart, only processes in a unit that may be restarted. */
+static bool pick_victim(const Eval *x, const Rule *r, Plan *ret)
+{
+        const ProcSample *best = NULL;
+
+        for (size_t i = 0; i < x->s->n_procs; i++) {
+                const ProcSample *p = &x->s->procs[i];
+                const UnitSample *u = proc_unit(x->s, p);
+
+                if (p->rss_kb == 0 || proc_protected(x, p, true) || cooldown_proc(x, p))
+                        continue;
+                if (r->action == ACTION_RESTART &&
+                    (!u || unit_protected_why(x, u) || unit_restart_why_not(u)))
+                        continue;
+                if (victim_better(r->target, p, best))
+                        best = p;
+        }
+        if (!best)
+                return false;
+        ret->victim = best;
+        ret->restart = r->action == ACTION_RESTART ? proc_unit(x->s, best) : NULL;
+        return true;
+}
+
+static void put_victim(Buf *b, const Rule *r, const ProcSample *p)
+{
+        bprintf(b, "%s (pid %d, ", p->comm, (int)p->pid);
+        if (r->target == TARGET_OOM_SCORE)
+                bprintf(b, "oom_score %d, ", p->oom_score);
+        put_size(b, (double)proc_size_kb(p));
+        bprintf(b, ")");
+}
+
+/* Fires system rule I on a victim; when there is none, says so once per
+ * episode. Leaves the rule pending if RET is full. */
+static void system_fire_destructive(Eval *x, size_t i)
+{
+        const Rule *r = &x->config->rules[i];
+        RuleSlot *slot = &x->st->slots[i];
+        char suffix[PROC_UNIT_MAX + 96];
+        Buf b = { suffix, sizeof(suffix), 0 };
+        Plan plan = { 0 };
+        Decision *d;
+
+        slot->tried_eval = x->st->evals;
+        if (!pick_victim(x, r, &plan)) {
+                slot->no_victim = true;
+                if (slot->noted_stuck)
+                        return;
+                bprintf(&b, ": no process may be %s (all protected, in cooldown, empty%s)",
+                        action_passive(r->action),
+                        r->action == ACTION_RESTART ? " or in no restartable service" : "");
+                d = emit(x, DECISION_FIRE, i, ACTION_WARN);
+                if (!d)
+                        return;
+                decision_fire_reason(x, d, NULL, NULL, NULL, slot->since_usec, suffix);
+                slot->noted_stuck = true;
+                slot->fired = true;
+                return;
+        }
+        slot->no_victim = false;
+        if (cooldown_reserve(x->st) < 0)
+                return;
+        if (plan.restart) {
+                bprintf(&b, ": restarting %s, which holds ", plan.restart->name);
+                put_victim(&b, r, plan.victim);
+        } else {
+                bprintf(&b, ": %s ", action_verb(r->action));
+                put_victim(&b, r, plan.victim);
+        }
+        d = emit(x, DECISION_FIRE, i, r->action);
+        if (!d)
+                return;
+        decision_set_proc(x, d, plan.victim);
+        decision_fire_reason(x, d, NULL, NULL, NULL, slot->since_usec, suffix);
+        cooldown_record(x, &plan);
+        slot->fired = true;
+        x->blocked = true;
+}
+
+static void eval_system_rules(Eval *x, bool procs_fresh, bool *need_full)
+{
+        const Config *c = x->config;
+
+        for (size_t i = 0; i < c->n_rules; i++) {
+                const Rule *r = &c->rules[i];
+                RuleSlot *slot = &x->st->slots[i];
+
+                if (r->scope != SCOPE_SYSTEM)
+                        continue;
+                if (!rule_holds(x->s, r, NULL, NULL)) {
+                        if (slot->active && slot->fired &&
+                            !emit_recover(x, i, NULL, NULL, slot->since_usec))
+                                continue; /* RET full: say it next time */
+                        slot->active = slot->fired = slot->no_victim = slot->noted_stuck = false;
+                        continue;
+                }
+                if (!slot->active) {
+                        slot->active = true;
+                        slot->fired = slot->no_victim = slot->noted_stuck = false;
+                        slot->since_usec = x->now;
+                }
+                if (r->action != ACTION_WARN || slot->fired ||
+                    held_usec(x->now, slot->since_usec) < r->for_usec)
+                        continue;
+                Decision *d = emit(x, DECISION_FIRE, i, ACTION_WARN);
+                if (d) {
+                        decision_fire_reason(x, d, NULL, NULL, NULL, slot->since_usec, "");
+                        slot->fired = true;
+                }
+        }
+
+        /* At most one destructive firing: rules that have not acted in this
+         * episode first, then the re-firing ones, each in config order. */
+        for (int pass = 0; pass < 2 && !x->blocked; pass++) {
+                for (size_t i = 0; i < c->n_rules && !x->blocked; i++) {
+                        const Rule *r = &c->rules[i];
+                        const RuleSlot *slot = &x->st->slots[i];
+
+                        if (r->scope != SCOPE_SYSTEM || r->action == ACTION_WARN || !slot->active ||
+                            held_usec(x->now, slot->since_usec) < r->for_usec ||
+                            slot->fired != (pass == 1) || slot->tried_eval == x->st->evals)
+                                continue;
+                        if (!procs_fresh) {
+                                /* Ask for a full sample, unless the last one
+                                 * found nothing to act on: then the regular
+                                 * full tick looks again, instead of a /proc
+                                 * walk every fast tick. */
+                                if (!slot->no_victim && need_full)
+                                        *need_full = true;
+                                continue;
+                        }
+                        system_fire_destructive(x, i);
+                }
+        }
+}
+
+/* ---- process and unit rules ------------------------------------------ */
+
+/* Resolves what a destructive process/unit rule would act on. Returns false
+ * and a reason in WHY when it cannot act on this target at all. */
+static bool plan_target(const Eval *x, const Rule *r, const ProcSample *p, const UnitSample *u,
+                        Plan *ret, char *why, size_t why_size)
+{
+        const char *no;
+
+        *ret = (Plan){ 0 };
+        if (r->action == ACTION_RESTART) {
+                if (!u) {
+                        snprintf(why, why_size, ": cannot restart it, it runs in no systemd unit");
+                        return false;
+                }
+                if ((no = unit_protected_why(x, u))) {
+                        snprintf(why, why_size, ": will not restart %s, %s", u->name, no);
+                        return false;
+                }
+                if ((no = unit_restart_why_not(u))) {
+                        snprintf(why, why_size, ": cannot restart %s, %s", u->name, no);
+                        return false;
+                }
+                if (p)
+                        snprintf(why, why_size, ": restarting its unit %s", u->name);
+                else
+                        snprintf(why, why_size, ": restarting it");
+                ret->restart = u;
+                return true;
+        }
+        if (p) {
+                snprintf(why, why_size, ": %s it", action_verb(r->action));
+                ret->victim = p;
+                return true;
+        }
+        /* term/kill on a unit rule: its largest process, as sampled. */
+        const ProcSample *v = u->main_pid > 0 ? find_pid(x->s, u->main_pid) : NULL;
+        if (!v || proc_protected(x, v, false)) {
+                snprintf(why, why_size, ": its largest process may not be %s",
+                         action_passive(r->action));
+                return false;
+        }
+        Buf b = { why, why_size, 0 };
+        bprintf(&b, ": %s its largest process %s (pid %d, ", action_verb(r->action), v->comm,
+                (int)v->pid);
+        put_size(&b, (double)proc_size_kb(v));
+        bprintf(&b, ")");
+        ret->victim = v;
+        return true;
+}
+
+/* One (rule, target) pair of a process rule (P set, U its unit or NULL) or
+ * a unit rule (P NULL, U the unit). */
+static void eval_target(Eval *x, size_t i, const ProcSample *p, const UnitSample *u)
+{
+        const Rule *r = &x->config->rules[i];
+        TargetKey key = { i, p ? p->pid : 0, p ? p->start_time : 0, p ? "" : u->name };
+        TargetEntry *e = entry_find(x->st, &key);
+        char subject[PROC_UNIT_MAX + 32], why[PROC_UNIT_MAX + 96];
+        Plan plan;
+        Decision *d;
+
+        if (!rule_holds(x->s, r, p, u)) {
+                if (e && e->fired && !emit_recover(x, i, p, p ? NULL : u, e->since_usec))
+                        e->seen_gen = x->st->gen; /* RET full: keep, say it next time */
+                return; /* not marked seen: the sweep drops it */
+        }
+        if (!e) {
+                e = entry_insert(x->st, &key, x->now);
+                /* Out of memory: this pair's episode starts at a later
+                 * evaluation; nothing already decided is lost. */
+                if (!e)
+                        return;
+        }
+        e->seen_gen = x->st->gen;
+        if (e->fired || held_usec(x->now, e->since_usec) < r->for_usec)
+                return;
+
+        subject_of(subject, sizeof(subject), p, p ? NULL : u);
+        if (r->action == ACTION_WARN || !plan_target(x, r, p, u, &plan, why, sizeof(why))) {
+                /* A warning, or a destructive rule that can never act on this
+                 * target: say so once per episode, never deferred. */
+                d = emit(x, DECISION_FIRE, i, ACTION_WARN);
+                if (!d)
+                        return;
+                if (p)
+                        decision_set_proc(x, d, p);
+                else
+                        decision_set_unit(d, u);
+                decision_fire_reason(x, d, subject, p, u, e->since_usec,
+                                     r->action == ACTION_WARN ? "" : why);
+                e->fired = true;
+                return;
+        }
+        if (x->blocked || plan_in_cooldown(x, &plan))
+                return; /* pending: fires on a later evaluation */
+        uint64_t size = p ? proc_size_kb(p) : u->memory_kb;
+        if (x->pick.set && size <= x->pick.size_kb)
+                return;
+        x->pick = (Pick){ .set = true, .key = key, .p = p, .u = u, .plan = plan,
+                          .size_kb = size, .since_usec = e->since_usec };
+}
+
+/* Emits the pending destructive pair chosen by eval_target(). */
+static void fire_pick(Eval *x)
+{
+        const Pick *k = &x->pick;
+        const Rule *r = &x->config->rules[k->key.rule];
+        char subject[PROC_UNIT_MAX + 32], why[PROC_UNIT_MAX + 96];
+        Plan plan;
+        TargetEntry *e;
+        Decision *d;
+
+        if (!k->set || x->blocked || cooldown_reserve(x->st) < 0)
+                return;
+        e = entry_find(x->st, &k->key);
+        if (!e)
+                return;
+        /* Rebuild the suffix: eval_target() kept only the plan. */
+        (void)plan_target(x, r, k->p, k->u, &plan, why, sizeof(why));
+        d = emit(x, DECISION_FIRE, k->key.rule, r->action);
+        if (!d)
+                return;
+        if (k->p) {
+                decision_set_proc(x, d, k->p);
+        } else {
+                decision_set_unit(d, k->u);
+                if (plan.victim) {
+                        d->pid = plan.victim->pid;
+                        d->start_time = plan.victim->start_time;
+                        snprintf(d->comm, sizeof(d->comm), "%s", plan.victim->comm);
+                        d->pss_kb = proc_size_kb(plan.victim);
+                }
+        }
+        subject_of(subject, sizeof(subject), k->p, k->p ? NULL : k->u);
+        decision_fire_reason(x, d, subject, k->p, k->u, k->since_usec, why);
+        cooldown_record(x, &k->plan);
+        e->fired = true;
+        x->blocked = true;
+}
+
+static void eval_target_rules(Eval *x)
+{
+        const Config *c = x->config;
+        const Snapshot *s = x->s;
+
+        x->st->gen++;
+        for (size_t i = 0; i < c->n_rules; i++) {
+                const Rule *r = &c->rules[i];
+
+                if (r->scope == SCOPE_PROCESS) {
+                        for (size_t j = 0; j < s->n_procs; j++) {
+                                const ProcSample *p = &s->procs[j];
+                                if (!rules_match_process(r, p) || proc_protected(x, p, false))
+                                        continue;
+                                eval_target(x, i, p, proc_unit(s, p));
+                        }
+                } else if (r->scope == SCOPE_UNIT) {
+                        for (size_t j = 0; j < s->n_units; j++) {
+                                const UnitSample *u = &s->units[j];
+                                if (!glob_match(r->unit_glob, u->name) || unit_protected_why(x, u))
+                                        continue;
+                                eval_target(x, i, NULL, u);
+                        }
+                }
+        }
+        entries_sweep(x->st);
+        fire_pick(x);
+}
+
+/* ---- entry point ------------------------------------------------------ */
+
+int rules_evaluate(const Config *config, const Snapshot *snapshot, RulesState *st,
+                   bool action_in_flight, bool procs_fresh, Decision *ret, size_t cap,
+                   bool *ret_need_full)
+{
+        Eval x = {
+                .config = config,
+                .s = snapshot,
+                .st = st,
+                .now = snapshot->sys.usec,
+                .ret = ret,
+                .cap = ret ? cap : 0,
+                .blocked = action_in_flight,
+        };
+        int r;
+
+        if (ret_need_full)
+                *ret_need_full = false;
+        r = state_bind(st, config);
+        if (r < 0)
+                return r;
+        st->evals++;
+        cooldown_prune(&x, procs_fresh);
+        if (procs_fresh) {
+                const ProcSample *self = find_pid(snapshot, snapshot->self_pid);
+                const UnitSample *u = self ? proc_unit(snapshot, self) : NULL;
+                x.self_unit = u ? u->name : NULL;
+        }
+        eval_system_rules(&x, procs_fresh, ret_need_full);
+        if (procs_fresh)
+                eval_target_rules(&x);
+        return (int)x.n;
+}

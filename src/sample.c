@@ -1,0 +1,346 @@
+/* sample.c — the two sampling tiers; see sample.h. */
+#include "sample.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "rules.h"
+
+struct Sampler {
+        const ProcRoot *root;
+        int meminfo_fd;
+        int psi_fd;        /* -1 without PSI */
+        DIR *proc_dir;     /* kept open; rewound per walk */
+        uint64_t page_kb;
+        char sysbuf[4096]; /* meminfo is ~1.5 KiB, pressure ~0.2 KiB */
+        char buf[4096];    /* per-process files */
+        char cmdline[4096];
+        char cgroup[PROC_CGROUP_MAX];
+};
+
+int sampler_new(const ProcRoot *root, Sampler **ret)
+{
+        _cleanup_free_ Sampler *s = calloc(1, sizeof *s);
+        if (!s)
+                return -ENOMEM;
+        s->root = root;
+        s->psi_fd = -1;
+        long ps = sysconf(_SC_PAGESIZE);
+        s->page_kb = ps > 0 ? (uint64_t)ps / 1024 : 4;
+
+        s->meminfo_fd = openat(root->proc_fd, "meminfo", O_RDONLY | O_CLOEXEC);
+        if (s->meminfo_fd < 0)
+                return -errno;
+        s->psi_fd = openat(root->proc_fd, "pressure/memory", O_RDONLY | O_CLOEXEC);
+
+        int dfd = openat(root->proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0 || !(s->proc_dir = fdopendir(dfd))) {
+                int r = -errno;
+                if (dfd >= 0)
+                        close(dfd);
+                close(s->meminfo_fd);
+                if (s->psi_fd >= 0)
+                        close(s->psi_fd);
+                return r;
+        }
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+void sampler_free(Sampler *s)
+{
+        if (!s)
+                return;
+        if (s->meminfo_fd >= 0)
+                close(s->meminfo_fd);
+        if (s->psi_fd >= 0)
+                close(s->psi_fd);
+        if (s->proc_dir)
+                closedir(s->proc_dir);
+        free(s);
+}
+
+int sampler_system(Sampler *s, uint64_t now_usec, SystemSample *ret)
+{
+        SystemSample out = { .usec = now_usec };
+        int r = meminfo_read_fd(s->meminfo_fd, s->sysbuf, sizeof s->sysbuf, &out.mem);
+        if (r < 0)
+                return r;
+        if (s->psi_fd >= 0)
+                out.has_psi = psi_read_fd(s->psi_fd, s->sysbuf, sizeof s->sysbuf, &out.psi) >= 0;
+        *ret = out;
+        return 0;
+}
+
+/* --- unit table: a small open-addressing index by name ------------------ */
+
+typedef struct UnitIndex {
+        int *slots;   /* index into units, -1 empty */
+        size_t n_slots; /* power of two */
+} UnitIndex;
+
+static uint32_t name_hash(const char *s)
+{
+        uint32_t h = 2166136261u; /* FNV-1a */
+        for (; *s; s++)
+                h = (h ^ (uint8_t)*s) * 16777619u;
+        return h;
+}
+
+static int unit_index_grow(UnitIndex *ix, const UnitSample *units, size_t n_units)
+{
+        size_t n = ix->n_slots ? ix->n_slots * 2 : 64;
+        int *slots = malloc(n * sizeof *slots);
+        if (!slots)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                slots[i] = -1;
+        for (size_t u = 0; u < n_units; u++) {
+                size_t i = name_hash(units[u].name) & (n - 1);
+                while (slots[i] >= 0)
+                        i = (i + 1) & (n - 1);
+                slots[i] = (int)u;
+        }
+        free(ix->slots);
+        ix->slots = slots;
+        ix->n_slots = n;
+        return 0;
+}
+
+/* Returns the index of unit NAME in SNAP, adding it (with CGROUP) if new;
+ * -ENOMEM on failure. */
+static int unit_get(Snapshot *snap, UnitIndex *ix, size_t *cap, const char *name,
+                    const char *cgroup)
+{
+        if (ix->n_slots == 0 || snap->n_units * 2 >= ix->n_slots) {
+                int r = unit_index_grow(ix, snap->units, snap->n_units);
+                if (r < 0)
+                        return r;
+        }
+        size_t i = name_hash(name) & (ix->n_slots - 1);
+        for (; ix->slots[i] >= 0; i = (i + 1) & (ix->n_slots - 1))
+                if (strcmp(snap->units[ix->slots[i]].name, name) == 0)
+                        return ix->slots[i];
+
+        if (snap->n_units == *cap) {
+                size_t ncap = *cap ? *cap * 2 : 32;
+                UnitSample *u = realloc(snap->units, ncap * sizeof *u);
+                if (!u)
+                        return -ENOMEM;
+                snap->units = u;
+                *cap = ncap;
+        }
+        UnitSample *u = &snap->units[snap->n_units];
+        memset(u, 0, sizeof *u);
+        snprintf(u->name, sizeof u->name, "%s", name);
+        snprintf(u->cgroup, sizeof u->cgroup, "%s", cgroup);
+        ix->slots[i] = (int)snap->n_units;
+        return (int)snap->n_units++;
+}
+
+/* Cuts the cgroup PATH of a process after the component that names UNIT:
+ * "/system.slice/api.service/worker" → "/system.slice/api.service". */
+static void unit_cgroup_of(char *path, const char *unit)
+{
+        size_t ulen = strlen(unit);
+        char *found = NULL;
+        for (char *p = strstr(path, unit); p; p = strstr(p + 1, unit))
+                if (p > path && p[-1] == '/' && (p[ulen] == '/' || p[ulen] == '\0'))
+                        found = p;
+        if (found)
+                found[ulen] = '\0';
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+        pid_t x = ((const ProcSample *)a)->pid, y = ((const ProcSample *)b)->pid;
+        return (x > y) - (x < y);
+}
+
+static ProcSample *prev_find(Snapshot *prev, pid_t pid, uint64_t start_time)
+{
+        if (!prev || prev->n_procs == 0)
+                return NULL;
+        ProcSample key = { .pid = pid };
+        ProcSample *p = bsearch(&key, prev->procs, prev->n_procs, sizeof key, cmp_pid);
+        return p && p->start_time == start_time ? p : NULL;
+}
+
+static bool parse_pid(const char *name, pid_t *ret)
+{
+        if (name[0] < '1' || name[0] > '9')
+                return false;
+        long v = 0;
+        for (const char *c = name; *c; c++) {
+                if (*c < '0' || *c > '9' || v > 0x3fffffff)
+                        return false;
+                v = v * 10 + (*c - '0');
+        }
+        *ret = (pid_t)v;
+        return true;
+}
+
+/* Reads the memory.current of the unit cgroup PATH ("/system.slice/x"). */
+static int read_memory_current(Sampler *s, const char *path, uint64_t *ret_kb)
+{
+        char rel[PROC_CGROUP_MAX + 32];
+        snprintf(rel, sizeof rel, "%s/memory.current", path[0] == '/' ? path + 1 : path);
+        ssize_t n = procroot_read_file(s->root->cgroup_fd, rel, s->buf, sizeof s->buf);
+        if (n < 0)
+                return (int)n;
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(s->buf, &end, 10);
+        if (errno || end == s->buf)
+                return -EBADMSG;
+        *ret_kb = (uint64_t)(v / 1024);
+        return 0;
+}
+
+int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
+                 uint64_t now_usec, Snapshot *ret)
+{
+        const int proc_fd = s->root->proc_fd;
+        const bool unit_from_pss = s->root->cgroup_fd < 0;
+        size_t cap = 0, ucap = 0;
+        UnitIndex ix = { 0 };
+        uint64_t *largest_kb = NULL; /* per unit: the size of its main_pid */
+        int r = 0;
+
+        if (prev && prev->n_procs > 1)
+                qsort(prev->procs, prev->n_procs, sizeof *prev->procs, cmp_pid);
+
+        rewinddir(s->proc_dir);
+        for (struct dirent *de; (de = readdir(s->proc_dir));) {
+                pid_t pid;
+                if (!parse_pid(de->d_name, &pid))
+                        continue;
+
+                ProcStat st;
+                if (proc_read_stat(proc_fd, pid, s->buf, sizeof s->buf, &st) < 0)
+                        continue; /* gone, or unreadable: not a candidate */
+                /* Kernel threads are never candidates; zombies hold no memory. */
+                if ((st.flags & PROC_PF_KTHREAD) || st.state == 'Z' || st.state == 'X')
+                        continue;
+
+                if (ret->n_procs == cap) {
+                        size_t ncap = cap ? cap * 2 : 256;
+                        ProcSample *np = realloc(ret->procs, ncap * sizeof *np);
+                        if (!np) {
+                                r = -ENOMEM;
+                                goto out;
+                        }
+                        ret->procs = np;
+                        cap = ncap;
+                }
+                ProcSample *p = &ret->procs[ret->n_procs];
+                memset(p, 0, sizeof *p);
+                p->pid = pid;
+                p->start_time = st.start_time;
+                p->unit = -1;
+                snprintf(p->comm, sizeof p->comm, "%s", st.comm);
+                p->rss_kb = st.rss_pages * s->page_kb;
+
+                if (proc_read_oom_score(proc_fd, pid, &p->oom_score, &p->oom_score_adj) < 0)
+                        continue; /* vanished between reads */
+
+                const char *unit_name = NULL, *unit_cgroup = NULL;
+                ProcSample *old = prev_find(prev, pid, st.start_time);
+                if (old) {
+                        p->cmdline = TAKE_PTR(old->cmdline);
+                        if (old->unit >= 0 && (size_t)old->unit < prev->n_units) {
+                                unit_name = prev->units[old->unit].name;
+                                unit_cgroup = prev->units[old->unit].cgroup;
+                        }
+                } else {
+                        ssize_t n = proc_read_cmdline(proc_fd, pid, s->cmdline, sizeof s->cmdline);
+                        if (n == -ENOENT || n == -ESRCH)
+                                continue;
+                        p->cmdline = strdup(n > 0 ? s->cmdline : "");
+                        if (!p->cmdline) {
+                                r = -ENOMEM;
+                                goto out;
+                        }
+                        char unit[PROC_UNIT_MAX];
+                        if (proc_read_cgroup(proc_fd, pid, s->buf, sizeof s->buf, s->cgroup,
+                                             sizeof s->cgroup) >= 0 &&
+                            proc_cgroup_to_unit(s->cgroup, unit, sizeof unit) >= 0) {
+                                unit_cgroup_of(s->cgroup, unit);
+                                int u = unit_get(ret, &ix, &ucap, unit, s->cgroup);
+                                if (u < 0) {
+                                        free(p->cmdline);
+                                        r = u;
+                                        goto out;
+                                }
+                                p->unit = u;
+                        }
+                }
+                if (unit_name) {
+                        int u = unit_get(ret, &ix, &ucap, unit_name, unit_cgroup);
+                        if (u < 0) {
+                                free(p->cmdline);
+                                r = u;
+                                goto out;
+                        }
+                        p->unit = u;
+                }
+
+                const char *uname = p->unit >= 0 ? ret->units[p->unit].name : NULL;
+                if (all_pss || rules_need_pss(config, p, uname, unit_from_pss)) {
+                        ProcRollup ru;
+                        int k = proc_read_smaps_rollup(proc_fd, pid, s->buf, sizeof s->buf, &ru);
+                        if (k == -ENOENT || k == -ESRCH) {
+                                free(p->cmdline);
+                                continue;
+                        }
+                        if (k >= 0) {
+                                p->pss_kb = ru.pss_kb;
+                                p->swap_kb = ru.swap_kb;
+                                p->has_pss = true;
+                        }
+                }
+                ret->n_procs++;
+        }
+
+        /* Unit memory: the cgroup's own count where cgroup v2 has the memory
+         * controller (it includes page cache and kernel memory charged to the
+         * unit, as systemd-oomd and the kernel see it); else the sum of its
+         * processes' PSS (RSS where PSS was not read). */
+        largest_kb = calloc(ret->n_units + 1, sizeof *largest_kb);
+        if (!largest_kb) {
+                r = -ENOMEM;
+                goto out;
+        }
+        for (size_t i = 0; i < ret->n_procs; i++) {
+                const ProcSample *p = &ret->procs[i];
+                if (p->unit < 0)
+                        continue;
+                UnitSample *u = &ret->units[p->unit];
+                uint64_t size = p->has_pss ? p->pss_kb : p->rss_kb;
+                u->n_procs++;
+                u->memory_kb += size;
+                if (u->main_pid == 0 || size > largest_kb[p->unit]) {
+                        u->main_pid = p->pid;
+                        largest_kb[p->unit] = size;
+                }
+        }
+        for (size_t i = 0; i < ret->n_units; i++) {
+                UnitSample *u = &ret->units[i];
+                uint64_t kb = 0;
+                if (!unit_from_pss && read_memory_current(s, u->cgroup, &kb) >= 0) {
+                        u->memory_kb = kb;
+                        u->memory_from_cgroup = true;
+                }
+        }
+        ret->procs_usec = now_usec;
+out:
+        free(largest_kb);
+        free(ix.slots);
+        return r;
+}

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Integration test on this host: memguard in the foreground with a test
+# config whose process rules match only the test's own children by name
+# (mgtest-*). No system rule, so nothing else on the host can be chosen.
+# Children hold at most 96+64 MiB at once (the house limit is 256 MiB).
+#
+# Env: MEMGUARD (binary), HELPERS (dir with mg-hog). Prints one line per
+# check and "N passed, N failed" last; exit status 1 if any failed.
+set -u
+MEMGUARD=${MEMGUARD:-build/memguard}
+HELPERS=${HELPERS:-build/helpers}
+HOG=$HELPERS/mg-hog
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d /tmp/memguard-it.XXXXXX)
+passed=0 failed=0
+children=()
+mg_pid=
+
+cleanup() {
+        for p in "${children[@]}" $mg_pid; do kill -KILL "$p" 2>/dev/null; done
+        wait 2>/dev/null
+        rm -rf "$work"
+}
+trap cleanup EXIT
+
+check() { # check NAME CONDITION...
+        local name=$1; shift
+        if "$@"; then echo "ok - $name"; passed=$((passed + 1))
+        else echo "not ok - $name"; failed=$((failed + 1)); fi
+}
+
+# Waits up to $2 seconds for process $1 to exit (gone or zombie).
+wait_exit() {
+        local pid=$1 deadline=$((SECONDS + $2))
+        while [ $SECONDS -lt "$deadline" ]; do
+                local st
+                st=$(awk '{ sub(/.*\) /, ""); print $1 }' /proc/"$pid"/stat 2>/dev/null) || return 0
+                [ "$st" = Z ] && return 0
+                sleep 0.05
+        done
+        return 1
+}
+
+wait_log() { # wait_log FILE PATTERN SECONDS
+        local deadline=$((SECONDS + $3))
+        while [ $SECONDS -lt "$deadline" ]; do
+                grep -qE -- "$2" "$1" && return 0
+                sleep 0.05
+        done
+        return 1
+}
+
+# Starts a child: spawn NAME MIB [ignore-term]; sets $child.
+spawn() {
+        local fifo=$work/fifo.$1
+        mkfifo "$fifo"
+        "$HOG" "$@" >"$fifo" &
+        child=$!
+        children+=("$child")
+        read -r -t 10 _ready _pid <"$fifo"
+        rm -f "$fifo"
+}
+
+exit_status() { wait "$1"; echo $?; }
+
+cat >"$work/test.conf" <<CONF
+[daemon]
+interval = 200ms
+fast-interval = 100ms
+cooldown = 1s
+
+[rule hog]
+process = mgtest-hog
+when = proc.rss > 48M
+action = term
+grace = 3s
+
+[rule stubborn]
+process = mgtest-stubborn
+cmdline = *ignore-term*
+when = proc.pss > 32M and proc.rss > 32M
+action = term
+grace = 1s
+CONF
+
+# --- command line -------------------------------------------------------
+out=$("$MEMGUARD" --config "$work/test.conf" --check-config 2>&1); rc=$?
+check "--check-config accepts a good file" [ $rc -eq 0 -a "$out" = "configuration OK" ]
+printf '[rule x]\nwhen = mem.available < 5%%\naction = explode\n' >"$work/bad.conf"
+out=$("$MEMGUARD" --config "$work/bad.conf" --check-config 2>&1); rc=$?
+check "--check-config rejects a bad file with exit 78" [ $rc -eq 78 ]
+check "--check-config names FILE:LINE: key" grep -q "^$work/bad.conf:3: action: " <<<"$out"
+"$MEMGUARD" --config "$work/bad.conf" >/dev/null 2>&1; rc=$?
+check "a bad config stops the daemon with exit 78" [ $rc -eq 78 ]
+"$MEMGUARD" --no-such-option >/dev/null 2>&1; rc=$?
+check "an unknown option is a usage error (exit 2)" [ $rc -eq 2 ]
+out=$("$MEMGUARD" --version); rc=$?
+check "--version" [ $rc -eq 0 -a "${out%% *}" = memguard ]
+"$MEMGUARD" --config "$work/missing.conf" --check-config >/dev/null 2>&1; rc=$?
+check "a missing config file is a configuration error" [ $rc -eq 78 ]
+
+# --- live: terminate, escalate, leave the sibling alone -----------------
+log=$work/live.log
+"$MEMGUARD" --config "$work/test.conf" 2>"$log" &
+mg_pid=$!
+check "memguard starts and samples" wait_log "$log" "memguard .* started" 10
+
+spawn mgtest-sibling 64; sibling=$child
+spawn mgtest-hog 96; hog=$child
+check "the matching hog is signalled and exits" wait_exit "$hog" 10
+check "the hog died of SIGTERM (143)" [ "$(exit_status "$hog")" = 143 ]
+check "the journal line names rule, action, pid and comm" \
+        grep -qE "\[rule=hog action=term pid=$hog comm=mgtest-hog .*signal=SIGTERM dry_run=no\]" "$log"
+check "the process-gone line follows" wait_log "$log" "mgtest-hog \(pid $hog\) is gone" 5
+
+spawn mgtest-stubborn 64 ignore-term; stubborn=$child
+check "a process ignoring SIGTERM is killed after its grace" wait_exit "$stubborn" 10
+check "the stubborn one died of SIGKILL (137)" [ "$(exit_status "$stubborn")" = 137 ]
+check "SIGTERM then SIGKILL are both logged" \
+        grep -qE "still alive .* after SIGTERM: sent SIGKILL .*pid=$stubborn" "$log"
+check "the non-matching sibling is untouched" kill -0 "$sibling"
+
+# --- reload: a bad file is refused, the old rules keep acting -----------
+cp "$work/test.conf" "$work/good.conf"
+printf '\n[rule broken]\nwhen = proc.rss >> 1M\naction = term\n' >>"$work/test.conf"
+kill -HUP "$mg_pid"
+check "a bad reload is reported with FILE:LINE" \
+        wait_log "$log" "reload refused, keeping the running configuration: $work/test.conf:[0-9]+: when: " 5
+spawn mgtest-hog 96; hog2=$child
+check "after a refused reload the old rules still act" wait_exit "$hog2" 10
+check "... with SIGTERM" [ "$(exit_status "$hog2")" = 143 ]
+cp "$work/good.conf" "$work/test.conf"
+printf '\n[rule none]\nprocess = nothing-matches-this\nwhen = proc.rss > 1G\naction = warn\n' >>"$work/test.conf"
+kill -HUP "$mg_pid"
+check "a good reload is applied" wait_log "$log" "configuration reloaded from .*: 3 rules" 5
+
+kill -TERM "$mg_pid"; wait "$mg_pid"; rc=$?; mg_pid=
+check "SIGTERM stops memguard cleanly (exit 0)" [ $rc -eq 0 ]
+check "the stop is logged" grep -q "memguard stopped" "$log"
+kill -KILL "$sibling" 2>/dev/null; wait "$sibling" 2>/dev/null
+
+# --- dry run: decided and logged, nothing signalled ----------------------
+cp "$work/good.conf" "$work/test.conf"
+log=$work/dry.log
+"$MEMGUARD" --config "$work/test.conf" --dry-run 2>"$log" &
+mg_pid=$!
+check "dry run starts" wait_log "$log" "started.*dry run" 10
+spawn mgtest-hog 96; hog=$child
+check "dry run logs the decision" wait_log "$log" "dry run: SIGTERM not sent\] \[rule=hog action=term pid=$hog .*dry_run=yes\]" 10
+sleep 1
+check "dry run signals nothing" kill -0 "$hog"
+kill -KILL "$hog"; wait "$hog" 2>/dev/null
+kill -TERM "$mg_pid"; wait "$mg_pid"; mg_pid=
+
+echo
+echo "integration: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,856 @@
+/* test_config.c — memguard.conf(5) parser: value syntax, good files parsed
+ * to the expected structs, bad files against golden diagnostics, drop-ins,
+ * and the shipped configuration. */
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+#include "config.h"
+
+#define USEC_S UINT64_C(1000000)
+#define USEC_MS UINT64_C(1000)
+
+/* Golden messages say "config/bad-x.conf:LINE", so the files are loaded
+ * by a path relative to tests/. */
+static void chdir_tests(void)
+{
+        assert_int_equal(chdir(TOP_SRCDIR "/tests"), 0);
+}
+
+static char *slurp(const char *path)
+{
+        FILE *f = fopen(path, "re");
+        char *buf;
+        long len;
+
+        if (!f)
+                return NULL;
+        assert_int_equal(fseek(f, 0, SEEK_END), 0);
+        len = ftell(f);
+        assert_true(len >= 0);
+        rewind(f);
+        buf = malloc((size_t)len + 1);
+        assert_non_null(buf);
+        assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
+        buf[len] = '\0';
+        fclose(f);
+        return buf;
+}
+
+static const Rule *find_rule(const Config *c, const char *name)
+{
+        for (size_t i = 0; i < c->n_rules; i++)
+                if (strcmp(c->rules[i].name, name) == 0)
+                        return &c->rules[i];
+        return NULL;
+}
+
+/* Loads TEXT, expecting success. */
+static Config *load_ok(const char *text)
+{
+        Config *c = NULL;
+        char *err = NULL;
+        int r = config_load_string(text, "t.conf", &c, &err);
+
+        if (r != 0)
+                fprintf(stderr, "unexpected errors:\n%s", err ? err : "(none)\n");
+        assert_int_equal(r, 0);
+        assert_null(err);
+        assert_non_null(c);
+        return c;
+}
+
+/* Loads TEXT, expecting failure with exactly ERRORS. */
+static void load_bad(const char *text, const char *errors)
+{
+        Config *c = (Config *)(uintptr_t)0x1; /* must stay untouched */
+        char *err = NULL;
+        int r = config_load_string(text, "t.conf", &c, &err);
+
+        assert_int_equal(r, -EINVAL);
+        assert_ptr_equal(c, (Config *)(uintptr_t)0x1);
+        assert_non_null(err);
+        assert_string_equal(err, errors);
+        free(err);
+}
+
+/* ---- value syntax ----------------------------------------------------- */
+
+static void test_parse_size_ok(void **state)
+{
+        static const struct {
+                const char *s;
+                uint64_t kb;
+        } cases[] = {
+                {"0", 0},
+                {"1", 1}, /* a byte rounds up to a kB */
+                {"1024", 1},
+                {"1025", 2},
+                {"512B", 1},
+                {"2048 b", 2},
+                {"1K", 1},
+                {"1k", 1},
+                {"1KB", 1},
+                {"1KiB", 1},
+                {"1kib", 1},
+                {"1.5K", 2},   /* rounded up */
+                {"0.1M", 103}, /* 102.4 up */
+                {"10M", 10240},
+                {"10 M", 10240}, /* a space before the suffix is fine */
+                {"  10M  ", 10240},
+                {"400MiB", 409600},
+                {"1.5G", 1572864},
+                {"1.5gb", 1572864},
+                {"1T", UINT64_C(1073741824)},
+                {"16777215T", UINT64_C(16777215) << 30}, /* the largest in T */
+                {"00010M", 10240},
+        };
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                uint64_t kb = 99;
+                bool pct = true;
+                double p = 99;
+                int r = config_parse_size(cases[i].s, &kb, &pct, &p);
+                if (r != 0 || kb != cases[i].kb)
+                        fprintf(stderr, "size '%s': r=%d kb=%llu\n", cases[i].s, r,
+                                (unsigned long long)kb);
+                assert_int_equal(r, 0);
+                assert_int_equal(kb, cases[i].kb);
+                assert_false(pct);
+        }
+}
+
+static void test_parse_size_percent(void **state)
+{
+        static const struct {
+                const char *s;
+                double pct;
+        } cases[] = {
+                {"15%", 15}, {"12.5%", 12.5}, {"0%", 0}, {"100%", 100}, {"7 %", 7}, {" 3% ", 3},
+        };
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                uint64_t kb = 99;
+                bool is_pct = false;
+                double p = -1;
+                assert_int_equal(config_parse_size(cases[i].s, &kb, &is_pct, &p), 0);
+                assert_true(is_pct);
+                assert_true(p == cases[i].pct);
+                assert_int_equal(kb, 0);
+        }
+}
+
+static void test_parse_size_bad(void **state)
+{
+        static const struct {
+                const char *s;
+                int r;
+        } cases[] = {
+                {"", -EINVAL},
+                {"   ", -EINVAL},
+                {"M", -EINVAL},
+                {"-5M", -EINVAL},
+                {"+5M", -EINVAL},
+                {"1e3", -EINVAL},
+                {"0x10", -EINVAL},
+                {"1.M", -EINVAL},
+                {".5M", -EINVAL},
+                {"1,5G", -EINVAL},
+                {"10X", -EINVAL},
+                {"10 M B", -EINVAL},
+                {"10MBB", -EINVAL},
+                {"10Mi", -EINVAL},
+                {"5%%", -EINVAL},
+                {"5 5M", -EINVAL},
+                {"99999999999999999999G", -ERANGE}, /* overflows the number */
+                {"18446744073709551616", -ERANGE},  /* 2^64 bytes */
+                {"17179869184G", -ERANGE},          /* 2^64 bytes, in kB it fits */
+                {"16777216T", -ERANGE},
+                {"101%", -ERANGE},
+                {"100.01%", -ERANGE},
+                {"99999999999999999999%", -ERANGE},
+        };
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                uint64_t kb = 42;
+                bool pct = true;
+                double p = 42;
+                int r = config_parse_size(cases[i].s, &kb, &pct, &p);
+                if (r != cases[i].r)
+                        fprintf(stderr, "size '%s': r=%d\n", cases[i].s, r);
+                assert_int_equal(r, cases[i].r);
+                /* outputs only on success */
+                assert_int_equal(kb, 42);
+                assert_true(pct);
+                assert_true(p == 42);
+        }
+        {
+                uint64_t kb;
+                bool pct;
+                double p;
+                assert_int_equal(config_parse_size(NULL, &kb, &pct, &p), -EINVAL);
+        }
+}
+
+static void test_parse_duration_ok(void **state)
+{
+        static const struct {
+                const char *s;
+                uint64_t usec;
+        } cases[] = {
+                {"0", 0},
+                {"1", USEC_S}, /* bare: seconds */
+                {"1.5", 1500 * USEC_MS},
+                {"1.5s", 1500 * USEC_MS},
+                {"1.5S", 1500 * USEC_MS},
+                {"100ms", 100 * USEC_MS},
+                {"100 ms", 100 * USEC_MS},
+                {"250MS", 250 * USEC_MS},
+                {"10us", 10},
+                {"2m", 120 * USEC_S},
+                {"2min", 120 * USEC_S},
+                {"1.5m", 90 * USEC_S},
+                {"1h", 3600 * USEC_S},
+                {"0.5h", 1800 * USEC_S},
+                {" 30s ", 30 * USEC_S},
+                {"1.0000001s", USEC_S}, /* below a microsecond: cut */
+                {"0.0000005s", 0},
+                {"1.123456789123s", 1123456},
+                {"5124095576h", UINT64_C(5124095576) * 3600 * USEC_S}, /* the largest */
+        };
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                uint64_t usec = 99;
+                int r = config_parse_duration(cases[i].s, &usec);
+                if (r != 0 || usec != cases[i].usec)
+                        fprintf(stderr, "duration '%s': r=%d usec=%llu\n", cases[i].s, r,
+                                (unsigned long long)usec);
+                assert_int_equal(r, 0);
+                assert_int_equal(usec, cases[i].usec);
+        }
+}
+
+static void test_parse_duration_bad(void **state)
+{
+        static const struct {
+                const char *s;
+                int r;
+        } cases[] = {
+                {"", -EINVAL},
+                {"s", -EINVAL},
+                {"-1s", -EINVAL},
+                {"1d", -EINVAL},
+                {"1 fortnight", -EINVAL},
+                {"1s2", -EINVAL},
+                {"1m30s", -EINVAL},
+                {"1.s", -EINVAL},
+                {"1,5s", -EINVAL},
+                {"inf", -EINVAL},
+                {"1e3ms", -EINVAL},
+                {"99999999999999999999", -ERANGE},
+                {"5124095577h", -ERANGE},
+                {"18446744073709551616us", -ERANGE},
+        };
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                uint64_t usec = 42;
+                int r = config_parse_duration(cases[i].s, &usec);
+                if (r != cases[i].r)
+                        fprintf(stderr, "duration '%s': r=%d\n", cases[i].s, r);
+                assert_int_equal(r, cases[i].r);
+                assert_int_equal(usec, 42);
+        }
+        {
+                uint64_t usec;
+                assert_int_equal(config_parse_duration(NULL, &usec), -EINVAL);
+        }
+}
+
+/* ---- names and helpers ------------------------------------------------ */
+
+static void test_names(void **state)
+{
+        static const char *const metrics[_METRIC_MAX] = {
+                "mem.available",  "mem.used",        "swap.free",       "swap.used",
+                "psi.some.avg10", "psi.some.avg60",  "psi.some.avg300", "psi.full.avg10",
+                "psi.full.avg60", "psi.full.avg300", "proc.pss",        "proc.rss",
+                "proc.swap",      "unit.memory",
+        };
+
+        (void)state;
+        for (int m = 0; m < _METRIC_MAX; m++)
+                assert_string_equal(metric_to_string((Metric)m), metrics[m]);
+        assert_string_equal(metric_to_string(_METRIC_MAX), "?");
+
+        assert_int_equal(metric_kind(METRIC_MEM_AVAILABLE), METRIC_KIND_SIZE);
+        assert_int_equal(metric_kind(METRIC_SWAP_USED), METRIC_KIND_SIZE);
+        assert_int_equal(metric_kind(METRIC_PROC_PSS), METRIC_KIND_SIZE);
+        assert_int_equal(metric_kind(METRIC_UNIT_MEMORY), METRIC_KIND_SIZE);
+        for (Metric m = METRIC_PSI_SOME_AVG10; m <= METRIC_PSI_FULL_AVG300; m++)
+                assert_int_equal(metric_kind(m), METRIC_KIND_PERCENT);
+
+        assert_int_equal(metric_scope(METRIC_MEM_USED), SCOPE_SYSTEM);
+        assert_int_equal(metric_scope(METRIC_PSI_FULL_AVG60), SCOPE_SYSTEM);
+        assert_int_equal(metric_scope(METRIC_PROC_PSS), SCOPE_PROCESS);
+        assert_int_equal(metric_scope(METRIC_PROC_RSS), SCOPE_PROCESS);
+        assert_int_equal(metric_scope(METRIC_PROC_SWAP), SCOPE_PROCESS);
+        assert_int_equal(metric_scope(METRIC_UNIT_MEMORY), SCOPE_UNIT);
+
+        assert_string_equal(action_to_string(ACTION_WARN), "warn");
+        assert_string_equal(action_to_string(ACTION_TERM), "term");
+        assert_string_equal(action_to_string(ACTION_KILL), "kill");
+        assert_string_equal(action_to_string(ACTION_RESTART), "restart");
+        assert_string_equal(action_to_string((Action)99), "?");
+        assert_string_equal(target_to_string(TARGET_OOM_SCORE), "oom-score");
+        assert_string_equal(target_to_string(TARGET_PSS), "pss");
+        assert_string_equal(target_to_string((Target)99), "?");
+}
+
+static void test_threshold(void **state)
+{
+        Condition kb = {.metric = METRIC_PROC_PSS, .op = '>', .kb = 307200};
+        Condition pct = {
+                .metric = METRIC_MEM_AVAILABLE, .op = '<', .is_percent = true, .percent = 15};
+        Condition third = {
+                .metric = METRIC_MEM_USED, .op = '>', .is_percent = true, .percent = 33.3};
+        Condition psi = {.metric = METRIC_PSI_SOME_AVG10, .op = '>', .percent = 20};
+
+        (void)state;
+        assert_int_equal(condition_threshold_kb(&kb, 2000000), 307200);
+        assert_int_equal(condition_threshold_kb(&pct, 2000000), 300000);
+        assert_int_equal(condition_threshold_kb(&pct, 0), 0);
+        assert_int_equal(condition_threshold_kb(&third, 1000), 333);
+        assert_int_equal(condition_threshold_kb(&psi, 2000000), 0);
+}
+
+/* ---- good files ------------------------------------------------------- */
+
+static void test_good_empty(void **state)
+{
+        Config *c = NULL;
+        char *err = NULL;
+
+        (void)state;
+        chdir_tests();
+        assert_int_equal(config_load("config/good-empty.conf", &c, &err), 0);
+        assert_null(err);
+        assert_int_equal(c->interval_usec, USEC_S);
+        assert_int_equal(c->fast_interval_usec, 100 * USEC_MS);
+        assert_false(c->dry_run);
+        assert_int_equal(c->cooldown_usec, 30 * USEC_S);
+        assert_int_equal(c->n_protect, 0);
+        assert_null(c->protect);
+        assert_int_equal(c->n_rules, 0);
+        config_free(c);
+}
+
+static void test_good_full(void **state)
+{
+        Config *c = NULL;
+        char *err = NULL;
+        const Rule *r;
+
+        (void)state;
+        chdir_tests();
+        assert_int_equal(config_load("config/good-full.conf", &c, &err), 0);
+        assert_null(err);
+        assert_int_equal(c->interval_usec, 2 * USEC_S);
+        assert_int_equal(c->fast_interval_usec, 250 * USEC_MS);
+        assert_true(c->dry_run);
+        assert_int_equal(c->cooldown_usec, 90 * USEC_S);
+        assert_int_equal(c->n_protect, 4);
+        assert_string_equal(c->protect[0], "sshd");
+        assert_string_equal(c->protect[1], "dbus-daemon");
+        assert_string_equal(c->protect[2], "systemd-journal"); /* cut to 15 */
+        assert_string_equal(c->protect[3], "postgres*");
+        assert_int_equal(c->n_rules, 7);
+
+        r = &c->rules[0];
+        assert_string_equal(r->name, "warn-early");
+        assert_string_equal(r->file, "config/good-full.conf");
+        assert_int_equal(r->line, 10);
+        assert_int_equal(r->scope, SCOPE_SYSTEM);
+        assert_int_equal(r->n_conds, 1);
+        assert_int_equal(r->conds[0].metric, METRIC_MEM_AVAILABLE);
+        assert_int_equal(r->conds[0].op, '<');
+        assert_true(r->conds[0].is_percent);
+        assert_true(r->conds[0].percent == 15);
+        assert_int_equal(r->for_usec, 10 * USEC_S);
+        assert_int_equal(r->action, ACTION_WARN);
+        assert_int_equal(r->target, TARGET_OOM_SCORE);
+        assert_int_equal(r->grace_usec, 5 * USEC_S);
+        assert_null(r->unit_glob);
+        assert_null(r->comm_glob);
+        assert_null(r->cmdline_glob);
+
+        r = &c->rules[1];
+        assert_string_equal(r->name, "combo");
+        assert_int_equal(r->line, 15);
+        assert_int_equal(r->scope, SCOPE_SYSTEM);
+        assert_int_equal(r->n_conds, 3);
+        assert_int_equal(r->conds[0].metric, METRIC_MEM_AVAILABLE);
+        assert_false(r->conds[0].is_percent);
+        assert_int_equal(r->conds[0].kb, 10240);
+        assert_int_equal(r->conds[1].metric, METRIC_PSI_SOME_AVG10);
+        assert_int_equal(r->conds[1].op, '>');
+        assert_false(r->conds[1].is_percent);
+        assert_true(r->conds[1].percent == 20);
+        assert_int_equal(r->conds[2].metric, METRIC_MEM_USED);
+        assert_int_equal(r->conds[2].kb, 1572864);
+        assert_int_equal(r->for_usec, 500 * USEC_MS);
+        assert_int_equal(r->action, ACTION_TERM);
+        assert_int_equal(r->target, TARGET_PSS);
+        assert_int_equal(r->grace_usec, USEC_S);
+
+        r = &c->rules[2];
+        assert_string_equal(r->name, "api-budget");
+        assert_int_equal(r->scope, SCOPE_UNIT);
+        assert_string_equal(r->unit_glob, "api.service"); /* completed */
+        assert_int_equal(r->conds[0].metric, METRIC_UNIT_MEMORY);
+        assert_int_equal(r->conds[0].kb, 409600);
+        assert_int_equal(r->for_usec, 30 * USEC_S);
+        assert_int_equal(r->action, ACTION_RESTART);
+
+        r = &c->rules[3];
+        assert_string_equal(r->name, "worker");
+        assert_int_equal(r->scope, SCOPE_PROCESS);
+        assert_string_equal(r->comm_glob, "node");
+        assert_string_equal(r->cmdline_glob, "*server.js*");
+        assert_int_equal(r->n_conds, 3);
+        assert_int_equal(r->conds[0].metric, METRIC_PROC_PSS);
+        assert_int_equal(r->conds[0].kb, 307200);
+        assert_int_equal(r->conds[1].metric, METRIC_PROC_SWAP);
+        assert_int_equal(r->conds[1].kb, 100);
+        assert_int_equal(r->conds[2].metric, METRIC_PROC_RSS);
+        assert_true(r->conds[2].is_percent);
+        assert_true(r->conds[2].percent == 5);
+        assert_int_equal(r->action, ACTION_KILL);
+
+        r = &c->rules[4];
+        assert_string_equal(r->name, "by-cmdline");
+        assert_int_equal(r->scope, SCOPE_PROCESS);
+        assert_null(r->comm_glob);
+        assert_string_equal(r->cmdline_glob, "java *-jar*");
+
+        r = &c->rules[5];
+        assert_string_equal(r->name, "system-restart");
+        assert_int_equal(r->scope, SCOPE_SYSTEM);
+        assert_int_equal(r->action, ACTION_RESTART);
+
+        r = &c->rules[6];
+        assert_string_equal(r->name, "psi");
+        assert_int_equal(r->n_conds, 4);
+        assert_int_equal(r->conds[0].metric, METRIC_PSI_FULL_AVG300);
+        assert_true(r->conds[0].percent == 12.5);
+        assert_int_equal(r->conds[1].metric, METRIC_PSI_SOME_AVG60);
+        assert_true(r->conds[1].percent == 0);
+        assert_int_equal(r->conds[2].metric, METRIC_SWAP_FREE);
+        assert_int_equal(r->conds[2].kb, 102400);
+        assert_int_equal(r->conds[3].metric, METRIC_SWAP_USED);
+        assert_int_equal(r->conds[3].kb, UINT64_C(1073741824));
+
+        config_free(c);
+}
+
+/* Lexical details, from strings. */
+static void test_lexical(void **state)
+{
+        Config *c;
+
+        (void)state;
+        /* CRLF, a BOM, no final newline, ':' as inih allows, '#' and ';'
+         * inside values stay, comments need whitespace before them. */
+        c = load_ok("\xEF\xBB\xBF[daemon]\r\n"
+                    "protect = a#b c;d\t# comment\r\n"
+                    "cooldown: 5s\r\n"
+                    "[rule  spaced   ]   ; comment\r\n"
+                    "when = mem.available<5% AnD mem.used>1G\r\n"
+                    "action = KILL\r\n"
+                    "process = Web Content\r\n"
+                    "[rule x]\n"
+                    "when=mem.available<1%\n"
+                    "action=Term\n"
+                    "target=PSS");
+        assert_int_equal(c->n_protect, 2);
+        assert_string_equal(c->protect[0], "a#b");
+        assert_string_equal(c->protect[1], "c;d");
+        assert_int_equal(c->cooldown_usec, 5 * USEC_S);
+        assert_int_equal(c->n_rules, 2);
+        assert_string_equal(c->rules[0].name, "spaced");
+        assert_int_equal(c->rules[0].line, 4);
+        assert_int_equal(c->rules[0].n_conds, 2);
+        assert_int_equal(c->rules[0].conds[0].metric, METRIC_MEM_AVAILABLE);
+        assert_int_equal(c->rules[0].conds[1].kb, 1048576);
+        assert_int_equal(c->rules[0].action, ACTION_KILL);
+        assert_string_equal(c->rules[0].comm_glob, "Web Content");
+        assert_int_equal(c->rules[1].action, ACTION_TERM);
+        assert_int_equal(c->rules[1].target, TARGET_PSS);
+        config_free(c);
+
+        /* protect: lines add up, an empty one clears, duplicates are
+         * dropped, globs are not cut. */
+        c = load_ok("[daemon]\nprotect = a b\nprotect =\nprotect = c a\nprotect = c "
+                    "very-long-name-over-15 very-long-glob-over-15*\n");
+        assert_int_equal(c->n_protect, 4);
+        assert_string_equal(c->protect[0], "c");
+        assert_string_equal(c->protect[1], "a");
+        assert_string_equal(c->protect[2], "very-long-name-");
+        assert_string_equal(c->protect[3], "very-long-glob-over-15*");
+        config_free(c);
+
+        /* unit completion only for literal names without a dot */
+        c = load_ok("[rule a]\nunit = web*\nwhen = unit.memory > 1G\naction = restart\n"
+                    "[rule b]\nunit = x.slice\nwhen = unit.memory > 1G\naction = restart\n"
+                    "[rule c]\nprocess = systemd-journald\nwhen = proc.pss > 1G\naction = warn\n");
+        assert_string_equal(c->rules[0].unit_glob, "web*");
+        assert_string_equal(c->rules[1].unit_glob, "x.slice");
+        assert_string_equal(c->rules[2].comm_glob, "systemd-journal");
+        config_free(c);
+
+        /* exactly CONFIG_MAX_CONDITIONS is fine; durations at the minimum */
+        c = load_ok("[daemon]\ninterval = 10ms\nfast-interval = 10ms\ncooldown = 0\n"
+                    "[rule r]\nwhen = mem.used > 1G and mem.used > 2G and mem.used > 3G and "
+                    "mem.used > 4G and mem.used > 5G and mem.used > 6G and mem.used > 7G and "
+                    "mem.used > 8G\naction = warn\nfor = 0\n");
+        assert_int_equal(c->interval_usec, 10 * USEC_MS);
+        assert_int_equal(c->fast_interval_usec, 10 * USEC_MS);
+        assert_int_equal(c->cooldown_usec, 0);
+        assert_int_equal(c->rules[0].n_conds, CONFIG_MAX_CONDITIONS);
+        assert_int_equal(c->rules[0].conds[7].kb, 8 * UINT64_C(1048576));
+        config_free(c);
+}
+
+/* Errors best shown next to their input. */
+static void test_bad_strings(void **state)
+{
+        char line[400];
+        Config *c = NULL;
+        char *err = NULL;
+
+        (void)state;
+        load_bad("[daemon]\nfast-interval = 2s\n",
+                 "t.conf:2: fast-interval: 2s is longer than interval (1s)\n");
+        load_bad("[daemon]\ninterval = 50ms\n",
+                 "t.conf:2: interval: 50ms is shorter than fast-interval (100ms)\n");
+        load_bad("[daemon]\nfast-interval = 3s\ninterval = 2s\n",
+                 "t.conf:3: interval: 2s is shorter than fast-interval (3s)\n");
+        load_bad("[rule a]\nwhen = mem.available < 1%\naction = warn\n"
+                 "[rule a]\nwhen = mem.available < 2%\naction = warn\n",
+                 "t.conf:4: rule a: defined twice in this file (first at line 1)\n");
+        load_bad("[rule a]\nwhen = mem.available < 1%\naction = term\ngrace = 1s\ngrace = 2s\n",
+                 "t.conf:5: grace: given twice in [rule a] (first at line 4)\n");
+        load_bad("[rule p]\ncmdline = *x*\nunit = u\nwhen = mem.available < 1%\naction = kill\n",
+                 "t.conf:3: unit: cannot be combined with cmdline (line 2): a rule watches a "
+                 "unit or processes, not both\n");
+        load_bad("[daemon]\n[Daemon]\n[RULE x]\n",
+                 "t.conf:2: unknown section [Daemon] (expected [daemon] or [rule NAME])\n"
+                 "t.conf:3: unknown section [RULE x] (expected [daemon] or [rule NAME])\n");
+        load_bad("[rule]\n[rule   ]\n",
+                 "t.conf:1: empty rule name: write [rule NAME]\n"
+                 "t.conf:1: when: missing (every rule needs a condition)\n"
+                 "t.conf:1: action: missing (warn, term, kill or restart)\n"
+                 "t.conf:2: empty rule name: write [rule NAME]\n"
+                 "t.conf:2: when: missing (every rule needs a condition)\n"
+                 "t.conf:2: action: missing (warn, term, kill or restart)\n");
+        load_bad("[rule a]\nwhen = mem.available < 5% or mem.used > 1G\naction = warn\n",
+                 "t.conf:2: when: mem.available: '5% or mem.used > 1G' is not a size (use e.g. "
+                 "500M, 2G or 15%)\n");
+        load_bad("[rule a]\nwhen = and\naction = warn\n",
+                 "t.conf:2: when: 'and' needs a comparison on each side\n");
+        load_bad("[rule a]\nwhen = mem.used > 1G and and AND mem.used > 2G and\naction = warn\n",
+                 "t.conf:2: when: 'and' needs a comparison on each side\n");
+        load_bad("[rule a]\nwhen = < 5%\naction = warn\n",
+                 "t.conf:2: when: '< 5%' does not start with a metric\n");
+        load_bad("[rule a]\nwhen = mem.available >= 5%\naction = warn\n",
+                 "t.conf:2: when: '>=' is not supported, use < or >\n");
+
+        /* A line longer than inih's buffer is reported, not split. A long
+         * comment is fine: only content counts. */
+        memset(line, 'x', sizeof(line));
+        memcpy(line, "protect = ", 10);
+        line[sizeof(line) - 1] = '\0';
+        {
+                char text[1024];
+                snprintf(text, sizeof(text), "# %s\n[daemon]\n%s\n", line, line);
+                assert_int_equal(config_load_string(text, "t.conf", &c, &err), -EINVAL);
+                assert_null(c);
+                assert_non_null(strstr(err, "t.conf:3: line too long (399 characters, at most "));
+                assert_string_equal(strchr(err, '\n'), "\n"); /* one error only */
+                free(err);
+                err = NULL;
+        }
+}
+
+/* A NUL byte cannot come through config_load_string(); write a file. */
+static void test_nul_byte(void **state)
+{
+        static const char text[] = "[daemon]\ncool\0down = 1s\ndry-run = yes\nbogus = 1\n";
+        char path[] = "/tmp/memguard-test-XXXXXX";
+        Config *c = NULL;
+        char *err = NULL, *expected = NULL;
+        int fd;
+
+        (void)state;
+        fd = mkstemp(path);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+        close(fd);
+        assert_int_equal(config_load(path, &c, &err), -EINVAL);
+        assert_null(c);
+        assert_true(asprintf(&expected,
+                             "%s:2: NUL byte in line\n%s:4: bogus: unknown key in "
+                             "[daemon]\n",
+                             path, path) > 0);
+        assert_string_equal(err, expected);
+        free(expected);
+        free(err);
+        unlink(path);
+}
+
+/* ---- bad files: golden diagnostics ------------------------------------- */
+
+static void test_golden(void **state)
+{
+        glob_t g;
+        size_t failed = 0;
+
+        (void)state;
+        chdir_tests();
+        assert_int_equal(glob("config/bad-*.conf", 0, NULL, &g), 0);
+        assert_true(g.gl_pathc >= 7);
+        for (size_t i = 0; i < g.gl_pathc; i++) {
+                const char *conf = g.gl_pathv[i];
+                char expected_path[512];
+                char *expected, *err = NULL;
+                Config *c = NULL;
+                int r;
+
+                snprintf(expected_path, sizeof(expected_path), "%.*s.expected",
+                         (int)(strlen(conf) - 5), conf);
+                expected = slurp(expected_path);
+                if (!expected) {
+                        fprintf(stderr, "%s: missing\n", expected_path);
+                        failed++;
+                        continue;
+                }
+                r = config_load(conf, &c, &err);
+                if (r != -EINVAL || c || !err || strcmp(err, expected) != 0) {
+                        fprintf(stderr, "%s: r=%d\n--- expected\n%s--- got\n%s", conf, r, expected,
+                                err ? err : "(null)\n");
+                        failed++;
+                }
+                config_free(c);
+                free(err);
+                free(expected);
+        }
+        globfree(&g);
+        assert_int_equal(failed, 0);
+}
+
+static void test_missing_file(void **state)
+{
+        Config *c = NULL;
+        char *err = NULL;
+
+        (void)state;
+        chdir_tests();
+        assert_int_equal(config_load("config/does-not-exist.conf", &c, &err), -ENOENT);
+        assert_null(c);
+        assert_string_equal(err,
+                            "config/does-not-exist.conf: cannot read: No such file or directory\n");
+        free(err);
+
+        assert_int_equal(config_load("config", &c, &err), -EISDIR);
+        assert_null(c);
+        assert_string_equal(err, "config: cannot read: Is a directory\n");
+        free(err);
+}
+
+/* ---- drop-ins --------------------------------------------------------- */
+
+static void test_dropin(void **state)
+{
+        Config *c = NULL;
+        char *err = NULL;
+        const Rule *r;
+
+        (void)state;
+        chdir_tests();
+        assert_int_equal(config_load("config/dropin.conf", &c, &err), 0);
+        assert_null(err);
+
+        /* [daemon]: 10-a overrides interval; cooldown stays from the main
+         * file; protect adds up. */
+        assert_int_equal(c->interval_usec, 500 * USEC_MS);
+        assert_int_equal(c->cooldown_usec, 10 * USEC_S);
+        assert_int_equal(c->n_protect, 2);
+        assert_string_equal(c->protect[0], "sshd");
+        assert_string_equal(c->protect[1], "postgres");
+
+        /* Rules keep their place; a redefinition replaces the whole rule
+         * (keys it does not give are back to their defaults). README,
+         * *.disabled and hidden files are not read. */
+        assert_int_equal(c->n_rules, 4);
+        r = &c->rules[0];
+        assert_string_equal(r->name, "low");
+        assert_string_equal(r->file, "config/dropin.conf.d/10-a.conf");
+        assert_int_equal(r->line, 7);
+        assert_true(r->conds[0].percent == 20);
+        assert_int_equal(r->for_usec, 0);
+
+        r = &c->rules[1];
+        assert_string_equal(r->name, "near-oom");
+        assert_string_equal(r->file, "config/dropin.conf.d/20-b.conf");
+        assert_int_equal(r->action, ACTION_KILL);
+        assert_true(r->conds[0].percent == 6);
+
+        r = &c->rules[2];
+        assert_string_equal(r->name, "keep");
+        assert_string_equal(r->file, "config/dropin.conf");
+        assert_int_equal(r->line, 16);
+
+        r = &c->rules[3];
+        assert_string_equal(r->name, "api");
+        assert_int_equal(r->scope, SCOPE_UNIT);
+        assert_string_equal(r->file, "config/dropin.conf.d/20-b.conf");
+        config_free(c);
+}
+
+/* ---- the shipped configuration ----------------------------------------- */
+
+static void test_shipped(void **state)
+{
+        Config *c = NULL;
+        char *err = NULL;
+        const Rule *warn, *term, *kill;
+        bool sshd = false;
+
+        (void)state;
+        assert_int_equal(chdir(TOP_SRCDIR), 0);
+        assert_int_equal(config_load("conf/memguard.conf", &c, &err), 0);
+        assert_null(err);
+        assert_int_equal(c->interval_usec, USEC_S);
+        assert_int_equal(c->fast_interval_usec, 100 * USEC_MS);
+        assert_false(c->dry_run);
+        for (size_t i = 0; i < c->n_protect; i++)
+                sshd |= strcmp(c->protect[i], "sshd") == 0;
+        assert_true(sshd);
+
+        warn = find_rule(c, "low-memory");
+        term = find_rule(c, "near-oom");
+        kill = find_rule(c, "oom-imminent");
+        assert_non_null(warn);
+        assert_non_null(term);
+        assert_non_null(kill);
+        assert_int_equal(warn->action, ACTION_WARN);
+        assert_int_equal(term->action, ACTION_TERM);
+        assert_int_equal(kill->action, ACTION_KILL);
+        assert_true(term->grace_usec <= 5 * USEC_S);
+
+        /* DESIGN §6: a 200 MB/s burst goes from 10% available to none in
+         * about a second with PSI near zero. Every acting system rule must
+         * therefore fire on memory alone, with little or no `for`. */
+        for (size_t i = 0; i < c->n_rules; i++) {
+                const Rule *r = &c->rules[i];
+                if (r->scope != SCOPE_SYSTEM || r->action == ACTION_WARN)
+                        continue;
+                assert_true(r->for_usec <= 250 * USEC_MS);
+                assert_int_equal(r->n_conds, 1);
+                assert_int_equal(r->conds[0].metric, METRIC_MEM_AVAILABLE);
+                assert_int_equal(r->conds[0].op, '<');
+                assert_true(r->conds[0].is_percent);
+                assert_true(r->conds[0].percent >= 2 && r->conds[0].percent <= 10);
+        }
+        assert_true(kill->conds[0].percent < term->conds[0].percent);
+        assert_true(term->conds[0].percent < warn->conds[0].percent);
+        config_free(c);
+}
+
+/* The shipped file's commented-out settings ("#interval = 1s") and example
+ * rules ("#[rule api-budget]") are written without a space after '#', prose
+ * with one. Uncommented, they must load, and the documented defaults must
+ * be the real ones. */
+static void test_shipped_examples(void **state)
+{
+        char *text, *out, *q;
+        Config *c = NULL, *plain = NULL;
+        char *err = NULL;
+        const Rule *r;
+
+        (void)state;
+        text = slurp(TOP_SRCDIR "/conf/memguard.conf");
+        assert_non_null(text);
+        out = malloc(strlen(text) + 1);
+        assert_non_null(out);
+        q = out;
+        for (const char *l = text; *l;) {
+                const char *nl = strchr(l, '\n');
+                size_t len = nl ? (size_t)(nl - l + 1) : strlen(l);
+                if (l[0] == '#' && len > 1 && l[1] != ' ' && l[1] != '\n' && l[1] != '#') {
+                        l++;
+                        len--;
+                }
+                memcpy(q, l, len);
+                q += len;
+                l += len;
+        }
+        *q = '\0';
+
+        assert_int_equal(config_load_string(out, "memguard.conf", &c, &err), 0);
+        assert_null(err);
+        assert_int_equal(config_load_string(text, "memguard.conf", &plain, &err), 0);
+        assert_int_equal(c->interval_usec, plain->interval_usec);
+        assert_int_equal(c->fast_interval_usec, plain->fast_interval_usec);
+        assert_int_equal(c->cooldown_usec, plain->cooldown_usec);
+        assert_int_equal(c->dry_run, plain->dry_run);
+        assert_int_equal(c->n_rules, plain->n_rules + 2);
+
+        r = find_rule(c, "api-budget");
+        assert_non_null(r);
+        assert_int_equal(r->scope, SCOPE_UNIT);
+        assert_int_equal(r->action, ACTION_RESTART);
+        r = find_rule(c, "node-worker");
+        assert_non_null(r);
+        assert_int_equal(r->scope, SCOPE_PROCESS);
+        assert_int_equal(r->conds[0].metric, METRIC_PROC_PSS);
+        config_free(c);
+        config_free(plain);
+        free(out);
+        free(text);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_parse_size_ok),
+                cmocka_unit_test(test_parse_size_percent),
+                cmocka_unit_test(test_parse_size_bad),
+                cmocka_unit_test(test_parse_duration_ok),
+                cmocka_unit_test(test_parse_duration_bad),
+                cmocka_unit_test(test_names),
+                cmocka_unit_test(test_threshold),
+                cmocka_unit_test(test_good_empty),
+                cmocka_unit_test(test_good_full),
+                cmocka_unit_test(test_lexical),
+                cmocka_unit_test(test_bad_strings),
+                cmocka_unit_test(test_nul_byte),
+                cmocka_unit_test(test_golden),
+                cmocka_unit_test(test_missing_file),
+                cmocka_unit_test(test_dropin),
+                cmocka_unit_test(test_shipped),
+                cmocka_unit_test(test_shipped_examples),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
