@@ -24,6 +24,10 @@ typedef struct SignalAction SignalAction;
 int signal_action_start(sd_event *event, int proc_fd, const Decision *d, const Snapshot *snap,
                         bool dry_run, void (*done)(void *), void *userdata, SignalAction **ret);
 
+/* Sends SIGKILL now to a process still in its SIGTERM grace (memory is
+ * running out faster than it exits). Returns true if it did. */
+bool signal_action_escalate(SignalAction *sa);
+
 /* Stops following the process (no more signals) and frees; NULL-safe. */
 void signal_action_free(SignalAction *sa);
 

@@ -43,6 +43,10 @@ void actions_free(Actions *a);
  * not yet finished. */
 bool actions_in_flight(const Actions *a);
 
+/* If a SIGTERM is in flight and still in its grace, sends SIGKILL now
+ * (see rules_kill_due()). Returns true if it did. */
+bool actions_escalate(Actions *a);
+
 /* Carries out D, using SNAP for the system figures in the journal entry.
  * Failures are logged (EVENT_ACTION_FAILED), never replaced by another
  * action. A process that is already gone, or whose pid now names another

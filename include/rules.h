@@ -178,6 +178,13 @@ bool rules_need_pss(const Config *config, const ProcSample *p, const char *unit,
  * each if set). */
 bool rules_match_process(const Rule *r, const ProcSample *p);
 
+/* True if a system rule with action = kill held its condition for its
+ * `for` at the last evaluation (at time NOW_USEC). While an action is in
+ * flight no second victim is chosen; instead the caller escalates a SIGTERM
+ * still in its grace period to SIGKILL at once, so that memory does not run
+ * out while a process takes its time to exit. */
+bool rules_kill_due(const Config *config, const RulesState *st, uint64_t now_usec);
+
 /* True if COMM is protected by config (protect list glob match). */
 bool rules_comm_protected(const Config *config, const char *comm);
 

@@ -34,7 +34,7 @@ int sampler_system(Sampler *s, uint64_t now_usec, SystemSample *ret);
 /* The full tier: fills RET (which must be empty: zeroed or cleared) with
  * processes and units, taking per-process facts that never change from
  * PREV (whose cmdline strings are moved, so PREV must be cleared afterwards;
- * PREV may be NULL). ALL_PSS reads smaps_rollup for every process (a system
+ * PREV may be NULL; its process table is sorted by pid in place). ALL_PSS reads smaps_rollup for every process (a system
  * rule ranking by PSS is about to act); otherwise only where
  * rules_need_pss() says so. RET->sys is left alone. Returns 0 or -errno
  * (-ENOMEM; processes that vanish are skipped, not errors). */

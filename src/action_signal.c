@@ -30,7 +30,8 @@ struct SignalAction {
         sd_event_source *timer;        /* grace, then the kill wait */
         int pidfd;
         int sig;                       /* last signal sent */
-        uint64_t start_usec;           /* CLOCK_MONOTONIC when SIGTERM went */
+        uint64_t start_usec;           /* CLOCK_MONOTONIC when the first signal went */
+        uint64_t kill_usec;            /* ... and when SIGKILL went, if it did */
         void (*done)(void *);
         void *userdata;
         /* What the journal needs after the decision and snapshot are gone. */
@@ -89,43 +90,67 @@ static int on_target_exit(sd_event_source *s, int fd, uint32_t revents, void *us
 {
         (void)s, (void)fd, (void)revents;
         SignalAction *sa = userdata;
-        uint64_t ms = (now_usec() - sa->start_usec) / USEC_PER_MSEC;
+        const uint64_t now = now_usec();
+        char when[96];
+        if (sa->kill_usec > sa->start_usec)
+                snprintf(when, sizeof when, "%llu ms after SIGKILL (%.1f s after SIGTERM)",
+                         (unsigned long long)((now - sa->kill_usec) / USEC_PER_MSEC),
+                         (double)(now - sa->start_usec) / 1e6);
+        else
+                snprintf(when, sizeof when, "%llu ms after %s",
+                         (unsigned long long)((now - sa->start_usec) / USEC_PER_MSEC),
+                         sa->sig == SIGKILL ? "SIGKILL" : "SIGTERM");
         LogFields f;
         sa_fields(sa, &f);
-        log_event(EVENT_PROCESS_GONE, LOG_NOTICE, &f, "%s (pid %d) is gone, %llu ms after %s",
-                  sa->comm, (int)sa->pid, (unsigned long long)ms,
-                  sa->sig == SIGKILL ? "SIGKILL" : "SIGTERM");
+        log_event(EVENT_PROCESS_GONE, LOG_NOTICE, &f, "%s (pid %d) is gone, %s", sa->comm, (int)sa->pid,
+                  when);
         sa_finish(sa);
         return 0;
 }
 
+/* SIGTERM → SIGKILL + process_mrelease, then wait KILL_WAIT_USEC for the
+ * exit. WHY completes "...: sent SIGKILL" in the journal. */
+static void sa_escalate(SignalAction *sa, const char *why)
+{
+        LogFields f;
+        if (pidfd_send_signal(sa->pidfd, SIGKILL, NULL, 0) < 0) {
+                if (errno == ESRCH)
+                        return; /* exiting right now: on_target_exit follows */
+                sa_fields(sa, &f);
+                f.errno_text = strerror(errno);
+                log_event(EVENT_ACTION_FAILED, LOG_ERR, &f, "cannot SIGKILL %s (pid %d): %m", sa->comm,
+                          (int)sa->pid);
+                sa_finish(sa);
+                return;
+        }
+        sa->sig = SIGKILL;
+        sa->kill_usec = now_usec();
+        sa_fields(sa, &f);
+        log_event(EVENT_SIGNAL_SENT, LOG_WARNING, &f, "%s (pid %d) %s %.1f s after SIGTERM: sent SIGKILL",
+                  sa->comm, (int)sa->pid, why, (double)(now_usec() - sa->start_usec) / 1e6);
+        sa_mrelease(sa);
+        (void)sd_event_source_set_time_relative(sa->timer, KILL_WAIT_USEC);
+        (void)sd_event_source_set_enabled(sa->timer, SD_EVENT_ONESHOT);
+}
+
+bool signal_action_escalate(SignalAction *sa)
+{
+        if (sa->sig != SIGTERM || sa->done_called)
+                return false;
+        sa_escalate(sa, "is still alive and memory is critically low");
+        return true;
+}
+
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
-        (void)s;
+        (void)s, (void)usec;
         SignalAction *sa = userdata;
-        LogFields f;
 
         if (sa->sig == SIGTERM) {
-                if (pidfd_send_signal(sa->pidfd, SIGKILL, NULL, 0) < 0) {
-                        if (errno == ESRCH)
-                                return 0; /* exiting right now: on_target_exit follows */
-                        sa_fields(sa, &f);
-                        f.errno_text = strerror(errno);
-                        log_event(EVENT_ACTION_FAILED, LOG_ERR, &f, "cannot SIGKILL %s (pid %d): %m",
-                                  sa->comm, (int)sa->pid);
-                        sa_finish(sa);
-                        return 0;
-                }
-                sa->sig = SIGKILL;
-                sa_fields(sa, &f);
-                log_event(EVENT_SIGNAL_SENT, LOG_WARNING, &f,
-                          "%s (pid %d) still alive %.1f s after SIGTERM: sent SIGKILL", sa->comm,
-                          (int)sa->pid, (double)(now_usec() - sa->start_usec) / 1e6);
-                sa_mrelease(sa);
-                (void)sd_event_source_set_time(sa->timer, usec + KILL_WAIT_USEC);
-                (void)sd_event_source_set_enabled(sa->timer, SD_EVENT_ONESHOT);
+                sa_escalate(sa, "still alive");
                 return 0;
         }
+        LogFields f;
         sa_fields(sa, &f);
         log_event(EVENT_ACTION_FAILED, LOG_ERR, &f,
                   "%s (pid %d) has not exited %llu s after SIGKILL (stuck in the kernel?); moving on",

@@ -62,6 +62,11 @@ bool actions_in_flight(const Actions *a)
         return a->signal || restart_client_busy(a->restart);
 }
 
+bool actions_escalate(Actions *a)
+{
+        return a->signal && signal_action_escalate(a->signal);
+}
+
 int actions_bus_connect(Actions *a)
 {
         return restart_client_connect(a->restart);

@@ -91,6 +91,11 @@ static void evaluate(Manager *m, bool procs_fresh)
         }
         for (int i = 0; i < n; i++)
                 actions_run(m->actions, &m->decisions[i], &m->snap, dry_run(m));
+        /* A kill rule is due but a SIGTERM's grace holds back every new
+         * action: do not let the box run out while the victim takes its
+         * time; it is the process the kill would have chosen anyway. */
+        if (actions_in_flight(m->actions) && rules_kill_due(m->config, m->state, m->snap.sys.usec))
+                (void)actions_escalate(m->actions);
         if (need_full && !procs_fresh && !m->in_full_tick)
                 (void)tick_full(m, wants_all_pss(m->config));
 }

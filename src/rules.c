@@ -1270,3 +1270,17 @@ int rules_evaluate(const Config *config, const Snapshot *snapshot, RulesState *s
                 eval_target_rules(&x);
         return (int)x.n;
 }
+
+bool rules_kill_due(const Config *config, const RulesState *st, uint64_t now_usec)
+{
+        if (!state_matches(st, config))
+                return false;
+        for (size_t i = 0; i < config->n_rules; i++) {
+                const Rule *r = &config->rules[i];
+                const RuleSlot *slot = &st->slots[i];
+                if (r->scope == SCOPE_SYSTEM && r->action == ACTION_KILL && slot->active &&
+                    held_usec(now_usec, slot->since_usec) >= r->for_usec)
+                        return true;
+        }
+        return false;
+}

@@ -294,12 +294,11 @@ int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
                 const char *uname = p->unit >= 0 ? ret->units[p->unit].name : NULL;
                 if (all_pss || rules_need_pss(config, p, uname, unit_from_pss)) {
                         ProcRollup ru;
-                        int k = proc_read_smaps_rollup(proc_fd, pid, s->buf, sizeof s->buf, &ru);
-                        if (k == -ENOENT || k == -ESRCH) {
-                                free(p->cmdline);
-                                continue;
-                        }
-                        if (k >= 0) {
+                        /* A failure here (gone, EACCES on PID 1 seen on
+                         * a 6.18 host) leaves the process ranked by RSS; a
+                         * process that vanished is dropped by the next
+                         * sample, and actions re-check it through a pidfd. */
+                        if (proc_read_smaps_rollup(proc_fd, pid, s->buf, sizeof s->buf, &ru) >= 0) {
                                 p->pss_kb = ru.pss_kb;
                                 p->swap_kb = ru.swap_kb;
                                 p->has_pss = true;

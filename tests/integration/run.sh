@@ -7,6 +7,7 @@
 # Env: MEMGUARD (binary), HELPERS (dir with mg-hog). Prints one line per
 # check and "N passed, N failed" last; exit status 1 if any failed.
 set -u
+set +m
 MEMGUARD=${MEMGUARD:-build/memguard}
 HELPERS=${HELPERS:-build/helpers}
 HOG=$HELPERS/mg-hog
@@ -19,7 +20,7 @@ mg_pid=
 cleanup() {
         for p in "${children[@]}" $mg_pid; do kill -KILL "$p" 2>/dev/null; done
         wait 2>/dev/null
-        rm -rf "$work"
+        [ "${KEEP:-}" ] && echo "kept $work" || rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -150,6 +151,103 @@ check "dry run logs the decision" wait_log "$log" "dry run: SIGTERM not sent\] \
 sleep 1
 check "dry run signals nothing" kill -0 "$hog"
 kill -KILL "$hog"; wait "$hog" 2>/dev/null
+kill -TERM "$mg_pid"; wait "$mg_pid"; mg_pid=
+
+# --- systemd notification protocol: READY, STATUS, WATCHDOG, STOPPING ------
+SINK=$HELPERS/mg-notify-sink
+"$SINK" "$work/notify.sock" >"$work/notify.log" &
+children+=("$!")
+sleep 0.2
+NOTIFY_SOCKET=$work/notify.sock WATCHDOG_USEC=1000000 "$MEMGUARD" --config "$work/test.conf" 2>"$work/notify.err" &
+mg_pid=$!
+check "READY=1 after the first sample" wait_log "$work/notify.log" "READY=1" 10
+check "STATUS= carries a one-line summary" wait_log "$work/notify.log" "STATUS=available .* of .* processes in .* units; 2 rules" 5
+check "the loop pings the watchdog" wait_log "$work/notify.log" "WATCHDOG=1" 5
+kill -TERM "$mg_pid"; wait "$mg_pid"; mg_pid=
+check "STOPPING=1 on SIGTERM" wait_log "$work/notify.log" "STOPPING=1" 5
+
+# --- the shipped configuration, in dry run on this host --------------------
+"$MEMGUARD" --config "$TOP/conf/memguard.conf" --check-config >/dev/null 2>&1; rc=$?
+check "the shipped config is valid" [ $rc -eq 0 ]
+"$MEMGUARD" --config "$TOP/conf/memguard.conf" --dry-run 2>"$work/shipped.log" &
+mg_pid=$!
+check "the shipped config runs (dry run)" wait_log "$work/shipped.log" "started: [0-9]+ rules.*dry run" 10
+kill -TERM "$mg_pid"; wait "$mg_pid"; rc=$?; mg_pid=
+check "... and stops cleanly" [ $rc -eq 0 ]
+
+# --- system rules on a sandboxed proc root ---------------------------------
+# The daemon reads a proc root that holds a meminfo this test writes and
+# only this test's children (links to their live /proc entries), so system
+# rules can fire here and can only ever choose these children. Signals go
+# to live pids after a start-time check against the live /proc.
+root=$work/root
+mkdir -p "$root" "$work/nocgroup"
+printf '%s\n' "MemTotal:        2097152 kB" "MemFree:         0000000 kB" \
+        "MemAvailable:    0000000 kB" "SwapTotal:             0 kB" \
+        "SwapFree:              0 kB" >"$root/meminfo"
+set_available() { # KB, written in place (same length) so a read never sees it empty
+        printf 'MemFree:         %07d kB\nMemAvailable:    %07d kB\n' "$1" "$1" |
+                dd of="$root/meminfo" bs=1 seek=28 conv=notrunc status=none
+}
+set_available 1048576
+spawn mgtest-a 32 ignore-term; a=$child
+echo 500 >/proc/"$a"/oom_score_adj
+ln -s /proc/"$a" "$root/$a"
+spawn mgtest-b 32; b=$child
+ln -s /proc/"$b" "$root/$b"
+spawn mgtest-c 16; c=$child
+mkdir "$root/$c"
+for f in stat status cmdline oom_score oom_score_adj smaps_rollup; do ln -s /proc/"$c"/$f "$root/$c/$f"; done
+printf '0::/system.slice/mgtest.service\n' >"$root/$c/cgroup"
+
+cat >"$work/system.conf" <<CONF
+[daemon]
+interval = 200ms
+fast-interval = 100ms
+cooldown = 1s
+protect = mgtest-c
+
+[rule low]
+when = mem.available < 20%
+action = warn
+
+[rule near-oom]
+when = mem.available < 10%
+action = term
+target = oom-score
+grace = 30s
+
+[rule oom-imminent]
+when = mem.available < 3%
+action = kill
+
+[rule unit-budget]
+unit = mgtest.service
+when = unit.memory > 8M
+action = restart
+CONF
+log=$work/system.log
+"$MEMGUARD" --config "$work/system.conf" --proc-root "$root" --cgroup-root "$work/nocgroup" 2>"$log" &
+mg_pid=$!
+check "sandboxed: memguard starts on the proc root" wait_log "$log" "started: 4 rules, 3 processes" 10
+check "restart without a system bus is logged as a failure" \
+        wait_log "$log" "cannot restart mgtest.service: no connection to systemd.*\[rule=unit-budget action=restart" 5
+check "... and nothing is killed in its place" kill -0 "$c"
+set_available 300000
+check "a system warn rule fires below its threshold" wait_log "$log" "\[rule=low action=warn .*mem_available_kb=300000" 5
+set_available 180000
+check "near-oom terminates the highest oom_score (adj 500)" \
+        wait_log "$log" "\[rule=near-oom action=term pid=$a comm=mgtest-a" 5
+check "... and not the others" eval '! grep -qE "action=(term|kill) pid=($b|$c) " "$log"'
+set_available 40000
+check "a kill rule due during the grace escalates the SIGTERM at once" wait_exit "$a" 5
+check "... SIGKILL (137)" [ "$(exit_status "$a")" = 137 ]
+check "... and says why" grep -q "mgtest-a (pid $a) is still alive and memory is critically low .* sent SIGKILL" "$log"
+check "still critical: the kill rule takes the next victim" wait_exit "$b" 5
+check "... with SIGKILL (137)" [ "$(exit_status "$b")" = 137 ]
+check "the protected process is never chosen" kill -0 "$c"
+set_available 1048576
+check "recovery is logged" wait_log "$log" "\[rule=low action=warn .*mem_available_kb=1048576" 5
 kill -TERM "$mg_pid"; wait "$mg_pid"; mg_pid=
 
 echo

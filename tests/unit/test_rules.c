@@ -558,6 +558,49 @@ static void test_two_system_rules(void **state)
         RUN(c, steps);
 }
 
+/* While a SIGTERM is in its grace, no second victim is chosen; the manager
+ * asks rules_kill_due() whether to escalate that SIGTERM instead. */
+static void test_kill_due(void **state)
+{
+        (void)state;
+        Rule rules[] = {
+                SYSRULE("term8", TERM, 0, OOM_SCORE, PCT(MEM_AVAILABLE, '<', 8)),
+                SYSRULE("kill4", KILL, 2, OOM_SCORE, PCT(MEM_AVAILABLE, '<', 4)),
+        };
+        Config c = CONFIG(rules);
+        Rule warn_only[] = { SYSRULE("low", WARN, 0, OOM_SCORE, PCT(MEM_AVAILABLE, '<', 4)) };
+        Config cw = CONFIG(warn_only);
+        const TP two[] = { P(10, "a", 100, 300), P(11, "b", 100, 200), END_P };
+        RulesState *st = rules_state_new();
+        assert_non_null(st);
+        cur_procs = no_procs;
+        cur_units = no_units;
+
+        assert_false(rules_kill_due(&c, st, SEC)); /* never evaluated */
+        const Step terms[] = {
+                { 0, 70, two, .want = "fire term8 term 10" },
+                /* in flight: nothing new, and the kill rule is not due yet */
+                { 100, 70, .flags = BUSY, .want = "" },
+        };
+        run_on(st, &c, terms, ELEMENTSOF(terms));
+        assert_false(rules_kill_due(&c, st, W.s.sys.usec));
+        const Step low[] = {
+                { 200, 30, .flags = BUSY, .want = "" },
+                { 2100, 30, .flags = BUSY | STALE, .want = "" },
+        };
+        run_on(st, &c, low, ELEMENTSOF(low));
+        assert_false(rules_kill_due(&c, st, W.s.sys.usec)); /* held 1.9 s of 2 */
+        const Step due[] = { { 2200, 30, .flags = BUSY | STALE, .want = "" } };
+        run_on(st, &c, due, ELEMENTSOF(due));
+        assert_true(rules_kill_due(&c, st, W.s.sys.usec));
+        /* a state bound to another config answers for that config only */
+        assert_false(rules_kill_due(&cw, st, W.s.sys.usec));
+        const Step back[] = { { 2300, 70, .flags = BUSY | STALE, .want = "" } };
+        run_on(st, &c, back, ELEMENTSOF(back));
+        assert_false(rules_kill_due(&c, st, W.s.sys.usec));
+        rules_state_free(st);
+}
+
 /* ---- matching ---------------------------------------------------------- */
 
 static void test_match_process(void **state)
@@ -1046,6 +1089,7 @@ int main(void)
                 cmocka_unit_test(test_need_full_and_refire),
                 cmocka_unit_test(test_refire_victim_alive_in_cooldown),
                 cmocka_unit_test(test_two_system_rules),
+                cmocka_unit_test(test_kill_due),
                 cmocka_unit_test(test_match_process),
                 cmocka_unit_test(test_match_in_scenario),
                 cmocka_unit_test(test_unit_glob),
