@@ -554,8 +554,11 @@ static void decision_fire_reason(const Eval *x, Decision *d, const char *subject
         d->value = v;
         d->threshold = t;
         put_condition(&b, x->s, &r->conds[0], v, t, subject);
-        bprintf(&b, " for ");
-        put_duration(&b, d->held_usec);
+        /* "for 30 s" tells why the rule waited; with for = 0 it is noise */
+        if (r->for_usec > 0) {
+                bprintf(&b, " for ");
+                put_duration(&b, d->held_usec);
+        }
         bprintf(&b, "%s", suffix);
 }
 
