@@ -37,7 +37,7 @@ LIB_OBJS := $(LIB_SRCS:src/%.c=$(B)/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(sort $(wildcard tests/unit/test_*.c)))
 HELPERS := $(patsubst tests/helpers/%.c,$(B)/helpers/%,$(sort $(wildcard tests/helpers/*.c)))
 
-.PHONY: all clean check check-unit check-integration check-plain check-san check-install \
+.PHONY: all clean check check-unit check-integration check-plain check-san check-install check-system \
         install deps lint
 
 all: $(B)/memguard
@@ -84,10 +84,16 @@ check:
 	$(MAKE) check-plain
 	$(MAKE) check-install
 	$(MAKE) check-san
+	$(MAKE) check-system
 
 # make install into a scratch DESTDIR: files in place, an edited config kept.
 check-install: all
 	tests/install.sh
+
+# The daemon for real: a 2 GB Debian 12 guest with systemd, journald, D-Bus
+# and cgroup v2 under QEMU (root; builds the guest image on first use).
+check-system:
+	tests/system/check.sh
 
 # Installs every build and test dependency from Debian packages (root).
 deps:

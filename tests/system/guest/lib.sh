@@ -1,0 +1,97 @@
+# shellcheck shell=bash disable=SC2034
+# Helpers for scenario scripts (sourced in the guest). Checks append
+# "ok - NAME" / "not ok - NAME" to $OUT/checks; the scenario passes when
+# all are ok. Assertions read the journal (memguard's MEMGUARD_* fields and
+# MESSAGE_IDs) and the kernel log, never timing alone.
+OUT=${OUT:-/mnt/data/out}
+CHECKS=$OUT/checks
+
+# MESSAGE_IDs from src/log.c.
+MID_STARTED=994e93ce9d5f469b9ee172d05d86ce5f
+MID_STOPPED=32639f3d6f374233b6fd52394ba1b56f
+MID_RULE_FIRED=5464adcc9eec4d26aed4780890f37694
+MID_RULE_RECOVERED=9680ea39a6324e1db41863831b8b4a72
+MID_SIGNAL_SENT=1620b61433ef4323a49f018b1ef1db0d
+MID_PROCESS_GONE=358fc93b6e3842848409263f64f65567
+MID_RESTART=ce272e173cf34ea3ae1424b718b2989c
+MID_RESTART_DONE=3c412ea41dca475ca6659baa710873e6
+MID_ACTION_FAILED=a10e6e30d02449539548266163419298
+MID_CONFIG_RELOADED=eab06688b0cf4546b3ef228e3472b528
+MID_CONFIG_ERROR=ec151a2a5976474ba9b6ffc6c7dd476a
+
+log() { echo "[$(cut -d' ' -f1 /proc/uptime)] $*"; }
+
+check() { # check NAME COMMAND...
+        local name=$1
+        shift
+        if "$@"; then
+                echo "ok - $name" | tee -a "$CHECKS"
+        else
+                echo "not ok - $name" | tee -a "$CHECKS"
+        fi
+}
+
+wait_until() { # wait_until SECONDS COMMAND...: polls every 0.2 s
+        local deadline=$(($(date +%s) + $1))
+        shift
+        while :; do
+                "$@" && return 0
+                [ "$(date +%s)" -ge "$deadline" ] && return 1
+                sleep 0.2
+        done
+}
+
+# memguard's structured entries (sent with sd_journal_send from the unit).
+mg_journal() { journalctl -q --no-pager _SYSTEMD_UNIT=memguard.service "$@"; }
+# journal_has MATCH...: some memguard entry has all these FIELD=value.
+journal_has() { [ -n "$(mg_journal -o cat "$@" | head -n1)" ]; }
+# journal_field FIELD MATCH...: the FIELD values of matching entries, one a line.
+journal_field() {
+        local field=$1
+        shift
+        mg_journal -o export "$@" | sed -n "s/^$field=//p"
+}
+kernel_log() { journalctl -q --no-pager -k -o cat; }
+kernel_oom_fired() { kernel_log | grep -q 'Out of memory: Killed process'; }
+no_kernel_oom() { ! kernel_oom_fired; }
+unit_prop() { systemctl show -P "$2" "$1"; }
+pid_alive() { [ -n "$1" ] && [ "$1" -gt 0 ] && kill -0 "$1" 2>/dev/null; }
+mem_available_mib() { awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo; }
+
+# Starts a transient service running mg-leak: leak UNIT NAME RATE MAX [extra properties...]
+leak() {
+        local unit=$1 name=$2 rate=$3 max=$4
+        shift 4
+        systemd-run -q --unit="$unit" "$@" /usr/local/bin/mg-leak "$name" "$rate" "$max"
+}
+
+mg_begin() {
+        MG_PID0=$(unit_prop memguard.service MainPID)
+        log "memguard pid $MG_PID0, MemAvailable $(mem_available_mib) MiB"
+        check "memguard logged its start" wait_until 20 journal_has MESSAGE_ID=$MID_STARTED
+        # What the hardened unit must still allow: the PSI trigger
+        # (CAP_SYS_RESOURCE, /proc/pressure), mlockall, OOMScoreAdjust.
+        check "self: the PSI trigger is armed under the hardened unit" \
+                eval 'mg_journal -o cat MESSAGE_ID=$MID_STARTED | grep -q "PSI trigger armed"'
+        check "self: memguard's memory is locked (VmLck > 0)" \
+                eval '[ "$(awk "/^VmLck:/ { print \$2 }" /proc/$MG_PID0/status)" -gt 0 ]'
+        check "self: memguard's oom_score_adj is -1000" [ "$(cat /proc/$MG_PID0/oom_score_adj)" = -1000 ]
+}
+
+# Self-protection, after every scenario: memguard kept running from the
+# same process, the watchdog never fired, the kernel never chose it.
+mg_end() {
+        check "self: memguard.service is still active" systemctl is-active -q memguard.service
+        check "self: same memguard process throughout (pid $MG_PID0)" \
+                [ "$(unit_prop memguard.service MainPID)" = "$MG_PID0" ]
+        check "self: memguard was never restarted (NRestarts=0)" \
+                [ "$(unit_prop memguard.service NRestarts)" = 0 ]
+        check "self: no watchdog timeout in the journal" \
+                eval '! journalctl -q --no-pager -u memguard.service -o cat | grep -qi "watchdog timeout"'
+        check "self: the kernel never killed memguard" \
+                eval '! kernel_log | grep -qE "Killed process [0-9]+ \(memguard\)"'
+        if [ -z "${ALLOW_ACTION_FAILED:-}" ]; then
+                check "self: no failed action (MESSAGE_ID=$MID_ACTION_FAILED)" \
+                        eval '! journal_has MESSAGE_ID=$MID_ACTION_FAILED'
+        fi
+}
