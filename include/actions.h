@@ -43,6 +43,19 @@ void actions_free(Actions *a);
  * not yet finished. */
 bool actions_in_flight(const Actions *a);
 
+/* Test mode (--proc-root): processes are signalled only if their live
+ * parent is memguard's own parent (the test that started both), and units
+ * are restarted only on a bus named by $DBUS_SYSTEM_BUS_ADDRESS. */
+void actions_set_sandboxed(Actions *a, bool sandboxed);
+
+/* The process a term/kill in flight is following: false if none. */
+bool actions_signal_target(const Actions *a, pid_t *ret_pid, uint64_t *ret_start_time,
+                           const char **ret_comm);
+
+/* Ends a term in flight without further signals (WHY is logged); the DONE
+ * callback runs. No-op if none. */
+void actions_cancel_signal(Actions *a, const char *why);
+
 /* If a SIGTERM is in flight and still in its grace, sends SIGKILL now
  * (see rules_kill_due()). Returns true if it did. */
 bool actions_escalate(Actions *a);

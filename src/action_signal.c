@@ -29,7 +29,8 @@ struct SignalAction {
         sd_event_source *exit_source;  /* pidfd readable: the process exited */
         sd_event_source *timer;        /* grace, then the kill wait */
         int pidfd;
-        int sig;                       /* last signal sent */
+        int sig;                       /* last signal sent (or, dry, not sent) */
+        bool dry_run;                  /* the timeline is followed, nothing sent */
         uint64_t start_usec;           /* CLOCK_MONOTONIC when the first signal went */
         uint64_t kill_usec;            /* ... and when SIGKILL went, if it did */
         void (*done)(void *);
@@ -39,6 +40,7 @@ struct SignalAction {
         char comm[PROC_COMM_MAX];
         char unit[PROC_UNIT_MAX];
         pid_t pid;
+        uint64_t start_time;
         uint64_t pss_kb;
         bool done_called;
 };
@@ -60,6 +62,7 @@ static void sa_fields(const SignalAction *sa, LogFields *f)
                 .unit = sa->unit,
                 .pss_kb = sa->pss_kb,
                 .signal = sa->sig,
+                .dry_run = sa->dry_run,
         };
 }
 
@@ -92,7 +95,9 @@ static int on_target_exit(sd_event_source *s, int fd, uint32_t revents, void *us
         SignalAction *sa = userdata;
         const uint64_t now = now_usec();
         char when[96];
-        if (sa->kill_usec > sa->start_usec)
+        if (sa->dry_run)
+                snprintf(when, sizeof when, "by itself [dry run: nothing was sent]");
+        else if (sa->kill_usec > sa->start_usec)
                 snprintf(when, sizeof when, "%llu ms after SIGKILL (%.1f s after SIGTERM)",
                          (unsigned long long)((now - sa->kill_usec) / USEC_PER_MSEC),
                          (double)(now - sa->start_usec) / 1e6);
@@ -109,10 +114,23 @@ static int on_target_exit(sd_event_source *s, int fd, uint32_t revents, void *us
 }
 
 /* SIGTERM → SIGKILL + process_mrelease, then wait KILL_WAIT_USEC for the
- * exit. WHY completes "...: sent SIGKILL" in the journal. */
+ * exit. WHY completes "...: sent SIGKILL" in the journal. In a dry run the
+ * entry says what would be sent and the action ends there: a SIGKILLed
+ * process would be gone, and the next decision should not wait for one
+ * that is not. */
 static void sa_escalate(SignalAction *sa, const char *why)
 {
         LogFields f;
+        const double after = (double)(now_usec() - sa->start_usec) / 1e6;
+        if (sa->dry_run) {
+                sa->sig = SIGKILL;
+                sa_fields(sa, &f);
+                log_event(EVENT_SIGNAL_SENT, LOG_WARNING, &f,
+                          "%s (pid %d) %s %.1f s after SIGTERM: SIGKILL [dry run: not sent]", sa->comm,
+                          (int)sa->pid, why, after);
+                sa_finish(sa);
+                return;
+        }
         if (pidfd_send_signal(sa->pidfd, SIGKILL, NULL, 0) < 0) {
                 if (errno == ESRCH)
                         return; /* exiting right now: on_target_exit follows */
@@ -127,7 +145,7 @@ static void sa_escalate(SignalAction *sa, const char *why)
         sa->kill_usec = now_usec();
         sa_fields(sa, &f);
         log_event(EVENT_SIGNAL_SENT, LOG_WARNING, &f, "%s (pid %d) %s %.1f s after SIGTERM: sent SIGKILL",
-                  sa->comm, (int)sa->pid, why, (double)(now_usec() - sa->start_usec) / 1e6);
+                  sa->comm, (int)sa->pid, why, after);
         sa_mrelease(sa);
         (void)sd_event_source_set_time_relative(sa->timer, KILL_WAIT_USEC);
         (void)sd_event_source_set_enabled(sa->timer, SD_EVENT_ONESHOT);
@@ -139,6 +157,25 @@ bool signal_action_escalate(SignalAction *sa)
                 return false;
         sa_escalate(sa, "is still alive and memory is critically low");
         return true;
+}
+
+void signal_action_target(const SignalAction *sa, pid_t *ret_pid, uint64_t *ret_start_time,
+                          const char **ret_comm)
+{
+        *ret_pid = sa->pid;
+        *ret_start_time = sa->start_time;
+        *ret_comm = sa->comm;
+}
+
+void signal_action_cancel(SignalAction *sa, const char *why)
+{
+        if (sa->done_called)
+                return;
+        LogFields f;
+        sa_fields(sa, &f);
+        log_event(EVENT_NONE, LOG_NOTICE, &f, "%s (pid %d): %s; no further signal will follow",
+                  sa->comm, (int)sa->pid, why);
+        sa_finish(sa);
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
@@ -171,7 +208,8 @@ void signal_action_free(SignalAction *sa)
 }
 
 int signal_action_start(sd_event *event, int proc_fd, const Decision *d, const Snapshot *snap,
-                        bool dry_run, void (*done)(void *), void *userdata, SignalAction **ret)
+                        bool dry_run, pid_t only_ppid, void (*done)(void *), void *userdata,
+                        SignalAction **ret)
 {
         const int sig = d->action == ACTION_KILL ? SIGKILL : SIGTERM;
         const char *verb = sig == SIGKILL ? "SIGKILL" : "SIGTERM";
@@ -202,8 +240,18 @@ int signal_action_start(sd_event *event, int proc_fd, const Decision *d, const S
                           d->rule->name, (int)d->pid, d->comm);
                 return 0;
         }
+        if (only_ppid > 0 && st.ppid != only_ppid) {
+                f.errno_text = "outside the sandbox";
+                log_event(EVENT_ACTION_FAILED, LOG_ERR, &f,
+                          "%s: %s (pid %d) is not a child of the process that started memguard with --proc-root: not signalled",
+                          d->rule->name, d->comm, (int)d->pid);
+                return 0;
+        }
 
-        if (dry_run) {
+        /* A dry-run SIGKILL has no timeline to follow; a dry-run SIGTERM
+         * does: the grace, then "would SIGKILL", exactly as a real run
+         * would space its decisions. */
+        if (dry_run && sig == SIGKILL) {
                 log_event(EVENT_SIGNAL_SENT, LOG_WARNING, &f, "%s: %s [dry run: %s not sent]",
                           d->rule->name, d->reason, verb);
                 return 0;
@@ -214,7 +262,9 @@ int signal_action_start(sd_event *event, int proc_fd, const Decision *d, const S
                 return -ENOMEM;
         sa->pidfd = -1;
         sa->sig = sig;
+        sa->dry_run = dry_run;
         sa->pid = d->pid;
+        sa->start_time = d->start_time;
         sa->pss_kb = d->pss_kb;
         sa->done = done;
         sa->userdata = userdata;
@@ -222,14 +272,7 @@ int signal_action_start(sd_event *event, int proc_fd, const Decision *d, const S
         snprintf(sa->comm, sizeof sa->comm, "%s", d->comm);
         snprintf(sa->unit, sizeof sa->unit, "%s", d->unit);
 
-        /* Who it is, for the operator: before SIGTERM only. A SIGKILL is
-         * an emergency and NSS may have to read /etc/passwd from a disk
-         * that is thrashing. */
-        char who[160] = "";
-        if (sig == SIGTERM)
-                (void)describe_process(d->pid, who, sizeof who);
-
-        if (pidfd_send_signal(pidfd, sig, NULL, 0) < 0) {
+        if (!dry_run && pidfd_send_signal(pidfd, sig, NULL, 0) < 0) {
                 if (errno == ESRCH)
                         return 0;
                 f.errno_text = strerror(errno);
@@ -238,11 +281,20 @@ int signal_action_start(sd_event *event, int proc_fd, const Decision *d, const S
                 return 0;
         }
         sa->start_usec = now_usec();
-        log_event(EVENT_SIGNAL_SENT, sig == SIGKILL ? LOG_ERR : LOG_WARNING, &f, "%s: %s%s%s",
-                  d->rule->name, d->reason, who[0] ? "; " : "", who);
         sa->pidfd = TAKE_FD(pidfd);
         if (sig == SIGKILL)
                 sa_mrelease(sa);
+
+        /* Who it was, for the operator, after the signal: NSS may have to
+         * read /etc/passwd (or ask sssd) on a box that is thrashing, and
+         * the signal must not wait for that. A SIGKILLed process is gone
+         * too soon to be described. */
+        char who[160] = "";
+        if (sig == SIGTERM)
+                (void)describe_process(d->pid, who, sizeof who);
+        log_event(EVENT_SIGNAL_SENT, sig == SIGKILL ? LOG_ERR : LOG_WARNING, &f, "%s: %s%s%s%s",
+                  d->rule->name, d->reason, who[0] ? "; " : "", who,
+                  dry_run ? " [dry run: SIGTERM not sent]" : "");
 
         int r = sd_event_add_io(event, &sa->exit_source, sa->pidfd, EPOLLIN, on_target_exit, sa);
         if (r < 0)

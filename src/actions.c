@@ -20,6 +20,7 @@ struct Actions {
         void *userdata;
         SignalAction *signal; /* in flight, or NULL */
         RestartClient *restart;
+        bool sandboxed;       /* --proc-root: see actions_set_sandboxed() */
 };
 
 int actions_new(sd_event *event, actions_done_fn done, void *userdata, Actions **ret)
@@ -62,9 +63,29 @@ bool actions_in_flight(const Actions *a)
         return a->signal || restart_client_busy(a->restart);
 }
 
+void actions_set_sandboxed(Actions *a, bool sandboxed)
+{
+        a->sandboxed = sandboxed;
+}
+
 bool actions_escalate(Actions *a)
 {
         return a->signal && signal_action_escalate(a->signal);
+}
+
+bool actions_signal_target(const Actions *a, pid_t *ret_pid, uint64_t *ret_start_time,
+                           const char **ret_comm)
+{
+        if (!a->signal)
+                return false;
+        signal_action_target(a->signal, ret_pid, ret_start_time, ret_comm);
+        return true;
+}
+
+void actions_cancel_signal(Actions *a, const char *why)
+{
+        if (a->signal)
+                signal_action_cancel(a->signal, why);
 }
 
 int actions_bus_connect(Actions *a)
@@ -124,12 +145,21 @@ void actions_run(Actions *a, const Decision *d, const Snapshot *snap, bool dry_r
         case ACTION_KILL:
                 if (a->signal) /* the engine defers while in flight; be safe */
                         return;
-                (void)signal_action_start(a->event, a->proc_fd, d, snap, dry_run, signal_done, a,
-                                          &a->signal);
+                (void)signal_action_start(a->event, a->proc_fd, d, snap, dry_run,
+                                          a->sandboxed ? getppid() : 0, signal_done, a, &a->signal);
                 return;
         case ACTION_RESTART:
                 if (restart_client_busy(a->restart))
                         return;
+                /* A unit name read from a test's proc root must never reach
+                 * the real systemd: only a bus the test names itself. */
+                if (a->sandboxed && !dry_run && !getenv("DBUS_SYSTEM_BUS_ADDRESS")) {
+                        f.errno_text = "sandboxed";
+                        log_event(EVENT_ACTION_FAILED, LOG_ERR, &f,
+                                  "%s: not restarting %s: --proc-root without DBUS_SYSTEM_BUS_ADDRESS",
+                                  d->rule->name, d->unit);
+                        return;
+                }
                 (void)restart_client_start(a->restart, d, snap, dry_run, restart_done, a);
                 return;
         }

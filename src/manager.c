@@ -79,6 +79,21 @@ static bool wants_bus(const Config *c)
 
 static int tick_full(Manager *m, bool all_pss);
 
+/* The process of the term in flight may be escalated to SIGKILL by a
+ * system kill rule: it is not protected from system rules. */
+static bool escalation_allowed(const Manager *m)
+{
+        pid_t pid;
+        uint64_t start;
+        const char *comm;
+        if (!actions_signal_target(m->actions, &pid, &start, &comm))
+                return false;
+        if (rules_comm_protected(m->config, comm))
+                return false;
+        const ProcSample *p = snapshot_find_proc(&m->snap, pid, start);
+        return !p || p->oom_score_adj != -1000; /* not sampled: exiting */
+}
+
 /* Evaluates the rules and carries out what they decide. */
 static void evaluate(Manager *m, bool procs_fresh)
 {
@@ -93,8 +108,10 @@ static void evaluate(Manager *m, bool procs_fresh)
                 actions_run(m->actions, &m->decisions[i], &m->snap, dry_run(m));
         /* A kill rule is due but a SIGTERM's grace holds back every new
          * action: do not let the box run out while the victim takes its
-         * time; it is the process the kill would have chosen anyway. */
-        if (actions_in_flight(m->actions) && rules_kill_due(m->config, m->state, m->snap.sys.usec))
+         * time. Only a process a system rule could choose is escalated: a
+         * process rule's victim with oom_score_adj -1000 keeps its grace. */
+        if (actions_in_flight(m->actions) && rules_kill_due(m->config, m->state, m->snap.sys.usec) &&
+            escalation_allowed(m))
                 (void)actions_escalate(m->actions);
         if (need_full && !procs_fresh && !m->in_full_tick)
                 (void)tick_full(m, wants_all_pss(m->config));
@@ -156,17 +173,21 @@ static int tick_full(Manager *m, bool all_pss)
 static int on_fast_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
         Manager *m = userdata;
+        (void)usec;
         if (tick_system(m) >= 0)
                 evaluate(m, false);
-        (void)sd_event_source_set_time(s, usec + m->config->fast_interval_usec);
+        /* From now, not from the due time: after a stall (thrashing, a
+         * blocked read, SIGSTOP) ticks must not fire back to back. */
+        (void)sd_event_source_set_time(s, now_usec(m) + m->config->fast_interval_usec);
         return 0;
 }
 
 static int on_full_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
         Manager *m = userdata;
+        (void)usec;
         (void)tick_full(m, false);
-        (void)sd_event_source_set_time(s, usec + m->config->interval_usec);
+        (void)sd_event_source_set_time(s, now_usec(m) + m->config->interval_usec);
         return 0;
 }
 
@@ -228,6 +249,17 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         config_free(m->config);
         m->config = c;
         reschedule(m);
+        /* A term in its grace was decided under the old rules: if the new
+         * ones protect its process or ask for a dry run, no SIGKILL follows. */
+        pid_t pid;
+        uint64_t start;
+        const char *comm;
+        if (actions_signal_target(m->actions, &pid, &start, &comm)) {
+                if (dry_run(m))
+                        actions_cancel_signal(m->actions, "dry run after reload");
+                else if (rules_comm_protected(m->config, comm))
+                        actions_cancel_signal(m->actions, "protected after reload");
+        }
         if (wants_bus(c))
                 (void)actions_bus_connect(m->actions);
         log_event(EVENT_CONFIG_RELOADED, LOG_NOTICE, NULL, "configuration reloaded from %s: %zu rules%s",
@@ -278,6 +310,7 @@ int manager_new(const ManagerOptions *opts, Config *config, Manager **ret)
         r = actions_new(m->event, on_action_done, m, &m->actions);
         if (r < 0)
                 goto fail;
+        actions_set_sandboxed(m->actions, opts->proc_root != NULL);
         *ret = m;
         return 0;
 fail:
@@ -357,13 +390,18 @@ int manager_run(Manager *m)
         if (r < 0)
                 return r;
 
-        const char *psi_mode = "no PSI on this kernel";
+        char psi_mode[96] = "no PSI on this kernel";
         m->psi_trigger_fd = psi_trigger_open(m->root.proc_fd, PSI_STALL_USEC, PSI_WINDOW_USEC);
-        if (m->psi_trigger_fd >= 0 &&
-            sd_event_add_io(m->event, &m->psi_source, m->psi_trigger_fd, EPOLLPRI, on_psi_trigger, m) >= 0)
-                psi_mode = "PSI trigger armed";
-        else if (m->psi_trigger_fd != -ENOENT)
-                psi_mode = "PSI trigger unavailable, timers only";
+        if (m->psi_trigger_fd >= 0) {
+                r = sd_event_add_io(m->event, &m->psi_source, m->psi_trigger_fd, EPOLLPRI,
+                                    on_psi_trigger, m);
+                snprintf(psi_mode, sizeof psi_mode, r >= 0 ? "PSI trigger armed" :
+                         "PSI trigger unavailable (%s), timers only", strerror(-r));
+        } else if (m->psi_trigger_fd != -ENOENT)
+                /* EACCES: before Linux 6.5 the file is 0444 and a root
+                 * without CAP_DAC_OVERRIDE cannot open it for writing */
+                snprintf(psi_mode, sizeof psi_mode, "PSI trigger unavailable (%s), timers only",
+                         strerror(-m->psi_trigger_fd));
 
         (void)sd_event_set_watchdog(m->event, true);
 

@@ -981,9 +981,10 @@ static void system_fire_destructive(Eval *x, size_t i)
                 slot->no_victim = true;
                 if (slot->noted_stuck)
                         return;
-                bprintf(&b, ": no process may be %s (all protected, in cooldown, empty%s)",
+                bprintf(&b, ": no process may be %s: every candidate is protected, was acted "
+                            "on in the last cooldown, holds no memory%s",
                         action_passive(r->action),
-                        r->action == ACTION_RESTART ? " or in no restartable service" : "");
+                        r->action == ACTION_RESTART ? " or runs in no restartable service" : "");
                 d = emit(x, DECISION_FIRE, i, ACTION_WARN);
                 if (!d)
                         return;

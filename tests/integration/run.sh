@@ -64,6 +64,15 @@ spawn() {
 
 exit_status() { wait "$1"; echo $?; }
 
+# Stops the daemon started as $mg_pid; checks it exits 0 (under the
+# sanitizers a report makes it fail) and that LOG holds no sanitizer report.
+stop_memguard() { # stop_memguard LOG WHAT
+        local stop_log=$1
+        kill -TERM "$mg_pid"; wait "$mg_pid"; local rc=$?; mg_pid=
+        check "$2: memguard exits 0 on SIGTERM" [ $rc -eq 0 ]
+        check "$2: no sanitizer report" eval '! grep -qE "Sanitizer|runtime error" "$stop_log"'
+}
+
 cat >"$work/test.conf" <<CONF
 [daemon]
 interval = 200ms
@@ -135,8 +144,7 @@ printf '\n[rule none]\nprocess = nothing-matches-this\nwhen = proc.rss > 1G\nact
 kill -HUP "$mg_pid"
 check "a good reload is applied" wait_log "$log" "configuration reloaded from .*: 3 rules" 5
 
-kill -TERM "$mg_pid"; wait "$mg_pid"; rc=$?; mg_pid=
-check "SIGTERM stops memguard cleanly (exit 0)" [ $rc -eq 0 ]
+stop_memguard "$log" live
 check "the stop is logged" grep -q "memguard stopped" "$log"
 kill -KILL "$sibling" 2>/dev/null; wait "$sibling" 2>/dev/null
 
@@ -150,8 +158,11 @@ spawn mgtest-hog 96; hog=$child
 check "dry run logs the decision" wait_log "$log" "dry run: SIGTERM not sent\] \[rule=hog action=term pid=$hog .*dry_run=yes\]" 10
 sleep 1
 check "dry run signals nothing" kill -0 "$hog"
+check "dry run follows the grace and says what would follow" \
+        wait_log "$log" "mgtest-hog \(pid $hog\) still alive .* SIGKILL \[dry run: not sent\]" 10
+check "... and still signals nothing" kill -0 "$hog"
 kill -KILL "$hog"; wait "$hog" 2>/dev/null
-kill -TERM "$mg_pid"; wait "$mg_pid"; mg_pid=
+stop_memguard "$log" "dry run"
 
 # --- systemd notification protocol: READY, STATUS, WATCHDOG, STOPPING ------
 SINK=$HELPERS/mg-notify-sink
@@ -163,7 +174,7 @@ mg_pid=$!
 check "READY=1 after the first sample" wait_log "$work/notify.log" "READY=1" 10
 check "STATUS= carries a one-line summary" wait_log "$work/notify.log" "STATUS=available .* of .* processes in .* units; 2 rules" 5
 check "the loop pings the watchdog" wait_log "$work/notify.log" "WATCHDOG=1" 5
-kill -TERM "$mg_pid"; wait "$mg_pid"; mg_pid=
+stop_memguard "$work/notify.err" notify
 check "STOPPING=1 on SIGTERM" wait_log "$work/notify.log" "STOPPING=1" 5
 
 # --- the shipped configuration, in dry run on this host --------------------
@@ -172,8 +183,7 @@ check "the shipped config is valid" [ $rc -eq 0 ]
 "$MEMGUARD" --config "$TOP/conf/memguard.conf" --dry-run 2>"$work/shipped.log" &
 mg_pid=$!
 check "the shipped config runs (dry run)" wait_log "$work/shipped.log" "started: [0-9]+ rules.*dry run" 10
-kill -TERM "$mg_pid"; wait "$mg_pid"; rc=$?; mg_pid=
-check "... and stops cleanly" [ $rc -eq 0 ]
+stop_memguard "$work/shipped.log" "shipped config"
 
 # --- system rules on a sandboxed proc root ---------------------------------
 # The daemon reads a proc root that holds a meminfo this test writes and
@@ -190,6 +200,16 @@ set_available() { # KB, written in place (same length) so a read never sees it e
                 dd of="$root/meminfo" bs=1 seek=28 conv=notrunc status=none
 }
 set_available 1048576
+# e: highest oom_score but a grandchild (its parent is a subshell): the
+# sandbox must refuse it. a: next highest, ignores SIGTERM. b, c: plain;
+# c sits in a fake unit (in cooldown once its restart was tried). d:
+# protected by name.
+bash -c "exec \"$HOG\" mgtest-e 16 & wait" >/dev/null &
+children+=("$!"); eshell=$!
+for _ in $(seq 100); do e=$(pgrep -P "$eshell" -x mgtest-e) && break; sleep 0.05; done
+children+=("$e")
+echo 1000 >/proc/"$e"/oom_score_adj
+ln -s /proc/"$e" "$root/$e"
 spawn mgtest-a 32 ignore-term; a=$child
 echo 500 >/proc/"$a"/oom_score_adj
 ln -s /proc/"$a" "$root/$a"
@@ -199,13 +219,15 @@ spawn mgtest-c 16; c=$child
 mkdir "$root/$c"
 for f in stat status cmdline oom_score oom_score_adj smaps_rollup; do ln -s /proc/"$c"/$f "$root/$c/$f"; done
 printf '0::/system.slice/mgtest.service\n' >"$root/$c/cgroup"
+spawn mgtest-d 16; d=$child
+ln -s /proc/"$d" "$root/$d"
 
 cat >"$work/system.conf" <<CONF
 [daemon]
 interval = 200ms
 fast-interval = 100ms
-cooldown = 1s
-protect = mgtest-c
+cooldown = 30s
+protect = mgtest-d
 
 [rule low]
 when = mem.available < 20%
@@ -227,28 +249,36 @@ when = unit.memory > 8M
 action = restart
 CONF
 log=$work/system.log
-"$MEMGUARD" --config "$work/system.conf" --proc-root "$root" --cgroup-root "$work/nocgroup" 2>"$log" &
+DBUS_SYSTEM_BUS_ADDRESS=unix:path=$work/no-bus \
+        "$MEMGUARD" --config "$work/system.conf" --proc-root "$root" --cgroup-root "$work/nocgroup" 2>"$log" &
 mg_pid=$!
-check "sandboxed: memguard starts on the proc root" wait_log "$log" "started: 4 rules, 3 processes" 10
-check "restart without a system bus is logged as a failure" \
+check "sandboxed: memguard starts on the proc root" wait_log "$log" "started: 4 rules, 5 processes" 10
+check "restart without a reachable system bus is logged as a failure" \
         wait_log "$log" "cannot restart mgtest.service: no connection to systemd.*\[rule=unit-budget action=restart" 5
-check "... and nothing is killed in its place" kill -0 "$c"
+sleep 0.5
+check "... and nothing is signalled in its place" eval '! grep -qE "rule=unit-budget action=(term|kill)|action=(term|kill) pid=$c " "$log"'
 set_available 300000
 check "a system warn rule fires below its threshold" wait_log "$log" "\[rule=low action=warn .*mem_available_kb=300000" 5
 set_available 180000
-check "near-oom terminates the highest oom_score (adj 500)" \
+check "the sandbox refuses a process that is not the test's own child" \
+        wait_log "$log" "mgtest-e \(pid $e\) is not a child of the process that started memguard" 5
+check "... which is left alone" kill -0 "$e"
+check "near-oom then terminates the next highest oom_score (adj 500)" \
         wait_log "$log" "\[rule=near-oom action=term pid=$a comm=mgtest-a" 5
-check "... and not the others" eval '! grep -qE "action=(term|kill) pid=($b|$c) " "$log"'
+check "... and not the others" eval '! grep -qE "action=(term|kill) pid=($b|$c|$d) " "$log"'
 set_available 40000
 check "a kill rule due during the grace escalates the SIGTERM at once" wait_exit "$a" 5
 check "... SIGKILL (137)" [ "$(exit_status "$a")" = 137 ]
 check "... and says why" grep -q "mgtest-a (pid $a) is still alive and memory is critically low .* sent SIGKILL" "$log"
 check "still critical: the kill rule takes the next victim" wait_exit "$b" 5
 check "... with SIGKILL (137)" [ "$(exit_status "$b")" = 137 ]
-check "the protected process is never chosen" kill -0 "$c"
+check "the protected process is never chosen" eval 'sleep 1; kill -0 "$d"'
+check "when nothing may be killed, it says so once" \
+        wait_log "$log" "oom-imminent: .* no process may be killed" 5
 set_available 1048576
 check "recovery is logged" wait_log "$log" "\[rule=low action=warn .*mem_available_kb=1048576" 5
-kill -TERM "$mg_pid"; wait "$mg_pid"; mg_pid=
+stop_memguard "$log" sandboxed
+kill -KILL "$e" "$d" 2>/dev/null
 
 echo
 echo "integration: $passed passed, $failed failed"

@@ -762,8 +762,8 @@ static void test_system_restart(void **state)
         RUN(c, steps);
         assert_string_equal(last[0].reason,
                             "available memory 5.0% (50 MiB) below 8%: no process may be "
-                            "restarted (all protected, in cooldown, empty or in no restartable "
-                            "service)");
+                            "restarted: every candidate is protected, was acted on in the last "
+                            "cooldown, holds no memory or runs in no restartable service");
 }
 
 static void test_unit_rule_term(void **state)
