@@ -3,10 +3,11 @@
  * Two tiers (DESIGN §2). The system tier reads /proc/meminfo and
  * /proc/pressure/memory through descriptors kept open for the daemon's life,
  * into buffers inside the Sampler: no open(), no allocation. The full tier
- * walks /proc: for every user-space process stat, oom_score and
- * oom_score_adj (three small reads); cgroup and cmdline only for a process
- * not seen in the previous snapshot (they are carried over, keyed by pid and
- * start time); smaps_rollup only where a rule needs PSS.
+ * walks /proc: for every user-space process stat, oom_score, oom_score_adj
+ * and cgroup (four small reads: a process can change units, see
+ * sampler_full()); cmdline only for a process not seen in the previous
+ * snapshot or whose comm changed since (an exec); smaps_rollup only where a
+ * rule needs PSS.
  *
  * libproc2 is not used here: its pids API costs ~5x the raw reads per
  * process (84 vs 17 µs measured, DESIGN §6) and its meminfo is cached for up
@@ -32,13 +33,29 @@ void sampler_free(Sampler *s);
 int sampler_system(Sampler *s, uint64_t now_usec, SystemSample *ret);
 
 /* The full tier: fills RET (which must be empty: zeroed or cleared) with
- * processes and units, taking per-process facts that never change from
- * PREV (whose cmdline strings are moved, so PREV must be cleared afterwards;
- * PREV may be NULL; its process table is sorted by pid in place). ALL_PSS reads smaps_rollup for every process (a system
- * rule ranking by PSS is about to act); otherwise only where
- * rules_need_pss() says so. RET->sys is left alone. Returns 0 or -errno
- * (-ENOMEM; processes that vanish are skipped, not errors). */
+ * processes and units. Kernel threads, zombies and exiting processes
+ * (PF_EXITING: their RSS already reads 0) are left out.
+ *
+ * The cmdline of a process found in PREV (same pid and start time) and
+ * whose comm is unchanged is moved from PREV into RET, not read again; the
+ * comm check catches an exec, which renames. The unit is read afresh every
+ * time: pam_systemd moves session children into their scope, and a child
+ * sampled before systemd put it in its unit is in the manager's cgroup.
+ * PREV may be NULL; its process table is sorted by pid in place.
+ *
+ * ALL_PSS reads smaps_rollup for every process (a system rule ranking by
+ * PSS is about to act); otherwise only where rules_need_pss() says so.
+ * RET->sys is left alone.
+ *
+ * Returns 0 or -errno (-ENOMEM; processes that vanish are skipped, not
+ * errors). On success PREV has lost the moved cmdlines (NULL): clear it.
+ * On failure PREV is unchanged (but for the sort) and still whole, and RET
+ * holds partial data that the caller must clear. */
 int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
                  uint64_t now_usec, Snapshot *ret);
+
+/* Test only: makes the Nth allocation from now in sampler_full() fail as if
+ * out of memory (1: the next one), once; 0 disarms. */
+void sampler_set_fail_after(Sampler *s, unsigned n);
 
 #endif

@@ -5,12 +5,24 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "rules.h"
+
+/* The kernel's PF_EXITING (include/linux/sched.h), set in do_exit() before
+ * exit_mm(): from then on stat's RSS reads 0 although the memory is not yet
+ * freed, which would look like a target falling back under its budget.
+ * Local because proc.h is another module's contract. */
+#define SAMPLE_PF_EXITING 0x00000004u
+
+/* Marks a RET process whose cmdline was freshly allocated rather than moved
+ * from PREV. */
+#define FROM_NOWHERE SIZE_MAX
 
 struct Sampler {
         const ProcRoot *root;
@@ -22,6 +34,13 @@ struct Sampler {
         char buf[4096];    /* per-process files */
         char cmdline[4096];
         char cgroup[PROC_CGROUP_MAX];
+        /* Per RET process of the running sampler_full: the index in PREV
+         * its cmdline was moved from, or FROM_NOWHERE; what a failed sample
+         * uses to give the strings back. Kept across ticks: no allocation
+         * once it has grown to the process count. */
+        size_t *moved_from;
+        size_t moved_cap;
+        unsigned fail_after; /* test hook, see sampler_set_fail_after() */
 };
 
 int sampler_new(const ProcRoot *root, Sampler **ret)
@@ -63,7 +82,19 @@ void sampler_free(Sampler *s)
                 close(s->psi_fd);
         if (s->proc_dir)
                 closedir(s->proc_dir);
+        free(s->moved_from);
         free(s);
+}
+
+void sampler_set_fail_after(Sampler *s, unsigned n)
+{
+        s->fail_after = n;
+}
+
+/* True when the test hook says this allocation fails. */
+static bool fail_injected(Sampler *s)
+{
+        return s->fail_after > 0 && --s->fail_after == 0;
 }
 
 int sampler_system(Sampler *s, uint64_t now_usec, SystemSample *ret)
@@ -93,10 +124,10 @@ static uint32_t name_hash(const char *s)
         return h;
 }
 
-static int unit_index_grow(UnitIndex *ix, const UnitSample *units, size_t n_units)
+static int unit_index_grow(Sampler *s, UnitIndex *ix, const UnitSample *units, size_t n_units)
 {
         size_t n = ix->n_slots ? ix->n_slots * 2 : 64;
-        int *slots = malloc(n * sizeof *slots);
+        int *slots = fail_injected(s) ? NULL : malloc(n * sizeof *slots);
         if (!slots)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++)
@@ -115,11 +146,11 @@ static int unit_index_grow(UnitIndex *ix, const UnitSample *units, size_t n_unit
 
 /* Returns the index of unit NAME in SNAP, adding it (with CGROUP) if new;
  * -ENOMEM on failure. */
-static int unit_get(Snapshot *snap, UnitIndex *ix, size_t *cap, const char *name,
+static int unit_get(Sampler *s, Snapshot *snap, UnitIndex *ix, size_t *cap, const char *name,
                     const char *cgroup)
 {
         if (ix->n_slots == 0 || snap->n_units * 2 >= ix->n_slots) {
-                int r = unit_index_grow(ix, snap->units, snap->n_units);
+                int r = unit_index_grow(s, ix, snap->units, snap->n_units);
                 if (r < 0)
                         return r;
         }
@@ -130,7 +161,7 @@ static int unit_get(Snapshot *snap, UnitIndex *ix, size_t *cap, const char *name
 
         if (snap->n_units == *cap) {
                 size_t ncap = *cap ? *cap * 2 : 32;
-                UnitSample *u = realloc(snap->units, ncap * sizeof *u);
+                UnitSample *u = fail_injected(s) ? NULL : realloc(snap->units, ncap * sizeof *u);
                 if (!u)
                         return -ENOMEM;
                 snap->units = u;
@@ -203,6 +234,40 @@ static int read_memory_current(Sampler *s, const char *path, uint64_t *ret_kb)
         return 0;
 }
 
+/* Grows RET's process table and S->moved_from to hold one more process. */
+static int procs_reserve(Sampler *s, Snapshot *ret, size_t *cap)
+{
+        if (ret->n_procs == *cap) {
+                size_t ncap = *cap ? *cap * 2 : 256;
+                ProcSample *np = fail_injected(s) ? NULL : realloc(ret->procs, ncap * sizeof *np);
+                if (!np)
+                        return -ENOMEM;
+                ret->procs = np;
+                *cap = ncap;
+        }
+        if (ret->n_procs == s->moved_cap) {
+                size_t ncap = s->moved_cap ? s->moved_cap * 2 : 256;
+                size_t *nm = fail_injected(s) ? NULL : realloc(s->moved_from, ncap * sizeof *nm);
+                if (!nm)
+                        return -ENOMEM;
+                s->moved_from = nm;
+                s->moved_cap = ncap;
+        }
+        return 0;
+}
+
+/* Gives every cmdline moved into RET back to its PREV entry, so that a
+ * failed sample costs PREV nothing; RET's processes are left without one. */
+static void give_back(Sampler *s, Snapshot *prev, Snapshot *ret)
+{
+        for (size_t i = 0; i < ret->n_procs; i++) {
+                size_t j = s->moved_from[i];
+                if (j == FROM_NOWHERE)
+                        continue;
+                prev->procs[j].cmdline = TAKE_PTR(ret->procs[i].cmdline);
+        }
+}
+
 int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
                  uint64_t now_usec, Snapshot *ret)
 {
@@ -225,20 +290,17 @@ int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
                 ProcStat st;
                 if (proc_read_stat(proc_fd, pid, s->buf, sizeof s->buf, &st) < 0)
                         continue; /* gone, or unreadable: not a candidate */
-                /* Kernel threads are never candidates; zombies hold no memory. */
-                if ((st.flags & PROC_PF_KTHREAD) || st.state == 'Z' || st.state == 'X')
+                /* Kernel threads are never candidates; zombies hold no
+                 * memory, and an exiting process reads as holding none. */
+                if ((st.flags & (PROC_PF_KTHREAD | SAMPLE_PF_EXITING)) || st.state == 'Z' ||
+                    st.state == 'X')
                         continue;
 
-                if (ret->n_procs == cap) {
-                        size_t ncap = cap ? cap * 2 : 256;
-                        ProcSample *np = realloc(ret->procs, ncap * sizeof *np);
-                        if (!np) {
-                                r = -ENOMEM;
-                                goto out;
-                        }
-                        ret->procs = np;
-                        cap = ncap;
-                }
+                r = procs_reserve(s, ret, &cap);
+                if (r < 0)
+                        goto out;
+                /* Until the n_procs++ below, P owns nothing: a failure in
+                 * between has nothing to free or give back. */
                 ProcSample *p = &ret->procs[ret->n_procs];
                 memset(p, 0, sizeof *p);
                 p->pid = pid;
@@ -250,41 +312,34 @@ int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
                 if (proc_read_oom_score(proc_fd, pid, &p->oom_score, &p->oom_score_adj) < 0)
                         continue; /* vanished between reads */
 
-                const char *unit_name = NULL, *unit_cgroup = NULL;
+                /* The unit is read every time: pam_systemd moves a session
+                 * child from ssh.service into its session scope, and a child
+                 * sampled in systemd's fork window is still in the manager's
+                 * cgroup. The file is small and its read takes no mmap_lock. */
+                char unit[PROC_UNIT_MAX];
+                int rc = proc_read_cgroup(proc_fd, pid, s->buf, sizeof s->buf, s->cgroup,
+                                          sizeof s->cgroup);
+                if (rc == -ENOENT || rc == -ESRCH)
+                        continue;
+                bool has_unit = rc >= 0 && proc_cgroup_to_unit(s->cgroup, unit, sizeof unit) >= 0;
+
+                /* The cmdline is carried over unless the comm changed: exec
+                 * sets the comm to the new program's name. An exec that
+                 * keeps the name (bash exec'ing bash) goes unnoticed, and a
+                 * prctl(PR_SET_NAME) costs one needless read. */
                 ProcSample *old = prev_find(prev, pid, st.start_time);
-                if (old) {
-                        p->cmdline = TAKE_PTR(old->cmdline);
-                        if (old->unit >= 0 && (size_t)old->unit < prev->n_units) {
-                                unit_name = prev->units[old->unit].name;
-                                unit_cgroup = prev->units[old->unit].cgroup;
-                        }
-                } else {
-                        ssize_t n = proc_read_cmdline(proc_fd, pid, s->cmdline, sizeof s->cmdline);
+                bool carry = old && old->cmdline && strcmp(old->comm, st.comm) == 0;
+                ssize_t n = 0;
+                if (!carry) {
+                        n = proc_read_cmdline(proc_fd, pid, s->cmdline, sizeof s->cmdline);
                         if (n == -ENOENT || n == -ESRCH)
                                 continue;
-                        p->cmdline = strdup(n > 0 ? s->cmdline : "");
-                        if (!p->cmdline) {
-                                r = -ENOMEM;
-                                goto out;
-                        }
-                        char unit[PROC_UNIT_MAX];
-                        if (proc_read_cgroup(proc_fd, pid, s->buf, sizeof s->buf, s->cgroup,
-                                             sizeof s->cgroup) >= 0 &&
-                            proc_cgroup_to_unit(s->cgroup, unit, sizeof unit) >= 0) {
-                                unit_cgroup_of(s->cgroup, unit);
-                                int u = unit_get(ret, &ix, &ucap, unit, s->cgroup);
-                                if (u < 0) {
-                                        free(p->cmdline);
-                                        r = u;
-                                        goto out;
-                                }
-                                p->unit = u;
-                        }
                 }
-                if (unit_name) {
-                        int u = unit_get(ret, &ix, &ucap, unit_name, unit_cgroup);
+
+                if (has_unit) {
+                        unit_cgroup_of(s->cgroup, unit);
+                        int u = unit_get(s, ret, &ix, &ucap, unit, s->cgroup);
                         if (u < 0) {
-                                free(p->cmdline);
                                 r = u;
                                 goto out;
                         }
@@ -304,6 +359,19 @@ int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
                                 p->has_pss = true;
                         }
                 }
+
+                /* Last, so that nothing after it can fail. */
+                if (carry) {
+                        p->cmdline = TAKE_PTR(old->cmdline);
+                        s->moved_from[ret->n_procs] = (size_t)(old - prev->procs);
+                } else {
+                        p->cmdline = fail_injected(s) ? NULL : strdup(n > 0 ? s->cmdline : "");
+                        if (!p->cmdline) {
+                                r = -ENOMEM;
+                                goto out;
+                        }
+                        s->moved_from[ret->n_procs] = FROM_NOWHERE;
+                }
                 ret->n_procs++;
         }
 
@@ -311,7 +379,7 @@ int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
          * controller (it includes page cache and kernel memory charged to the
          * unit, as systemd-oomd and the kernel see it); else the sum of its
          * processes' PSS (RSS where PSS was not read). */
-        largest_kb = calloc(ret->n_units + 1, sizeof *largest_kb);
+        largest_kb = fail_injected(s) ? NULL : calloc(ret->n_units + 1, sizeof *largest_kb);
         if (!largest_kb) {
                 r = -ENOMEM;
                 goto out;
@@ -339,6 +407,8 @@ int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
         }
         ret->procs_usec = now_usec;
 out:
+        if (r < 0 && prev)
+                give_back(s, prev, ret);
         free(largest_kb);
         free(ix.slots);
         return r;

@@ -3,7 +3,12 @@
 #include "testutil.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "procroot.h"
@@ -119,6 +124,278 @@ static void test_full_tier(void **state)
         config_free(c);
 }
 
+/* --- scratch proc trees: fixture files copied, one thing changed ------- */
+
+#define FIXTURE TEST_PATH("fixtures/host-v1/proc")
+
+typedef struct Scratch {
+        char dir[64]; /* the mkdtemp directory; DIR/proc is the proc root */
+        ProcRoot root;
+        Sampler *sampler;
+} Scratch;
+
+static void write_file(const char *path, const char *text, size_t len)
+{
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, text, len), (ssize_t)len);
+        assert_int_equal(close(fd), 0);
+}
+
+/* Copies fixture file REL ("5326/stat") into S, with the first FROM
+ * replaced by TO when FROM is not NULL. */
+static void scratch_copy(const Scratch *s, const char *rel, const char *from, const char *to)
+{
+        char src[512], dst[512], buf[8192], out[8192];
+        snprintf(src, sizeof src, "%s/%s", FIXTURE, rel);
+        snprintf(dst, sizeof dst, "%s/proc/%s", s->dir, rel);
+        int fd = open(src, O_RDONLY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        ssize_t n = read(fd, buf, sizeof buf - 1);
+        assert_true(n >= 0 && (size_t)n < sizeof buf - 1);
+        close(fd);
+        buf[n] = '\0';
+        size_t len = (size_t)n;
+        if (from) {
+                const char *at = strstr(buf, from);
+                assert_non_null(at);
+                size_t head = (size_t)(at - buf), flen = strlen(from), tlen = strlen(to);
+                assert_true(len - flen + tlen < sizeof out);
+                memcpy(out, buf, head);
+                memcpy(out + head, to, tlen);
+                memcpy(out + head + tlen, at + flen, len - head - flen);
+                len = len - flen + tlen;
+        } else {
+                memcpy(out, buf, len);
+        }
+        write_file(dst, out, len);
+}
+
+/* Writes TEXT as PID's file NAME in S. */
+static void scratch_write(const Scratch *s, pid_t pid, const char *name, const char *text,
+                          size_t len)
+{
+        char dst[512];
+        snprintf(dst, sizeof dst, "%s/proc/%d/%s", s->dir, (int)pid, name);
+        write_file(dst, text, len);
+}
+
+static const char *const pid_files[] = { "cgroup",        "cmdline", "oom_score",
+                                         "oom_score_adj", "smaps_rollup", "stat",
+                                         "status" };
+
+/* A proc tree holding the fixture's meminfo, PSI and the processes PIDS
+ * (copied unchanged: tests edit them afterwards). */
+static void scratch_open(Scratch *s, const pid_t *pids, size_t n_pids)
+{
+        char path[512];
+        snprintf(s->dir, sizeof s->dir, "/tmp/memguard-test-sample.XXXXXX");
+        assert_non_null(mkdtemp(s->dir));
+        snprintf(path, sizeof path, "%s/proc", s->dir);
+        assert_int_equal(mkdir(path, 0755), 0);
+        snprintf(path, sizeof path, "%s/proc/pressure", s->dir);
+        assert_int_equal(mkdir(path, 0755), 0);
+        scratch_copy(s, "meminfo", NULL, NULL);
+        scratch_copy(s, "pressure/memory", NULL, NULL);
+        for (size_t i = 0; i < n_pids; i++) {
+                snprintf(path, sizeof path, "%s/proc/%d", s->dir, (int)pids[i]);
+                assert_int_equal(mkdir(path, 0755), 0);
+                for (size_t f = 0; f < sizeof pid_files / sizeof *pid_files; f++) {
+                        char rel[64], src[512];
+                        snprintf(rel, sizeof rel, "%d/%s", (int)pids[i], pid_files[f]);
+                        snprintf(src, sizeof src, "%s/%s", FIXTURE, rel);
+                        if (access(src, F_OK) == 0) /* PID 1 has no smaps_rollup */
+                                scratch_copy(s, rel, NULL, NULL);
+                }
+        }
+        snprintf(path, sizeof path, "%s/proc", s->dir);
+        assert_int_equal(procroot_open(path, TEST_PATH("fixtures/host-v1/no-cgroup"), &s->root), 0);
+        assert_int_equal(s->root.cgroup_fd, -1);
+        assert_int_equal(sampler_new(&s->root, &s->sampler), 0);
+}
+
+static int remove_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+        (void)sb;
+        (void)type;
+        (void)ftw;
+        return remove(path);
+}
+
+static void scratch_close(Scratch *s)
+{
+        sampler_free(s->sampler);
+        procroot_close(&s->root);
+        assert_int_equal(nftw(s->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+}
+
+static const char sh_stat_comm[] = "5326 (capture.sh) ";
+static const char sh_cmdline[] = "/bin/bash tests/fixtures/capture.sh host-v1";
+
+static void test_exec_invalidates_cmdline(void **state)
+{
+        (void)state;
+        Scratch sc;
+        const pid_t pids[] = { 5326 };
+        scratch_open(&sc, pids, 1);
+        Config *c = load("");
+
+        Snapshot a = { 0 }, b = { 0 }, d = { 0 };
+        assert_int_equal(sampler_full(sc.sampler, c, false, NULL, 1, &a), 0);
+        assert_int_equal(a.n_procs, 1);
+        assert_string_equal(a.procs[0].cmdline, sh_cmdline);
+
+        /* Same comm: the cmdline is carried, the file is not read again. */
+        scratch_write(&sc, 5326, "cmdline", "prog\0--flag\0", 12);
+        assert_int_equal(sampler_full(sc.sampler, c, false, &a, 2, &b), 0);
+        assert_int_equal(b.n_procs, 1);
+        assert_string_equal(b.procs[0].cmdline, sh_cmdline);
+        snapshot_clear(&a);
+
+        /* exec renames: same pid and start time, new comm, new cmdline. */
+        scratch_copy(&sc, "5326/stat", sh_stat_comm, "5326 (prog) ");
+        assert_int_equal(sampler_full(sc.sampler, c, false, &b, 3, &d), 0);
+        assert_int_equal(d.n_procs, 1);
+        assert_string_equal(d.procs[0].comm, "prog");
+        assert_int_equal(d.procs[0].start_time, 177959);
+        assert_string_equal(d.procs[0].cmdline, "prog --flag");
+        /* PREV's string was not moved, so clearing PREV frees it. */
+        assert_string_equal(b.procs[0].cmdline, sh_cmdline);
+
+        snapshot_clear(&b);
+        snapshot_clear(&d);
+        config_free(c);
+        scratch_close(&sc);
+}
+
+static void test_cgroup_change_updates_unit(void **state)
+{
+        (void)state;
+        Scratch sc;
+        const pid_t pids[] = { 5326, 5338 };
+        scratch_open(&sc, pids, 2);
+        Config *c = load("");
+
+        static const char ssh[] = "0::/system.slice/ssh.service/child\n";
+        static const char scope[] = "0::/user.slice/user-1000.slice/session-3.scope\n";
+        scratch_write(&sc, 5326, "cgroup", ssh, sizeof ssh - 1);
+        Snapshot a = { 0 }, b = { 0 };
+        assert_int_equal(sampler_full(sc.sampler, c, false, NULL, 1, &a), 0);
+        const ProcSample *p = snapshot_find_proc(&a, 5326, 177959);
+        assert_non_null(p);
+        assert_int_equal(a.n_units, 1);
+        assert_int_equal(p->unit, 0);
+        assert_string_equal(a.units[0].name, "ssh.service");
+        assert_string_equal(a.units[0].cgroup, "/system.slice/ssh.service");
+        assert_int_equal(snapshot_find_proc(&a, 5338, 177964)->unit, -1);
+
+        /* pam_systemd moved it: the next sample sees the new unit, and the
+         * old one, now empty, is not in the snapshot at all. */
+        scratch_write(&sc, 5326, "cgroup", scope, sizeof scope - 1);
+        assert_int_equal(sampler_full(sc.sampler, c, false, &a, 2, &b), 0);
+        p = snapshot_find_proc(&b, 5326, 177959);
+        assert_non_null(p);
+        assert_int_equal(b.n_units, 1);
+        assert_true(p->unit >= 0);
+        assert_string_equal(b.units[p->unit].name, "session-3.scope");
+        assert_string_equal(b.units[p->unit].cgroup, "/user.slice/user-1000.slice/session-3.scope");
+        assert_int_equal(b.units[p->unit].main_pid, 5326);
+        assert_null(snapshot_find_unit(&b, "ssh.service"));
+        assert_string_equal(p->cmdline, sh_cmdline); /* still carried */
+
+        snapshot_clear(&a);
+        snapshot_clear(&b);
+        config_free(c);
+        scratch_close(&sc);
+}
+
+static void test_failure_restores_prev(void **state)
+{
+        (void)state;
+        Scratch sc;
+        const pid_t pids[] = { 1, 5326, 5338 };
+        const uint64_t start[] = { 19, 177959, 177964 };
+        scratch_open(&sc, pids, 3);
+        Config *c = load("");
+
+        /* Units make unit_get allocate midway through the walk. */
+        static const char api[] = "0::/system.slice/api.service\n";
+        static const char web[] = "0::/system.slice/web.service\n";
+        scratch_write(&sc, 5326, "cgroup", api, sizeof api - 1);
+        scratch_write(&sc, 5338, "cgroup", web, sizeof web - 1);
+
+        Snapshot prev = { 0 };
+        assert_int_equal(sampler_full(sc.sampler, c, false, NULL, 1, &prev), 0);
+        assert_int_equal(prev.n_procs, 3);
+        assert_int_equal(prev.n_units, 2);
+        /* An exec in PID 1: its cmdline is read afresh (one more strdup). */
+        scratch_copy(&sc, "1/stat", "1 (process_api) ", "1 (init) ");
+        scratch_write(&sc, 1, "cmdline", "/sbin/init\0", 11);
+
+        /* Make each allocation of the next sample fail in turn: every
+         * failure must leave PREV's strings where they were. */
+        unsigned failures = 0;
+        for (unsigned n = 1;; n++) {
+                assert_true(n < 100);
+                /* by pid: sampler_full sorts PREV's table */
+                const char *saved[3];
+                for (size_t i = 0; i < 3; i++)
+                        saved[i] = snapshot_find_proc(&prev, pids[i], start[i])->cmdline;
+
+                Snapshot next = { 0 };
+                sampler_set_fail_after(sc.sampler, n);
+                int r = sampler_full(sc.sampler, c, false, &prev, 2, &next);
+                sampler_set_fail_after(sc.sampler, 0);
+                if (r == 0) {
+                        assert_int_equal(next.n_procs, 3);
+                        assert_string_equal(snapshot_find_proc(&next, 1, 19)->cmdline,
+                                            "/sbin/init");
+                        assert_string_equal(snapshot_find_proc(&next, 5326, 177959)->cmdline,
+                                            sh_cmdline);
+                        snapshot_clear(&next);
+                        break;
+                }
+                assert_int_equal(r, -ENOMEM);
+                failures++;
+                for (size_t i = 0; i < 3; i++) {
+                        const ProcSample *p = snapshot_find_proc(&prev, pids[i], start[i]);
+                        assert_non_null(p->cmdline);
+                        assert_ptr_equal(p->cmdline, saved[i]);
+                }
+                snapshot_clear(&next);
+        }
+        /* The process table, the unit index, the unit table, PID 1's new
+         * cmdline and the per-unit sizes; moved_from is the Sampler's and
+         * grew during the first sample. */
+        assert_int_equal(failures, 5);
+
+        snapshot_clear(&prev);
+        config_free(c);
+        scratch_close(&sc);
+}
+
+static void test_exiting_skipped(void **state)
+{
+        (void)state;
+        Scratch sc;
+        const pid_t pids[] = { 5326, 5338 };
+        scratch_open(&sc, pids, 2);
+        Config *c = load("");
+
+        /* flags 0x400000 (PF_RANDOMIZE) | 0x4 (PF_EXITING); RSS reads 0 as
+         * it does after exit_mm(). */
+        scratch_copy(&sc, "5326/stat", " 4194304 4341 ", " 4194308 4341 ");
+        Snapshot a = { 0 };
+        assert_int_equal(sampler_full(sc.sampler, c, true, NULL, 1, &a), 0);
+        assert_int_equal(a.n_procs, 1);
+        assert_null(snapshot_find_proc(&a, 5326, 177959));
+        assert_non_null(snapshot_find_proc(&a, 5338, 177964));
+
+        snapshot_clear(&a);
+        config_free(c);
+        scratch_close(&sc);
+}
+
 static void test_missing_root(void **state)
 {
         (void)state;
@@ -131,6 +408,10 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_system_tier, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_full_tier, setup, teardown),
+                cmocka_unit_test(test_exec_invalidates_cmdline),
+                cmocka_unit_test(test_cgroup_change_updates_unit),
+                cmocka_unit_test(test_failure_restores_prev),
+                cmocka_unit_test(test_exiting_skipped),
                 cmocka_unit_test(test_missing_root),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
