@@ -101,7 +101,8 @@ run_guest() {
         rm -rf "$res"
         mkdir -p "$dir/data/out" "$res"
         cp -a "$stage" "$dir/data/root"
-        cp "$HERE/guest/driver.sh" "$HERE/guest/lib.sh" "$HERE/guest/run-scenario.sh" "$dir/data/"
+        cp "$HERE/guest/driver.sh" "$HERE/guest/lib.sh" "$HERE/guest/run-scenario.sh" \
+                "$HERE/guest/self-checks.sh" "$dir/data/"
         if [ "$name" != none ]; then
                 cp -a "$HERE/scenarios/$name" "$dir/data/scenario"
         fi

@@ -45,7 +45,7 @@ if [ "$MODE" = shell ]; then
         systemctl enable --now memguard.service
         systemctl restart serial-getty@ttyS0.service
         if [ -d "$D/scenario" ]; then
-                say "shell mode: memguard is running; run the scenario with: bash $D/run-scenario.sh; poweroff to leave"
+                say "shell mode: memguard is running; run the scenario with: bash $D/run-scenario.sh; bash $D/self-checks.sh; poweroff to leave"
         else
                 say "shell mode: memguard is running; poweroff to leave"
         fi
@@ -57,13 +57,23 @@ if ! systemctl is-active -q memguard.service; then
         echo "not ok - memguard.service starts from the shipped unit" >"$OUT/checks"
         finish FAIL
 fi
-timeout "$(cat "$D/timeout")" /bin/bash "$D/run-scenario.sh" >"$OUT/scenario.log" 2>&1
+mg_pid=$(systemctl show -P MainPID memguard.service)
+echo "$mg_pid" >"$OUT/memguard-pid"
+say "memguard running as pid $mg_pid"
+T=$(cat "$D/timeout")
+timeout -k 10 "$T" /bin/bash "$D/run-scenario.sh" >"$OUT/scenario.log" 2>&1
 rc=$?
-cat "$OUT/scenario.log"
-if [ $rc -eq 124 ]; then
-        echo "not ok - scenario finished within $(cat "$D/timeout") s" >>"$OUT/checks"
+if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+        echo "not ok - scenario finished within $T s" | tee -a "$OUT/scenario.log" >>"$OUT/checks"
+elif [ $rc -ne 0 ]; then
+        echo "not ok - scenario script ran to its end (exit status $rc)" | tee -a "$OUT/scenario.log" >>"$OUT/checks"
 fi
-if [ $rc -eq 0 ] && grep -q '^ok - ' "$OUT/checks" && ! grep -q '^not ok - ' "$OUT/checks"; then
+# Self-protection: always, in a shell of its own, whatever became of the
+# scenario (finished, failed, timed out, died).
+timeout -k 10 60 /bin/bash "$D/self-checks.sh" >>"$OUT/scenario.log" 2>&1 ||
+        echo "not ok - self-checks ran to the end" >>"$OUT/checks"
+cat "$OUT/scenario.log"
+if grep -q '^ok - ' "$OUT/checks" && ! grep -q '^not ok - ' "$OUT/checks"; then
         finish PASS
 fi
 finish FAIL
