@@ -53,9 +53,6 @@ typedef struct LogFields {
  * without it events go to stderr. */
 void log_open(bool force_stderr);
 
-/* True if events go to the journal. */
-bool log_to_journal(void);
-
 /* Logs one event. FIELDS may be NULL. FMT is the MESSAGE. */
 void log_event(LogEvent ev, int priority, const LogFields *fields, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));

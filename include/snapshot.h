@@ -27,7 +27,6 @@ typedef struct ProcSample {
         uint64_t start_time; /* ticks since boot: (pid, start_time) names a process */
         char comm[PROC_COMM_MAX];
         char *cmdline;       /* flattened, owned; "" when unknown */
-        uid_t uid;
         uint64_t rss_kb;
         uint64_t pss_kb;     /* valid only if has_pss */
         uint64_t swap_kb;    /* from smaps_rollup if has_pss, else VmSwap */
