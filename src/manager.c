@@ -19,6 +19,7 @@
 #include "psi.h"
 #include "rules.h"
 #include "sample.h"
+#include "schedule.h"
 #include "snapshot.h"
 
 /* A PSI trigger of 150 ms of "some" stall per 1 s window: early enough to
@@ -170,6 +171,13 @@ static int tick_full(Manager *m, bool all_pss)
         return 0;
 }
 
+/* Far from every threshold the system tier sleeps longer (schedule.h);
+ * while an action runs, evaluations must follow it closely. */
+static uint64_t fast_sleep(const Manager *m)
+{
+        return schedule_fast_sleep(m->config, &m->snap.sys, actions_in_flight(m->actions));
+}
+
 static int on_fast_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
         Manager *m = userdata;
@@ -178,7 +186,7 @@ static int on_fast_timer(sd_event_source *s, uint64_t usec, void *userdata)
                 evaluate(m, false);
         /* From now, not from the due time: after a stall (thrashing, a
          * blocked read, SIGSTOP) ticks must not fire back to back. */
-        (void)sd_event_source_set_time(s, now_usec(m) + m->config->fast_interval_usec);
+        (void)sd_event_source_set_time(s, now_usec(m) + fast_sleep(m));
         return 0;
 }
 
@@ -187,7 +195,7 @@ static int on_full_timer(sd_event_source *s, uint64_t usec, void *userdata)
         Manager *m = userdata;
         (void)usec;
         (void)tick_full(m, false);
-        (void)sd_event_source_set_time(s, now_usec(m) + m->config->interval_usec);
+        (void)sd_event_source_set_time(s, now_usec(m) + schedule_full_interval(m->config));
         return 0;
 }
 
@@ -203,6 +211,9 @@ static int on_psi_trigger(sd_event_source *s, int fd, uint32_t revents, void *us
                 return 0;
         }
         (void)tick_full(m, false);
+        /* Stalls have begun: the system tier may have been asleep for up to
+         * SCHEDULE_MAX_SLEEP_USEC; look again at the rate the numbers ask. */
+        (void)sd_event_source_set_time(m->fast_timer, now_usec(m) + fast_sleep(m));
         return 0;
 }
 
@@ -218,8 +229,8 @@ static void on_action_done(void *userdata)
 static void reschedule(Manager *m)
 {
         uint64_t now = now_usec(m);
-        (void)sd_event_source_set_time(m->fast_timer, now + m->config->fast_interval_usec);
-        (void)sd_event_source_set_time(m->full_timer, now + m->config->interval_usec);
+        (void)sd_event_source_set_time(m->fast_timer, now + fast_sleep(m));
+        (void)sd_event_source_set_time(m->full_timer, now + schedule_full_interval(m->config));
 }
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
@@ -383,7 +394,8 @@ int manager_run(Manager *m)
         if (r < 0)
                 return r;
         r = sd_event_add_time(m->event, &m->full_timer, CLOCK_MONOTONIC,
-                              now + m->config->interval_usec, 10 * USEC_PER_MSEC, on_full_timer, m);
+                              now + schedule_full_interval(m->config), 10 * USEC_PER_MSEC,
+                              on_full_timer, m);
         if (r < 0)
                 return r;
         r = sd_event_source_set_enabled(m->full_timer, SD_EVENT_ON);

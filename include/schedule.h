@@ -1,0 +1,45 @@
+/* schedule.h — how long the daemon may sleep between samples.
+ *
+ * DESIGN §2: sample as rarely as safety allows. The configured
+ * fast-interval is the period used near a threshold; far from every
+ * threshold, the time in which any system rule's size condition could be
+ * crossed at the fastest plausible rate bounds the next sleep (as earlyoom
+ * sizes its sleep, at 6000 MiB/s for memory and 800 MiB/s for swap), capped
+ * at SCHEDULE_MAX_SLEEP_USEC. A PSI condition that does not hold bounds the
+ * sleep to that cap: the kernel refreshes avg10 every 2 s, and the PSI
+ * trigger wakes the loop at once when stalls begin.
+ *
+ * The full tier (a walk of /proc) runs every `interval` only when a process
+ * or unit rule needs fresh process data; with system rules alone it runs when
+ * a rule is about to act (rules_evaluate()'s need_full), on a PSI event, after
+ * an action, and every SCHEDULE_IDLE_FULL_USEC to keep the status current.
+ * Pure functions: tests/unit/test_schedule.c. */
+#ifndef MEMGUARD_SCHEDULE_H
+#define MEMGUARD_SCHEDULE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "snapshot.h"
+
+#define SCHEDULE_MEM_RATE_KB_PER_SEC (6000ULL * 1024) /* 6000 MiB/s */
+#define SCHEDULE_SWAP_RATE_KB_PER_SEC (800ULL * 1024) /* 800 MiB/s */
+#define SCHEDULE_MAX_SLEEP_USEC (1000ULL * 1000)      /* 1 s */
+#define SCHEDULE_IDLE_FULL_USEC (60ULL * 1000 * 1000) /* 1 min */
+
+/* The time until the next system sample, given the last one (SYS). It is
+ * CONFIG's fast-interval when BUSY (an action in flight) or when some system
+ * rule's conditions could all hold within it; otherwise the shortest time
+ * in which every condition of some system rule could come to hold, never
+ * above max(fast-interval, SCHEDULE_MAX_SLEEP_USEC). */
+uint64_t schedule_fast_sleep(const Config *config, const SystemSample *sys, bool busy);
+
+/* True if a process or unit rule needs the full tier every `interval`. */
+bool schedule_needs_periodic_full(const Config *config);
+
+/* The period of the full tier: `interval`, or SCHEDULE_IDLE_FULL_USEC (at
+ * least `interval`) with system rules only. */
+uint64_t schedule_full_interval(const Config *config);
+
+#endif

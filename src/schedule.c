@@ -1,0 +1,103 @@
+/* schedule.c — sleep lengths from the distance to thresholds; see schedule.h. */
+#include "schedule.h"
+
+static double psi_value(Metric metric, const PsiInfo *psi)
+{
+        switch (metric) {
+        case METRIC_PSI_SOME_AVG10: return psi->some.avg10;
+        case METRIC_PSI_SOME_AVG60: return psi->some.avg60;
+        case METRIC_PSI_SOME_AVG300: return psi->some.avg300;
+        case METRIC_PSI_FULL_AVG10: return psi->full.avg10;
+        case METRIC_PSI_FULL_AVG60: return psi->full.avg60;
+        default: return psi->full.avg300;
+        }
+}
+
+/* PSI averages: no rate bounds them; the cap does, and the trigger. A
+ * condition that holds now bounds nothing. (proc.* and unit.* are not
+ * system conditions.) */
+static uint64_t psi_condition_eta_usec(const Condition *c, const SystemSample *sys)
+{
+        if (metric_kind(c->metric) != METRIC_KIND_PERCENT || !sys->has_psi)
+                return SCHEDULE_MAX_SLEEP_USEC;
+        double v = psi_value(c->metric, &sys->psi);
+        bool holds = c->op == '<' ? v < c->percent : v > c->percent;
+        return holds ? 0 : SCHEDULE_MAX_SLEEP_USEC;
+}
+
+/* The least time in which condition C, which does not hold now, could come
+ * to hold; 0 if it holds. */
+static uint64_t condition_eta_usec(const Condition *c, const SystemSample *sys)
+{
+        const MemInfo *m = &sys->mem;
+        uint64_t value, rate;
+        switch (c->metric) {
+        case METRIC_MEM_AVAILABLE:
+                value = m->available_kb;
+                rate = SCHEDULE_MEM_RATE_KB_PER_SEC;
+                break;
+        case METRIC_MEM_USED:
+                value = m->total_kb > m->available_kb ? m->total_kb - m->available_kb : 0;
+                rate = SCHEDULE_MEM_RATE_KB_PER_SEC;
+                break;
+        case METRIC_SWAP_FREE:
+                value = m->swap_free_kb;
+                rate = SCHEDULE_SWAP_RATE_KB_PER_SEC;
+                break;
+        case METRIC_SWAP_USED:
+                value = m->swap_total_kb > m->swap_free_kb ? m->swap_total_kb - m->swap_free_kb : 0;
+                rate = SCHEDULE_SWAP_RATE_KB_PER_SEC;
+                break;
+        default:
+                return psi_condition_eta_usec(c, sys);
+        }
+        uint64_t threshold = condition_threshold_kb(c, m->total_kb);
+        uint64_t gap;
+        if (c->op == '<')
+                gap = value > threshold ? value - threshold : 0;
+        else
+                gap = threshold > value ? threshold - value : 0;
+        if (gap > UINT64_MAX / 1000000)
+                return UINT64_MAX;
+        return gap * 1000000 / rate;
+}
+
+uint64_t schedule_fast_sleep(const Config *config, const SystemSample *sys, bool busy)
+{
+        uint64_t fast = config->fast_interval_usec;
+        uint64_t cap = fast > SCHEDULE_MAX_SLEEP_USEC ? fast : SCHEDULE_MAX_SLEEP_USEC;
+        if (busy)
+                return fast;
+        uint64_t sleep = cap;
+        for (size_t i = 0; i < config->n_rules; i++) {
+                const Rule *r = &config->rules[i];
+                if (r->scope != SCOPE_SYSTEM)
+                        continue;
+                /* All conditions must hold: the rule cannot fire before the
+                 * slowest of them could. */
+                uint64_t rule_eta = 0;
+                for (size_t j = 0; j < r->n_conds; j++) {
+                        uint64_t eta = condition_eta_usec(&r->conds[j], sys);
+                        if (eta > rule_eta)
+                                rule_eta = eta;
+                }
+                if (rule_eta < sleep)
+                        sleep = rule_eta;
+        }
+        return sleep < fast ? fast : sleep;
+}
+
+bool schedule_needs_periodic_full(const Config *config)
+{
+        for (size_t i = 0; i < config->n_rules; i++)
+                if (config->rules[i].scope != SCOPE_SYSTEM)
+                        return true;
+        return false;
+}
+
+uint64_t schedule_full_interval(const Config *config)
+{
+        if (schedule_needs_periodic_full(config) || config->interval_usec > SCHEDULE_IDLE_FULL_USEC)
+                return config->interval_usec;
+        return SCHEDULE_IDLE_FULL_USEC;
+}

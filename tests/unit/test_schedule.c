@@ -1,0 +1,199 @@
+/* test_schedule.c — sleep lengths from the distance to thresholds, against
+ * the shipped configuration and small configs written for one point each. */
+#include "testutil.h"
+
+#include <stdlib.h>
+
+#include "config.h"
+#include "schedule.h"
+#include "snapshot.h"
+
+#define MS UINT64_C(1000)
+#define SEC UINT64_C(1000000)
+#define MIB UINT64_C(1024) /* in kB */
+#define GIB (MIB * 1024)
+
+static Config *load(const char *text)
+{
+        Config *c = NULL;
+        char *errors = NULL;
+        int r = config_load_string(text, "test.conf", &c, &errors);
+        if (r < 0)
+                fail_msg("%s", errors ? errors : "config_load_string failed");
+        free(errors);
+        return c;
+}
+
+static Config *shipped(void)
+{
+        Config *c = NULL;
+        char *errors = NULL;
+        if (config_load(TOP_SRCDIR "/conf/memguard.conf", &c, &errors) < 0)
+                fail_msg("%s", errors ? errors : "conf/memguard.conf");
+        free(errors);
+        return c;
+}
+
+static SystemSample sys_of(uint64_t total_kb, uint64_t available_kb)
+{
+        SystemSample s = { .usec = 1 };
+        s.mem.total_kb = total_kb;
+        s.mem.free_kb = available_kb;
+        s.mem.available_kb = available_kb;
+        s.has_psi = true;
+        s.psi.has_full = true;
+        return s;
+}
+
+/* The time the shipped rules give a box of TOTAL with AVAILABLE: the
+ * nearest threshold is low-memory's 15%, at 6000 MiB/s. */
+static uint64_t expect_shipped(uint64_t total_kb, uint64_t available_kb)
+{
+        uint64_t threshold = (total_kb * 15 + 50) / 100;
+        return (available_kb - threshold) * SEC / SCHEDULE_MEM_RATE_KB_PER_SEC;
+}
+
+static void test_shipped_small_server(void **state)
+{
+        (void)state;
+        Config *c = shipped();
+        /* A 2 GiB server with 1.6 GiB available sleeps ~220 ms, not the
+         * 100 ms fast-interval: 1.3 GiB would have to go first. */
+        SystemSample s = sys_of(2 * GIB, 1638 * MIB);
+        uint64_t t = schedule_fast_sleep(c, &s, false);
+        assert_int_equal(t, expect_shipped(2 * GIB, 1638 * MIB));
+        assert_true(t > 200 * MS && t < 250 * MS);
+        /* Closer to the threshold, shorter; never below fast-interval. */
+        s = sys_of(2 * GIB, 400 * MIB);
+        assert_int_equal(schedule_fast_sleep(c, &s, false), 100 * MS);
+        /* Below it (low-memory holds, its `for` running): fast-interval. */
+        s = sys_of(2 * GIB, 200 * MIB);
+        assert_int_equal(schedule_fast_sleep(c, &s, false), 100 * MS);
+        /* An action in flight: fast-interval whatever the headroom. */
+        s = sys_of(2 * GIB, 1638 * MIB);
+        assert_int_equal(schedule_fast_sleep(c, &s, true), 100 * MS);
+        config_free(c);
+}
+
+static void test_shipped_big_host(void **state)
+{
+        (void)state;
+        Config *c = shipped();
+        /* 24 GiB with 20 GiB available: 16 GiB of headroom is 2.7 s at
+         * 6000 MiB/s; the cap holds it to 1 s. */
+        SystemSample s = sys_of(24 * GIB, 20 * GIB);
+        assert_int_equal(schedule_fast_sleep(c, &s, false), SCHEDULE_MAX_SLEEP_USEC);
+        /* The shipped thrashing rule (psi.full.avg10 > 10) holding: fast. */
+        s.psi.full.avg10 = 12.5;
+        assert_int_equal(schedule_fast_sleep(c, &s, false), 100 * MS);
+        config_free(c);
+}
+
+static void test_psi_rules(void **state)
+{
+        (void)state;
+        Config *c = load("[rule p]\nwhen = psi.some.avg10 > 20\naction = warn\n");
+        SystemSample s = sys_of(2 * GIB, 1 * GIB);
+        assert_int_equal(schedule_fast_sleep(c, &s, false), SCHEDULE_MAX_SLEEP_USEC);
+        s.psi.some.avg10 = 25;
+        assert_int_equal(schedule_fast_sleep(c, &s, false), 100 * MS);
+        /* No PSI on this kernel: the condition cannot hold; the cap. */
+        s.has_psi = false;
+        assert_int_equal(schedule_fast_sleep(c, &s, false), SCHEDULE_MAX_SLEEP_USEC);
+        config_free(c);
+
+        /* Memory low but the rule also needs PSI, which does not hold: the
+         * rule cannot fire before the PSI condition could (the cap); once
+         * it holds too, fast. */
+        c = load("[rule both]\nwhen = mem.available < 50% and psi.full.avg10 > 5\naction = warn\n");
+        s = sys_of(2 * GIB, 512 * MIB);
+        assert_int_equal(schedule_fast_sleep(c, &s, false), SCHEDULE_MAX_SLEEP_USEC);
+        s.psi.full.avg10 = 6;
+        assert_int_equal(schedule_fast_sleep(c, &s, false), 100 * MS);
+        /* PSI holds, memory far: memory's time rules. */
+        s = sys_of(2 * GIB, 1800 * MIB);
+        s.psi.full.avg10 = 6;
+        assert_int_equal(schedule_fast_sleep(c, &s, false),
+                         (1800 * MIB - 1024 * MIB) * SEC / SCHEDULE_MEM_RATE_KB_PER_SEC);
+        config_free(c);
+}
+
+static void test_other_metrics(void **state)
+{
+        (void)state;
+        /* mem.used > X: the gap is X - used. 1 GiB used of 4, rule at 3 GiB:
+         * 2 GiB at 6000 MiB/s, 341 ms. 2.5 GiB used: 512 MiB, 85 ms, above
+         * this config's 50 ms fast-interval. */
+        Config *c = load("[daemon]\nfast-interval = 50ms\n"
+                         "[rule u]\nwhen = mem.used > 3G\naction = warn\n");
+        SystemSample s = sys_of(4 * GIB, 3 * GIB);
+        assert_int_equal(schedule_fast_sleep(c, &s, false),
+                         2048 * MIB * SEC / SCHEDULE_MEM_RATE_KB_PER_SEC);
+        s = sys_of(4 * GIB, 1536 * MIB);
+        assert_int_equal(schedule_fast_sleep(c, &s, false),
+                         512 * MIB * SEC / SCHEDULE_MEM_RATE_KB_PER_SEC);
+        config_free(c);
+
+        /* swap.free < X goes at the swap rate: 400 MiB of gap at 800 MiB/s. */
+        c = load("[rule s]\nwhen = swap.free < 100M\naction = warn\n");
+        s = sys_of(4 * GIB, 3 * GIB);
+        s.mem.swap_total_kb = 1 * GIB;
+        s.mem.swap_free_kb = 500 * MIB;
+        assert_int_equal(schedule_fast_sleep(c, &s, false), 500 * MS);
+        config_free(c);
+
+        /* Several rules: the nearest one sets the sleep. */
+        c = load("[rule far]\nwhen = mem.available < 1G\naction = warn\n"
+                 "[rule near]\nwhen = mem.available < 3G\naction = warn\n");
+        s = sys_of(8 * GIB, 3 * GIB + 600 * MIB);
+        assert_int_equal(schedule_fast_sleep(c, &s, false), 100 * MS);
+        config_free(c);
+}
+
+static void test_slow_fast_interval_and_no_rules(void **state)
+{
+        (void)state;
+        /* A fast-interval above the cap is kept as configured. */
+        Config *c = load("[daemon]\ninterval = 5s\nfast-interval = 2s\n[rule a]\nwhen = mem.available < 10%\naction = warn\n");
+        SystemSample s = sys_of(2 * GIB, 1 * GIB);
+        assert_int_equal(schedule_fast_sleep(c, &s, false), 2 * SEC);
+        config_free(c);
+        /* Nothing to watch on the fast tier: the cap. */
+        c = load("[rule api]\nunit = api.service\nwhen = unit.memory > 400M\naction = restart\n");
+        assert_int_equal(schedule_fast_sleep(c, &s, false), SCHEDULE_MAX_SLEEP_USEC);
+        config_free(c);
+}
+
+static void test_full_interval(void **state)
+{
+        (void)state;
+        Config *c = shipped();
+        assert_false(schedule_needs_periodic_full(c));
+        assert_int_equal(schedule_full_interval(c), SCHEDULE_IDLE_FULL_USEC);
+        config_free(c);
+        c = load("[daemon]\ninterval = 2s\n"
+                 "[rule api]\nunit = api.service\nwhen = unit.memory > 400M\naction = restart\n");
+        assert_true(schedule_needs_periodic_full(c));
+        assert_int_equal(schedule_full_interval(c), 2 * SEC);
+        config_free(c);
+        c = load("[rule w]\nprocess = node\nwhen = proc.pss > 300M\naction = term\n");
+        assert_int_equal(schedule_full_interval(c), 1 * SEC);
+        config_free(c);
+        /* An interval longer than the idle period is honoured. */
+        c = load("[daemon]\ninterval = 5m\n[rule a]\nwhen = mem.available < 10%\naction = warn\n");
+        assert_int_equal(schedule_full_interval(c), 300 * SEC);
+        config_free(c);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_shipped_small_server),
+                cmocka_unit_test(test_shipped_big_host),
+                cmocka_unit_test(test_psi_rules),
+                cmocka_unit_test(test_other_metrics),
+                cmocka_unit_test(test_slow_fast_interval_and_no_rules),
+                cmocka_unit_test(test_full_interval),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
