@@ -26,12 +26,20 @@ typedef enum Metric {
         METRIC_PROC_RSS,
         METRIC_PROC_SWAP,
         METRIC_UNIT_MEMORY,
+        /* Leak detection (growth.h): estimated over the rule's window. */
+        METRIC_MEM_EXHAUSTION,  /* time until MemAvailable reaches 0 */
+        METRIC_PROC_GROWTH,     /* kB per hour */
+        METRIC_UNIT_GROWTH,
+        METRIC_PROC_BUDGET_ETA, /* time until the rule's budget is reached */
+        METRIC_UNIT_BUDGET_ETA,
         _METRIC_MAX,
 } Metric;
 
 typedef enum MetricKind {
         METRIC_KIND_SIZE,    /* kB, or a percentage of MemTotal */
         METRIC_KIND_PERCENT, /* PSI: percent of time, 0..100 */
+        METRIC_KIND_RATE,    /* kB per hour ("50M/h") */
+        METRIC_KIND_TIME,    /* microseconds ("15m"); an ETA */
 } MetricKind;
 
 typedef enum RuleScope {
@@ -50,18 +58,21 @@ typedef enum Action {
 typedef enum Target {
         TARGET_OOM_SCORE,
         TARGET_PSS,
+        TARGET_FASTEST_GROWING, /* the unit whose memory grows fastest */
 } Target;
 
 /* One comparison. For a METRIC_KIND_PERCENT (PSI) metric only PERCENT is
  * set (is_percent false, kb 0). For a size metric either is_percent and
  * PERCENT (0..100, of MemTotal; never for swap.*, which the parser
- * rejects) or KB. Use condition_threshold_kb() for sizes. */
+ * rejects) or KB. Use condition_threshold_kb() for sizes. A rate (growth)
+ * is KB per hour; a time (ETA) is USEC. */
 typedef struct Condition {
         Metric metric;
         char op;         /* '<' or '>' */
         bool is_percent; /* size given as % of MemTotal */
         double percent;  /* if is_percent, or the PSI threshold */
-        uint64_t kb;     /* absolute size threshold, if !is_percent */
+        uint64_t kb;     /* absolute size threshold, if !is_percent; a rate */
+        uint64_t usec;   /* METRIC_KIND_TIME */
 } Condition;
 
 typedef struct Rule {
@@ -81,6 +92,14 @@ typedef struct Rule {
         char *unit_glob;    /* SCOPE_UNIT */
         char *comm_glob;    /* SCOPE_PROCESS, may be NULL if cmdline_glob set */
         char *cmdline_glob; /* SCOPE_PROCESS, may be NULL */
+        /* Leak detection: the span growth is estimated over (`window`,
+         * default 10 min), for rules that use a growth or ETA metric or
+         * target = fastest-growing; 0 for other rules. */
+        uint64_t window_usec;
+        /* The budget of proc.budget-eta / unit.budget-eta: the index in
+         * CONDS of the rule's size condition on the same target ("unit.memory
+         * < 400M"); -1 when the rule has no budget-eta. */
+        int budget_cond;
 } Rule;
 
 typedef struct Config {
@@ -150,5 +169,17 @@ int config_parse_duration(const char *s, uint64_t *ret_usec);
 /* Resolves a size condition to kB against MEM_TOTAL_KB (a percentage is
  * rounded to the nearest kB). Returns 0 for a PSI condition. */
 uint64_t condition_threshold_kb(const Condition *c, uint64_t mem_total_kb);
+
+/* True for the metrics that need a growth history (growth.h): growth,
+ * budget ETA and memory exhaustion. */
+bool metric_needs_history(Metric m);
+
+/* True if rule R needs growth histories of its targets (or, for
+ * target = fastest-growing, of every unit). */
+bool rule_tracks_growth(const Rule *r);
+
+/* Rates: "50M/h" — a size (no percentage) per s, m/min, h or d. Writes kB
+ * per hour (rounded up). Same returns as config_parse_size(). */
+int config_parse_rate(const char *s, uint64_t *ret_kb_per_hour);
 
 #endif

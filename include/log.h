@@ -46,6 +46,10 @@ typedef struct LogFields {
         int signal;              /* MEMGUARD_SIGNAL=SIGTERM|SIGKILL */
         const char *job_result;  /* MEMGUARD_JOB_RESULT */
         const char *errno_text;  /* MEMGUARD_ERROR */
+        bool has_growth;         /* MEMGUARD_GROWTH_BYTES_PER_HOUR (signed) */
+        int64_t growth_bytes_per_hour;
+        bool has_eta;            /* MEMGUARD_ETA_SEC */
+        uint64_t eta_sec;
 } LogFields;
 
 /* Decides once where events go (journal or stderr). FORCE_STDERR: always

@@ -91,6 +91,7 @@
 
 #include "config.h"
 #include "proc.h"
+#include "history.h"
 #include "snapshot.h"
 
 typedef enum DecisionKind {
@@ -120,7 +121,15 @@ typedef struct Decision {
         double value;
         double threshold;
         uint64_t held_usec;       /* how long the condition had held */
-        char reason[256];         /* one line, operator's words, no trailing '.' */
+        /* Leak detection (rules tracking growth): the target's growth
+         * (a system rule: the decline of MemAvailable, or with target =
+         * fastest-growing the victim's growth) and the ETA that matters:
+         * to the target's budget when it has one, else to memory exhaustion. */
+        bool has_growth;
+        double growth_kb_per_hour;
+        bool has_eta;
+        uint64_t eta_usec;
+        char reason[512];         /* one line, operator's words, no trailing '.' */
 } Decision;
 
 typedef struct RulesState RulesState;
@@ -138,6 +147,11 @@ void rules_state_free(RulesState *st);
  * also rebinds by itself when it is handed a config whose rule names differ
  * from the bound one, so the first evaluation needs no rebind. */
 void rules_state_rebind(RulesState *st, const Config *new_config);
+
+/* Gives the engine the growth histories (borrowed; NULL: none) that the
+ * growth, budget-eta and mem.exhaustion metrics and target =
+ * fastest-growing read. Without them those conditions never hold. */
+void rules_state_set_history(RulesState *st, History *hist);
 
 /* Number of entries the state holds: system rules in an episode, (rule,
  * target) pairs being tracked, and targets in cooldown. For tests of the

@@ -35,11 +35,15 @@
  * above max(fast-interval, SCHEDULE_MAX_SLEEP_USEC). */
 uint64_t schedule_fast_sleep(const Config *config, const SystemSample *sys, bool busy);
 
-/* True if a process or unit rule needs the full tier every `interval`. */
+/* True if some rule needs the full tier periodically: a process or unit
+ * rule, or a rule that tracks growth (rule_tracks_growth()). */
 bool schedule_needs_periodic_full(const Config *config);
 
-/* The period of the full tier: `interval`, or SCHEDULE_IDLE_FULL_USEC (at
- * least `interval`) with system rules only. */
+/* The period of the full tier: the shortest any rule asks for. A process
+ * or unit rule on sizes asks for `interval`; a rule on growth alone for two
+ * samples per bucket of its window (window / GROWTH_BUCKETS / 2: 10 s for
+ * a 10 min window), at least `interval`. With neither,
+ * SCHEDULE_IDLE_FULL_USEC (at least `interval`). */
 uint64_t schedule_full_interval(const Config *config);
 
 #endif

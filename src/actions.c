@@ -106,6 +106,10 @@ void actions_fields(const Decision *d, const Snapshot *snap, bool dry_run, LogFi
                 .mem_available_kb = snap->sys.mem.available_kb,
                 .psi_some_avg10 = snap->sys.has_psi ? snap->sys.psi.some.avg10 : 0.0,
                 .dry_run = dry_run,
+                .has_growth = d->has_growth,
+                .growth_bytes_per_hour = (int64_t)(d->growth_kb_per_hour * 1024.0),
+                .has_eta = d->has_eta,
+                .eta_sec = d->eta_usec / 1000000,
         };
 }
 

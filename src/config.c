@@ -61,6 +61,9 @@
 #define DEFAULT_FAST_INTERVAL_USEC (100 * USEC_PER_MSEC)
 #define DEFAULT_COOLDOWN_USEC (30 * USEC_PER_SEC)
 #define DEFAULT_GRACE_USEC (5 * USEC_PER_SEC)
+#define DEFAULT_WINDOW_USEC (10 * 60 * USEC_PER_SEC)
+#define MIN_WINDOW_USEC (60 * USEC_PER_SEC)
+#define MAX_WINDOW_USEC (24 * 3600 * USEC_PER_SEC)
 /* The kernel keeps 15 characters of a task name (TASK_COMM_LEN 16). */
 #define COMM_CHARS 15
 /* A configuration file larger than this is a mistake, not a config. */
@@ -85,6 +88,11 @@ static const char *const metric_names[_METRIC_MAX] = {
         [METRIC_PROC_RSS] = "proc.rss",
         [METRIC_PROC_SWAP] = "proc.swap",
         [METRIC_UNIT_MEMORY] = "unit.memory",
+        [METRIC_MEM_EXHAUSTION] = "mem.exhaustion",
+        [METRIC_PROC_GROWTH] = "proc.growth",
+        [METRIC_UNIT_GROWTH] = "unit.growth",
+        [METRIC_PROC_BUDGET_ETA] = "proc.budget-eta",
+        [METRIC_UNIT_BUDGET_ETA] = "unit.budget-eta",
 };
 
 static const char *const action_names[] = {
@@ -97,6 +105,7 @@ static const char *const action_names[] = {
 static const char *const target_names[] = {
         [TARGET_OOM_SCORE] = "oom-score",
         [TARGET_PSS] = "pss",
+        [TARGET_FASTEST_GROWING] = "fastest-growing",
 };
 
 const char *metric_to_string(Metric m)
@@ -116,9 +125,33 @@ MetricKind metric_kind(Metric m)
         case METRIC_PSI_FULL_AVG60:
         case METRIC_PSI_FULL_AVG300:
                 return METRIC_KIND_PERCENT;
+        case METRIC_PROC_GROWTH:
+        case METRIC_UNIT_GROWTH:
+                return METRIC_KIND_RATE;
+        case METRIC_MEM_EXHAUSTION:
+        case METRIC_PROC_BUDGET_ETA:
+        case METRIC_UNIT_BUDGET_ETA:
+                return METRIC_KIND_TIME;
         default:
                 return METRIC_KIND_SIZE;
         }
+}
+
+bool metric_needs_history(Metric m)
+{
+        return m == METRIC_MEM_EXHAUSTION || m == METRIC_PROC_GROWTH || m == METRIC_UNIT_GROWTH ||
+               m == METRIC_PROC_BUDGET_ETA || m == METRIC_UNIT_BUDGET_ETA;
+}
+
+bool rule_tracks_growth(const Rule *r)
+{
+        if (r->scope == SCOPE_SYSTEM && r->target == TARGET_FASTEST_GROWING &&
+            r->action != ACTION_WARN)
+                return true;
+        for (size_t i = 0; i < r->n_conds; i++)
+                if (metric_needs_history(r->conds[i].metric))
+                        return true;
+        return false;
 }
 
 RuleScope metric_scope(Metric m)
@@ -127,8 +160,12 @@ RuleScope metric_scope(Metric m)
         case METRIC_PROC_PSS:
         case METRIC_PROC_RSS:
         case METRIC_PROC_SWAP:
+        case METRIC_PROC_GROWTH:
+        case METRIC_PROC_BUDGET_ETA:
                 return SCOPE_PROCESS;
         case METRIC_UNIT_MEMORY:
+        case METRIC_UNIT_GROWTH:
+        case METRIC_UNIT_BUDGET_ETA:
                 return SCOPE_UNIT;
         default:
                 return SCOPE_SYSTEM;
@@ -339,6 +376,51 @@ int config_parse_duration(const char *s, uint64_t *ret_usec)
         return -EINVAL;
 }
 
+int config_parse_rate(const char *s, uint64_t *ret_kb_per_hour)
+{
+        static const struct {
+                const char *suffix;
+                uint64_t per_hour;
+        } units[] = {
+                {"s", 3600}, {"m", 60}, {"min", 60}, {"h", 1}, {"d", 0},
+        };
+        _cleanup_free_ char *t = NULL;
+        char *slash;
+        uint64_t kb;
+        bool is_percent;
+        double percent;
+        int r;
+
+        if (!s)
+                return -EINVAL;
+        t = strdup_trimmed(s);
+        if (!t)
+                return -ENOMEM;
+        slash = strchr(t, '/');
+        if (!slash)
+                return -EINVAL;
+        *slash = '\0';
+        r = config_parse_size(t, &kb, &is_percent, &percent);
+        if (r < 0)
+                return r;
+        if (is_percent)
+                return -EINVAL;
+        const char *u = skip_ws(slash + 1);
+        for (size_t i = 0; i < ELEMENTSOF(units); i++) {
+                if (strcasecmp(u, units[i].suffix) != 0)
+                        continue;
+                if (units[i].per_hour == 0) { /* per day: round up */
+                        *ret_kb_per_hour = kb / 24 + (kb % 24 != 0);
+                        return 0;
+                }
+                if (kb > MAX_SIZE_KB / units[i].per_hour)
+                        return -ERANGE;
+                *ret_kb_per_hour = kb * units[i].per_hour;
+                return 0;
+        }
+        return -EINVAL;
+}
+
 /* A PSI threshold: percent of time, "20" or "20%", 0..100. */
 static int parse_psi_percent(const char *s, double *ret)
 {
@@ -428,13 +510,14 @@ enum {
         RKEY_CMDLINE,
         RKEY_TARGET,
         RKEY_GRACE,
+        RKEY_WINDOW,
         _RKEY_MAX,
 };
 
 static const char *const rule_keys[_RKEY_MAX] = {
         [RKEY_WHEN] = "when",     [RKEY_FOR] = "for",         [RKEY_ACTION] = "action",
         [RKEY_UNIT] = "unit",     [RKEY_PROCESS] = "process", [RKEY_CMDLINE] = "cmdline",
-        [RKEY_TARGET] = "target", [RKEY_GRACE] = "grace",
+        [RKEY_TARGET] = "target", [RKEY_GRACE] = "grace",     [RKEY_WINDOW] = "window",
 };
 
 typedef struct Diag {
@@ -773,6 +856,34 @@ static bool parse_condition(Parser *p, const char *text, size_t len, Condition *
                 *ret = c;
                 return true;
         }
+        if (metric_kind(c.metric) == METRIC_KIND_RATE) {
+                r = config_parse_rate(value, &c.kb);
+                if (r == -ENOMEM) {
+                        p->oom = true;
+                        return false;
+                }
+                if (r < 0) {
+                        diag(p, p->lineno, "when: %s: '%s' is not a rate (use e.g. 50M/h or 1G/d)",
+                             metric_names[m], value);
+                        return false;
+                }
+                *ret = c;
+                return true;
+        }
+        if (metric_kind(c.metric) == METRIC_KIND_TIME) {
+                r = config_parse_duration(value, &c.usec);
+                if (r == -ENOMEM) {
+                        p->oom = true;
+                        return false;
+                }
+                if (r < 0) {
+                        diag(p, p->lineno, "when: %s: '%s' is not a duration (use e.g. 15m or 2h)",
+                             metric_names[m], value);
+                        return false;
+                }
+                *ret = c;
+                return true;
+        }
 
         r = config_parse_size(value, &c.kb, &c.is_percent, &c.percent);
         if (r == -ENOMEM) {
@@ -926,6 +1037,13 @@ static void rule_key(Parser *p, const char *key, const char *value)
         case RKEY_GRACE:
                 ok = rule_duration(p, key, value, &r->grace_usec);
                 break;
+        case RKEY_WINDOW:
+                ok = rule_duration(p, key, value, &r->window_usec);
+                if (ok && (r->window_usec < MIN_WINDOW_USEC || r->window_usec > MAX_WINDOW_USEC)) {
+                        diag(p, p->lineno, "window: '%s' is outside 1m..24h", value);
+                        ok = false;
+                }
+                break;
         case RKEY_ACTION:
                 v = lookup(action_names, ELEMENTSOF(action_names), value);
                 if (v < 0)
@@ -938,7 +1056,8 @@ static void rule_key(Parser *p, const char *key, const char *value)
         case RKEY_TARGET:
                 v = lookup(target_names, ELEMENTSOF(target_names), value);
                 if (v < 0)
-                        diag(p, p->lineno, "target: '%s' is not oom-score or pss", value);
+                        diag(p, p->lineno, "target: '%s' is not oom-score, pss or fastest-growing",
+                             value);
                 else
                         r->target = (Target)v;
                 ok = v >= 0;
@@ -975,6 +1094,47 @@ static Rule *find_rule(Config *c, const char *name)
                 if (strcmp(c->rules[i].name, name) == 0)
                         return &c->rules[i];
         return NULL;
+}
+
+/* unit.budget-eta / proc.budget-eta count down to the rule's budget: its
+ * one size condition on the same target with '<' ("unit.memory < 400M and
+ * unit.budget-eta < 30m": still under 400M, and reaching it within 30m). */
+static void rule_find_budget(Parser *p, Rule *r)
+{
+        const unsigned line = p->draft.key_line[RKEY_WHEN];
+        int eta = -1, budget = -1, n_budgets = 0;
+
+        for (size_t i = 0; i < r->n_conds; i++) {
+                Metric m = r->conds[i].metric;
+                if (m == METRIC_UNIT_BUDGET_ETA || m == METRIC_PROC_BUDGET_ETA)
+                        eta = (int)i;
+        }
+        if (eta < 0)
+                return;
+        bool unit = r->conds[eta].metric == METRIC_UNIT_BUDGET_ETA;
+        for (size_t i = 0; i < r->n_conds; i++) {
+                Metric m = r->conds[i].metric;
+                if (unit ? m == METRIC_UNIT_MEMORY : (m == METRIC_PROC_PSS || m == METRIC_PROC_RSS)) {
+                        n_budgets++;
+                        if (r->conds[i].op == '<')
+                                budget = (int)i;
+                }
+        }
+        const char *example = unit ? "unit.memory < 400M and unit.budget-eta < 30m"
+                                   : "proc.pss < 400M and proc.budget-eta < 30m";
+        if (n_budgets > 1)
+                diag(p, line, "when: %s: more than one %s condition; the budget must be one",
+                     metric_to_string(r->conds[eta].metric), unit ? "unit.memory" : "size");
+        else if (budget < 0 && n_budgets == 1)
+                diag(p, line,
+                     "when: %s counts down to a budget not yet reached: write it with '<', e.g. "
+                     "'%s'",
+                     metric_to_string(r->conds[eta].metric), example);
+        else if (budget < 0)
+                diag(p, line, "when: %s counts down to a budget: write it in the same rule, e.g. '%s'",
+                     metric_to_string(r->conds[eta].metric), example);
+        else
+                r->budget_cond = budget;
 }
 
 /* Checks what only the whole section can tell, then adds the rule to the
@@ -1028,6 +1188,17 @@ static void rule_finish(Parser *p)
         }
         if (kl[RKEY_GRACE] && d->key_ok[RKEY_ACTION] && r->action != ACTION_TERM)
                 diag(p, kl[RKEY_GRACE], "grace: only applies to action = term");
+        if (!conflict && d->key_ok[RKEY_WHEN])
+                rule_find_budget(p, r);
+        if (rule_tracks_growth(r)) {
+                if (!kl[RKEY_WINDOW])
+                        r->window_usec = DEFAULT_WINDOW_USEC;
+        } else if (kl[RKEY_WINDOW] && d->key_ok[RKEY_WHEN] &&
+                   (!kl[RKEY_TARGET] || d->key_ok[RKEY_TARGET])) {
+                diag(p, kl[RKEY_WINDOW],
+                     "window: only applies to rules on growth, budget-eta or mem.exhaustion, or "
+                     "with target = fastest-growing");
+        }
 
         if (d->discard) {
                 rule_done(r);
@@ -1084,6 +1255,7 @@ static void rule_begin(Parser *p, const char *name)
         d->rule.line = p->lineno;
         d->rule.target = TARGET_OOM_SCORE;
         d->rule.grace_usec = DEFAULT_GRACE_USEC;
+        d->rule.budget_cond = -1;
 
         if (!*name) {
                 diag(p, p->lineno, "empty rule name: write [rule NAME]");

@@ -134,6 +134,10 @@ static void fields_build(const LogFields *f, FieldBuf *fb)
                 field_add(fb, "MEMGUARD_JOB_RESULT=%s", f->job_result);
         if (f->errno_text)
                 field_add(fb, "MEMGUARD_ERROR=%s", f->errno_text);
+        if (f->has_growth)
+                field_add(fb, "MEMGUARD_GROWTH_BYTES_PER_HOUR=%" PRId64, f->growth_bytes_per_hour);
+        if (f->has_eta)
+                field_add(fb, "MEMGUARD_ETA_SEC=%" PRIu64, f->eta_sec);
         if (f->rule || f->action)
                 field_add(fb, "MEMGUARD_DRY_RUN=%s", f->dry_run ? "yes" : "no");
 }

@@ -14,6 +14,7 @@
 
 #include "actions.h"
 #include "cleanup.h"
+#include "history.h"
 #include "log.h"
 #include "procroot.h"
 #include "psi.h"
@@ -36,6 +37,7 @@ struct Manager {
         ProcRoot root;
         Sampler *sampler;
         RulesState *state;
+        History *hist;
         Actions *actions;
         Snapshot snap;
         sd_event *event;
@@ -141,6 +143,8 @@ static int tick_system(Manager *m)
         int r = sampler_system(m->sampler, now_usec(m), &m->snap.sys);
         if (r < 0)
                 log_msg(LOG_ERR, "cannot read meminfo: %s", strerror(-r));
+        else
+                history_add_system(m->hist, m->config, &m->snap.sys);
         return r;
 }
 
@@ -158,6 +162,8 @@ static int tick_full(Manager *m, bool all_pss)
         }
         snapshot_clear(&m->snap);
         m->snap = next;
+        if (history_add_full(m->hist, m->config, &m->snap) < 0)
+                log_msg(LOG_WARNING, "out of memory: some growth histories not started");
 
         m->in_full_tick = true;
         evaluate(m, true);
@@ -311,10 +317,12 @@ int manager_new(const ManagerOptions *opts, Config *config, Manager **ret)
                 goto fail;
         }
         m->state = rules_state_new();
-        if (!m->state) {
+        m->hist = history_new();
+        if (!m->state || !m->hist) {
                 r = -ENOMEM;
                 goto fail;
         }
+        rules_state_set_history(m->state, m->hist);
         r = sd_event_default(&m->event);
         if (r < 0)
                 goto fail;
@@ -342,6 +350,7 @@ void manager_free(Manager *m)
         sd_event_unref(m->event);
         snapshot_clear(&m->snap);
         rules_state_free(m->state);
+        history_free(m->hist);
         sampler_free(m->sampler);
         procroot_close(&m->root);
         config_free(m->config);

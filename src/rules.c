@@ -15,8 +15,11 @@
  * their entries are swept at the end of each such evaluation. */
 #include "rules.h"
 
+#include "history.h"
+
 #include <errno.h>
 #include <fnmatch.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +69,7 @@ struct RulesState {
         size_t n_cooldowns, cap_cooldowns;
         uint64_t gen;   /* full evaluations, for the entry sweep */
         uint64_t evals; /* all evaluations */
+        History *hist;  /* borrowed; NULL: growth metrics unavailable */
 };
 
 typedef struct TargetKey {
@@ -175,10 +179,15 @@ bool rules_need_pss(const Config *config, const ProcSample *p, const char *unit,
                 const Rule *r = &config->rules[i];
 
                 if (r->scope == SCOPE_PROCESS && !prot && rules_match_process(r, p) &&
-                    (rule_uses(r, METRIC_PROC_PSS) || rule_uses(r, METRIC_PROC_SWAP)))
+                    (rule_uses(r, METRIC_PROC_PSS) || rule_uses(r, METRIC_PROC_SWAP) ||
+                     rule_uses(r, METRIC_PROC_GROWTH) || rule_uses(r, METRIC_PROC_BUDGET_ETA)))
                         return true;
-                if (r->scope == SCOPE_UNIT && unit_memory_from_pss && unit &&
-                    glob_match(r->unit_glob, unit) && rule_uses(r, METRIC_UNIT_MEMORY))
+                /* Without cgroup v2 a unit's memory is its processes' PSS:
+                 * unit rules and the units' growth series need it. */
+                if (unit_memory_from_pss && unit &&
+                    ((r->scope == SCOPE_UNIT && glob_match(r->unit_glob, unit) &&
+                      (rule_uses(r, METRIC_UNIT_MEMORY) || rule_tracks_growth(r))) ||
+                     (r->scope == SCOPE_SYSTEM && rule_tracks_growth(r))))
                         return true;
         }
         return false;
@@ -220,11 +229,44 @@ static const char *unit_restart_why_not(const UnitSample *u)
 
 /* ---- metrics ---------------------------------------------------------- */
 
-static bool metric_value(const Snapshot *s, Metric m, const ProcSample *p,
+/* The growth estimate of rule R's target (P, or U, or the system when
+ * both are NULL) over R's window; false when there is none yet. */
+static bool target_growth(const Eval *x, const Rule *r, const ProcSample *p, const UnitSample *u,
+                          GrowthEstimate *ret)
+{
+        bool ok;
+        if (p)
+                ok = history_proc(x->st->hist, r->window_usec, p->pid, p->start_time, ret);
+        else if (u)
+                ok = history_unit(x->st->hist, r->window_usec, u->name, ret);
+        else
+                ok = history_system(x->st->hist, r->window_usec, ret);
+        return ok && ret->valid;
+}
+
+/* Time until MemAvailable reaches 0 at the trend over R's window. */
+static bool exhaustion_eta(const Eval *x, const Rule *r, uint64_t *ret_usec)
+{
+        GrowthEstimate e;
+        if (!target_growth(x, r, NULL, NULL, &e))
+                return false;
+        *ret_usec = growth_eta_usec(&e, x->s->sys.mem.total_kb);
+        return true;
+}
+
+static double eta_value(uint64_t usec)
+{
+        return usec == GROWTH_ETA_NEVER ? INFINITY : (double)usec;
+}
+
+static bool metric_value(const Eval *x, const Rule *r, Metric m, const ProcSample *p,
                          const UnitSample *u, double *ret)
 {
+        const Snapshot *s = x->s;
         const MemInfo *mi = &s->sys.mem;
         const PsiInfo *psi = &s->sys.psi;
+        GrowthEstimate e;
+        uint64_t usec;
 
         switch (m) {
         case METRIC_MEM_AVAILABLE:
@@ -288,6 +330,26 @@ static bool metric_value(const Snapshot *s, Metric m, const ProcSample *p,
                         return false;
                 *ret = (double)u->memory_kb;
                 return true;
+        case METRIC_MEM_EXHAUSTION:
+                if (!exhaustion_eta(x, r, &usec))
+                        return false;
+                *ret = eta_value(usec);
+                return true;
+        case METRIC_PROC_GROWTH:
+        case METRIC_UNIT_GROWTH:
+                if ((m == METRIC_PROC_GROWTH ? !p : !u) ||
+                    !target_growth(x, r, m == METRIC_PROC_GROWTH ? p : NULL, u, &e))
+                        return false;
+                *ret = e.kb_per_hour;
+                return true;
+        case METRIC_PROC_BUDGET_ETA:
+        case METRIC_UNIT_BUDGET_ETA:
+                if ((m == METRIC_PROC_BUDGET_ETA ? !p : !u) || r->budget_cond < 0 ||
+                    !target_growth(x, r, m == METRIC_PROC_BUDGET_ETA ? p : NULL, u, &e))
+                        return false;
+                *ret = eta_value(growth_eta_usec(
+                        &e, condition_threshold_kb(&r->conds[r->budget_cond], mi->total_kb)));
+                return true;
         case _METRIC_MAX:
         default:
                 return false;
@@ -298,18 +360,22 @@ static double cond_threshold(const Snapshot *s, const Condition *c)
 {
         if (metric_kind(c->metric) == METRIC_KIND_PERCENT)
                 return c->percent;
+        if (metric_kind(c->metric) == METRIC_KIND_RATE)
+                return (double)c->kb;
+        if (metric_kind(c->metric) == METRIC_KIND_TIME)
+                return (double)c->usec;
         return (double)condition_threshold_kb(c, s->sys.mem.total_kb);
 }
 
 /* Evaluates condition C; false when its metric is unavailable. */
-static bool cond_holds(const Snapshot *s, const Condition *c, const ProcSample *p,
+static bool cond_holds(const Eval *x, const Rule *r, const Condition *c, const ProcSample *p,
                        const UnitSample *u, double *ret_value, double *ret_threshold)
 {
         double v, t;
 
-        if (!metric_value(s, c->metric, p, u, &v))
+        if (!metric_value(x, r, c->metric, p, u, &v))
                 return false;
-        t = cond_threshold(s, c);
+        t = cond_threshold(x->s, c);
         if (ret_value)
                 *ret_value = v;
         if (ret_threshold)
@@ -317,13 +383,13 @@ static bool cond_holds(const Snapshot *s, const Condition *c, const ProcSample *
         return c->op == '<' ? v < t : c->op == '>' ? v > t : false;
 }
 
-static bool rule_holds(const Snapshot *s, const Rule *r, const ProcSample *p,
+static bool rule_holds(const Eval *x, const Rule *r, const ProcSample *p,
                        const UnitSample *u)
 {
         if (r->n_conds == 0)
                 return false;
         for (size_t i = 0; i < r->n_conds; i++)
-                if (!cond_holds(s, &r->conds[i], p, u, NULL, NULL))
+                if (!cond_holds(x, r, &r->conds[i], p, u, NULL, NULL))
                         return false;
         return true;
 }
@@ -375,10 +441,52 @@ static void put_duration(Buf *b, uint64_t usec)
                 bprintf(b, "%llu min %llu s", sec / 60, sec % 60);
 }
 
+/* Growth: "38 MiB/h", "2.5 MiB/h", "1.9 GiB/h". */
+static void put_rate(Buf *b, double kb_per_hour)
+{
+        double mib = kb_per_hour / 1024.0;
+
+        if (fabs(mib) >= 1024)
+                bprintf(b, "%.1f GiB/h", mib / 1024.0);
+        else if (fabs(mib) < 9.95)
+                bprintf(b, "%.1f MiB/h", mib);
+        else
+                bprintf(b, "%.0f MiB/h", mib);
+}
+
+/* An ETA or a span as people say it: "45 s", "25 min", "2 h 20 min",
+ * "3 d 4 h"; INFINITY is "never". */
+static void put_eta(Buf *b, double usec)
+{
+        if (isinf(usec)) {
+                bprintf(b, "never");
+                return;
+        }
+        unsigned long long sec = (unsigned long long)(usec / 1e6);
+        unsigned long long min = sec / 60, h = min / 60, d = h / 24;
+
+        if (sec < 120)
+                bprintf(b, "%llu s", sec);
+        else if (min < 120)
+                bprintf(b, "%llu min", min);
+        else if (h < 48)
+                bprintf(b, min % 60 ? "%llu h %llu min" : "%llu h", h, min % 60);
+        else
+                bprintf(b, h % 24 ? "%llu d %llu h" : "%llu d", d, h % 24);
+}
+
 static void put_value(Buf *b, const Snapshot *s, const Condition *c, double v)
 {
         if (metric_kind(c->metric) == METRIC_KIND_PERCENT) {
                 bprintf(b, "%.2f%%", v);
+                return;
+        }
+        if (metric_kind(c->metric) == METRIC_KIND_RATE) {
+                put_rate(b, v);
+                return;
+        }
+        if (metric_kind(c->metric) == METRIC_KIND_TIME) {
+                put_eta(b, v);
                 return;
         }
         if (c->is_percent && s->sys.mem.total_kb > 0) {
@@ -392,7 +500,11 @@ static void put_value(Buf *b, const Snapshot *s, const Condition *c, double v)
 
 static void put_threshold(Buf *b, const Condition *c, double t)
 {
-        if (metric_kind(c->metric) == METRIC_KIND_PERCENT || c->is_percent)
+        if (metric_kind(c->metric) == METRIC_KIND_RATE)
+                put_rate(b, t);
+        else if (metric_kind(c->metric) == METRIC_KIND_TIME)
+                put_eta(b, t);
+        else if (metric_kind(c->metric) == METRIC_KIND_PERCENT || c->is_percent)
                 bprintf(b, "%g%%", c->percent);
         else
                 put_size(b, t);
@@ -411,6 +523,11 @@ static const char *metric_label(Metric m)
         case METRIC_PSI_FULL_AVG10: return "memory pressure (full avg10)";
         case METRIC_PSI_FULL_AVG60: return "memory pressure (full avg60)";
         case METRIC_PSI_FULL_AVG300: return "memory pressure (full avg300)";
+        case METRIC_MEM_EXHAUSTION: return "time to memory exhaustion";
+        case METRIC_PROC_GROWTH:
+        case METRIC_UNIT_GROWTH: return "growth";
+        case METRIC_PROC_BUDGET_ETA:
+        case METRIC_UNIT_BUDGET_ETA: return "time to budget";
         case METRIC_PROC_PSS:
         case METRIC_PROC_RSS:
         case METRIC_PROC_SWAP:
@@ -437,6 +554,14 @@ static bool metric_is_target(Metric m)
 static void put_condition(Buf *b, const Snapshot *s, const Condition *c, double v, double t,
                           const char *subject)
 {
+        if (metric_is_target(c->metric) && metric_kind(c->metric) != METRIC_KIND_SIZE) {
+                bprintf(b, "%s: %s ", subject ? subject : "target", metric_label(c->metric));
+                put_value(b, s, c, v);
+                bprintf(b, " (%s ", c->op == '>' ? "limit" : "under");
+                put_threshold(b, c, t);
+                bprintf(b, ")");
+                return;
+        }
         if (metric_is_target(c->metric)) {
                 bprintf(b, "%s %s ", subject ? subject : "target",
                         c->metric == METRIC_PROC_PSS || c->metric == METRIC_UNIT_MEMORY ? "uses"
@@ -460,6 +585,14 @@ static void put_condition(Buf *b, const Snapshot *s, const Condition *c, double 
 static void put_recovery(Buf *b, const Snapshot *s, const Condition *c, double v, double t,
                          const char *subject)
 {
+        if (metric_is_target(c->metric) && metric_kind(c->metric) != METRIC_KIND_SIZE) {
+                bprintf(b, "%s: %s back %s ", subject ? subject : "target", metric_label(c->metric),
+                        c->op == '<' ? "above" : "under");
+                put_threshold(b, c, t);
+                bprintf(b, ": ");
+                put_value(b, s, c, v);
+                return;
+        }
         if (metric_is_target(c->metric)) {
                 if (c->op == '>') {
                         bprintf(b, "%s back under budget: ", subject ? subject : "target");
@@ -539,8 +672,114 @@ static void decision_set_unit(Decision *d, const UnitSample *u)
         d->pss_kb = u->memory_kb;
 }
 
-/* Writes the firing message: the first condition, how long it held, and
- * SUFFIX (": terminating it", "" for a warning). */
+/* The budget of a target for leak messages: rule R's own (budget-eta),
+ * else the lowest "unit.memory >" (units) or "proc.pss/proc.rss >"
+ * (processes) threshold of the rules that watch the same target. */
+static bool target_budget(const Eval *x, const Rule *r, const ProcSample *p, const UnitSample *u,
+                          uint64_t *ret_kb)
+{
+        uint64_t total = x->s->sys.mem.total_kb, best = UINT64_MAX;
+
+        if (r->budget_cond >= 0) {
+                *ret_kb = condition_threshold_kb(&r->conds[r->budget_cond], total);
+                return true;
+        }
+        for (size_t i = 0; i < x->config->n_rules; i++) {
+                const Rule *o = &x->config->rules[i];
+                if (p ? o->scope != SCOPE_PROCESS || !rules_match_process(o, p)
+                      : o->scope != SCOPE_UNIT || !glob_match(o->unit_glob, u->name))
+                        continue;
+                for (size_t j = 0; j < o->n_conds; j++) {
+                        const Condition *c = &o->conds[j];
+                        bool size = p ? c->metric == METRIC_PROC_PSS || c->metric == METRIC_PROC_RSS
+                                      : c->metric == METRIC_UNIT_MEMORY;
+                        uint64_t kb = condition_threshold_kb(c, total);
+                        if (size && c->op == '>' && kb < best)
+                                best = kb;
+                }
+        }
+        *ret_kb = best;
+        return best != UINT64_MAX;
+}
+
+/* "over the last 30 min (now 310 MiB)" */
+static void put_span_now(Buf *b, const GrowthEstimate *e)
+{
+        bprintf(b, " over the last ");
+        put_eta(b, (double)e->span_usec);
+        bprintf(b, " (now ");
+        put_size(b, (double)e->current_kb);
+        bprintf(b, ")");
+}
+
+/* The leak sentence of a rule that tracks growth, in an operator's words:
+ * "api.service grows 38 MiB/h over the last 30 min (now 310 MiB); at this
+ * rate it reaches its 400 MiB budget in 2 h 20 min; memory is exhausted in
+ * ~5 h", or for a system rule "memory is exhausted in ~8 min at the current
+ * trend: 310 MiB available, falling 2.1 GiB/h over the last 10 min". Fills
+ * D's growth and ETA. Returns false (nothing written) without an estimate. */
+static bool put_leak(const Eval *x, Buf *b, Decision *d, const char *subject,
+                     const ProcSample *p, const UnitSample *u)
+{
+        const Rule *r = d->rule;
+        GrowthEstimate sys, e;
+        bool has_sys = target_growth(x, r, NULL, NULL, &sys);
+        uint64_t sys_eta = has_sys ? growth_eta_usec(&sys, x->s->sys.mem.total_kb) : GROWTH_ETA_NEVER;
+        uint64_t budget;
+
+        if (!p && !u) {
+                if (!has_sys)
+                        return false;
+                d->has_growth = true;
+                d->growth_kb_per_hour = sys.kb_per_hour;
+                d->has_eta = sys_eta != GROWTH_ETA_NEVER;
+                d->eta_usec = sys_eta;
+                bprintf(b, "memory is exhausted in ~");
+                put_eta(b, eta_value(sys_eta));
+                bprintf(b, " at the current trend: ");
+                put_size(b, (double)x->s->sys.mem.available_kb);
+                bprintf(b, " available, falling ");
+                put_rate(b, sys.kb_per_hour);
+                bprintf(b, " over the last ");
+                put_eta(b, (double)sys.span_usec);
+                return true;
+        }
+        if (!target_growth(x, r, p, u, &e))
+                return false;
+        d->has_growth = true;
+        d->growth_kb_per_hour = e.kb_per_hour;
+        bprintf(b, "%s %s ", subject, e.kb_per_hour >= 0 ? "grows" : "shrinks");
+        put_rate(b, fabs(e.kb_per_hour));
+        put_span_now(b, &e);
+        if (target_budget(x, r, p, u, &budget) && e.kb_per_hour > 0) {
+                uint64_t eta = growth_eta_usec(&e, budget);
+                d->has_eta = eta != GROWTH_ETA_NEVER;
+                d->eta_usec = eta;
+                if (e.current_kb >= budget) {
+                        bprintf(b, "; it is over its ");
+                        put_size(b, (double)budget);
+                        bprintf(b, " budget");
+                } else if (d->has_eta) {
+                        bprintf(b, "; at this rate it reaches its ");
+                        put_size(b, (double)budget);
+                        bprintf(b, " budget in ");
+                        put_eta(b, (double)eta);
+                }
+        }
+        if (sys_eta != GROWTH_ETA_NEVER) {
+                bprintf(b, "; memory is exhausted in ~");
+                put_eta(b, (double)sys_eta);
+                if (!d->has_eta) {
+                        d->has_eta = true;
+                        d->eta_usec = sys_eta;
+                }
+        }
+        return true;
+}
+
+/* Writes the firing message: the first condition (for a rule that tracks
+ * growth, the leak sentence), how long it held, and SUFFIX (": terminating
+ * it", "" for a warning). */
 static void decision_fire_reason(const Eval *x, Decision *d, const char *subject,
                                  const ProcSample *p, const UnitSample *u, uint64_t since,
                                  const char *suffix)
@@ -550,10 +789,11 @@ static void decision_fire_reason(const Eval *x, Decision *d, const char *subject
         double v = 0, t = 0;
 
         d->held_usec = held_usec(x->now, since);
-        (void)cond_holds(x->s, &r->conds[0], p, u, &v, &t);
+        (void)cond_holds(x, r, &r->conds[0], p, u, &v, &t);
         d->value = v;
         d->threshold = t;
-        put_condition(&b, x->s, &r->conds[0], v, t, subject);
+        if (!rule_tracks_growth(r) || !put_leak(x, &b, d, subject, p, u))
+                put_condition(&b, x->s, &r->conds[0], v, t, subject);
         /* "for 30 s" tells why the rule waited; with for = 0 it is noise */
         if (r->for_usec > 0) {
                 bprintf(&b, " for ");
@@ -585,9 +825,9 @@ static bool emit_recover(Eval *x, size_t rule, const ProcSample *p, const UnitSa
                 const Condition *c = &r->conds[i];
                 double v, t;
 
-                if (!metric_value(x->s, c->metric, p, u, &v))
+                if (!metric_value(x, r, c->metric, p, u, &v))
                         continue;
-                if (cond_holds(x->s, c, p, u, NULL, NULL))
+                if (cond_holds(x, r, c, p, u, NULL, NULL))
                         continue;
                 t = cond_threshold(x->s, c);
                 d->value = v;
@@ -930,6 +1170,54 @@ static bool victim_better(Target target, const ProcSample *p, const ProcSample *
         return proc_size_kb(p) > proc_size_kb(best);
 }
 
+/* target = fastest-growing: the unit whose memory grows fastest over the
+ * rule's window, among units that may be acted on; for term/kill, its
+ * largest process. Only a unit that really grows (a valid, positive
+ * estimate) is a candidate, and only one whose growth explains at least
+ * FASTEST_SHARE of the decline of MemAvailable when that is measured: a
+ * unit growing 1 MiB/h is not why a box loses 2 GiB/h. */
+#define FASTEST_SHARE 0.25
+static bool pick_fastest(const Eval *x, const Rule *r, Plan *ret, GrowthEstimate *ret_est)
+{
+        const UnitSample *best = NULL;
+        const ProcSample *best_p = NULL;
+        GrowthEstimate sys, best_e = { 0 };
+        double floor = 0;
+
+        if (target_growth(x, r, NULL, NULL, &sys) && sys.kb_per_hour > 0)
+                floor = sys.kb_per_hour * FASTEST_SHARE;
+        for (size_t i = 0; i < x->s->n_units; i++) {
+                const UnitSample *u = &x->s->units[i];
+                const ProcSample *v = NULL;
+                GrowthEstimate e;
+
+                if (!target_growth(x, r, NULL, u, &e) || e.kb_per_hour <= floor ||
+                    e.kb_per_hour <= 0 || (best && e.kb_per_hour <= best_e.kb_per_hour))
+                        continue;
+                if (unit_protected_why(x, u) || cooldown_unit(x->st, u->name, x->now))
+                        continue;
+                if (r->action == ACTION_RESTART) {
+                        if (unit_restart_why_not(u))
+                                continue;
+                } else {
+                        v = u->main_pid > 0 ? find_pid(x->s, u->main_pid) : NULL;
+                        if (!v || v->rss_kb == 0 || proc_protected(x, v, true) || cooldown_proc(x, v))
+                                continue;
+                }
+                best = u;
+                best_p = v;
+                best_e = e;
+        }
+        if (!best)
+                return false;
+        ret->victim = best_p;
+        ret->restart = r->action == ACTION_RESTART ? best : NULL;
+        if (!best_p) /* restart: name the unit's largest process in the journal */
+                ret->victim = best->main_pid > 0 ? find_pid(x->s, best->main_pid) : NULL;
+        *ret_est = best_e;
+        return true;
+}
+
 /* The process a system rule acts on: by oom_score (ties: the larger) or by
  * size, among processes that are not protected, not in cooldown and hold
  * memory. For restart, only processes in a unit that may be restarted. */
@@ -956,6 +1244,12 @@ static bool pick_victim(const Eval *x, const Rule *r, Plan *ret)
         return true;
 }
 
+static const char *d_unit_name(const Eval *x, const ProcSample *p)
+{
+        const UnitSample *u = proc_unit(x->s, p);
+        return u ? u->name : "no unit";
+}
+
 static void put_victim(Buf *b, const Rule *r, const ProcSample *p)
 {
         bprintf(b, "%s (pid %d, ", p->comm, (int)p->pid);
@@ -974,17 +1268,28 @@ static void system_fire_destructive(Eval *x, size_t i)
         char suffix[PROC_UNIT_MAX + 96];
         Buf b = { suffix, sizeof(suffix), 0 };
         Plan plan = { 0 };
+        GrowthEstimate grow = { 0 };
+        bool fastest = r->target == TARGET_FASTEST_GROWING;
         Decision *d;
 
         slot->tried_eval = x->st->evals;
-        if (!pick_victim(x, r, &plan)) {
+        if (fastest ? !pick_fastest(x, r, &plan, &grow) : !pick_victim(x, r, &plan)) {
                 slot->no_victim = true;
                 if (slot->noted_stuck)
                         return;
-                bprintf(&b, ": no process may be %s: every candidate is protected, was acted "
-                            "on in the last cooldown, holds no memory%s",
-                        action_passive(r->action),
-                        r->action == ACTION_RESTART ? " or runs in no restartable service" : "");
+                if (fastest)
+                        bprintf(&b, ": no unit may be %s: none grows enough to explain the "
+                                    "decline, or every one that does is protected, was acted on "
+                                    "in the last cooldown%s",
+                                action_passive(r->action),
+                                r->action == ACTION_RESTART ? " or cannot be restarted"
+                                                            : " or has no process to signal");
+                else
+                        bprintf(&b, ": no process may be %s: every candidate is protected, was "
+                                    "acted on in the last cooldown, holds no memory%s",
+                                action_passive(r->action),
+                                r->action == ACTION_RESTART ? " or runs in no restartable service"
+                                                            : "");
                 d = emit(x, DECISION_FIRE, i, ACTION_WARN);
                 if (!d)
                         return;
@@ -996,7 +1301,16 @@ static void system_fire_destructive(Eval *x, size_t i)
         slot->no_victim = false;
         if (cooldown_reserve(x->st) < 0)
                 return;
-        if (plan.restart) {
+        if (fastest && plan.restart) {
+                bprintf(&b, ": restarting %s, which grows ", plan.restart->name);
+                put_rate(&b, grow.kb_per_hour);
+                put_span_now(&b, &grow);
+        } else if (fastest) {
+                bprintf(&b, ": %s %s (pid %d) of %s, which grows ", action_verb(r->action),
+                        plan.victim->comm, (int)plan.victim->pid, d_unit_name(x, plan.victim));
+                put_rate(&b, grow.kb_per_hour);
+                put_span_now(&b, &grow);
+        } else if (plan.restart) {
                 bprintf(&b, ": restarting %s, which holds ", plan.restart->name);
                 put_victim(&b, r, plan.victim);
         } else {
@@ -1006,8 +1320,16 @@ static void system_fire_destructive(Eval *x, size_t i)
         d = emit(x, DECISION_FIRE, i, r->action);
         if (!d)
                 return;
-        decision_set_proc(x, d, plan.victim);
+        if (plan.victim)
+                decision_set_proc(x, d, plan.victim);
+        else
+                decision_set_unit(d, plan.restart);
         decision_fire_reason(x, d, NULL, NULL, NULL, slot->since_usec, suffix);
+        if (fastest) {
+                /* the journal's growth is the victim's; the ETA stays memory's */
+                d->has_growth = true;
+                d->growth_kb_per_hour = grow.kb_per_hour;
+        }
         cooldown_record(x, &plan);
         slot->fired = true;
         x->blocked = true;
@@ -1023,7 +1345,7 @@ static void eval_system_rules(Eval *x, bool procs_fresh, bool *need_full)
 
                 if (r->scope != SCOPE_SYSTEM)
                         continue;
-                if (!rule_holds(x->s, r, NULL, NULL)) {
+                if (!rule_holds(x, r, NULL, NULL)) {
                         if (slot->active && slot->fired &&
                             !emit_recover(x, i, NULL, NULL, slot->since_usec))
                                 continue; /* RET full: say it next time */
@@ -1132,7 +1454,7 @@ static void eval_target(Eval *x, size_t i, const ProcSample *p, const UnitSample
         Plan plan;
         Decision *d;
 
-        if (!rule_holds(x->s, r, p, u)) {
+        if (!rule_holds(x, r, p, u)) {
                 if (e && e->fired && !emit_recover(x, i, p, p ? NULL : u, e->since_usec))
                         e->seen_gen = x->st->gen; /* RET full: keep, say it next time */
                 return; /* not marked seen: the sweep drops it */
@@ -1273,6 +1595,12 @@ int rules_evaluate(const Config *config, const Snapshot *snapshot, RulesState *s
         if (procs_fresh)
                 eval_target_rules(&x);
         return (int)x.n;
+}
+
+void rules_state_set_history(RulesState *st, History *hist)
+{
+        if (st)
+                st->hist = hist;
 }
 
 bool rules_kill_due(const Config *config, const RulesState *st, uint64_t now_usec)

@@ -1,6 +1,8 @@
 /* schedule.c — sleep lengths from the distance to thresholds; see schedule.h. */
 #include "schedule.h"
 
+#include "growth.h"
+
 static double psi_value(Metric metric, const PsiInfo *psi)
 {
         switch (metric) {
@@ -87,17 +89,43 @@ uint64_t schedule_fast_sleep(const Config *config, const SystemSample *sys, bool
         return sleep < fast ? fast : sleep;
 }
 
+/* The full-tier period rule R asks for; 0 for none. A rule that only
+ * watches growth (its other target condition, if any, being the budget of
+ * its budget-eta) needs two samples per bucket of its window, not one per
+ * interval. */
+static uint64_t rule_full_period(const Config *config, const Rule *r)
+{
+        bool size = false;
+        for (size_t j = 0; j < r->n_conds; j++)
+                if (metric_scope(r->conds[j].metric) != SCOPE_SYSTEM &&
+                    !metric_needs_history(r->conds[j].metric) && (int)j != r->budget_cond)
+                        size = true;
+        if (!rule_tracks_growth(r))
+                return r->scope == SCOPE_SYSTEM ? 0 : config->interval_usec;
+        if (size)
+                return config->interval_usec;
+        uint64_t period = r->window_usec / GROWTH_BUCKETS / 2;
+        return period > config->interval_usec ? period : config->interval_usec;
+}
+
 bool schedule_needs_periodic_full(const Config *config)
 {
         for (size_t i = 0; i < config->n_rules; i++)
-                if (config->rules[i].scope != SCOPE_SYSTEM)
+                if (rule_full_period(config, &config->rules[i]))
                         return true;
         return false;
 }
 
 uint64_t schedule_full_interval(const Config *config)
 {
-        if (schedule_needs_periodic_full(config) || config->interval_usec > SCHEDULE_IDLE_FULL_USEC)
-                return config->interval_usec;
-        return SCHEDULE_IDLE_FULL_USEC;
+        uint64_t period = 0;
+        for (size_t i = 0; i < config->n_rules; i++) {
+                uint64_t p = rule_full_period(config, &config->rules[i]);
+                if (p && (!period || p < period))
+                        period = p;
+        }
+        if (period)
+                return period;
+        return config->interval_usec > SCHEDULE_IDLE_FULL_USEC ? config->interval_usec
+                                                               : SCHEDULE_IDLE_FULL_USEC;
 }

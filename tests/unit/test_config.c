@@ -285,7 +285,8 @@ static void test_names(void **state)
                 "mem.available",  "mem.used",        "swap.free",       "swap.used",
                 "psi.some.avg10", "psi.some.avg60",  "psi.some.avg300", "psi.full.avg10",
                 "psi.full.avg60", "psi.full.avg300", "proc.pss",        "proc.rss",
-                "proc.swap",      "unit.memory",
+                "proc.swap",      "unit.memory",     "mem.exhaustion",  "proc.growth",
+                "unit.growth",    "proc.budget-eta", "unit.budget-eta",
         };
 
         (void)state;
@@ -306,6 +307,13 @@ static void test_names(void **state)
         assert_int_equal(metric_scope(METRIC_PROC_RSS), SCOPE_PROCESS);
         assert_int_equal(metric_scope(METRIC_PROC_SWAP), SCOPE_PROCESS);
         assert_int_equal(metric_scope(METRIC_UNIT_MEMORY), SCOPE_UNIT);
+        assert_int_equal(metric_scope(METRIC_MEM_EXHAUSTION), SCOPE_SYSTEM);
+        assert_int_equal(metric_scope(METRIC_PROC_GROWTH), SCOPE_PROCESS);
+        assert_int_equal(metric_scope(METRIC_PROC_BUDGET_ETA), SCOPE_PROCESS);
+        assert_int_equal(metric_scope(METRIC_UNIT_GROWTH), SCOPE_UNIT);
+        assert_int_equal(metric_scope(METRIC_UNIT_BUDGET_ETA), SCOPE_UNIT);
+        assert_int_equal(metric_kind(METRIC_UNIT_GROWTH), METRIC_KIND_RATE);
+        assert_int_equal(metric_kind(METRIC_UNIT_BUDGET_ETA), METRIC_KIND_TIME);
 
         assert_string_equal(action_to_string(ACTION_WARN), "warn");
         assert_string_equal(action_to_string(ACTION_TERM), "term");
@@ -314,6 +322,7 @@ static void test_names(void **state)
         assert_string_equal(action_to_string((Action)99), "?");
         assert_string_equal(target_to_string(TARGET_OOM_SCORE), "oom-score");
         assert_string_equal(target_to_string(TARGET_PSS), "pss");
+        assert_string_equal(target_to_string(TARGET_FASTEST_GROWING), "fastest-growing");
         assert_string_equal(target_to_string((Target)99), "?");
 }
 
@@ -335,6 +344,66 @@ static void test_threshold(void **state)
 }
 
 /* ---- good files ------------------------------------------------------- */
+
+#define SEC UINT64_C(1000000)
+
+static void test_growth_syntax(void **state)
+{
+        static const char text[] =
+                "[rule leak]\nunit = *.service\nwhen = unit.growth > 50M/h\nwindow = 30m\n"
+                "action = warn\n"
+                "[rule api-eta]\nunit = api\n"
+                "when = unit.memory < 400M and unit.budget-eta < 30m\naction = restart\n"
+                "[rule node]\nprocess = node\nwhen = proc.growth > 1G/d and proc.pss < 1G and "
+                "proc.budget-eta < 2h\naction = term\n"
+                "[rule exhaustion]\nwhen = mem.exhaustion < 10m\ntarget = fastest-growing\n"
+                "action = restart\n"
+                "[rule plain]\nwhen = mem.available < 5%\naction = warn\n";
+        Config *c = NULL;
+        char *err = NULL;
+        const Rule *r;
+        uint64_t kb;
+
+        (void)state;
+        assert_int_equal(config_load_string(text, "t.conf", &c, &err), 0);
+        r = find_rule(c, "leak");
+        assert_int_equal(r->conds[0].metric, METRIC_UNIT_GROWTH);
+        assert_int_equal(metric_kind(r->conds[0].metric), METRIC_KIND_RATE);
+        assert_int_equal(r->conds[0].kb, 50 * 1024);
+        assert_int_equal(r->window_usec, 30 * 60 * SEC);
+        assert_int_equal(r->budget_cond, -1);
+        assert_true(rule_tracks_growth(r));
+        r = find_rule(c, "api-eta");
+        assert_int_equal(r->budget_cond, 0);
+        assert_int_equal(r->conds[1].metric, METRIC_UNIT_BUDGET_ETA);
+        assert_int_equal(r->conds[1].usec, 30 * 60 * SEC);
+        assert_int_equal(r->window_usec, 10 * 60 * SEC); /* the default */
+        r = find_rule(c, "node");
+        assert_int_equal(r->conds[0].kb, (1024 * 1024 + 23) / 24); /* 1G/d, rounded up */
+        assert_int_equal(r->budget_cond, 1);
+        r = find_rule(c, "exhaustion");
+        assert_int_equal(r->scope, SCOPE_SYSTEM);
+        assert_int_equal(r->target, TARGET_FASTEST_GROWING);
+        assert_int_equal(r->conds[0].metric, METRIC_MEM_EXHAUSTION);
+        assert_int_equal(metric_kind(METRIC_MEM_EXHAUSTION), METRIC_KIND_TIME);
+        assert_true(rule_tracks_growth(r));
+        r = find_rule(c, "plain");
+        assert_false(rule_tracks_growth(r));
+        assert_int_equal(r->window_usec, 0);
+        config_free(c);
+
+        assert_int_equal(config_parse_rate("38M/h", &kb), 0);
+        assert_int_equal(kb, 38 * 1024);
+        assert_int_equal(config_parse_rate(" 1 M / s ", &kb), 0);
+        assert_int_equal(kb, 3600 * 1024);
+        assert_int_equal(config_parse_rate("10M/min", &kb), 0);
+        assert_int_equal(kb, 600 * 1024);
+        assert_int_equal(config_parse_rate("10M", &kb), -EINVAL);
+        assert_int_equal(config_parse_rate("10%/h", &kb), -EINVAL);
+        assert_int_equal(config_parse_rate("10M/y", &kb), -EINVAL);
+        assert_int_equal(config_parse_rate("/h", &kb), -EINVAL);
+        assert_int_equal(config_parse_rate("99999999999999999999T/s", &kb), -ERANGE);
+}
 
 static void test_good_empty(void **state)
 {
@@ -760,11 +829,18 @@ static void test_shipped(void **state)
 
         /* DESIGN §6: a 200 MB/s burst goes from 10% available to none in
          * about a second with PSI near zero. Every acting system rule must
-         * therefore fire on memory alone, with little or no `for`. */
+         * therefore fire on memory alone, with little or no `for` (the
+         * exhaustion rule, for slow leaks, acts on a unit before these). */
         for (size_t i = 0; i < c->n_rules; i++) {
                 const Rule *r = &c->rules[i];
                 if (r->scope != SCOPE_SYSTEM || r->action == ACTION_WARN)
                         continue;
+                if (r->target == TARGET_FASTEST_GROWING) {
+                        assert_string_equal(r->name, "exhaustion");
+                        assert_int_equal(r->action, ACTION_RESTART);
+                        assert_true(i < (size_t)(term - c->rules)); /* acts first */
+                        continue;
+                }
                 assert_true(r->for_usec <= 250 * USEC_MS);
                 assert_int_equal(r->n_conds, 1);
                 assert_int_equal(r->conds[0].metric, METRIC_MEM_AVAILABLE);
@@ -840,6 +916,7 @@ int main(void)
                 cmocka_unit_test(test_parse_duration_bad),
                 cmocka_unit_test(test_names),
                 cmocka_unit_test(test_threshold),
+                cmocka_unit_test(test_growth_syntax),
                 cmocka_unit_test(test_good_empty),
                 cmocka_unit_test(test_good_full),
                 cmocka_unit_test(test_lexical),

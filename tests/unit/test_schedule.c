@@ -167,9 +167,29 @@ static void test_slow_fast_interval_and_no_rules(void **state)
 static void test_full_interval(void **state)
 {
         (void)state;
+        /* The shipped rules on growth: the exhaustion rule's 10 min window
+         * asks for a full sample every 10 s (two per 20 s bucket). */
         Config *c = shipped();
+        assert_true(schedule_needs_periodic_full(c));
+        assert_int_equal(schedule_full_interval(c), 10 * SEC);
+        config_free(c);
+        c = load("[rule a]\nwhen = mem.available < 10%\naction = warn\n");
         assert_false(schedule_needs_periodic_full(c));
         assert_int_equal(schedule_full_interval(c), SCHEDULE_IDLE_FULL_USEC);
+        config_free(c);
+        /* growth alone, 30 min window: every 30 s; with a size condition on
+         * the target too: every interval */
+        c = load("[rule g]\nunit = *.service\nwhen = unit.growth > 20M/h\nwindow = 30m\n"
+                 "action = warn\n");
+        assert_int_equal(schedule_full_interval(c), 30 * SEC);
+        config_free(c);
+        c = load("[rule g]\nunit = *.service\nwhen = unit.growth > 20M/h and unit.memory > 1G\n"
+                 "action = warn\n");
+        assert_int_equal(schedule_full_interval(c), 1 * SEC);
+        config_free(c);
+        c = load("[rule g]\nunit = api\nwhen = unit.memory < 1G and unit.budget-eta < 1h\n"
+                 "action = warn\n");
+        assert_int_equal(schedule_full_interval(c), 10 * SEC);
         config_free(c);
         c = load("[daemon]\ninterval = 2s\n"
                  "[rule api]\nunit = api.service\nwhen = unit.memory > 400M\naction = restart\n");

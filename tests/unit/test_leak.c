@@ -1,0 +1,363 @@
+/* test_leak.c — leak detection end to end in the engine: growth histories
+ * (history.c) fed with synthetic snapshots, rules on unit.growth,
+ * budget-eta, mem.exhaustion and target = fastest-growing, the operator's
+ * sentence and the journal fields; and the bound on history memory. */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "history.h"
+#include "rules.h"
+#include "snapshot.h"
+
+#define SEC UINT64_C(1000000)
+#define MIB UINT64_C(1024) /* kB */
+#define TOTAL (2048 * MIB)
+#define MAX_DECISIONS 16
+
+/* A small world: units with a main process each, sampled every STEP. */
+typedef struct World {
+        Config *c;
+        RulesState *st;
+        History *h;
+        Snapshot s;
+        UnitSample units[4];
+        ProcSample procs[4];
+        size_t n;
+        Decision d[MAX_DECISIONS];
+} World;
+
+static Config *load(const char *text)
+{
+        Config *c = NULL;
+        char *errors = NULL;
+        if (config_load_string(text, "leak.conf", &c, &errors) < 0)
+                fail_msg("%s", errors ? errors : "config");
+        free(errors);
+        return c;
+}
+
+static void world_init(World *w, const char *conf, const char *const *names)
+{
+        memset(w, 0, sizeof(*w));
+        w->c = load(conf);
+        w->st = rules_state_new();
+        w->h = history_new();
+        assert_non_null(w->st);
+        assert_non_null(w->h);
+        rules_state_set_history(w->st, w->h);
+        for (; names[w->n]; w->n++) {
+                UnitSample *u = &w->units[w->n];
+                ProcSample *p = &w->procs[w->n];
+                snprintf(u->name, sizeof(u->name), "%s", names[w->n]);
+                snprintf(u->cgroup, sizeof(u->cgroup), "/system.slice/%s", names[w->n]);
+                u->memory_from_cgroup = true;
+                u->n_procs = 1;
+                u->main_pid = (pid_t)(100 + w->n);
+                p->pid = u->main_pid;
+                p->start_time = 1000;
+                snprintf(p->comm, sizeof(p->comm), "svc%zu", w->n);
+                p->cmdline = (char *)"";
+                p->unit = (int)w->n;
+                p->oom_score = 100;
+        }
+        w->s.units = w->units;
+        w->s.n_units = w->n;
+        w->s.procs = w->procs;
+        w->s.n_procs = w->n;
+        w->s.self_pid = 999;
+}
+
+static void world_free(World *w)
+{
+        rules_state_free(w->st);
+        history_free(w->h);
+        config_free(w->c);
+}
+
+/* One full sample at T with the units' sizes SIZES (kB); MemAvailable is
+ * what they leave of TOTAL after 300 MiB of kernel and others. Returns
+ * the number of decisions. */
+static int world_tick(World *w, uint64_t t, const uint64_t *sizes)
+{
+        uint64_t used = 300 * MIB;
+        for (size_t i = 0; i < w->n; i++) {
+                w->units[i].memory_kb = sizes[i];
+                w->procs[i].rss_kb = sizes[i];
+                used += sizes[i];
+        }
+        w->s.sys.usec = t;
+        w->s.procs_usec = t;
+        w->s.sys.mem.total_kb = TOTAL;
+        w->s.sys.mem.available_kb = used < TOTAL ? TOTAL - used : 0;
+        w->s.sys.mem.free_kb = w->s.sys.mem.available_kb;
+        history_add_system(w->h, w->c, &w->s.sys);
+        assert_int_equal(history_add_full(w->h, w->c, &w->s), 0);
+        return rules_evaluate(w->c, &w->s, w->st, false, true, w->d, MAX_DECISIONS, NULL);
+}
+
+static const Decision *fired(const World *w, int n, const char *rule, const char *unit)
+{
+        for (int i = 0; i < n; i++)
+                if (w->d[i].kind == DECISION_FIRE && strcmp(w->d[i].rule->name, rule) == 0 &&
+                    (!unit || strcmp(w->d[i].unit, unit) == 0))
+                        return &w->d[i];
+        return NULL;
+}
+
+/* api.service leaks 38 MiB/h from 290 MiB; cache.service warms 300 MiB in
+ * 5 min and plateaus; db.service is flat at 400 MiB. A leak-warning rule
+ * over all services names api, with its budget from the api-budget rule,
+ * and never cache or db. */
+static void test_leak_warning(void **state)
+{
+        static const char *const names[] = { "api.service", "cache.service", "db.service", NULL };
+        World w;
+        const Decision *api = NULL;
+        uint64_t api_at = 0;
+
+        (void)state;
+        world_init(&w,
+                   "[rule leak]\nunit = *.service\nwhen = unit.growth > 20M/h\nwindow = 30m\n"
+                   "action = warn\n"
+                   "[rule api-budget]\nunit = api\nwhen = unit.memory > 400M\naction = restart\n",
+                   names);
+        for (uint64_t t = 0; t <= 40 * 60; t += 10) {
+                double h = (double)t / 3600.0;
+                uint64_t sizes[3] = {
+                        290 * MIB + (uint64_t)(38.0 * (double)MIB * h),
+                        t < 300 ? 50 * MIB + t * MIB : 350 * MIB,
+                        400 * MIB - 1024 + (t / 10 % 2) * 2048, /* +-1 MiB noise */
+                };
+                int n = world_tick(&w, 1000 * SEC + t * SEC, sizes);
+                assert_true(n >= 0);
+                assert_null(fired(&w, n, "leak", "cache.service"));
+                assert_null(fired(&w, n, "leak", "db.service"));
+                if (!api && (api = fired(&w, n, "leak", "api.service"))) {
+                        api_at = t;
+                        break;
+                }
+        }
+        assert_non_null(api);
+        /* Valid only once half the window is covered (less a bucket: they
+         * are aligned) and the growth shows: not at once, within the window. */
+        assert_true(api_at >= 15 * 60 - 60);
+        assert_true(api_at <= 30 * 60);
+        assert_int_equal(api->action, ACTION_WARN);
+        assert_true(api->has_growth);
+        assert_true(api->growth_kb_per_hour > 38 * MIB * 0.9 && api->growth_kb_per_hour < 38 * MIB * 1.1);
+        assert_true(api->has_eta);
+        /* at ~300 MiB, 100 MiB to go at 38 MiB/h: about 2 h 30 min */
+        double expect = (400.0 * MIB - (290.0 * MIB + 38.0 * MIB * (double)api_at / 3600.0)) /
+                        (38.0 * MIB) * 3600.0;
+        assert_true((double)api->eta_usec / 1e6 > expect * 0.9 && (double)api->eta_usec / 1e6 < expect * 1.1);
+        fprintf(stderr, "    reason: %s\n", api->reason);
+        assert_non_null(strstr(api->reason, "api.service grows 3"));
+        assert_non_null(strstr(api->reason, " MiB/h over the last "));
+        assert_non_null(strstr(api->reason, "; at this rate it reaches its 400 MiB budget in 2 h "));
+        assert_non_null(strstr(api->reason, "; memory is exhausted in ~"));
+        world_free(&w);
+}
+
+/* unit.memory < 400M and unit.budget-eta < 30m: restart before the budget. */
+static void test_budget_eta_restart(void **state)
+{
+        static const char *const names[] = { "api.service", NULL };
+        World w;
+        const Decision *d = NULL;
+        uint64_t at = 0, size = 0;
+
+        (void)state;
+        world_init(&w,
+                   "[rule api-eta]\nunit = api\nwhen = unit.memory < 400M and unit.budget-eta < 30m\n"
+                   "window = 10m\naction = restart\n",
+                   names);
+        for (uint64_t t = 0; t <= 30 * 60 && !d; t += 10) {
+                size = 100 * MIB + t * MIB / 6; /* 600 MiB/h */
+                int n = world_tick(&w, 5000 * SEC + t * SEC, &size);
+                d = fired(&w, n, "api-eta", "api.service");
+                at = t;
+        }
+        assert_non_null(d);
+        assert_int_equal(d->action, ACTION_RESTART);
+        /* fires as soon as the estimate is valid and says < 30 min: the
+         * budget is still ahead */
+        assert_true(size < 400 * MIB);
+        assert_true(d->has_eta && d->eta_usec < 30 * 60 * SEC);
+        assert_true(at >= 5 * 60);
+        fprintf(stderr, "    reason: %s\n", d->reason);
+        assert_non_null(strstr(d->reason, "budget in "));
+        assert_non_null(strstr(d->reason, ": restarting it"));
+        world_free(&w);
+}
+
+/* The box runs out: a system rule on mem.exhaustion with target =
+ * fastest-growing restarts the leaking unit, not the biggest one. */
+static void test_fastest_growing(void **state)
+{
+        static const char *const names[] = { "leaker.service", "db.service", "cache.service", NULL };
+        World w;
+        const Decision *d = NULL;
+
+        (void)state;
+        world_init(&w,
+                   "[rule exhaustion]\nwhen = mem.exhaustion < 10m and mem.available < 20%\n"
+                   "target = fastest-growing\nwindow = 5m\naction = restart\n",
+                   names);
+        for (uint64_t t = 0; t <= 20 * 60 && !d; t += 5) {
+                uint64_t sizes[3] = {
+                        100 * MIB + t * MIB * 3 / 2, /* 1.5 MiB/s: 5.3 GiB/h */
+                        900 * MIB,                                   /* biggest, flat */
+                        t < 120 ? 100 * MIB + t * MIB / 2 : 160 * MIB, /* warmed, flat */
+                };
+                int n = world_tick(&w, 9000 * SEC + t * SEC, sizes);
+                for (int i = 0; i < n; i++)
+                        if (w.d[i].kind == DECISION_FIRE && w.d[i].action != ACTION_WARN)
+                                d = &w.d[i];
+        }
+        assert_non_null(d);
+        assert_int_equal(d->action, ACTION_RESTART);
+        assert_string_equal(d->unit, "leaker.service");
+        assert_true(d->has_growth && d->growth_kb_per_hour > 4 * 1024 * MIB);
+        assert_true(d->has_eta && d->eta_usec < 10 * 60 * SEC);
+        fprintf(stderr, "    reason: %s\n", d->reason);
+        assert_non_null(strstr(d->reason, "memory is exhausted in ~"));
+        assert_non_null(strstr(d->reason, ": restarting leaker.service, which grows "));
+        world_free(&w);
+}
+
+/* No unit explains the decline (it is outside every unit): no victim, said
+ * once, nothing restarted. */
+static void test_fastest_none(void **state)
+{
+        static const char *const names[] = { "db.service", NULL };
+        World w;
+        int warned = 0;
+
+        (void)state;
+        world_init(&w,
+                   "[rule exhaustion]\nwhen = mem.exhaustion < 10m\ntarget = fastest-growing\n"
+                   "window = 5m\naction = restart\n",
+                   names);
+        for (uint64_t t = 0; t <= 10 * 60; t += 5) {
+                uint64_t size = 900 * MIB;
+                /* something outside the units eats 1 MiB/s */
+                w.s.sys.usec = 0;
+                int n;
+                w.units[0].memory_kb = size;
+                w.procs[0].rss_kb = size;
+                w.s.sys.usec = 20000 * SEC + t * SEC;
+                w.s.procs_usec = w.s.sys.usec;
+                w.s.sys.mem.total_kb = TOTAL;
+                w.s.sys.mem.available_kb = TOTAL - 1200 * MIB - t * MIB;
+                history_add_system(w.h, w.c, &w.s.sys);
+                assert_int_equal(history_add_full(w.h, w.c, &w.s), 0);
+                n = rules_evaluate(w.c, &w.s, w.st, false, true, w.d, MAX_DECISIONS, NULL);
+                for (int i = 0; i < n; i++) {
+                        assert_int_equal(w.d[i].action, ACTION_WARN);
+                        if (w.d[i].kind == DECISION_FIRE) {
+                                warned++;
+                                assert_non_null(strstr(w.d[i].reason, "no unit may be restarted"));
+                        }
+                }
+        }
+        assert_int_equal(warned, 1);
+        world_free(&w);
+}
+
+/* History memory is bounded whatever the number of processes. */
+static void test_history_bound(void **state)
+{
+        enum { N = HISTORY_MAX_SERIES + 500 };
+        Config *c = load("[rule grow]\nprocess = *\nwhen = proc.growth > 10M/h\naction = warn\n");
+        History *h = history_new();
+        ProcSample *procs = calloc(N, sizeof(*procs));
+        Snapshot s = { 0 };
+
+        (void)state;
+        assert_non_null(procs);
+        for (size_t i = 0; i < N; i++) {
+                procs[i].pid = (pid_t)(1000 + i);
+                procs[i].start_time = 7;
+                snprintf(procs[i].comm, sizeof(procs[i].comm), "p%zu", i);
+                procs[i].cmdline = (char *)"";
+                procs[i].rss_kb = 1000;
+                procs[i].unit = -1;
+        }
+        s.procs = procs;
+        s.n_procs = N;
+        s.sys.mem.total_kb = TOTAL;
+        s.sys.mem.available_kb = TOTAL / 2;
+        for (int k = 0; k < 3; k++) {
+                s.sys.usec = s.procs_usec = (uint64_t)(k + 1) * 10 * SEC;
+                history_add_system(h, c, &s.sys);
+                assert_int_equal(history_add_full(h, c, &s), 0);
+                assert_true(history_size(h) <= HISTORY_MAX_SERIES);
+                assert_true(history_bytes(h) <= HISTORY_MAX_BYTES);
+        }
+        assert_int_equal(history_size(h), HISTORY_MAX_SERIES);
+        assert_true(history_dropped(h) > 0);
+        /* the processes exit: their series go at the next full sample; the
+         * system series of the rule's window stays */
+        s.n_procs = 0;
+        s.sys.usec = s.procs_usec = 100 * SEC;
+        assert_int_equal(history_add_full(h, c, &s), 0);
+        assert_int_equal(history_size(h), 1);
+        /* a reload without growth rules drops the rest */
+        Config *plain = load("[rule a]\nwhen = mem.available < 5%\naction = warn\n");
+        assert_int_equal(history_add_full(h, plain, &s), 0);
+        assert_int_equal(history_size(h), 0);
+        fprintf(stderr, "    %zu bytes per series, at most %zu bytes\n", HISTORY_ENTRY_SIZE,
+                (size_t)HISTORY_MAX_BYTES);
+        config_free(plain);
+        config_free(c);
+        history_free(h);
+        free(procs);
+}
+
+/* A pid reused by a new process starts a new series: the old one's growth
+ * is never read as the new one's. */
+static void test_pid_reuse(void **state)
+{
+        Config *c = load("[rule grow]\nprocess = app\nwhen = proc.growth > 10M/h\naction = warn\n");
+        History *h = history_new();
+        ProcSample p = { .pid = 42, .start_time = 1, .comm = "app", .cmdline = (char *)"", .unit = -1 };
+        Snapshot s = { .procs = &p, .n_procs = 1 };
+        GrowthEstimate e;
+
+        (void)state;
+        s.sys.mem.total_kb = TOTAL;
+        s.sys.mem.available_kb = TOTAL / 2;
+        for (uint64_t t = 0; t <= 600; t += 10) {
+                p.rss_kb = 100 * MIB + t * MIB;
+                s.sys.usec = s.procs_usec = t * SEC + 1;
+                assert_int_equal(history_add_full(h, c, &s), 0);
+        }
+        assert_true(history_proc(h, c->rules[0].window_usec, 42, 1, &e));
+        assert_true(e.valid && e.kb_per_hour > 3000 * MIB);
+        p.start_time = 2; /* same pid, new process */
+        p.rss_kb = 50 * MIB;
+        s.sys.usec = s.procs_usec = 700 * SEC;
+        assert_int_equal(history_add_full(h, c, &s), 0);
+        assert_false(history_proc(h, c->rules[0].window_usec, 42, 1, &e));
+        assert_true(history_proc(h, c->rules[0].window_usec, 42, 2, &e));
+        assert_false(e.valid);
+        config_free(c);
+        history_free(h);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_leak_warning),
+                cmocka_unit_test(test_budget_eta_restart),
+                cmocka_unit_test(test_fastest_growing),
+                cmocka_unit_test(test_fastest_none),
+                cmocka_unit_test(test_history_bound),
+                cmocka_unit_test(test_pid_reuse),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
