@@ -16,39 +16,44 @@
  * sample stays empty; a sample a window or more after the previous one finds
  * every bucket expired, and the history starts again.
  *
- * Estimate. First a lower envelope: each bucket's point is replaced by the
- * lowest minimum within GROWTH_ENVELOPE buckets of it (a GC sawtooth becomes
- * its troughs; a steady leak is its own envelope). Then four estimates, each
- * a necessary condition of a leak:
- *   S  Theil–Sen slope (median of all pairwise slopes: ignores ~29% of
- *      outliers) of the envelope over the whole covered span;
- *   M  the median of the Theil–Sen slopes of the span's three thirds, each
- *      computed within its third: the growth shows in two thirds of three,
- *      so a one-time step, which lies in one third, does not count;
- *   R  the slope of the most recent third: the growth is still going on;
- *   N  the net change: from the lowest minimum of the oldest third to the
- *      lowest of the newest, per time. A sawtooth with a trough in both,
- *      or a target that restarted below its old usage, has no net growth.
- * The rate is 0 unless all four have the same sign, and then the one
- * smallest in magnitude: an under-estimate delays an alarm, it never raises
- * a false one. Guarantees (tested, with noise-free series unless said):
- *   - a linear series, sampled regularly or not, reads its slope (< 1% off);
+ * Estimate. First a lower envelope: each bucket's point becomes the lowest
+ * minimum within GROWTH_ENVELOPE buckets of it, at the time it was seen (a
+ * GC sawtooth becomes its troughs; a steady leak is its own envelope). Then
+ * four estimates over the covered span, cut into three thirds by time:
+ *   S  Theil–Sen slope (median of all pairwise slopes, which ignores ~29% of
+ *      outliers) of the envelope over the whole span;
+ *   M  the median of the three thirds' Theil–Sen slopes, each within its
+ *      third: growth must show in two thirds of three, so a one-time step,
+ *      which lies in one third, does not count;
+ *   R  the slope of the newest third: the growth is still going on;
+ *   N  the net change, from the lowest minimum of the oldest third to the
+ *      lowest of the newest: a sawtooth with a trough in both, or a target
+ *      that restarted below its old usage, made no net growth.
+ * The rate is 0 unless all four have the same sign, and then S or M,
+ * whichever is smaller in magnitude: on a steady trend both are the slope,
+ * and when they differ the series is no line (a step, then growth) and M is
+ * its persistent part. In doubt the rate errs low: a missed leak is caught
+ * later, a false one would restart a healthy service.
+ * Guarantees, tested by test_growth.c, for noise-free series unless said:
+ *   - a linear series, sampled regularly or not, with gaps, reads its slope
+ *     (< 1% off) from the first verdict on;
  *   - one step up or down with flat usage before and after reads exactly 0
  *     at every time;
  *   - growth that stopped (a cache that warmed up) reads exactly 0 once the
- *     plateau has lasted a third of the covered span (at most window/3) plus
+ *     plateau has lasted a third of the span (<= window/3) plus
  *     GROWTH_ENVELOPE + 1 bucket widths: 4m20s for a 10m window;
- *   - usage that falls below the oldest third's lowest (a restart) reads
- *     <= 0 from that sample on;
- *   - a GC sawtooth over a flat or leaking live set reads the live set's
- *     rate, within ~20 MiB/h when sampled with jitter, if every third of the
- *     span holds a trough: periods up to window/6 as soon as the estimate is
- *     valid, up to window/3 once the history covers the whole window.
- *     Slower GC cycles need a longer window;
- *   - a flat series with +-20 MiB uniform noise sampled each second stays
- *     under 50 MiB/h (|rate| <= 38 MiB/h in 150 000 estimates).
- * A new leak under old flat usage is reported once it covers two thirds of
- * the span, about 2/3 of the window after it started.
+ *   - growth that started within the newest third reads exactly 0 (a new
+ *     leak reads within 10% once it has lasted ~3/4 of the window);
+ *   - a sample below the oldest third's lowest minimum (a restart) reads
+ *     <= 0 at once: N < 0;
+ *   - a 50 MiB GC sawtooth sampled every 1 +- 0.5 s reads under 20 MiB/h
+ *     over a flat live set when every third holds troughs: periods up to
+ *     window/6 from the first verdict, window/5 once the history covers the
+ *     window (longer GC cycles need a longer window); over a leaking live
+ *     set, once the window is covered, it reads the leak -30%..+10%;
+ *   - +-20 MiB of uniform noise each second on a flat series reads under
+ *     50 MiB/h (49 at worst in 150 000 estimates); a 200 MiB/h leak under
+ *     it reads 116..220 MiB/h once the window is covered.
  *
  * Validity. No verdict (valid false, rate 0) until the samples span half the
  * window and each third of that span holds GROWTH_SEGMENT_MIN_POINTS
@@ -119,11 +124,12 @@ uint64_t growth_window_usec(const GrowthHistory *h);
  * a restart the caller knows of (a restart it performed, a new invocation). */
 void growth_reset(GrowthHistory *h);
 
-/* Records USAGE_KB seen at NOW_USEC in H (from growth_init()). Buckets more
- * than a window older than NOW_USEC's expire; after a gap of a window or
- * more, that is all of them and the history starts again. A sample at the
- * latest one's time is accepted; an older one (a clock that went back, a
- * stale reading) is ignored, H untouched. Returns 0 or -ERANGE. */
+/* Records USAGE_KB seen at NOW_USEC in H. Buckets more than a window older
+ * than NOW_USEC's expire; after a gap of a window or more, that is all of
+ * them and the history starts again. A sample at the latest one's time is
+ * accepted; an older one (a clock that went back, a stale reading) is
+ * ignored, H untouched. Returns 0, -ERANGE for an older sample, or -EINVAL
+ * when H was never growth_init()ed (a zeroed H has no window). */
 int growth_add(GrowthHistory *h, uint64_t now_usec, uint64_t usage_kb);
 
 /* The estimate as of the latest sample (see the top of this file). Always

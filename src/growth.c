@@ -55,12 +55,16 @@ void growth_reset(GrowthHistory *h)
 
 int growth_add(GrowthHistory *h, uint64_t now_usec, uint64_t usage_kb)
 {
-        uint64_t width = width_usec(h);
-        uint64_t idx = now_usec / width;
-        unsigned slot = (unsigned)(idx % GROWTH_BUCKETS);
-        uint32_t bit = 1u << slot;
-        uint32_t off_ms = (uint32_t)((now_usec - idx * width) / 1000);
+        uint64_t width = width_usec(h), idx;
+        unsigned slot;
+        uint32_t bit, off_ms;
 
+        if (!width)
+                return -EINVAL;
+        idx = now_usec / width;
+        slot = (unsigned)(idx % GROWTH_BUCKETS);
+        bit = 1u << slot;
+        off_ms = (uint32_t)((now_usec - idx * width) / 1000);
         if (h->used) {
                 if (now_usec < h->last_usec)
                         return -ERANGE;
