@@ -182,12 +182,12 @@ bool rules_need_pss(const Config *config, const ProcSample *p, const char *unit,
                     (rule_uses(r, METRIC_PROC_PSS) || rule_uses(r, METRIC_PROC_SWAP) ||
                      rule_uses(r, METRIC_PROC_GROWTH) || rule_uses(r, METRIC_PROC_BUDGET_ETA)))
                         return true;
-                /* Without cgroup v2 a unit's memory is its processes' PSS:
-                 * unit rules and the units' growth series need it. */
-                if (unit_memory_from_pss && unit &&
-                    ((r->scope == SCOPE_UNIT && glob_match(r->unit_glob, unit) &&
-                      (rule_uses(r, METRIC_UNIT_MEMORY) || rule_tracks_growth(r))) ||
-                     (r->scope == SCOPE_SYSTEM && rule_tracks_growth(r))))
+                /* Without cgroup v2 a unit's memory is its processes' PSS
+                 * where a unit.memory rule needs it. Growth series of units
+                 * make do with RSS: smaps_rollup of every process every few
+                 * seconds would cost more than the trend is worth. */
+                if (r->scope == SCOPE_UNIT && unit_memory_from_pss && unit &&
+                    glob_match(r->unit_glob, unit) && rule_uses(r, METRIC_UNIT_MEMORY))
                         return true;
         }
         return false;
