@@ -90,6 +90,19 @@ for u in apt-daily.timer apt-daily-upgrade.timer fstrim.timer e2scrub_all.timer 
         getty@tty1.service; do
         ln -sf /dev/null "$root/etc/systemd/system/$u"
 done
+# The peers of bench/matrix.sh (earlyoom, nohang, systemd-oomd) enable
+# themselves on install; nothing but memguard may run in a system test, so
+# they are disabled and masked here, and a bench run unmasks exactly one.
+for u in earlyoom.service nohang.service nohang-desktop.service \
+        systemd-oomd.service systemd-oomd.socket; do
+        chroot "$root" systemctl disable "$u" >/dev/null 2>&1 || true
+        ln -sf /dev/null "$root/etc/systemd/system/$u"
+done
+if find "$root/etc/systemd/system" -name '*.wants' -type d -exec ls {} + 2>/dev/null |
+        grep -qE 'earlyoom|nohang|oomd'; then
+        echo "image: a peer OOM daemon is still enabled" >&2
+        exit 1
+fi
 # Keep the journal in RAM (/run): it is exported before power-off anyway.
 mkdir -p "$root/etc/systemd/journald.conf.d"
 printf '[Journal]\nStorage=volatile\nRateLimitBurst=0\n' >"$root/etc/systemd/journald.conf.d/memguard-test.conf"
