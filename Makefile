@@ -126,3 +126,36 @@ lint:
 
 clean:
 	rm -rf build build-san
+
+# ---- benchmarks (issue 4): never part of check; see bench/*.sh ----------
+# bench-floor (bench/floor.sh): the sampler against the bare reads it needs.
+# bench-idle (bench/idle.sh): CPU and peak RSS of memguard and earlyoom at
+# idle. build/bench/forker supplies sleeping processes in a 256 MiB memory
+# cgroup. Results go to bench/results/. Run as root (the cgroup).
+# bench-matrix (bench/matrix.sh, ~90 min): the protection matrix in the 2 GB
+# guest of the system tests; bench/matrix-report.sh rebuilds its tables.
+.PHONY: bench bench-floor bench-idle bench-matrix
+
+$(B)/bench/forker: bench/forker.c | $(B)
+	@mkdir -p $(B)/bench
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
+
+$(B)/bench/floor: bench/floor.c $(B)/libmemguard.a $(wildcard include/*.h) $(B)/bench/forker
+	@mkdir -p $(B)/bench
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libmemguard.a $(LIBS)
+
+bench-floor: $(B)/bench/floor
+	bench/floor.sh
+
+# An LD_PRELOAD shim for idle.sh: earlyoom 1.7 has no poll-interval flag.
+$(B)/bench/sleepcap.so: bench/sleepcap.c | $(B)
+	@mkdir -p $(B)/bench
+	$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $< -ldl
+
+bench-idle: $(B)/memguard $(B)/bench/forker $(B)/bench/sleepcap.so
+	bench/idle.sh
+
+bench-matrix:
+	bench/matrix.sh
+
+bench: bench-floor bench-idle bench-matrix

@@ -5,9 +5,9 @@
  * into buffers inside the Sampler: no open(), no allocation. The full tier
  * walks /proc: for every user-space process stat, oom_score, oom_score_adj
  * and cgroup (four small reads: a process can change units, see
- * sampler_full()); cmdline only for a process not seen in the previous
- * snapshot or whose comm changed since (an exec); smaps_rollup only where a
- * rule needs PSS.
+ * sampler_full()); for a kernel thread nothing once it is known; cmdline
+ * only for a process not seen in the previous snapshot or whose comm
+ * changed since (an exec); smaps_rollup only where a rule needs PSS.
  *
  * libproc2 is not used here: its pids API costs ~5x the raw reads per
  * process (84 vs 17 µs measured, DESIGN §6) and its meminfo is cached for up
@@ -34,7 +34,10 @@ int sampler_system(Sampler *s, uint64_t now_usec, SystemSample *ret);
 
 /* The full tier: fills RET (which must be empty: zeroed or cleared) with
  * processes and units. Kernel threads, zombies and exiting processes
- * (PF_EXITING: their RSS already reads 0) are left out.
+ * (PF_EXITING: their RSS already reads 0) are left out. A kernel thread
+ * older than 30 s that a successful walk saw is then known by its pid and
+ * the inode number of its /proc directory, which a new task with that pid
+ * does not share, and its stat is not read again.
  *
  * The cmdline of a process found in PREV (same pid and start time) and
  * whose comm is unchanged is moved from PREV into RET, not read again; the

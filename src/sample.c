@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -23,6 +24,25 @@
 /* Marks a RET process whose cmdline was freshly allocated rather than moved
  * from PREV. */
 #define FROM_NOWHERE SIZE_MAX
+
+/* How old a kernel thread must be before the walk stops reading its stat.
+ * On older kernels a user-mode helper (modprobe, a core_pattern pipe) ran
+ * as a kernel thread until its exec cleared PF_KTHREAD (flush_old_exec()),
+ * keeping its pid and /proc inode: such a task, caught before its exec,
+ * must not stay hidden. That exec follows the fork within milliseconds;
+ * a real kernel thread read for its first half minute costs little. */
+#define KTHREAD_SETTLE_SEC 30
+
+/* A kernel thread seen by the last walk: its pid and the inode number
+ * readdir() gave for its /proc/PID directory. procfs numbers each new
+ * /proc/PID inode from a counter (get_next_ino()), and the inode lives as
+ * long as the task, so a pid taken by a new process shows another number:
+ * the pair names the task without reading anything. (The inode may also be
+ * dropped and renumbered under memory pressure: that only costs a read.) */
+typedef struct KthreadKey {
+        pid_t pid;
+        ino_t ino;
+} KthreadKey;
 
 struct Sampler {
         const ProcRoot *root;
@@ -40,6 +60,15 @@ struct Sampler {
          * once it has grown to the process count. */
         size_t *moved_from;
         size_t moved_cap;
+        /* Kernel threads are ~60 of the ~80 pids of a small server, and
+         * reading stat only to learn that each one is a kernel thread was
+         * ~40% of a full sample (bench/floor.c). KTHREADS holds those of the
+         * last walk, sorted by pid; the walk collects the current ones in
+         * KTHREADS_NEXT and the two swap when it succeeds. The cache is an
+         * optimisation only: when it cannot grow, stat is read as before. */
+        KthreadKey *kthreads, *kthreads_next;
+        size_t n_kthreads, n_kthreads_next, kthreads_cap, kthreads_next_cap;
+        uint64_t clk_tck;
         unsigned fail_after; /* test hook, see sampler_set_fail_after() */
 };
 
@@ -52,6 +81,8 @@ int sampler_new(const ProcRoot *root, Sampler **ret)
         s->psi_fd = -1;
         long ps = sysconf(_SC_PAGESIZE);
         s->page_kb = ps > 0 ? (uint64_t)ps / 1024 : 4;
+        long tck = sysconf(_SC_CLK_TCK);
+        s->clk_tck = tck > 0 ? (uint64_t)tck : 100;
 
         s->meminfo_fd = openat(root->proc_fd, "meminfo", O_RDONLY | O_CLOEXEC);
         if (s->meminfo_fd < 0)
@@ -83,6 +114,8 @@ void sampler_free(Sampler *s)
         if (s->proc_dir)
                 closedir(s->proc_dir);
         free(s->moved_from);
+        free(s->kthreads);
+        free(s->kthreads_next);
         free(s);
 }
 
@@ -194,6 +227,14 @@ static int cmp_pid(const void *a, const void *b)
         return (x > y) - (x < y);
 }
 
+static bool procs_sorted(const Snapshot *snap)
+{
+        for (size_t i = 1; i < snap->n_procs; i++)
+                if (snap->procs[i - 1].pid >= snap->procs[i].pid)
+                        return false;
+        return true;
+}
+
 static ProcSample *prev_find(Snapshot *prev, pid_t pid, uint64_t start_time)
 {
         if (!prev || prev->n_procs == 0)
@@ -268,6 +309,72 @@ static void give_back(Sampler *s, Snapshot *prev, Snapshot *ret)
         }
 }
 
+/* --- kernel threads known from the last walk ---------------------------- */
+
+static int cmp_kthread(const void *a, const void *b)
+{
+        pid_t x = ((const KthreadKey *)a)->pid, y = ((const KthreadKey *)b)->pid;
+        return (x > y) - (x < y);
+}
+
+/* True if PID, whose /proc directory has inode INO, is a kernel thread the
+ * last walk saw. */
+static bool kthread_known(const Sampler *s, pid_t pid, ino_t ino)
+{
+        if (s->n_kthreads == 0 || ino == 0)
+                return false;
+        KthreadKey key = { .pid = pid };
+        const KthreadKey *k = bsearch(&key, s->kthreads, s->n_kthreads, sizeof key, cmp_kthread);
+        return k && k->ino == ino;
+}
+
+/* Notes PID for the next walk. No room is no error: it is read again. */
+static void kthread_remember(Sampler *s, pid_t pid, ino_t ino)
+{
+        if (ino == 0)
+                return;
+        if (s->n_kthreads_next == s->kthreads_next_cap) {
+                size_t ncap = s->kthreads_next_cap ? s->kthreads_next_cap * 2 : 128;
+                KthreadKey *k = realloc(s->kthreads_next, ncap * sizeof *k);
+                if (!k)
+                        return;
+                s->kthreads_next = k;
+                s->kthreads_next_cap = ncap;
+        }
+        s->kthreads_next[s->n_kthreads_next++] = (KthreadKey){ .pid = pid, .ino = ino };
+}
+
+/* After a whole walk: the kernel threads it saw become the known ones
+ * (those that exited drop out). Live /proc lists pids in ascending order,
+ * so the sort is a check; a fixture directory may list them in any. */
+static void kthreads_commit(Sampler *s)
+{
+        KthreadKey *k = s->kthreads_next;
+        size_t n = s->n_kthreads_next;
+        for (size_t i = 1; i < n; i++)
+                if (k[i - 1].pid >= k[i].pid) {
+                        qsort(k, n, sizeof *k, cmp_kthread);
+                        break;
+                }
+        s->kthreads_next = s->kthreads;
+        s->kthreads = k;
+        size_t cap = s->kthreads_next_cap;
+        s->kthreads_next_cap = s->kthreads_cap;
+        s->kthreads_cap = cap;
+        s->n_kthreads = n;
+        s->n_kthreads_next = 0;
+}
+
+/* Clock ticks since boot, the unit of stat's start_time. */
+static uint64_t boot_ticks(const Sampler *s)
+{
+        struct timespec ts;
+        if (clock_gettime(CLOCK_BOOTTIME, &ts) < 0)
+                return 0;
+        return (uint64_t)ts.tv_sec * s->clk_tck +
+               (uint64_t)ts.tv_nsec / (1000000000u / s->clk_tck);
+}
+
 int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
                  uint64_t now_usec, Snapshot *ret)
 {
@@ -278,22 +385,36 @@ int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
         uint64_t *largest_kb = NULL; /* per unit: the size of its main_pid */
         int r = 0;
 
-        if (prev && prev->n_procs > 1)
+        /* Live /proc lists pids in ascending order, so PREV, written in
+         * walk order, is sorted already: checking is linear, glibc's merge
+         * sort is not. */
+        if (prev && !procs_sorted(prev))
                 qsort(prev->procs, prev->n_procs, sizeof *prev->procs, cmp_pid);
 
+        const uint64_t now_ticks = boot_ticks(s), settle = KTHREAD_SETTLE_SEC * s->clk_tck;
+        const uint64_t settled = now_ticks > settle ? now_ticks - settle : 0;
+        s->n_kthreads_next = 0;
         rewinddir(s->proc_dir);
         for (struct dirent *de; (de = readdir(s->proc_dir));) {
                 pid_t pid;
                 if (!parse_pid(de->d_name, &pid))
                         continue;
+                if (kthread_known(s, pid, de->d_ino)) {
+                        kthread_remember(s, pid, de->d_ino);
+                        continue;
+                }
 
                 ProcStat st;
                 if (proc_read_stat(proc_fd, pid, s->buf, sizeof s->buf, &st) < 0)
                         continue; /* gone, or unreadable: not a candidate */
                 /* Kernel threads are never candidates; zombies hold no
                  * memory, and an exiting process reads as holding none. */
-                if ((st.flags & (PROC_PF_KTHREAD | SAMPLE_PF_EXITING)) || st.state == 'Z' ||
-                    st.state == 'X')
+                if (st.flags & PROC_PF_KTHREAD) {
+                        if (st.start_time <= settled)
+                                kthread_remember(s, pid, de->d_ino);
+                        continue;
+                }
+                if ((st.flags & SAMPLE_PF_EXITING) || st.state == 'Z' || st.state == 'X')
                         continue;
 
                 r = procs_reserve(s, ret, &cap);
@@ -306,7 +427,9 @@ int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
                 p->pid = pid;
                 p->start_time = st.start_time;
                 p->unit = -1;
-                snprintf(p->comm, sizeof p->comm, "%s", st.comm);
+                /* Same size, NUL-terminated: a copy, not a printf per process. */
+                _Static_assert(sizeof p->comm == sizeof st.comm, "comm sizes differ");
+                memcpy(p->comm, st.comm, sizeof p->comm);
                 p->rss_kb = st.rss_pages * s->page_kb;
 
                 if (proc_read_oom_score(proc_fd, pid, &p->oom_score, &p->oom_score_adj) < 0)
@@ -406,6 +529,7 @@ int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
                 }
         }
         ret->procs_usec = now_usec;
+        kthreads_commit(s);
 out:
         if (r < 0 && prev)
                 give_back(s, prev, ret);

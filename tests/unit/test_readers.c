@@ -1,13 +1,16 @@
 /* test_readers.c — the *_read() functions: on the fixture tree captured
  * from this host (tests/fixtures/host-v1, see its CAPTURE file), on the live
  * /proc against libproc2 as an oracle, and the PSI trigger. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
@@ -520,6 +523,98 @@ static void test_live_kthread(void **state)
         assert_int_equal(proc_read_cmdline(root->proc_fd, 2, buf, sizeof(buf)), 0);
 }
 
+/* The inode number readdir() gives for DIR/PID, 0 if it is not listed. */
+static ino_t listed_ino(const char *dir, pid_t pid)
+{
+        char name[16];
+        ino_t ino = 0;
+        DIR *d = opendir(dir);
+
+        if (!d)
+                return 0;
+        snprintf(name, sizeof(name), "%d", (int)pid);
+        for (struct dirent *de; (de = readdir(d));)
+                if (strcmp(de->d_name, name) == 0)
+                        ino = de->d_ino;
+        closedir(d);
+        return ino;
+}
+
+static pid_t sleeper(void)
+{
+        pid_t pid = fork();
+
+        if (pid == 0) {
+                pause();
+                _exit(0);
+        }
+        return pid;
+}
+
+/* In a new PID namespace, with its own procfs at DIR: pid 2 twice (through
+ * ns_last_pid). Exit status 0: the two /proc/2 inodes differ; 1: the same;
+ * 77: could not set it up. */
+static int reuse_in_namespace(const char *dir)
+{
+        char path[256];
+        pid_t a, b;
+        ino_t ino_a, ino_b;
+        int fd;
+
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+            mount("proc", dir, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+                return 77;
+        a = sleeper();
+        ino_a = listed_ino(dir, a);
+        kill(a, SIGKILL);
+        waitpid(a, NULL, 0);
+        snprintf(path, sizeof(path), "%s/sys/kernel/ns_last_pid", dir);
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || dprintf(fd, "%d", (int)a - 1) < 0)
+                return 77;
+        close(fd);
+        b = sleeper();
+        ino_b = listed_ino(dir, b);
+        kill(b, SIGKILL);
+        waitpid(b, NULL, 0);
+        umount(dir);
+        if (a != b || ino_a == 0 || ino_b == 0)
+                return 77;
+        return ino_a != ino_b ? 0 : 1;
+}
+
+/* What the sampler's kernel thread cache relies on (sample.c): procfs gives
+ * a new task's /proc/PID a new inode number even when the pid is reused. */
+static void test_live_pid_reuse_new_inode(void **state)
+{
+        char dir[] = "/tmp/memguard-test-proc.XXXXXX";
+        int status;
+        pid_t child;
+
+        (void)state;
+        assert_non_null(mkdtemp(dir));
+        child = fork();
+        assert_true(child >= 0);
+        if (child == 0) {
+                pid_t init;
+
+                if (unshare(CLONE_NEWPID | CLONE_NEWNS) < 0)
+                        _exit(77); /* not root, or a sandbox that forbids it */
+                init = fork();
+                if (init == 0)
+                        _exit(reuse_in_namespace(dir));
+                if (init < 0 || waitpid(init, &status, 0) < 0 || !WIFEXITED(status))
+                        _exit(77);
+                _exit(WEXITSTATUS(status));
+        }
+        assert_int_equal(waitpid(child, &status, 0), child);
+        rmdir(dir);
+        assert_true(WIFEXITED(status));
+        if (WEXITSTATUS(status) == 77)
+                skip();
+        assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* libproc2's value must lie between ours read before and after it, give or
  * take SLACK_KB: the process allocates between the reads (ASan, cmocka,
  * libproc2 itself), so an absolute tolerance would be either loose or flaky. */
@@ -750,6 +845,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_live_vanished, live_root, close_root),
                 cmocka_unit_test_setup_teardown(test_live_zombie, live_root, close_root),
                 cmocka_unit_test_setup_teardown(test_live_kthread, live_root, close_root),
+                cmocka_unit_test(test_live_pid_reuse_new_inode),
                 cmocka_unit_test_setup_teardown(test_live_libproc2_oracle, live_root, close_root),
                 cmocka_unit_test_setup_teardown(test_live_oom_score_self, live_root, close_root),
                 cmocka_unit_test_setup_teardown(test_trigger_2s_window, live_root, close_root),

@@ -142,13 +142,14 @@ static void write_file(const char *path, const char *text, size_t len)
         assert_int_equal(close(fd), 0);
 }
 
-/* Copies fixture file REL ("5326/stat") into S, with the first FROM
- * replaced by TO when FROM is not NULL. */
-static void scratch_copy(const Scratch *s, const char *rel, const char *from, const char *to)
+/* Copies fixture file SRC ("5326/stat") into S as DST ("10/stat"), with the
+ * first FROM replaced by TO when FROM is not NULL. */
+static void scratch_copy_as(const Scratch *s, const char *src_rel, const char *dst_rel,
+                            const char *from, const char *to)
 {
         char src[512], dst[512], buf[8192], out[8192];
-        snprintf(src, sizeof src, "%s/%s", FIXTURE, rel);
-        snprintf(dst, sizeof dst, "%s/proc/%s", s->dir, rel);
+        snprintf(src, sizeof src, "%s/%s", FIXTURE, src_rel);
+        snprintf(dst, sizeof dst, "%s/proc/%s", s->dir, dst_rel);
         int fd = open(src, O_RDONLY | O_CLOEXEC);
         assert_true(fd >= 0);
         ssize_t n = read(fd, buf, sizeof buf - 1);
@@ -169,6 +170,12 @@ static void scratch_copy(const Scratch *s, const char *rel, const char *from, co
                 memcpy(out, buf, len);
         }
         write_file(dst, out, len);
+}
+
+/* Copies fixture file REL into S, FROM replaced by TO as above. */
+static void scratch_copy(const Scratch *s, const char *rel, const char *from, const char *to)
+{
+        scratch_copy_as(s, rel, rel, from, to);
 }
 
 /* Writes TEXT as PID's file NAME in S. */
@@ -396,6 +403,115 @@ static void test_exiting_skipped(void **state)
         scratch_close(&sc);
 }
 
+/* Kernel thread 10's start time (stat field 22) is 19 ticks in the fixture;
+ * 0 is older than the settling time however recently the test host booted. */
+static const char kworker_start[] = " 1 0 19 0 0 ";
+static const char kworker_boot[] = " 1 0 0 0 0 ";
+
+static ino_t scratch_ino(const Scratch *s, const char *rel)
+{
+        char path[512];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/proc/%s", s->dir, rel);
+        assert_int_equal(stat(path, &st), 0);
+        return st.st_ino;
+}
+
+static void test_kthread_known_until_pid_reused(void **state)
+{
+        (void)state;
+        Scratch sc;
+        const pid_t pids[] = { 10, 5326 };
+        scratch_open(&sc, pids, 2);
+        scratch_copy(&sc, "10/stat", kworker_start, kworker_boot);
+        Config *c = load("");
+
+        Snapshot a = { 0 }, b = { 0 }, d = { 0 }, e = { 0 };
+        assert_int_equal(sampler_full(sc.sampler, c, false, NULL, 1, &a), 0);
+        assert_int_equal(a.n_procs, 1);
+        assert_non_null(snapshot_find_proc(&a, 5326, 177959));
+
+        /* Known now, by pid and directory inode: its stat is not read
+         * again, so even one that no longer says "kernel thread" (which a
+         * live kernel never shows) leaves it out. */
+        scratch_copy_as(&sc, "5326/stat", "10/stat", sh_stat_comm, "10 (stale) ");
+        assert_int_equal(sampler_full(sc.sampler, c, false, &a, 2, &b), 0);
+        assert_int_equal(b.n_procs, 1);
+        assert_null(snapshot_find_proc(&b, 10, 177959));
+
+        /* A failed sample keeps what the last whole walk knew. */
+        sampler_set_fail_after(sc.sampler, 1);
+        assert_int_equal(sampler_full(sc.sampler, c, false, &b, 3, &d), -ENOMEM);
+        sampler_set_fail_after(sc.sampler, 0);
+        snapshot_clear(&d);
+        assert_int_equal(sampler_full(sc.sampler, c, false, &b, 4, &d), 0);
+        assert_int_equal(d.n_procs, 1);
+
+        /* The kernel thread exits and a user process gets pid 10: procfs
+         * makes a new /proc/10 inode for it. Here the new directory is made
+         * while the old one still exists, so its inode differs too. */
+        char from[512], to[512];
+        snprintf(to, sizeof to, "%s/proc/10.new", sc.dir);
+        assert_int_equal(mkdir(to, 0755), 0);
+        static const char *const user_files[] = { "cgroup", "cmdline", "oom_score",
+                                                  "oom_score_adj", "status" };
+        for (size_t f = 0; f < sizeof user_files / sizeof *user_files; f++) {
+                char src[64], dst[64];
+                snprintf(src, sizeof src, "5326/%s", user_files[f]);
+                snprintf(dst, sizeof dst, "10.new/%s", user_files[f]);
+                scratch_copy_as(&sc, src, dst, NULL, NULL);
+        }
+        scratch_copy_as(&sc, "5326/stat", "10.new/stat", sh_stat_comm, "10 (reused) ");
+        assert_true(scratch_ino(&sc, "10.new") != scratch_ino(&sc, "10"));
+        snprintf(from, sizeof from, "%s/proc/10", sc.dir);
+        snprintf(to, sizeof to, "%s/proc/10.old", sc.dir); /* not a pid: not walked */
+        assert_int_equal(rename(from, to), 0);
+        snprintf(to, sizeof to, "%s/proc/10.new", sc.dir);
+        assert_int_equal(rename(to, from), 0);
+
+        assert_int_equal(sampler_full(sc.sampler, c, false, &d, 5, &e), 0);
+        assert_int_equal(e.n_procs, 2);
+        const ProcSample *p = snapshot_find_proc(&e, 10, 177959);
+        assert_non_null(p);
+        assert_string_equal(p->comm, "reused");
+        assert_string_equal(p->cmdline, sh_cmdline);
+
+        snapshot_clear(&a);
+        snapshot_clear(&b);
+        snapshot_clear(&d);
+        snapshot_clear(&e);
+        config_free(c);
+        scratch_close(&sc);
+}
+
+static void test_young_kthread_read_again(void **state)
+{
+        (void)state;
+        Scratch sc;
+        const pid_t pids[] = { 10, 5326 };
+        scratch_open(&sc, pids, 2);
+        /* Started "now" (far in the future of any test host's clock). */
+        scratch_copy(&sc, "10/stat", kworker_start, " 1 0 99999999999 0 0 ");
+        Config *c = load("");
+
+        Snapshot a = { 0 }, b = { 0 };
+        assert_int_equal(sampler_full(sc.sampler, c, false, NULL, 1, &a), 0);
+        assert_int_equal(a.n_procs, 1);
+
+        /* On older kernels a user-mode helper is a kernel thread until its
+         * exec, with the same pid and /proc inode after it: a young kernel
+         * thread is read every time, so the exec'd helper shows up. */
+        scratch_copy_as(&sc, "5326/stat", "10/stat", sh_stat_comm, "10 (modprobe) ");
+        assert_int_equal(sampler_full(sc.sampler, c, false, &a, 2, &b), 0);
+        assert_int_equal(b.n_procs, 2);
+        assert_non_null(snapshot_find_proc(&b, 10, 177959));
+
+        snapshot_clear(&a);
+        snapshot_clear(&b);
+        config_free(c);
+        scratch_close(&sc);
+}
+
 static void test_missing_root(void **state)
 {
         (void)state;
@@ -412,6 +528,8 @@ int main(void)
                 cmocka_unit_test(test_cgroup_change_updates_unit),
                 cmocka_unit_test(test_failure_restores_prev),
                 cmocka_unit_test(test_exiting_skipped),
+                cmocka_unit_test(test_kthread_known_until_pid_reused),
+                cmocka_unit_test(test_young_kthread_read_again),
                 cmocka_unit_test(test_missing_root),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,237 @@
+#!/bin/bash
+# idle.sh — what memguard and earlyoom cost on this host when nothing
+# happens (issue 4, part 2).
+#
+#   bench/idle.sh [-w SECONDS] [-n CHILDREN] [-d "DAEMONS"] [-s "SCENARIOS"] [-o FILE]
+#   (or: make bench-idle)
+#
+# Each daemon runs alone, one after the other, for a warm-up (WARMUP, 5 s:
+# startup is not idle) and then the measured window (-w, default 60 s):
+#
+#   memguard        build/memguard --config conf/memguard.conf --dry-run
+#   earlyoom        earlyoom --dryrun (defaults: it polls meminfo every 100 to
+#                   1000 ms, longer the more memory is free: 1 s on this host)
+#   earlyoom-100ms  the same at memguard's fast interval: earlyoom 1.7 has no
+#                   poll-interval flag, so nanosleep() is capped at 100 ms by
+#                   build/bench/sleepcap.so; -r 10 keeps its report once a
+#                   second (the report countdown counts the uncapped sleeps)
+#
+# MEMGUARD=PATH runs another memguard build (default build/memguard);
+# NOTE="..." adds a line saying what it is to the results file.
+#
+# Scenarios (-s): "host", the processes this machine has, and "children",
+# the same plus CHILDREN (default 1000) sleeping processes from
+# build/bench/forker in a 256 MiB memory cgroup, killed at the end.
+#
+# Measured per daemon: CPU time over the window from /proc/PID/task/*/
+# schedstat (ns, user+kernel; utime+stime from stat in clock ticks as a
+# cross-check), wake-ups (schedstat's run count: polls), and peak RSS
+# (VmHWM). Writes FILE (default bench/results/idle.txt, tab-separated) and
+# prints a summary. Nothing here acts: both daemons run in dry-run mode,
+# and the script signals only the processes it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WINDOW=${WINDOW:-60}
+WARMUP=${WARMUP:-5}
+CHILDREN=${CHILDREN:-1000}
+DAEMONS=${DAEMONS:-"memguard earlyoom earlyoom-100ms"}
+SCENARIOS=${SCENARIOS:-"host children"}
+OUT=${OUT:-bench/results/idle.txt}
+MEMGUARD=${MEMGUARD:-build/memguard} # another build to compare, e.g. of HEAD
+NOTE=${NOTE:-}                       # a line for the results file's header
+while getopts "w:n:d:s:o:h" opt; do
+        case $opt in
+        w) WINDOW=$OPTARG ;;
+        n) CHILDREN=$OPTARG ;;
+        d) DAEMONS=$OPTARG ;;
+        s) SCENARIOS=$OPTARG ;;
+        o) OUT=$OPTARG ;;
+        *) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2 ;;
+        esac
+done
+
+make -s build/memguard build/bench/forker build/bench/sleepcap.so
+if ! command -v earlyoom >/dev/null; then
+        case " $DAEMONS " in *" earlyoom"*)
+                echo "idle.sh: earlyoom not installed (apt-get install earlyoom)" >&2
+                exit 1 ;;
+        esac
+fi
+
+tmp=$(mktemp -d /tmp/memguard-idle.XXXXXX)
+daemon_pid=""
+forker_pid=""
+cleanup() {
+        # Only what this script started, by pid.
+        if [ -n "$daemon_pid" ]; then
+                kill "$daemon_pid" 2>/dev/null || true
+                wait "$daemon_pid" 2>/dev/null || true
+        fi
+        if [ -n "$forker_pid" ]; then
+                kill "$forker_pid" 2>/dev/null || true
+                wait "$forker_pid" 2>/dev/null || true
+        fi
+        rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+others=$(pgrep -x earlyoom || true)
+[ -z "$others" ] || echo "idle.sh: note: earlyoom already running (pid $others), not ours" >&2
+
+clk_tck=$(getconf CLK_TCK)
+
+# "RUN_NS WAKEUPS TICKS" of PID: schedstat summed over its threads.
+cpu_of() {
+        local pid=$1 run=0 wake=0 r w t
+        for f in /proc/"$pid"/task/*/schedstat; do
+                read -r r w t <"$f" || continue
+                run=$((run + r))
+                wake=$((wake + t))
+        done
+        local st
+        st=$(cat /proc/"$pid"/stat)
+        st=${st##*) }
+        # after "comm) ": state is field 1, utime 12, stime 13
+        set -- $st
+        echo "$run $wake $((${12} + ${13}))"
+}
+
+status_kb() { awk -v k="$2:" '$1 == k { print $2 }' /proc/"$1"/status; }
+
+start_daemon() {
+        local log=$tmp/$1.log
+        case $1 in
+        memguard)
+                "$MEMGUARD" --config conf/memguard.conf --dry-run >"$log" 2>&1 &
+                ;;
+        earlyoom)
+                earlyoom --dryrun >"$log" 2>&1 &
+                ;;
+        earlyoom-100ms)
+                LD_PRELOAD=$PWD/build/bench/sleepcap.so SLEEPCAP_MS=100 \
+                        earlyoom --dryrun -r 10 >"$log" 2>&1 &
+                ;;
+        *)
+                echo "idle.sh: unknown daemon $1" >&2
+                exit 2
+                ;;
+        esac
+        daemon_pid=$!
+}
+
+stop_daemon() {
+        kill "$daemon_pid" 2>/dev/null || true
+        wait "$daemon_pid" 2>/dev/null || true
+        daemon_pid=""
+}
+
+start_forker() {
+        build/bench/forker -n "$CHILDREN" -t $((WINDOW * 6 + 600)) >"$tmp/forker.out" &
+        forker_pid=$!
+        for _ in $(seq 1 300); do
+                grep -q '^ready' "$tmp/forker.out" 2>/dev/null && break
+                sleep 0.1
+        done
+        read -r _ made usage cg <"$tmp/forker.out" || true
+        if [ "${made:-0}" != "$CHILDREN" ]; then
+                echo "idle.sh: forker did not start $CHILDREN children" >&2
+                exit 1
+        fi
+        forker_note="$made children, cgroup usage $((usage / 1048576)) MiB (limit 256 MiB) in $cg"
+}
+
+stop_forker() {
+        kill "$forker_pid" 2>/dev/null || true
+        wait "$forker_pid" 2>/dev/null || true
+        forker_pid=""
+}
+
+rows=$tmp/rows
+: >"$rows"
+measure() { # SCENARIO DAEMON
+        local scen=$1 d=$2
+        start_daemon "$d"
+        sleep "$WARMUP"
+        if ! kill -0 "$daemon_pid" 2>/dev/null; then
+                echo "idle.sh: $d exited during warm-up:" >&2
+                cat "$tmp/$d.log" >&2
+                exit 1
+        fi
+        local pids a b t0 t1
+        pids=$(find /proc -maxdepth 1 -name '[0-9]*' 2>/dev/null | wc -l)
+        a=$(cpu_of "$daemon_pid")
+        t0=$(date +%s.%N)
+        sleep "$WINDOW"
+        b=$(cpu_of "$daemon_pid")
+        t1=$(date +%s.%N)
+        local hwm rss threads
+        hwm=$(status_kb "$daemon_pid" VmHWM)
+        rss=$(status_kb "$daemon_pid" VmRSS)
+        threads=$(status_kb "$daemon_pid" Threads)
+        stop_daemon
+        # Did it log anything but its banner and reports (a rule firing, a
+        # dry-run action, a low-memory episode)? Then the host was not idle.
+        local events
+        case $d in
+        memguard) events=$(grep -cvE 'started: |stopped' "$tmp/$d.log" || true) ;;
+        *) events=$(grep -ciE 'low memory|dryrun, not actually' "$tmp/$d.log" || true) ;;
+        esac
+        set -- $a $b
+        awk -v scen="$scen" -v d="$d" -v pids="$pids" -v t0="$t0" -v t1="$t1" \
+                -v r0="$1" -v w0="$2" -v k0="$3" -v r1="$4" -v w1="$5" -v k1="$6" \
+                -v tck="$clk_tck" -v hwm="$hwm" -v rss="$rss" -v thr="$threads" -v events="$events" \
+                'BEGIN {
+                        win = t1 - t0; cpu = (r1 - r0) / 1e9
+                        printf "%s\t%s\t%d\t%.1f\t%.6f\t%.3f\t%.4f\t%.2f\t%d\t%d\t%d\t%d\n",
+                                scen, d, pids, win, cpu, (k1 - k0) / tck, cpu * 60 / win,
+                                (w1 - w0) / win, hwm, rss, thr, events
+                }' >>"$rows"
+        tail -1 "$rows" | awk -F'\t' '{ printf "  %-15s %8.4f CPU s/min  %6.2f wake-ups/s  VmHWM %5d kB\n", $2, $7, $8, $9 }'
+}
+
+forker_note="-"
+for scen in $SCENARIOS; do
+        case $scen in
+        host) ;;
+        children) start_forker; echo "# $forker_note" ;;
+        *) echo "idle.sh: unknown scenario $scen" >&2; exit 2 ;;
+        esac
+        echo "scenario $scen: $(find /proc -maxdepth 1 -name '[0-9]*' 2>/dev/null | wc -l) pids, ${WINDOW} s each"
+        for d in $DAEMONS; do
+                measure "$scen" "$d"
+        done
+        [ "$scen" = children ] && stop_forker
+done
+
+mkdir -p "$(dirname "$OUT")"
+{
+        echo "# bench/idle.sh $(date -u +%Y-%m-%dT%H:%MZ) on $(uname -r), $(nproc) CPUs," \
+                "$MEMGUARD of $(git describe --always --dirty 2>/dev/null || echo '?')," \
+                "$(earlyoom -v 2>&1 | head -1 || true)"
+        [ -z "$NOTE" ] || echo "# note: $NOTE"
+        echo "# window ${WINDOW} s after ${WARMUP} s warm-up; children: $forker_note"
+        echo "# cpu_s: schedstat run time over the window (all threads); cpu_ticks_s: utime+stime"
+        echo "# wakeups_per_s: schedstat run count (≈ polls); events: log lines other than"
+        echo "#   banner and reports (rules firing, dry-run actions): 0 when the host was idle"
+        printf '# scenario\tdaemon\tpids\twindow_s\tcpu_s\tcpu_ticks_s\tcpu_s_per_min\twakeups_per_s\tvmhwm_kb\tvmrss_kb\tthreads\tevents\n'
+        cat "$rows"
+        # memguard / earlyoom ratios per scenario
+        awk -F'\t' '{ cpu[$1 "/" $2] = $7; hwm[$1 "/" $2] = $9; seen[$1] = 1 }
+                END {
+                        for (s in seen)
+                                for (e = 0; e < 2; e++) {
+                                        d = e ? "earlyoom-100ms" : "earlyoom"
+                                        m = s "/memguard"; o = s "/" d
+                                        if (!(m in cpu) || !(o in cpu) || cpu[o] == 0 || hwm[o] == 0)
+                                                continue
+                                        printf "# ratio\t%s\tmemguard/%s\tcpu %.2f\tvmhwm %.2f\n", s, d,
+                                                cpu[m] / cpu[o], hwm[m] / hwm[o]
+                                }
+                }' "$rows" | sort
+} >"$OUT"
+
+echo
+grep '^# ratio' "$OUT" | sed 's/^# //'
+echo "results: $OUT"
