@@ -47,6 +47,11 @@ void history_add_system(History *h, const Config *config, const SystemSample *sy
  * be started; the others are fed). */
 int history_add_full(History *h, const Config *config, const Snapshot *snap);
 
+/* Feeds the unit series from SNAP's units read by the unit tier at
+ * NOW_USEC (sampler_units(): memory_usec == NOW_USEC); starts no series
+ * and drops none (history_add_full() does, with the process table). */
+void history_add_units(History *h, const Config *config, const Snapshot *snap, uint64_t now_usec);
+
 /* The estimate of a series; false when it is not tracked. The estimate
  * itself may be !valid (too little history). */
 bool history_system(History *h, uint64_t window_usec, GrowthEstimate *ret);

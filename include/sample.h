@@ -57,6 +57,14 @@ int sampler_system(Sampler *s, uint64_t now_usec, SystemSample *ret);
 int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
                  uint64_t now_usec, Snapshot *ret);
 
+/* The unit tier: re-reads memory.current of the units of SNAP (as the
+ * last full sample found them) in place, setting their memory_usec to
+ * NOW_USEC; a unit whose cgroup is gone keeps its old value and time. One
+ * small read per unit and no /proc walk: what growth histories of units
+ * need between full samples (schedule.h). Returns the number of units
+ * read, or -EOPNOTSUPP without the cgroup v2 memory controller. */
+int sampler_units(Sampler *s, uint64_t now_usec, Snapshot *snap);
+
 /* Test only: makes the Nth allocation from now in sampler_full() fail as if
  * out of memory (1: the next one), once; 0 disarms. */
 void sampler_set_fail_after(Sampler *s, unsigned n);

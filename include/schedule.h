@@ -35,15 +35,28 @@
  * above max(fast-interval, SCHEDULE_MAX_SLEEP_USEC). */
 uint64_t schedule_fast_sleep(const Config *config, const SystemSample *sys, bool busy);
 
+/* UNIT_TIER below: the unit tier (sampler_units(): memory.current of the
+ * known units, cgroup v2) can feed units' growth histories between full
+ * samples. */
+
 /* True if some rule needs the full tier periodically: a process or unit
- * rule, or a rule that tracks growth (rule_tracks_growth()). */
-bool schedule_needs_periodic_full(const Config *config);
+ * rule, or a rule that tracks growth (rule_tracks_growth()) and whose
+ * series the unit tier cannot feed. */
+bool schedule_needs_periodic_full(const Config *config, bool unit_tier);
+
+/* The period of the unit tier: two samples per bucket of the shortest
+ * window of a unit or system rule on growth alone (window /
+ * GROWTH_BUCKETS / 2, at least `interval`); 0 when there is none or no
+ * unit tier. New units are found by the full sample, at most
+ * SCHEDULE_IDLE_FULL_USEC later. */
+uint64_t schedule_unit_interval(const Config *config, bool unit_tier);
 
 /* The period of the full tier: the shortest any rule asks for. A process
  * or unit rule on sizes asks for `interval`; a rule on growth alone for two
  * samples per bucket of its window (window / GROWTH_BUCKETS / 2: 10 s for
- * a 10 min window), at least `interval`. With neither,
+ * a 10 min window; with the unit tier, only for process rules), at least
+ * `interval`. With neither,
  * SCHEDULE_IDLE_FULL_USEC (at least `interval`). */
-uint64_t schedule_full_interval(const Config *config);
+uint64_t schedule_full_interval(const Config *config, bool unit_tier);
 
 #endif

@@ -42,6 +42,8 @@ typedef struct UnitSample {
         char cgroup[PROC_CGROUP_MAX]; /* cgroup path of the unit itself */
         uint64_t memory_kb;  /* memory.current, or the sum of its processes' PSS */
         bool memory_from_cgroup;
+        uint64_t memory_usec; /* when memory_kb was read (the unit tier
+                               * refreshes it between full samples) */
         unsigned n_procs;
         pid_t main_pid;      /* the largest process in it: what a unit is "using" */
 } UnitSample;

@@ -231,6 +231,24 @@ int history_add_full(History *h, const Config *config, const Snapshot *snap)
         return oom ? -ENOMEM : 0;
 }
 
+void history_add_units(History *h, const Config *config, const Snapshot *snap, uint64_t now_usec)
+{
+        for (size_t i = 0; i < config->n_rules; i++) {
+                const Rule *r = &config->rules[i];
+                if (!rule_on(r, SERIES_UNIT))
+                        continue;
+                for (size_t j = 0; j < snap->n_units; j++) {
+                        const UnitSample *u = &snap->units[j];
+                        if (u->memory_usec != now_usec)
+                                continue;
+                        Key k = { r->window_usec, SERIES_UNIT, 0, 0, u->name };
+                        HistoryEntry *e = find(h, &k);
+                        if (e && e->growth.last_usec < now_usec)
+                                feed(e, now_usec, u->memory_kb, e->seen_gen);
+                }
+        }
+}
+
 static bool estimate(History *h, const Key *k, GrowthEstimate *ret)
 {
         HistoryEntry *e = find(h, k);

@@ -43,6 +43,7 @@ struct Manager {
         sd_event *event;
         sd_event_source *fast_timer;
         sd_event_source *full_timer;
+        sd_event_source *unit_timer; /* the unit tier; idle when not needed */
         sd_event_source *psi_source;
         int psi_trigger_fd;
         bool ready;
@@ -177,6 +178,16 @@ static int tick_full(Manager *m, bool all_pss)
         return 0;
 }
 
+static bool unit_tier(const Manager *m)
+{
+        return m->root.cgroup_fd >= 0;
+}
+
+static uint64_t full_interval(const Manager *m)
+{
+        return schedule_full_interval(m->config, unit_tier(m));
+}
+
 /* Far from every threshold the system tier sleeps longer (schedule.h);
  * while an action runs, evaluations must follow it closely. */
 static uint64_t fast_sleep(const Manager *m)
@@ -201,8 +212,37 @@ static int on_full_timer(sd_event_source *s, uint64_t usec, void *userdata)
         Manager *m = userdata;
         (void)usec;
         (void)tick_full(m, false);
-        (void)sd_event_source_set_time(s, now_usec(m) + schedule_full_interval(m->config));
+        (void)sd_event_source_set_time(s, now_usec(m) + full_interval(m));
         return 0;
+}
+
+/* The unit tier: memory.current of the units the last full sample found,
+ * for their growth histories, without a /proc walk. */
+static int on_unit_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        Manager *m = userdata;
+        (void)usec;
+        uint64_t now = now_usec(m), period = schedule_unit_interval(m->config, unit_tier(m));
+        if (sampler_units(m->sampler, now, &m->snap) > 0)
+                history_add_units(m->hist, m->config, &m->snap, now);
+        if (period)
+                (void)sd_event_source_set_time(s, now + period);
+        else
+                (void)sd_event_source_set_enabled(s, SD_EVENT_OFF);
+        return 0;
+}
+
+static void unit_timer_arm(Manager *m)
+{
+        uint64_t period = schedule_unit_interval(m->config, unit_tier(m));
+        if (!m->unit_timer)
+                return;
+        if (!period) {
+                (void)sd_event_source_set_enabled(m->unit_timer, SD_EVENT_OFF);
+                return;
+        }
+        (void)sd_event_source_set_time(m->unit_timer, now_usec(m) + period);
+        (void)sd_event_source_set_enabled(m->unit_timer, SD_EVENT_ON);
 }
 
 static int on_psi_trigger(sd_event_source *s, int fd, uint32_t revents, void *userdata)
@@ -236,7 +276,8 @@ static void reschedule(Manager *m)
 {
         uint64_t now = now_usec(m);
         (void)sd_event_source_set_time(m->fast_timer, now + fast_sleep(m));
-        (void)sd_event_source_set_time(m->full_timer, now + schedule_full_interval(m->config));
+        (void)sd_event_source_set_time(m->full_timer, now + full_interval(m));
+        unit_timer_arm(m);
 }
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
@@ -344,6 +385,7 @@ void manager_free(Manager *m)
         actions_free(m->actions);
         sd_event_source_disable_unref(m->fast_timer);
         sd_event_source_disable_unref(m->full_timer);
+        sd_event_source_disable_unref(m->unit_timer);
         sd_event_source_disable_unref(m->psi_source);
         if (m->psi_trigger_fd >= 0)
                 close(m->psi_trigger_fd);
@@ -403,11 +445,14 @@ int manager_run(Manager *m)
         if (r < 0)
                 return r;
         r = sd_event_add_time(m->event, &m->full_timer, CLOCK_MONOTONIC,
-                              now + schedule_full_interval(m->config), 10 * USEC_PER_MSEC,
-                              on_full_timer, m);
+                              now + full_interval(m), 10 * USEC_PER_MSEC, on_full_timer, m);
         if (r < 0)
                 return r;
         r = sd_event_source_set_enabled(m->full_timer, SD_EVENT_ON);
+        if (r < 0)
+                return r;
+        r = sd_event_add_time(m->event, &m->unit_timer, CLOCK_MONOTONIC, now, 100 * USEC_PER_MSEC,
+                              on_unit_timer, m);
         if (r < 0)
                 return r;
 
@@ -436,6 +481,7 @@ int manager_run(Manager *m)
         r = tick_full(m, false);
         if (r < 0)
                 return r;
+        unit_timer_arm(m);
         log_event(EVENT_STARTED, LOG_INFO, NULL,
                   "memguard %s started: %zu rules, %zu processes, %s, unit memory from %s%s",
                   MEMGUARD_VERSION, m->config->n_rules, m->snap.n_procs, psi_mode,

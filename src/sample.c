@@ -527,6 +527,7 @@ int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
                         u->memory_kb = kb;
                         u->memory_from_cgroup = true;
                 }
+                u->memory_usec = now_usec;
         }
         ret->procs_usec = now_usec;
         kthreads_commit(s);
@@ -536,4 +537,21 @@ out:
         free(largest_kb);
         free(ix.slots);
         return r;
+}
+
+int sampler_units(Sampler *s, uint64_t now_usec, Snapshot *snap)
+{
+        int n = 0;
+        if (s->root->cgroup_fd < 0)
+                return -EOPNOTSUPP;
+        for (size_t i = 0; i < snap->n_units; i++) {
+                UnitSample *u = &snap->units[i];
+                uint64_t kb;
+                if (!u->memory_from_cgroup || read_memory_current(s, u->cgroup, &kb) < 0)
+                        continue; /* gone since the walk: its series waits for the next */
+                u->memory_kb = kb;
+                u->memory_usec = now_usec;
+                n++;
+        }
+        return n;
 }

@@ -89,38 +89,59 @@ uint64_t schedule_fast_sleep(const Config *config, const SystemSample *sys, bool
         return sleep < fast ? fast : sleep;
 }
 
-/* The full-tier period rule R asks for; 0 for none. A rule that only
- * watches growth (its other target condition, if any, being the budget of
- * its budget-eta) needs two samples per bucket of its window, not one per
- * interval. */
-static uint64_t rule_full_period(const Config *config, const Rule *r)
+/* A rule that only watches growth (its other target condition, if any,
+ * being the budget of its budget-eta) needs two samples per bucket of its
+ * window, not one per interval. Returns that period, or 0 for a rule that
+ * needs fresh sizes every interval (or nothing, a plain system rule). */
+static uint64_t growth_period(const Config *config, const Rule *r)
 {
-        bool size = false;
+        if (!rule_tracks_growth(r))
+                return 0;
         for (size_t j = 0; j < r->n_conds; j++)
                 if (metric_scope(r->conds[j].metric) != SCOPE_SYSTEM &&
                     !metric_needs_history(r->conds[j].metric) && (int)j != r->budget_cond)
-                        size = true;
-        if (!rule_tracks_growth(r))
-                return r->scope == SCOPE_SYSTEM ? 0 : config->interval_usec;
-        if (size)
-                return config->interval_usec;
+                        return 0;
         uint64_t period = r->window_usec / GROWTH_BUCKETS / 2;
         return period > config->interval_usec ? period : config->interval_usec;
 }
 
-bool schedule_needs_periodic_full(const Config *config)
+/* The full-tier period rule R asks for; 0 for none. With the unit tier,
+ * unit growth series are fed without walking /proc. */
+static uint64_t rule_full_period(const Config *config, const Rule *r, bool unit_tier)
+{
+        uint64_t g = growth_period(config, r);
+        if (!rule_tracks_growth(r))
+                return r->scope == SCOPE_SYSTEM ? 0 : config->interval_usec;
+        if (!g)
+                return config->interval_usec;
+        return unit_tier && r->scope != SCOPE_PROCESS ? 0 : g;
+}
+
+bool schedule_needs_periodic_full(const Config *config, bool unit_tier)
 {
         for (size_t i = 0; i < config->n_rules; i++)
-                if (rule_full_period(config, &config->rules[i]))
+                if (rule_full_period(config, &config->rules[i], unit_tier))
                         return true;
         return false;
 }
 
-uint64_t schedule_full_interval(const Config *config)
+uint64_t schedule_unit_interval(const Config *config, bool unit_tier)
+{
+        uint64_t period = 0;
+        for (size_t i = 0; i < config->n_rules && unit_tier; i++) {
+                const Rule *r = &config->rules[i];
+                uint64_t g = growth_period(config, r);
+                if (g && r->scope != SCOPE_PROCESS && (!period || g < period))
+                        period = g;
+        }
+        return period;
+}
+
+uint64_t schedule_full_interval(const Config *config, bool unit_tier)
 {
         uint64_t period = 0;
         for (size_t i = 0; i < config->n_rules; i++) {
-                uint64_t p = rule_full_period(config, &config->rules[i]);
+                uint64_t p = rule_full_period(config, &config->rules[i], unit_tier);
                 if (p && (!period || p < period))
                         period = p;
         }

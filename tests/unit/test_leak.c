@@ -349,6 +349,31 @@ static void test_pid_reuse(void **state)
         history_free(h);
 }
 
+/* Between full samples the unit tier feeds the units' series (sizes read
+ * at memory_usec); a unit not read at that time is left alone. */
+static void test_unit_tier_feeds(void **state)
+{
+        static const char *const names[] = { "api.service", "old.service", NULL };
+        World w;
+        GrowthEstimate e;
+        uint64_t sizes[2] = { 100 * MIB, 50 * MIB };
+
+        (void)state;
+        world_init(&w, "[rule leak]\nunit = *.service\nwhen = unit.growth > 20M/h\naction = warn\n",
+                   names);
+        assert_true(world_tick(&w, 10 * SEC, sizes) >= 0);
+        w.units[0].memory_kb = 120 * MIB;
+        w.units[0].memory_usec = 20 * SEC;
+        w.units[1].memory_kb = 999 * MIB; /* stale: not read by the tier */
+        history_add_units(w.h, w.c, &w.s, 20 * SEC);
+        assert_true(history_unit(w.h, w.c->rules[0].window_usec, "api.service", &e));
+        assert_int_equal(e.current_kb, 120 * MIB);
+        assert_int_equal(e.current_usec, 20 * SEC);
+        assert_true(history_unit(w.h, w.c->rules[0].window_usec, "old.service", &e));
+        assert_int_equal(e.current_kb, 50 * MIB);
+        world_free(&w);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -358,6 +383,7 @@ int main(void)
                 cmocka_unit_test(test_fastest_none),
                 cmocka_unit_test(test_history_bound),
                 cmocka_unit_test(test_pid_reuse),
+                cmocka_unit_test(test_unit_tier_feeds),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

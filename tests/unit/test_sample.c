@@ -512,6 +512,65 @@ static void test_young_kthread_read_again(void **state)
         scratch_close(&sc);
 }
 
+static void write_rel(const char *dir, const char *rel, const char *text)
+{
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", dir, rel);
+        write_file(path, text, strlen(text));
+}
+
+/* The unit tier re-reads memory.current of the units the last walk found,
+ * on a fake cgroup v2 root; a unit whose cgroup went away keeps its value
+ * and time; without cgroup v2 there is no unit tier. */
+static void test_unit_tier(void **state)
+{
+        Fx *fx = *state;
+        char dir[] = "/tmp/memguard-cg-XXXXXX", path[512];
+        ProcRoot root = { .proc_fd = -1, .cgroup_fd = -1 };
+        Sampler *s = NULL;
+        UnitSample units[2] = { 0 };
+        Snapshot snap = { .units = units, .n_units = 2 };
+
+        assert_int_equal(sampler_units(fx->sampler, 5, &snap), -EOPNOTSUPP);
+
+        assert_non_null(mkdtemp(dir));
+        write_rel(dir, "cgroup.controllers", "cpu io memory pids\n");
+        snprintf(path, sizeof path, "%s/system.slice", dir);
+        assert_int_equal(mkdir(path, 0755), 0);
+        snprintf(path, sizeof path, "%s/system.slice/api.service", dir);
+        assert_int_equal(mkdir(path, 0755), 0);
+        write_rel(dir, "system.slice/api.service/memory.current", "419430400\n");
+        assert_int_equal(procroot_open(TEST_PATH("fixtures/host-v1/proc"), dir, &root), 0);
+        assert_true(root.cgroup_fd >= 0);
+        assert_int_equal(sampler_new(&root, &s), 0);
+
+        snprintf(units[0].name, sizeof units[0].name, "api.service");
+        snprintf(units[0].cgroup, sizeof units[0].cgroup, "/system.slice/api.service");
+        units[0].memory_from_cgroup = true;
+        units[0].memory_kb = 1;
+        units[0].memory_usec = 1;
+        snprintf(units[1].name, sizeof units[1].name, "gone.service");
+        snprintf(units[1].cgroup, sizeof units[1].cgroup, "/system.slice/gone.service");
+        units[1].memory_from_cgroup = true;
+        units[1].memory_kb = 7;
+        units[1].memory_usec = 1;
+
+        assert_int_equal(sampler_units(s, 100, &snap), 1);
+        assert_int_equal(units[0].memory_kb, 400 * 1024);
+        assert_int_equal(units[0].memory_usec, 100);
+        assert_int_equal(units[1].memory_kb, 7);
+        assert_int_equal(units[1].memory_usec, 1);
+
+        write_rel(dir, "system.slice/api.service/memory.current", "524288000\n");
+        assert_int_equal(sampler_units(s, 200, &snap), 1);
+        assert_int_equal(units[0].memory_kb, 500 * 1024);
+        assert_int_equal(units[0].memory_usec, 200);
+
+        sampler_free(s);
+        procroot_close(&root);
+        assert_int_equal(nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+}
+
 static void test_missing_root(void **state)
 {
         (void)state;
@@ -531,6 +590,7 @@ int main(void)
                 cmocka_unit_test(test_kthread_known_until_pid_reused),
                 cmocka_unit_test(test_young_kthread_read_again),
                 cmocka_unit_test(test_missing_root),
+                cmocka_unit_test_setup_teardown(test_unit_tier, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -168,40 +168,60 @@ static void test_full_interval(void **state)
 {
         (void)state;
         /* The shipped rules on growth: the exhaustion rule's 10 min window
-         * asks for a full sample every 10 s (two per 20 s bucket). */
+         * asks for a sample of the units every 10 s (two per 20 s bucket).
+         * With the unit tier (cgroup v2) that is a memory.current read per
+         * unit and /proc is walked once a minute; without it, the walk
+         * runs every 10 s. */
         Config *c = shipped();
-        assert_true(schedule_needs_periodic_full(c));
-        assert_int_equal(schedule_full_interval(c), 10 * SEC);
+        assert_false(schedule_needs_periodic_full(c, true));
+        assert_int_equal(schedule_full_interval(c, true), SCHEDULE_IDLE_FULL_USEC);
+        assert_int_equal(schedule_unit_interval(c, true), 10 * SEC);
+        assert_true(schedule_needs_periodic_full(c, false));
+        assert_int_equal(schedule_full_interval(c, false), 10 * SEC);
+        assert_int_equal(schedule_unit_interval(c, false), 0);
         config_free(c);
         c = load("[rule a]\nwhen = mem.available < 10%\naction = warn\n");
-        assert_false(schedule_needs_periodic_full(c));
-        assert_int_equal(schedule_full_interval(c), SCHEDULE_IDLE_FULL_USEC);
+        for (int tier = 0; tier < 2; tier++) {
+                assert_false(schedule_needs_periodic_full(c, tier));
+                assert_int_equal(schedule_full_interval(c, tier), SCHEDULE_IDLE_FULL_USEC);
+                assert_int_equal(schedule_unit_interval(c, tier), 0);
+        }
         config_free(c);
         /* growth alone, 30 min window: every 30 s; with a size condition on
-         * the target too: every interval */
+         * the target too: every interval, unit tier or not */
         c = load("[rule g]\nunit = *.service\nwhen = unit.growth > 20M/h\nwindow = 30m\n"
                  "action = warn\n");
-        assert_int_equal(schedule_full_interval(c), 30 * SEC);
+        assert_int_equal(schedule_full_interval(c, false), 30 * SEC);
+        assert_int_equal(schedule_unit_interval(c, true), 30 * SEC);
         config_free(c);
         c = load("[rule g]\nunit = *.service\nwhen = unit.growth > 20M/h and unit.memory > 1G\n"
                  "action = warn\n");
-        assert_int_equal(schedule_full_interval(c), 1 * SEC);
+        assert_int_equal(schedule_full_interval(c, true), 1 * SEC);
+        assert_int_equal(schedule_unit_interval(c, true), 0);
         config_free(c);
+        /* the budget of a budget-eta is not a size the rule needs fresh */
         c = load("[rule g]\nunit = api\nwhen = unit.memory < 1G and unit.budget-eta < 1h\n"
                  "action = warn\n");
-        assert_int_equal(schedule_full_interval(c), 10 * SEC);
+        assert_int_equal(schedule_full_interval(c, false), 10 * SEC);
+        assert_int_equal(schedule_unit_interval(c, true), 10 * SEC);
         config_free(c);
+        /* process growth needs the walk: the unit tier does not feed it */
+        c = load("[rule p]\nprocess = node\nwhen = proc.growth > 50M/h\naction = warn\n");
+        assert_int_equal(schedule_full_interval(c, true), 10 * SEC);
+        assert_int_equal(schedule_unit_interval(c, true), 0);
+        config_free(c);
+
         c = load("[daemon]\ninterval = 2s\n"
                  "[rule api]\nunit = api.service\nwhen = unit.memory > 400M\naction = restart\n");
-        assert_true(schedule_needs_periodic_full(c));
-        assert_int_equal(schedule_full_interval(c), 2 * SEC);
+        assert_true(schedule_needs_periodic_full(c, true));
+        assert_int_equal(schedule_full_interval(c, true), 2 * SEC);
         config_free(c);
         c = load("[rule w]\nprocess = node\nwhen = proc.pss > 300M\naction = term\n");
-        assert_int_equal(schedule_full_interval(c), 1 * SEC);
+        assert_int_equal(schedule_full_interval(c, true), 1 * SEC);
         config_free(c);
         /* An interval longer than the idle period is honoured. */
         c = load("[daemon]\ninterval = 5m\n[rule a]\nwhen = mem.available < 10%\naction = warn\n");
-        assert_int_equal(schedule_full_interval(c), 300 * SEC);
+        assert_int_equal(schedule_full_interval(c, false), 300 * SEC);
         config_free(c);
 }
 
