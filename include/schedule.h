@@ -25,7 +25,7 @@
 
 #define SCHEDULE_MEM_RATE_KB_PER_SEC (6000ULL * 1024) /* 6000 MiB/s */
 #define SCHEDULE_SWAP_RATE_KB_PER_SEC (800ULL * 1024) /* 800 MiB/s */
-#define SCHEDULE_MAX_SLEEP_USEC (1000ULL * 1000)      /* 1 s */
+#define SCHEDULE_MAX_SLEEP_USEC (2000ULL * 1000)      /* 2 s */
 #define SCHEDULE_IDLE_FULL_USEC (60ULL * 1000 * 1000) /* 1 min */
 
 /* The time until the next system sample, given the last one (SYS). It is

@@ -10,6 +10,8 @@
 #   MEMGUARD_GUEST_CACHE     image cache (default /var/cache/memguard-guest)
 #   MEMGUARD_SYSTEM_RESULTS  artifacts (default build/system-results)
 #   KEEP=1                   keep the work dir (overlay, data disk)
+#   MEMGUARD_SCENARIOS       the scenarios directory (default: scenarios/
+#                            here; bench/guest-idle uses its own)
 # Needs root (mkfs -d with owners, a host memory cgroup) and deps.sh.
 # Exit status 1 if any scenario failed.
 set -euo pipefail
@@ -21,6 +23,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 CACHE=${MEMGUARD_GUEST_CACHE:-/var/cache/memguard-guest}
 RESULTS=${MEMGUARD_SYSTEM_RESULTS:-$TOP/build/system-results}
+SCENARIOS=${MEMGUARD_SCENARIOS:-$HERE/scenarios}
 GUEST_MIB=2048
 CGROUP_MIB=$((GUEST_MIB + 1024))
 DEFAULT_TIMEOUT=180 # seconds a scenario may run in the guest; a file
@@ -37,12 +40,12 @@ if [ $# -eq 0 ]; then
                 set -- none
         else
                 # shellcheck disable=SC2046 # scenario names have no spaces
-                set -- $(cd "$HERE/scenarios" && ls)
+                set -- $(cd "$SCENARIOS" && ls)
         fi
 fi
 for s in "$@"; do
-        if [ "$s" != none ] && [ ! -f "$HERE/scenarios/$s/test.sh" ]; then
-                echo "run.sh: no scenario '$s' (have: $(cd "$HERE/scenarios" && echo *))" >&2
+        if [ "$s" != none ] && [ ! -f "$SCENARIOS/$s/test.sh" ]; then
+                echo "run.sh: no scenario '$s' (have: $(cd "$SCENARIOS" && echo *))" >&2
                 exit 2
         fi
 done
@@ -97,14 +100,14 @@ fi
 run_guest() {
         local name=$1 gmode=$2 dir=$work/$1 res=$RESULTS/$1
         local timeout=$DEFAULT_TIMEOUT
-        [ -f "$HERE/scenarios/$name/timeout" ] && timeout=$(cat "$HERE/scenarios/$name/timeout")
+        [ -f "$SCENARIOS/$name/timeout" ] && timeout=$(cat "$SCENARIOS/$name/timeout")
         rm -rf "$res"
         mkdir -p "$dir/data/out" "$res"
         cp -a "$stage" "$dir/data/root"
         cp "$HERE/guest/driver.sh" "$HERE/guest/lib.sh" "$HERE/guest/run-scenario.sh" \
                 "$HERE/guest/self-checks.sh" "$dir/data/"
         if [ "$name" != none ]; then
-                cp -a "$HERE/scenarios/$name" "$dir/data/scenario"
+                cp -a "$SCENARIOS/$name" "$dir/data/scenario"
         fi
         echo "$name" >"$dir/data/scenario-name"
         echo "$gmode" >"$dir/data/mode"

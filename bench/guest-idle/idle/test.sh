@@ -1,0 +1,36 @@
+# shellcheck shell=bash
+# Idle cost under cgroup v2 (issue 4, part 2, in the guest): CPU time and
+# peak RSS of memguard (installed unit, shipped config) and of earlyoom
+# (Debian's unit and defaults) running side by side for W seconds, with the
+# guest's own processes and then with 1000 extra sleeping ones. Numbers,
+# not checks: run with bench/guest-idle.sh. TCG inflates every CPU figure
+# alike; read the ratio.
+W=${W:-120}
+systemctl unmask -q earlyoom.service
+systemctl start earlyoom.service
+wait_until 20 eval '[ "$(unit_prop earlyoom.service MainPID)" -gt 0 ]'
+mg=$(unit_prop memguard.service MainPID)
+eo=$(unit_prop earlyoom.service MainPID)
+cpu_ns() { awk '{ print $1 }' "/proc/$1/schedstat"; }
+hwm() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+measure() { # SCENARIO
+        local m0 e0 m1 e1 n
+        sleep 10
+        n=$(ls -d /proc/[0-9]* | wc -l)
+        m0=$(cpu_ns "$mg"); e0=$(cpu_ns "$eo")
+        sleep "$W"
+        m1=$(cpu_ns "$mg"); e1=$(cpu_ns "$eo")
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$n" "$W" $(((m1 - m0) / 1000)) $(((e1 - e0) / 1000)) \
+                "$(hwm "$mg")" "$(hwm "$eo")" | tee -a "$OUT/idle.tsv"
+}
+printf 'scenario\tpids\twindow_s\tmemguard_cpu_us\tearlyoom_cpu_us\tmemguard_hwm_kb\tearlyoom_hwm_kb\n' | tee "$OUT/idle.tsv"
+measure guest
+systemd-run -q --unit=mg-sleepers /bin/bash -c 'for i in $(seq 1000); do sleep 1000000 & done; wait'
+wait_until 60 eval '[ "$(systemctl show -P TasksCurrent mg-sleepers.service)" -ge 1000 ]'
+sleep 60 # memguard's next once-a-minute walk sees them
+measure guest+1000
+systemctl stop mg-sleepers.service earlyoom.service
+mg_journal -o cat MESSAGE_ID=$MID_STARTED | sed 's/^/    /'
+check "memguard and earlyoom were measured" test -s "$OUT/idle.tsv"
+check "memguard used the unit tier (cgroup v2)" \
+        eval 'mg_journal -o cat MESSAGE_ID=$MID_STARTED | grep -q "unit memory from cgroup v2"'
