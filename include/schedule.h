@@ -26,7 +26,7 @@
 #define SCHEDULE_MEM_RATE_KB_PER_SEC (6000ULL * 1024) /* 6000 MiB/s */
 #define SCHEDULE_SWAP_RATE_KB_PER_SEC (800ULL * 1024) /* 800 MiB/s */
 #define SCHEDULE_MAX_SLEEP_USEC (2000ULL * 1000)      /* 2 s */
-#define SCHEDULE_IDLE_FULL_USEC (60ULL * 1000 * 1000) /* 1 min */
+#define SCHEDULE_IDLE_FULL_USEC (300ULL * 1000 * 1000) /* 5 min */
 
 /* The time until the next system sample, given the last one (SYS). It is
  * CONFIG's fast-interval when BUSY (an action in flight) or when some system
@@ -40,22 +40,23 @@ uint64_t schedule_fast_sleep(const Config *config, const SystemSample *sys, bool
  * samples. */
 
 /* True if some rule needs the full tier periodically: a process or unit
- * rule, or a rule that tracks growth (rule_tracks_growth()) and whose
- * series the unit tier cannot feed. */
+ * rule, or a rule that tracks growth (rule_tracks_growth()); with the unit
+ * tier, such a rule on units asks for a walk every third of its window
+ * only (to evaluate unit rules and find new units). */
 bool schedule_needs_periodic_full(const Config *config, bool unit_tier);
 
 /* The period of the unit tier: two samples per bucket of the shortest
  * window of a unit or system rule on growth alone (window /
  * GROWTH_BUCKETS / 2, at least `interval`); 0 when there is none or no
- * unit tier. New units are found by the full sample, at most
- * SCHEDULE_IDLE_FULL_USEC later. */
+ * unit tier. New units are found by the full sample, at most a third of
+ * the window later. */
 uint64_t schedule_unit_interval(const Config *config, bool unit_tier);
 
 /* The period of the full tier: the shortest any rule asks for. A process
  * or unit rule on sizes asks for `interval`; a rule on growth alone for two
  * samples per bucket of its window (window / GROWTH_BUCKETS / 2: 10 s for
- * a 10 min window; with the unit tier, only for process rules), at least
- * `interval`. With neither,
+ * a 10 min window; with the unit tier, a third of the window for unit and
+ * system rules), at least `interval`. With neither,
  * SCHEDULE_IDLE_FULL_USEC (at least `interval`). */
 uint64_t schedule_full_interval(const Config *config, bool unit_tier);
 

@@ -106,7 +106,9 @@ static uint64_t growth_period(const Config *config, const Rule *r)
 }
 
 /* The full-tier period rule R asks for; 0 for none. With the unit tier,
- * unit growth series are fed without walking /proc. */
+ * unit growth series are fed without walking /proc; the walk is still
+ * what evaluates unit rules and finds new units, and a third of the window
+ * is soon enough for both: the estimator's own verdict takes half of it. */
 static uint64_t rule_full_period(const Config *config, const Rule *r, bool unit_tier)
 {
         uint64_t g = growth_period(config, r);
@@ -114,7 +116,10 @@ static uint64_t rule_full_period(const Config *config, const Rule *r, bool unit_
                 return r->scope == SCOPE_SYSTEM ? 0 : config->interval_usec;
         if (!g)
                 return config->interval_usec;
-        return unit_tier && r->scope != SCOPE_PROCESS ? 0 : g;
+        if (!unit_tier || r->scope == SCOPE_PROCESS)
+                return g;
+        uint64_t third = r->window_usec / 3;
+        return third > config->interval_usec ? third : config->interval_usec;
 }
 
 bool schedule_needs_periodic_full(const Config *config, bool unit_tier)

@@ -170,11 +170,11 @@ static void test_full_interval(void **state)
         /* The shipped rules on growth: the exhaustion rule's 10 min window
          * asks for a sample of the units every 10 s (two per 20 s bucket).
          * With the unit tier (cgroup v2) that is a memory.current read per
-         * unit and /proc is walked once a minute; without it, the walk
-         * runs every 10 s. */
+         * unit, and /proc is walked every third of a window (200 s) to find
+         * new units and evaluate unit rules; without it, every 10 s. */
         Config *c = shipped();
-        assert_false(schedule_needs_periodic_full(c, true));
-        assert_int_equal(schedule_full_interval(c, true), SCHEDULE_IDLE_FULL_USEC);
+        assert_true(schedule_needs_periodic_full(c, true));
+        assert_int_equal(schedule_full_interval(c, true), 200 * SEC);
         assert_int_equal(schedule_unit_interval(c, true), 10 * SEC);
         assert_true(schedule_needs_periodic_full(c, false));
         assert_int_equal(schedule_full_interval(c, false), 10 * SEC);
@@ -193,6 +193,7 @@ static void test_full_interval(void **state)
                  "action = warn\n");
         assert_int_equal(schedule_full_interval(c, false), 30 * SEC);
         assert_int_equal(schedule_unit_interval(c, true), 30 * SEC);
+        assert_int_equal(schedule_full_interval(c, true), 600 * SEC);
         config_free(c);
         c = load("[rule g]\nunit = *.service\nwhen = unit.growth > 20M/h and unit.memory > 1G\n"
                  "action = warn\n");
@@ -220,8 +221,8 @@ static void test_full_interval(void **state)
         assert_int_equal(schedule_full_interval(c, true), 1 * SEC);
         config_free(c);
         /* An interval longer than the idle period is honoured. */
-        c = load("[daemon]\ninterval = 5m\n[rule a]\nwhen = mem.available < 10%\naction = warn\n");
-        assert_int_equal(schedule_full_interval(c, false), 300 * SEC);
+        c = load("[daemon]\ninterval = 10m\n[rule a]\nwhen = mem.available < 10%\naction = warn\n");
+        assert_int_equal(schedule_full_interval(c, false), 600 * SEC);
         config_free(c);
 }
 
