@@ -174,13 +174,16 @@ bool rules_need_pss(const Config *config, const ProcSample *p, const char *unit,
 {
         if (!config || !p || p->kthread)
                 return false;
-        bool prot = p->pid <= 1 || rules_comm_protected(config, p->comm);
         for (size_t i = 0; i < config->n_rules; i++) {
                 const Rule *r = &config->rules[i];
 
-                if (r->scope == SCOPE_PROCESS && !prot && rules_match_process(r, p) &&
+                /* the protect globs last: the sampler asks for every
+                 * process, and most configs have no process rule */
+                if (r->scope == SCOPE_PROCESS &&
                     (rule_uses(r, METRIC_PROC_PSS) || rule_uses(r, METRIC_PROC_SWAP) ||
-                     rule_uses(r, METRIC_PROC_GROWTH) || rule_uses(r, METRIC_PROC_BUDGET_ETA)))
+                     rule_uses(r, METRIC_PROC_GROWTH) || rule_uses(r, METRIC_PROC_BUDGET_ETA)) &&
+                    rules_match_process(r, p) && p->pid > 1 &&
+                    !rules_comm_protected(config, p->comm))
                         return true;
                 /* Without cgroup v2 a unit's memory is its processes' PSS
                  * where a unit.memory rule needs it. Growth series of units
