@@ -16,7 +16,8 @@
 #                   build/bench/sleepcap.so; -r 10 keeps its report once a
 #                   second (the report countdown counts the uncapped sleeps)
 #
-# MEMGUARD=PATH runs another memguard build (default build/memguard);
+# MEMGUARD=PATH runs another memguard build (default build/memguard), with
+# MEMGUARD_CONF (default conf/memguard.conf);
 # NOTE="..." adds a line saying what it is to the results file.
 #
 # Scenarios (-s): "host", the processes this machine has, and "children",
@@ -39,6 +40,7 @@ DAEMONS=${DAEMONS:-"memguard earlyoom earlyoom-100ms"}
 SCENARIOS=${SCENARIOS:-"host children"}
 OUT=${OUT:-bench/results/idle.txt}
 MEMGUARD=${MEMGUARD:-build/memguard} # another build to compare, e.g. of HEAD
+MEMGUARD_CONF=${MEMGUARD_CONF:-conf/memguard.conf} # and its config
 NOTE=${NOTE:-}                       # a line for the results file's header
 while getopts "w:n:d:s:o:h" opt; do
         case $opt in
@@ -104,7 +106,7 @@ start_daemon() {
         local log=$tmp/$1.log
         case $1 in
         memguard)
-                "$MEMGUARD" --config conf/memguard.conf --dry-run >"$log" 2>&1 &
+                "$MEMGUARD" --config "$MEMGUARD_CONF" --dry-run >"$log" 2>&1 &
                 ;;
         earlyoom)
                 earlyoom --dryrun >"$log" 2>&1 &
@@ -233,5 +235,5 @@ mkdir -p "$(dirname "$OUT")"
 } >"$OUT"
 
 echo
-grep '^# ratio' "$OUT" | sed 's/^# //'
+grep '^# ratio' "$OUT" | sed 's/^# //' || true # none without earlyoom (-d)
 echo "results: $OUT"
