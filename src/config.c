@@ -856,29 +856,17 @@ static bool parse_condition(Parser *p, const char *text, size_t len, Condition *
                 *ret = c;
                 return true;
         }
-        if (metric_kind(c.metric) == METRIC_KIND_RATE) {
-                r = config_parse_rate(value, &c.kb);
+        if (metric_kind(c.metric) == METRIC_KIND_RATE || metric_kind(c.metric) == METRIC_KIND_TIME) {
+                bool rate = metric_kind(c.metric) == METRIC_KIND_RATE;
+                r = rate ? config_parse_rate(value, &c.kb) : config_parse_duration(value, &c.usec);
                 if (r == -ENOMEM) {
                         p->oom = true;
                         return false;
                 }
                 if (r < 0) {
-                        diag(p, p->lineno, "when: %s: '%s' is not a rate (use e.g. 50M/h or 1G/d)",
-                             metric_names[m], value);
-                        return false;
-                }
-                *ret = c;
-                return true;
-        }
-        if (metric_kind(c.metric) == METRIC_KIND_TIME) {
-                r = config_parse_duration(value, &c.usec);
-                if (r == -ENOMEM) {
-                        p->oom = true;
-                        return false;
-                }
-                if (r < 0) {
-                        diag(p, p->lineno, "when: %s: '%s' is not a duration (use e.g. 15m or 2h)",
-                             metric_names[m], value);
+                        diag(p, p->lineno, "when: %s: '%s' is not a %s", metric_names[m], value,
+                             rate ? "rate (use e.g. 50M/h or 1G/d)"
+                                  : "duration (use e.g. 15m or 2h)");
                         return false;
                 }
                 *ret = c;
