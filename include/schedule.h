@@ -35,9 +35,10 @@
  * above max(fast-interval, SCHEDULE_MAX_SLEEP_USEC). */
 uint64_t schedule_fast_sleep(const Config *config, const SystemSample *sys, bool busy);
 
-/* UNIT_TIER below: the unit tier (sampler_units(): memory.current of the
- * known units, cgroup v2) can feed units' growth histories between full
- * samples. */
+/* UNIT_TIER below: units' growth histories need no walk between full
+ * samples, because the unit tier (sampler_units(): memory.current of the
+ * known units, cgroup v2) feeds them, or because the last walk found no
+ * unit (a host or container without systemd). */
 
 /* True if some rule needs the full tier periodically: a process or unit
  * rule, or a rule that tracks growth (rule_tracks_growth()); with the unit

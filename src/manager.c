@@ -178,14 +178,25 @@ static int tick_full(Manager *m, bool all_pss)
         return 0;
 }
 
+/* The unit tier proper: units' memory.current (cgroup v2). */
 static bool unit_tier(const Manager *m)
 {
         return m->root.cgroup_fd >= 0;
 }
 
+/* Whether units' growth can go without a walk every bucket: with the unit
+ * tier, or when the last walk found no unit at all (no systemd: a
+ * container, a bare host), so that there is no series to feed. A unit that
+ * appears is found by the next walk, a third of a window later at most, as
+ * under cgroup v2; the period is recomputed after every walk. */
+static bool units_without_walks(const Manager *m)
+{
+        return unit_tier(m) || m->snap.n_units == 0;
+}
+
 static uint64_t full_interval(const Manager *m)
 {
-        return schedule_full_interval(m->config, unit_tier(m));
+        return schedule_full_interval(m->config, units_without_walks(m));
 }
 
 /* Far from every threshold the system tier sleeps longer (schedule.h);
@@ -483,8 +494,8 @@ int manager_run(Manager *m)
                 return r;
         unit_timer_arm(m);
         log_event(EVENT_STARTED, LOG_INFO, NULL,
-                  "memguard %s started: %zu rules, %zu processes, %s, unit memory from %s%s",
-                  MEMGUARD_VERSION, m->config->n_rules, m->snap.n_procs, psi_mode,
+                  "memguard %s started: %zu rules, %zu processes in %zu units, %s, unit memory from %s%s",
+                  MEMGUARD_VERSION, m->config->n_rules, m->snap.n_procs, m->snap.n_units, psi_mode,
                   m->root.cgroup_fd >= 0 ? "cgroup v2" : "process PSS", dry_run(m) ? ", dry run" : "");
 
         r = sd_event_loop(m->event);
