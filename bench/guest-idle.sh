@@ -1,7 +1,7 @@
 #!/bin/bash
 # guest-idle.sh — memguard's and earlyoom's idle cost in the 2 GB guest of
 # the system tests, where cgroup v2 lets memguard sample units without
-# walking /proc (bench/results/idle-guest.tsv). Root; ~6 minutes.
+# walking /proc (bench/results/idle-guest.tsv). Root; ~10 minutes.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/.." && pwd)

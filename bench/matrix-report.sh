@@ -6,6 +6,8 @@
 #   bench/results/matrix.md           medians and spread (min..max) per cell
 #   bench/results/avail-50MBps.png    MemAvailable over time, one curve per
 #   bench/results/avail-200MBps.png   daemon (its median run by time to act)
+#   bench/RESULTS.md                  the summary table between its
+#                                     <!-- matrix-summary --> markers
 # Needs awk, sort and gnuplot (gnuplot-nox) for the plots; no root, no guest.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -211,6 +213,57 @@ EOF
         echo "MemAvailable over time: avail-50MBps.png, avail-200MBps.png."
 } >"$md"
 rm -f "$md.body"
+
+# --- summary: one line per daemon, into RESULTS.md between its markers ---------
+sum=$RES/matrix-summary.md
+awk -F'\t' -v daemons="$DAEMONS" '
+function median(a, n,    i, j, x) {
+        for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { x = a[i]; a[i] = a[j]; a[j] = x }
+        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+NR == 1 { next }
+{
+        key = $1 SUBSEP $2; n = ++cnt[key]; rates[$2] = 1
+        if ($11 > 0) oom[key]++
+        if ($9 != "-") { ta[key, ++nt[key]] = $9 }
+        ma[key, n] = $14
+        runs[$1]++
+        if ($17 == "yes" && $18 == "yes") kept[$1]++
+}
+END {
+        nr = 0
+        for (r in rates) rl[++nr] = r + 0
+        for (i = 1; i <= nr; i++) for (j = i + 1; j <= nr; j++) if (rl[j] < rl[i]) { x = rl[i]; rl[i] = rl[j]; rl[j] = x }
+        h = "| daemon |"; u = "|---|"
+        for (i = 1; i <= nr; i++) { h = h " " rl[i] " MiB/s |"; u = u "---|" }
+        print h " innocent and working set kept |"; print u "---|"
+        nd = split(daemons, dl, " ")
+        for (j = 1; j <= nd; j++) {
+                d = dl[j]
+                if (!runs[d]) continue
+                line = "| " d " |"
+                for (i = 1; i <= nr; i++) {
+                        key = d SUBSEP rl[i]
+                        if (!cnt[key]) { line = line " – |"; continue }
+                        delete v; for (k = 1; k <= nt[key]; k++) v[k] = ta[key, k]
+                        t = nt[key] ? sprintf("%.1f s", median(v, nt[key])) : "no action"
+                        delete v; for (k = 1; k <= cnt[key]; k++) v[k] = ma[key, k]
+                        m = sprintf("%.0f MiB", median(v, cnt[key]))
+                        o = oom[key] + 0
+                        if (o == cnt[key]) c = "**kernel OOM " o "/" cnt[key] "** at " t
+                        else c = "acted at " t ", " m " left" (o ? ", kernel OOM " o "/" cnt[key] : "")
+                        line = line " " c " |"
+                }
+                print line " " kept[d] + 0 "/" runs[d] " |"
+        }
+}' "$runs" >"$sum"
+if grep -q '^<!-- matrix-summary -->$' "$RES/../RESULTS.md" 2>/dev/null; then
+        awk -v f="$sum" '
+                /^<!-- matrix-summary -->$/ { print; while ((getline l <f) > 0) print l; skip = 1; next }
+                /^<!-- \/matrix-summary -->$/ { skip = 0 }
+                !skip' "$RES/../RESULTS.md" >"$sum.new" && mv "$sum.new" "$RES/../RESULTS.md"
+fi
+rm -f "$sum"
 
 # --- plots ----------------------------------------------------------------------
 if ! command -v gnuplot >/dev/null; then

@@ -30,8 +30,7 @@ SYS=$TOP/tests/system
 CACHE=${MEMGUARD_GUEST_CACHE:-/var/cache/memguard-guest}
 RES=$HERE/results/matrix
 LOGS=$TOP/build/bench/matrix
-GUEST_MIB=2048
-CGROUP_MIB=$((GUEST_MIB + 1024))
+GUEST_MIB=2048 # QEMU's host cgroup: this + 1 GiB (tests/system/host.sh)
 
 daemons="none,earlyoom,earlyoom-matched,nohang,systemd-oomd,memguard"
 rates="10,50,200,1000"
@@ -64,24 +63,9 @@ cap_for() { echo $((1800 / $1 + 90)); }
 
 "$SYS/build-image.sh"
 
-work=$(mktemp -d /tmp/memguard-bench.XXXXXX)
-qemu_pid=
-cg=
-kill_guest() {
-        local p
-        set +e
-        [ -n "$cg" ] && [ -d "$cg" ] || return 0
-        for p in $(cat "$cg/cgroup.procs" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-        [ -n "$qemu_pid" ] && wait "$qemu_pid" 2>/dev/null
-        for _ in 1 2 3 4 5 6 7 8 9 10; do rmdir "$cg" 2>/dev/null && break; sleep 0.2; done
-}
-cleanup() {
-        set +e
-        kill_guest
-        if [ -n "${KEEP:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=tests/system/host.sh
+. "$SYS/host.sh"
+guest_setup memguard-bench
 
 # Helpers for the guest; memguard only when it is measured (the tree may be
 # mid-change while the peers run).
@@ -101,22 +85,6 @@ build_memguard() {
                 mg_rev="$mg_rev (src/include/conf/systemd diff sha256 $(git -C "$TOP" diff HEAD -- src include conf systemd Makefile | sha256sum | cut -c1-12))"
         fi
 }
-
-memcg_parent() {
-        local rel
-        if [ -d /sys/fs/cgroup/memory ]; then
-                rel=$(awk -F: '$2 == "memory" { print $3 }' /proc/self/cgroup)
-                echo "/sys/fs/cgroup/memory${rel%/}"
-        elif grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
-                rel=$(awk -F: '$1 == "0" { print $3 }' /proc/self/cgroup)
-                echo "/sys/fs/cgroup${rel%/}"
-        fi
-}
-cg_parent=$(memcg_parent)
-if [ -z "$cg_parent" ] || [ ! -w "$cg_parent" ]; then
-        echo "matrix.sh: no writable memory cgroup to put QEMU in; refusing to run the guest unconfined" >&2
-        exit 1
-fi
 
 # events.json (journal lines, -o json) -> events.tsv:
 # t_us  t_recv_us  source  message_id  rule  signal  pid  comm  message
@@ -150,35 +118,12 @@ run_daemon() { # run_daemon DAEMON
                 for r in $rl; do echo "CAP_$r=$(cap_for "$r")"; done
         } >"$dir/data/bench.conf"
         for r in $rl; do total=$((total + reps * ($(cap_for "$r") + 90))); done
-        truncate -s 256M "$dir/data.img"
-        mkfs.ext4 -q -F -L mgdata -d "$dir/data" "$dir/data.img"
-        qemu-img create -q -f qcow2 -b "$CACHE/base.raw" -F raw "$dir/root.qcow2"
+        guest_disks "$dir"
 
-        cg=$cg_parent/memguard-bench-$$-$d
-        mkdir "$cg"
-        if [ -e "$cg/memory.limit_in_bytes" ]; then
-                echo $((CGROUP_MIB << 20)) >"$cg/memory.limit_in_bytes"
-        else
-                echo $((CGROUP_MIB << 20)) >"$cg/memory.max"
-        fi
         echo "matrix: $d: rates $rl MB/s x $reps reps, hard limit $total s; progress in $log/console.log"
-        # shellcheck disable=SC2054 # commas are QEMU option syntax
-        local qemu=(qemu-system-x86_64 -name "memguard-bench-$d"
-                -accel tcg,thread=multi,tb-size=256 -cpu qemu64 -smp 2 -m "$GUEST_MIB"
-                -kernel "$CACHE/vmlinuz" -initrd "$CACHE/initrd.img"
-                -append "console=ttyS0 root=/dev/vda rw fsck.mode=skip mitigations=off panic=1 quiet"
-                -drive "file=$dir/root.qcow2,if=virtio,format=qcow2,cache=unsafe"
-                -drive "file=$dir/data.img,if=virtio,format=raw"
-                -nic none -display none -monitor none -no-reboot -serial "file:$log/console.log")
-        local t0=$SECONDS rc=0
-        (echo "$BASHPID" >"$cg/cgroup.procs" && exec timeout -k 5 "$total" "${qemu[@]}") >"$log/qemu.log" 2>&1 &
-        qemu_pid=$!
-        wait "$qemu_pid" || rc=$?
-        qemu_pid=
-        local peak
-        peak=$(cat "$cg/memory.max_usage_in_bytes" "$cg/memory.peak" 2>/dev/null | head -n1 || true)
-        rmdir "$cg" 2>/dev/null || echo "matrix.sh: could not remove $cg" >&2
-        cg=
+        local t0=$SECONDS rc
+        guest_boot "memguard-bench-$d" "$dir" "$log/console.log" "$total" "$log/qemu.log"
+        rc=$guest_rc
 
         debugfs -R "rdump /out $dir" "$dir/data.img" >/dev/null 2>&1 || true
         local out=$dir/out n=0 cell
@@ -204,7 +149,7 @@ run_daemon() { # run_daemon DAEMON
                         cp "$out/runs/$cell/events.json" "$log/$cell.events.json"
                 n=$((n + 1))
         done
-        echo "matrix: $d: $n runs stored in $((SECONDS - t0)) s (QEMU exit $rc, peak $((${peak:-0} >> 20)) MiB)"
+        echo "matrix: $d: $n runs stored in $((SECONDS - t0)) s (QEMU exit $rc, peak $guest_peak_mib MiB)"
 }
 
 failed=0

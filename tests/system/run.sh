@@ -24,8 +24,7 @@ TOP=$(cd "$HERE/../.." && pwd)
 CACHE=${MEMGUARD_GUEST_CACHE:-/var/cache/memguard-guest}
 RESULTS=${MEMGUARD_SYSTEM_RESULTS:-$TOP/build/system-results}
 SCENARIOS=${MEMGUARD_SCENARIOS:-$HERE/scenarios}
-GUEST_MIB=2048
-CGROUP_MIB=$((GUEST_MIB + 1024))
+GUEST_MIB=2048 # QEMU's host cgroup: this + 1 GiB (host.sh)
 DEFAULT_TIMEOUT=180 # seconds a scenario may run in the guest; a file
                     # scenarios/NAME/timeout overrides it
 BOOT_SLACK=120      # + boot, install, journal export, power-off: hard limit
@@ -52,25 +51,9 @@ done
 
 "$HERE/build-image.sh"
 
-work=$(mktemp -d /tmp/memguard-system.XXXXXX)
-qemu_pid=
-cg=
-# Everything in the guest's cgroup is ours (timeout and QEMU).
-kill_guest() {
-        local p
-        set +e
-        [ -n "$cg" ] && [ -d "$cg" ] || return 0
-        for p in $(cat "$cg/cgroup.procs" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-        [ -n "$qemu_pid" ] && wait "$qemu_pid" 2>/dev/null
-        for _ in 1 2 3 4 5 6 7 8 9 10; do rmdir "$cg" 2>/dev/null && break; sleep 0.2; done
-}
-cleanup() {
-        set +e
-        kill_guest
-        if [ -n "${KEEP:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=tests/system/host.sh
+. "$HERE/host.sh"
+guest_setup memguard-system
 
 # --- memguard as `make install` lays it out, plus the guest helpers ----------
 stage=$work/stage
@@ -78,23 +61,6 @@ make -s -C "$TOP" all >/dev/null
 make -s -C "$TOP" install DESTDIR="$stage" PREFIX=/usr >/dev/null
 mkdir -p "$stage/usr/local/bin"
 gcc -O2 -Wall -Wextra -Werror -o "$stage/usr/local/bin/mg-leak" "$HERE/helpers/mg-leak.c"
-
-# The host memory cgroup QEMU runs in: a child of ours, guest RAM + 1 GiB.
-memcg_parent() {
-        local rel
-        if [ -d /sys/fs/cgroup/memory ]; then # v1 (this host: hybrid)
-                rel=$(awk -F: '$2 == "memory" { print $3 }' /proc/self/cgroup)
-                echo "/sys/fs/cgroup/memory${rel%/}"
-        elif grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
-                rel=$(awk -F: '$1 == "0" { print $3 }' /proc/self/cgroup)
-                echo "/sys/fs/cgroup${rel%/}"
-        fi
-}
-cg_parent=$(memcg_parent)
-if [ -z "$cg_parent" ] || [ ! -w "$cg_parent" ]; then
-        echo "run.sh: no writable memory cgroup to put QEMU in; refusing to run the guest unconfined" >&2
-        exit 1
-fi
 
 # run_guest NAME MODE: boots one guest; artifacts to $RESULTS/NAME.
 run_guest() {
@@ -112,44 +78,12 @@ run_guest() {
         echo "$name" >"$dir/data/scenario-name"
         echo "$gmode" >"$dir/data/mode"
         echo "$timeout" >"$dir/data/timeout"
-        truncate -s 256M "$dir/data.img"
-        mkfs.ext4 -q -F -L mgdata -d "$dir/data" "$dir/data.img"
-        qemu-img create -q -f qcow2 -b "$CACHE/base.raw" -F raw "$dir/root.qcow2"
+        guest_disks "$dir"
 
-        cg=$cg_parent/memguard-system-$$-$name
-        mkdir "$cg"
-        if [ -e "$cg/memory.limit_in_bytes" ]; then
-                echo $((CGROUP_MIB << 20)) >"$cg/memory.limit_in_bytes"
-        else
-                echo $((CGROUP_MIB << 20)) >"$cg/memory.max"
-        fi
-
-        local serial=(-serial "file:$res/console.log")
-        [ "$gmode" = shell ] && serial=(-serial mon:stdio)
-        # TCG: /dev/kvm here is kvm_pvm, which does not boot stock kernels.
-        # tb-size bounds the translation cache (QEMU 7.2 defaults to 1 GiB).
-        # shellcheck disable=SC2054 # commas are QEMU option syntax
-        local qemu=(qemu-system-x86_64 -name "memguard-$name"
-                -accel tcg,thread=multi,tb-size=256 -cpu qemu64 -smp 2 -m "$GUEST_MIB"
-                -kernel "$CACHE/vmlinuz" -initrd "$CACHE/initrd.img"
-                -append "console=ttyS0 root=/dev/vda rw fsck.mode=skip mitigations=off panic=1 quiet"
-                -drive "file=$dir/root.qcow2,if=virtio,format=qcow2,cache=unsafe"
-                -drive "file=$dir/data.img,if=virtio,format=raw"
-                -nic none -display none -monitor none -no-reboot "${serial[@]}")
-        local t0=$SECONDS rc=0
-        if [ "$gmode" = shell ]; then
-                (echo "$BASHPID" >"$cg/cgroup.procs" && exec "${qemu[@]}") || rc=$?
-        else
-                (echo "$BASHPID" >"$cg/cgroup.procs" &&
-                        exec timeout -k 5 $((timeout + BOOT_SLACK)) "${qemu[@]}") >"$res/qemu.log" 2>&1 &
-                qemu_pid=$!
-                wait "$qemu_pid" || rc=$?
-                qemu_pid=
-        fi
-        local peak
-        peak=$(cat "$cg/memory.max_usage_in_bytes" "$cg/memory.peak" 2>/dev/null | head -n1 || true)
-        rmdir "$cg" 2>/dev/null || echo "run.sh: could not remove $cg" >&2
-        cg=
+        local t0=$SECONDS console=$res/console.log
+        [ "$gmode" = shell ] && console=stdio
+        guest_boot "memguard-system-$name" "$dir" "$console" $((timeout + BOOT_SLACK)) "$res/qemu.log"
+        local rc=$guest_rc
         [ "$gmode" = shell ] && return 0
 
         debugfs -R "rdump /out $dir" "$dir/data.img" >/dev/null 2>&1 || true
@@ -161,7 +95,7 @@ run_guest() {
         [ -z "$result" ] && [ -z "$why" ] && why=" (no result from the guest; QEMU exit $rc, see console.log)"
         [ "$result" = PASS ] || result=FAIL
         grep '^not ok' "$res/checks" 2>/dev/null | sed 's/^/    /' || true
-        echo "$result $name ($((SECONDS - t0)) s, QEMU peak $((${peak:-0} >> 20)) MiB)$why"
+        echo "$result $name ($((SECONDS - t0)) s, QEMU peak $guest_peak_mib MiB)$why"
         [ "$result" = PASS ]
 }
 

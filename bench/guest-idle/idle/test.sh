@@ -5,7 +5,10 @@
 # guest's own processes and then with 1000 extra sleeping ones. Numbers,
 # not checks: run with bench/guest-idle.sh. TCG inflates every CPU figure
 # alike; read the ratio.
-W=${W:-120}
+# The window is 200 s: with the shipped rules memguard walks /proc once
+# every third of the shortest growth window (10m), so each window holds
+# exactly one walk.
+W=${W:-200}
 systemctl unmask -q earlyoom.service
 systemctl start earlyoom.service
 wait_until 20 eval '[ "$(unit_prop earlyoom.service MainPID)" -gt 0 ]'
@@ -27,7 +30,7 @@ printf 'scenario\tpids\twindow_s\tmemguard_cpu_us\tearlyoom_cpu_us\tmemguard_hwm
 measure guest
 systemd-run -q --unit=mg-sleepers /bin/bash -c 'for i in $(seq 1000); do sleep 1000000 & done; wait'
 wait_until 60 eval '[ "$(systemctl show -P TasksCurrent mg-sleepers.service)" -ge 1000 ]'
-sleep 60 # memguard's next once-a-minute walk sees them
+sleep 60 # the sleepers settle
 measure guest+1000
 systemctl stop mg-sleepers.service earlyoom.service
 mg_journal -o cat MESSAGE_ID=$MID_STARTED | sed 's/^/    /'
