@@ -132,13 +132,20 @@ runs=$M/runs.tsv
 
 # --- per cell: medians and spread ---------------------------------------------------
 md=$RES/matrix.md
-awk -F'\t' -v daemons="$DAEMONS" '
-function med(key, col,    n, i, j, x, v, lo, hi, m) {
+sum=$RES/matrix-summary.md
+awk -F'\t' -v daemons="$DAEMONS" -v sumfile="$sum" '
+# the runs of KEY that have a value in COL, sorted into V[1..n]; returns n
+function sorted(key, col, v,    n, i, j, x) {
         n = 0
         for (i = 1; i <= cnt[key]; i++) { x = val[key, i, col]; if (x != "-" && x != "") v[++n] = x + 0 }
-        if (n == 0) return "–"
         for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { x = v[i]; v[i] = v[j]; v[j] = x }
-        m = n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+        return n
+}
+function middle(v, n) { return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }
+function med(key, col,    n, v, m, fmt, s) {
+        n = sorted(key, col, v)
+        if (n == 0) return "–"
+        m = middle(v, n)
         fmt = col == "min_avail_mib" || col == "achieved_mibs" ? "%.0f" : "%.1f"
         s = sprintf(fmt, m)
         if (n > 1) s = s " (" sprintf(fmt, v[1]) "–" sprintf(fmt, v[n]) ")"
@@ -152,7 +159,32 @@ function tally(key, col,    i, c, k, s, first) {
         for (k in c) s = s (s == "" ? "" : ", ") k (cnt[key] > 1 ? " " c[k] "/" cnt[key] : "")
         return s
 }
-function yes(key, col,    i, y) { y = 0; for (i = 1; i <= cnt[key]; i++) if (val[key, i, col] == "yes" || (col == "kernel_oom" && val[key, i, col] > 0)) y++; return y "/" cnt[key] }
+function count(key, col,    i, y) { y = 0; for (i = 1; i <= cnt[key]; i++) if (val[key, i, col] == "yes" || (col == "kernel_oom" && val[key, i, col] > 0)) y++; return y }
+function yes(key, col) { return count(key, col) "/" cnt[key] }
+# one line per daemon for RESULTS.md: per rate the median first action and
+# lowest MemAvailable, or the kernel OOM count when it fired in every run
+function summary(    i, j, k, d, key, line, n, v, t, o, runs, kept, h, u) {
+        h = "| daemon |"; u = "|---|"
+        for (i = 1; i <= nr; i++) { h = h " " rl[i] " MiB/s |"; u = u "---|" }
+        print h " innocent and working set kept |" >sumfile
+        print u "---|" >sumfile
+        for (j = 1; j <= nd; j++) {
+                d = dl[j]; line = "| " d " |"; runs = 0; kept = 0
+                for (i = 1; i <= nr; i++) {
+                        key = d SUBSEP rl[i]
+                        if (!cnt[key]) { line = line " – |"; continue }
+                        runs += cnt[key]
+                        for (k = 1; k <= cnt[key]; k++) if (val[key, k, "innocent_kept"] == "yes" && val[key, k, "ws_kept"] == "yes") kept++
+                        delete v; n = sorted(key, "t_action", v)
+                        t = n ? sprintf("%.1f s", middle(v, n)) : "no action"
+                        o = count(key, "kernel_oom")
+                        if (o == cnt[key]) { line = line " **kernel OOM " o "/" cnt[key] "** at " t " |"; continue }
+                        delete v; n = sorted(key, "min_avail_mib", v)
+                        line = line " acted at " t ", " sprintf("%.0f MiB", middle(v, n)) " left" (o ? ", kernel OOM " o "/" cnt[key] : "") " |"
+                }
+                if (runs) print line " " kept "/" runs " |" >sumfile
+        }
+}
 NR == 1 { for (i = 1; i <= NF; i++) name[i] = $i; next }
 {
         key = $1 SUBSEP $2
@@ -183,6 +215,7 @@ END {
                                 yes(key, "innocent_kept"), yes(key, "ws_kept"), med(key, "ws_slowest_pass_s")
                 }
         }
+        summary()
 }' "$runs" >"$md.body"
 {
         cat <<'EOF'
@@ -214,49 +247,7 @@ EOF
 } >"$md"
 rm -f "$md.body"
 
-# --- summary: one line per daemon, into RESULTS.md between its markers ---------
-sum=$RES/matrix-summary.md
-awk -F'\t' -v daemons="$DAEMONS" '
-function median(a, n,    i, j, x) {
-        for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { x = a[i]; a[i] = a[j]; a[j] = x }
-        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
-NR == 1 { next }
-{
-        key = $1 SUBSEP $2; n = ++cnt[key]; rates[$2] = 1
-        if ($11 > 0) oom[key]++
-        if ($9 != "-") { ta[key, ++nt[key]] = $9 }
-        ma[key, n] = $14
-        runs[$1]++
-        if ($17 == "yes" && $18 == "yes") kept[$1]++
-}
-END {
-        nr = 0
-        for (r in rates) rl[++nr] = r + 0
-        for (i = 1; i <= nr; i++) for (j = i + 1; j <= nr; j++) if (rl[j] < rl[i]) { x = rl[i]; rl[i] = rl[j]; rl[j] = x }
-        h = "| daemon |"; u = "|---|"
-        for (i = 1; i <= nr; i++) { h = h " " rl[i] " MiB/s |"; u = u "---|" }
-        print h " innocent and working set kept |"; print u "---|"
-        nd = split(daemons, dl, " ")
-        for (j = 1; j <= nd; j++) {
-                d = dl[j]
-                if (!runs[d]) continue
-                line = "| " d " |"
-                for (i = 1; i <= nr; i++) {
-                        key = d SUBSEP rl[i]
-                        if (!cnt[key]) { line = line " – |"; continue }
-                        delete v; for (k = 1; k <= nt[key]; k++) v[k] = ta[key, k]
-                        t = nt[key] ? sprintf("%.1f s", median(v, nt[key])) : "no action"
-                        delete v; for (k = 1; k <= cnt[key]; k++) v[k] = ma[key, k]
-                        m = sprintf("%.0f MiB", median(v, cnt[key]))
-                        o = oom[key] + 0
-                        if (o == cnt[key]) c = "**kernel OOM " o "/" cnt[key] "** at " t
-                        else c = "acted at " t ", " m " left" (o ? ", kernel OOM " o "/" cnt[key] : "")
-                        line = line " " c " |"
-                }
-                print line " " kept[d] + 0 "/" runs[d] " |"
-        }
-}' "$runs" >"$sum"
+# --- the summary table into RESULTS.md, between its markers ----------------------
 if grep -q '^<!-- matrix-summary -->$' "$RES/../RESULTS.md" 2>/dev/null; then
         awk -v f="$sum" '
                 /^<!-- matrix-summary -->$/ { print; while ((getline l <f) > 0) print l; skip = 1; next }
