@@ -186,7 +186,7 @@ __attribute__((noinline)) static int bench_memguard_full(Bench *b)
 __attribute__((noinline)) static int bench_memguard_system(Bench *b)
 {
         SystemSample s;
-        return sampler_system(b->sampler, 0, &s);
+        return sampler_system(b->sampler, 0, true, &s);
 }
 
 __attribute__((noinline)) static void bench_floor_system(Bench *b)

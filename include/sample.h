@@ -29,8 +29,14 @@ typedef struct Sampler Sampler;
 int sampler_new(const ProcRoot *root, Sampler **ret);
 void sampler_free(Sampler *s);
 
-/* The system tier. Writes RET->usec = NOW_USEC. Returns 0 or -errno. */
-int sampler_system(Sampler *s, uint64_t now_usec, SystemSample *ret);
+/* The kernel's PSI averaging period (PSI_FREQ). */
+#define SAMPLER_PSI_PERIOD_USEC (2000ULL * 1000)
+
+/* The system tier: meminfo, and PSI when FRESH_PSI or when the last PSI
+ * read is SAMPLER_PSI_PERIOD_USEC old (the kernel updates the averages no
+ * more often); in between RET carries the last PSI read. Writes RET->usec =
+ * NOW_USEC. Returns 0 or -errno. */
+int sampler_system(Sampler *s, uint64_t now_usec, bool fresh_psi, SystemSample *ret);
 
 /* The full tier: fills RET (which must be empty: zeroed or cleared) with
  * processes and units. Kernel threads, zombies and exiting processes

@@ -2,12 +2,17 @@
  *
  * DESIGN §2: sample as rarely as safety allows. The configured
  * fast-interval is the period used near a threshold; far from every
- * threshold, the time in which any system rule's size condition could be
- * crossed at the fastest plausible rate bounds the next sleep (as earlyoom
- * sizes its sleep, at 6000 MiB/s for memory and 800 MiB/s for swap), capped
- * at SCHEDULE_MAX_SLEEP_USEC. A PSI condition that does not hold bounds the
- * sleep to that cap: the kernel refreshes avg10 every 2 s, and the PSI
- * trigger wakes the loop at once when stalls begin.
+ * threshold, the time in which any acting system rule's size condition
+ * could be crossed at the fastest plausible rate bounds the next sleep (as
+ * earlyoom sizes its sleep, at 6000 MiB/s for memory and 800 MiB/s for
+ * swap), capped at SCHEDULE_MAX_SLEEP_USEC. A PSI condition that does not
+ * hold bounds the sleep to that cap: the kernel refreshes avg10 every 2 s,
+ * and the PSI trigger wakes the loop at once when stalls begin.
+ *
+ * Rules whose action is warn do not bound the sleep: a warning may come up
+ * to one cap (2 s) late. On a small box the warnings sit above the acting
+ * thresholds (the shipped low-memory at 15% against near-oom's 7%), and
+ * polling for them would add wake-ups that protection does not need.
  *
  * The full tier (a walk of /proc) runs every `interval` only when a process
  * or unit rule needs fresh process data; with system rules alone it runs when
@@ -29,10 +34,10 @@
 #define SCHEDULE_IDLE_FULL_USEC (300ULL * 1000 * 1000) /* 5 min */
 
 /* The time until the next system sample, given the last one (SYS). It is
- * CONFIG's fast-interval when BUSY (an action in flight) or when some system
- * rule's conditions could all hold within it; otherwise the shortest time
- * in which every condition of some system rule could come to hold, never
- * above max(fast-interval, SCHEDULE_MAX_SLEEP_USEC). */
+ * CONFIG's fast-interval when BUSY (an action in flight) or when some acting
+ * system rule's conditions could all hold within it; otherwise the shortest
+ * time in which every condition of some acting system rule could come to
+ * hold, never above max(fast-interval, SCHEDULE_MAX_SLEEP_USEC). */
 uint64_t schedule_fast_sleep(const Config *config, const SystemSample *sys, bool busy);
 
 /* UNIT_TIER below: units' growth histories need no walk between full

@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "actions.h"
@@ -41,7 +42,7 @@ struct Manager {
         Actions *actions;
         Snapshot snap;
         sd_event *event;
-        sd_event_source *fast_timer;
+        uint64_t fast_due; /* the next system sample, CLOCK_MONOTONIC */
         sd_event_source *full_timer;
         sd_event_source *unit_timer; /* the unit tier; idle when not needed */
         sd_event_source *psi_source;
@@ -139,9 +140,11 @@ static void update_status(Manager *m)
         (void)sd_notifyf(false, "STATUS=%s", status);
 }
 
-static int tick_system(Manager *m)
+/* FRESH_PSI: read PSI now (a full sample, a PSI event); the fast tier
+ * otherwise reads it once per kernel averaging period (sample.h). */
+static int tick_system(Manager *m, bool fresh_psi)
 {
-        int r = sampler_system(m->sampler, now_usec(m), &m->snap.sys);
+        int r = sampler_system(m->sampler, now_usec(m), fresh_psi, &m->snap.sys);
         if (r < 0)
                 log_msg(LOG_ERR, "cannot read meminfo: %s", strerror(-r));
         else
@@ -151,7 +154,7 @@ static int tick_system(Manager *m)
 
 static int tick_full(Manager *m, bool all_pss)
 {
-        int r = tick_system(m);
+        int r = tick_system(m, true);
         if (r < 0)
                 return r;
         Snapshot next = { .sys = m->snap.sys, .self_pid = m->snap.self_pid };
@@ -206,16 +209,16 @@ static uint64_t fast_sleep(const Manager *m)
         return schedule_fast_sleep(m->config, &m->snap.sys, actions_in_flight(m->actions));
 }
 
-static int on_fast_timer(sd_event_source *s, uint64_t usec, void *userdata)
+/* The system tier's tick. It is the event loop's own timeout (run()),
+ * not an sd-event timer: on a small box it runs 4 times a second, and a
+ * timer source would add a timerfd wake-up, read and re-arm to each. */
+static void fast_tick(Manager *m)
 {
-        Manager *m = userdata;
-        (void)usec;
-        if (tick_system(m) >= 0)
+        if (tick_system(m, false) >= 0)
                 evaluate(m, false);
         /* From now, not from the due time: after a stall (thrashing, a
          * blocked read, SIGSTOP) ticks must not fire back to back. */
-        (void)sd_event_source_set_time(s, now_usec(m) + fast_sleep(m));
-        return 0;
+        m->fast_due = now_usec(m) + fast_sleep(m);
 }
 
 static int on_full_timer(sd_event_source *s, uint64_t usec, void *userdata)
@@ -270,7 +273,7 @@ static int on_psi_trigger(sd_event_source *s, int fd, uint32_t revents, void *us
         (void)tick_full(m, false);
         /* Stalls have begun: the system tier may have been asleep for up to
          * SCHEDULE_MAX_SLEEP_USEC; look again at the rate the numbers ask. */
-        (void)sd_event_source_set_time(m->fast_timer, now_usec(m) + fast_sleep(m));
+        m->fast_due = now_usec(m) + fast_sleep(m);
         return 0;
 }
 
@@ -286,7 +289,7 @@ static void on_action_done(void *userdata)
 static void reschedule(Manager *m)
 {
         uint64_t now = now_usec(m);
-        (void)sd_event_source_set_time(m->fast_timer, now + fast_sleep(m));
+        m->fast_due = now + fast_sleep(m);
         (void)sd_event_source_set_time(m->full_timer, now + full_interval(m));
         unit_timer_arm(m);
 }
@@ -375,7 +378,7 @@ int manager_new(const ManagerOptions *opts, Config *config, Manager **ret)
                 goto fail;
         }
         rules_state_set_history(m->state, m->hist);
-        r = sd_event_default(&m->event);
+        r = sd_event_new(&m->event);
         if (r < 0)
                 goto fail;
         r = actions_new(m->event, on_action_done, m, &m->actions);
@@ -394,7 +397,6 @@ void manager_free(Manager *m)
         if (!m)
                 return;
         actions_free(m->actions);
-        sd_event_source_disable_unref(m->fast_timer);
         sd_event_source_disable_unref(m->full_timer);
         sd_event_source_disable_unref(m->unit_timer);
         sd_event_source_disable_unref(m->psi_source);
@@ -408,6 +410,30 @@ void manager_free(Manager *m)
         procroot_close(&m->root);
         config_free(m->config);
         free(m);
+}
+
+/* sd_event_loop(), with the system tier's tick as the wait's timeout
+ * (sd_event_wait() sleeps in epoll_wait(), rounding up to the next
+ * millisecond, so a tick is never early and at most 1 ms late). */
+static int run(Manager *m)
+{
+        for (;;) {
+                int r = sd_event_prepare(m->event);
+                if (r == 0) {
+                        struct timespec ts;
+                        clock_gettime(CLOCK_MONOTONIC, &ts);
+                        uint64_t now = (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
+                        r = sd_event_wait(m->event, m->fast_due > now ? m->fast_due - now : 0);
+                }
+                if (r > 0)
+                        r = sd_event_dispatch(m->event);
+                if (r < 0)
+                        return r;
+                if (sd_event_get_state(m->event) == SD_EVENT_FINISHED)
+                        return sd_event_get_exit_code(m->event, &r) < 0 ? 0 : r;
+                if (now_usec(m) >= m->fast_due)
+                        fast_tick(m);
+        }
 }
 
 static void lock_memory(void)
@@ -446,15 +472,7 @@ int manager_run(Manager *m)
         r = sd_event_now(m->event, CLOCK_MONOTONIC, &now);
         if (r < 0)
                 return r;
-        /* 1 ms accuracy: sd-event would otherwise coalesce a 100 ms timer
-         * by up to 250 ms, too slow for a burst (DESIGN §6). */
-        r = sd_event_add_time(m->event, &m->fast_timer, CLOCK_MONOTONIC,
-                              now + m->config->fast_interval_usec, USEC_PER_MSEC, on_fast_timer, m);
-        if (r < 0)
-                return r;
-        r = sd_event_source_set_enabled(m->fast_timer, SD_EVENT_ON);
-        if (r < 0)
-                return r;
+        m->fast_due = now + m->config->fast_interval_usec;
         r = sd_event_add_time(m->event, &m->full_timer, CLOCK_MONOTONIC,
                               now + full_interval(m), 10 * USEC_PER_MSEC, on_full_timer, m);
         if (r < 0)
@@ -498,7 +516,7 @@ int manager_run(Manager *m)
                   MEMGUARD_VERSION, m->config->n_rules, m->snap.n_procs, m->snap.n_units, psi_mode,
                   m->root.cgroup_fd >= 0 ? "cgroup v2" : "process PSS", dry_run(m) ? ", dry run" : "");
 
-        r = sd_event_loop(m->event);
+        r = run(m);
         log_event(EVENT_STOPPED, LOG_INFO, NULL, "memguard stopped");
         return r < 0 ? r : 0;
 }

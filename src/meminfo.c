@@ -72,25 +72,24 @@ int meminfo_parse(const char *buf, size_t len, MemInfo *ret)
 
         while (p < end && seen != F_ALL) {
                 const char *eol = memchr(p, '\n', (size_t)(end - p));
-                const char *colon;
 
                 if (!eol)
                         eol = end;
-                colon = memchr(p, ':', (size_t)(eol - p));
                 /* The five keys all start with 'M' or 'S' and sit in the first
-                 * 16 lines; the first-byte test skips the other ~40 lines
-                 * without a string compare. */
-                if (colon && (*p == 'M' || *p == 'S')) {
-                        size_t klen = (size_t)(colon - p);
+                 * 16 lines; the first-byte test skips the other lines without
+                 * a string compare. */
+                if (*p == 'M' || *p == 'S') {
+                        size_t llen = (size_t)(eol - p);
 
                         for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+                                size_t klen = fields[i].len;
                                 uint64_t v;
 
-                                if (klen != fields[i].len || memcmp(p, fields[i].key, klen) != 0)
+                                if (llen <= klen || p[klen] != ':' || memcmp(p, fields[i].key, klen) != 0)
                                         continue;
                                 if (seen & fields[i].flag)
                                         return -EBADMSG; /* a duplicate: not the kernel's text */
-                                if (parse_kb(colon + 1, eol, &v) < 0)
+                                if (parse_kb(p + klen + 1, eol, &v) < 0)
                                         return -EBADMSG;
                                 memcpy((char *)&m + fields[i].offset, &v, sizeof(v));
                                 seen |= fields[i].flag;

@@ -386,14 +386,20 @@ static bool cond_holds(const Eval *x, const Rule *r, const Condition *c, const P
         return c->op == '<' ? v < t : c->op == '>' ? v > t : false;
 }
 
+/* All of R's conditions hold. Those on a growth estimate are evaluated
+ * last: the estimate costs more than the rest of a fast tick, and the
+ * shipped exhaustion rule's "mem.available < 20%" is false on a healthy
+ * box. */
 static bool rule_holds(const Eval *x, const Rule *r, const ProcSample *p,
                        const UnitSample *u)
 {
         if (r->n_conds == 0)
                 return false;
-        for (size_t i = 0; i < r->n_conds; i++)
-                if (!cond_holds(x, r, &r->conds[i], p, u, NULL, NULL))
-                        return false;
+        for (int pass = 0; pass < 2; pass++)
+                for (size_t i = 0; i < r->n_conds; i++)
+                        if (metric_needs_history(r->conds[i].metric) == (pass == 1) &&
+                            !cond_holds(x, r, &r->conds[i], p, u, NULL, NULL))
+                                return false;
         return true;
 }
 

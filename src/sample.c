@@ -48,6 +48,13 @@ struct Sampler {
         const ProcRoot *root;
         int meminfo_fd;
         int psi_fd;        /* -1 without PSI */
+        /* The last PSI read, carried by system samples in between: the
+         * kernel recomputes the averages every 2 s (PSI_FREQ), so reading
+         * them 4 times a second on a small box only costs a syscall. */
+        PsiInfo psi;
+        bool has_psi;
+        bool psi_read; /* PSI and PSI_USEC are set */
+        uint64_t psi_usec;
         DIR *proc_dir;     /* kept open; rewound per walk */
         uint64_t page_kb;
         char sysbuf[4096]; /* meminfo is ~1.5 KiB, pressure ~0.2 KiB */
@@ -130,14 +137,20 @@ static bool fail_injected(Sampler *s)
         return s->fail_after > 0 && --s->fail_after == 0;
 }
 
-int sampler_system(Sampler *s, uint64_t now_usec, SystemSample *ret)
+int sampler_system(Sampler *s, uint64_t now_usec, bool fresh_psi, SystemSample *ret)
 {
         SystemSample out = { .usec = now_usec };
         int r = meminfo_read_fd(s->meminfo_fd, s->sysbuf, sizeof s->sysbuf, &out.mem);
         if (r < 0)
                 return r;
-        if (s->psi_fd >= 0)
-                out.has_psi = psi_read_fd(s->psi_fd, s->sysbuf, sizeof s->sysbuf, &out.psi) >= 0;
+        if (s->psi_fd >= 0 && (fresh_psi || !s->psi_read || now_usec < s->psi_usec ||
+                               now_usec - s->psi_usec >= SAMPLER_PSI_PERIOD_USEC)) {
+                s->has_psi = psi_read_fd(s->psi_fd, s->sysbuf, sizeof s->sysbuf, &s->psi) >= 0;
+                s->psi_read = true;
+                s->psi_usec = now_usec;
+        }
+        out.has_psi = s->has_psi;
+        out.psi = s->psi;
         *ret = out;
         return 0;
 }

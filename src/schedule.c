@@ -73,7 +73,10 @@ uint64_t schedule_fast_sleep(const Config *config, const SystemSample *sys, bool
         uint64_t sleep = cap;
         for (size_t i = 0; i < config->n_rules; i++) {
                 const Rule *r = &config->rules[i];
-                if (r->scope != SCOPE_SYSTEM)
+                /* A warning protects nothing: it may come one capped
+                 * sleep late, and on a small box the warnings' higher
+                 * thresholds would otherwise set the pace (schedule.h). */
+                if (r->scope != SCOPE_SYSTEM || r->action == ACTION_WARN)
                         continue;
                 /* All conditions must hold: the rule cannot fire before the
                  * slowest of them could. */

@@ -57,7 +57,7 @@ static void test_system_tier(void **state)
 {
         Fx *fx = *state;
         SystemSample s;
-        assert_int_equal(sampler_system(fx->sampler, 42, &s), 0);
+        assert_int_equal(sampler_system(fx->sampler, 42, true, &s), 0);
         assert_int_equal(s.usec, 42);
         assert_int_equal(s.mem.total_kb, 24683620);
         assert_int_equal(s.mem.available_kb, 24419596);
@@ -65,7 +65,7 @@ static void test_system_tier(void **state)
         assert_true(s.psi.has_full);
         /* kept-open descriptors: a second read gives the same answer */
         SystemSample again;
-        assert_int_equal(sampler_system(fx->sampler, 43, &again), 0);
+        assert_int_equal(sampler_system(fx->sampler, 43, true, &again), 0);
         assert_int_equal(again.mem.available_kb, s.mem.available_kb);
 }
 

@@ -2,6 +2,7 @@
  * the shipped configuration and small configs written for one point each. */
 #include "testutil.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "config.h"
@@ -12,6 +13,8 @@
 #define SEC UINT64_C(1000000)
 #define MIB UINT64_C(1024) /* in kB */
 #define GIB (MIB * 1024)
+/* an acting system rule's action: warnings do not bound the sleep */
+#define ACT "action = term\ntarget = oom-score\n"
 
 static Config *load(const char *text)
 {
@@ -46,10 +49,11 @@ static SystemSample sys_of(uint64_t total_kb, uint64_t available_kb)
 }
 
 /* The time the shipped rules give a box of TOTAL with AVAILABLE: the
- * nearest threshold is low-memory's 15%, at 6000 MiB/s. */
+ * nearest acting threshold is near-oom's 7% (low-memory's 15% only warns),
+ * at 6000 MiB/s. */
 static uint64_t expect_shipped(uint64_t total_kb, uint64_t available_kb)
 {
-        uint64_t threshold = (total_kb * 15 + 50) / 100;
+        uint64_t threshold = (total_kb * 7 + 50) / 100;
         return (available_kb - threshold) * SEC / SCHEDULE_MEM_RATE_KB_PER_SEC;
 }
 
@@ -57,17 +61,21 @@ static void test_shipped_small_server(void **state)
 {
         (void)state;
         Config *c = shipped();
-        /* A 2 GiB server with 1.6 GiB available sleeps ~220 ms, not the
-         * 100 ms fast-interval: 1.3 GiB would have to go first. */
+        /* A 2 GiB server with 1.6 GiB available sleeps ~249 ms, not the
+         * 100 ms fast-interval: 1.46 GiB would have to go before near-oom
+         * (7%) could fire. low-memory's 15% would give 222 ms: a warning
+         * does not set the pace. */
         SystemSample s = sys_of(2 * GIB, 1638 * MIB);
         uint64_t t = schedule_fast_sleep(c, &s, false);
         assert_int_equal(t, expect_shipped(2 * GIB, 1638 * MIB));
-        assert_true(t > 200 * MS && t < 250 * MS);
+        assert_true(t > 240 * MS && t < 260 * MS);
         /* Closer to the threshold, shorter; never below fast-interval. */
+        s = sys_of(2 * GIB, 1000 * MIB);
+        assert_int_equal(schedule_fast_sleep(c, &s, false), expect_shipped(2 * GIB, 1000 * MIB));
         s = sys_of(2 * GIB, 400 * MIB);
         assert_int_equal(schedule_fast_sleep(c, &s, false), 100 * MS);
-        /* Below it (low-memory holds, its `for` running): fast-interval. */
-        s = sys_of(2 * GIB, 200 * MIB);
+        /* Below near-oom (it holds; an action is decided): fast-interval. */
+        s = sys_of(2 * GIB, 100 * MIB);
         assert_int_equal(schedule_fast_sleep(c, &s, false), 100 * MS);
         /* An action in flight: fast-interval whatever the headroom. */
         s = sys_of(2 * GIB, 1638 * MIB);
@@ -83,8 +91,12 @@ static void test_shipped_big_host(void **state)
          * 6000 MiB/s; the cap (2 s: PSI avg10 is updated that often) holds it. */
         SystemSample s = sys_of(24 * GIB, 20 * GIB);
         assert_int_equal(schedule_fast_sleep(c, &s, false), SCHEDULE_MAX_SLEEP_USEC);
-        /* The shipped thrashing rule (psi.full.avg10 > 10) holding: fast. */
+        /* The shipped thrashing rule (psi.full.avg10 > 10) holding: it only
+         * warns, at the next capped sample (its `for` is 30 s). */
         s.psi.full.avg10 = 12.5;
+        assert_int_equal(schedule_fast_sleep(c, &s, false), SCHEDULE_MAX_SLEEP_USEC);
+        /* 1.5 GiB left: near-oom (7%, 1.68 GiB) holds: fast. */
+        s = sys_of(24 * GIB, 1536 * MIB);
         assert_int_equal(schedule_fast_sleep(c, &s, false), 100 * MS);
         config_free(c);
 }
@@ -92,7 +104,7 @@ static void test_shipped_big_host(void **state)
 static void test_psi_rules(void **state)
 {
         (void)state;
-        Config *c = load("[rule p]\nwhen = psi.some.avg10 > 20\naction = warn\n");
+        Config *c = load("[rule p]\nwhen = psi.some.avg10 > 20\n" ACT);
         SystemSample s = sys_of(2 * GIB, 1 * GIB);
         assert_int_equal(schedule_fast_sleep(c, &s, false), SCHEDULE_MAX_SLEEP_USEC);
         s.psi.some.avg10 = 25;
@@ -105,7 +117,7 @@ static void test_psi_rules(void **state)
         /* Memory low but the rule also needs PSI, which does not hold: the
          * rule cannot fire before the PSI condition could (the cap); once
          * it holds too, fast. */
-        c = load("[rule both]\nwhen = mem.available < 50% and psi.full.avg10 > 5\naction = warn\n");
+        c = load("[rule both]\nwhen = mem.available < 50% and psi.full.avg10 > 5\n" ACT);
         s = sys_of(2 * GIB, 512 * MIB);
         assert_int_equal(schedule_fast_sleep(c, &s, false), SCHEDULE_MAX_SLEEP_USEC);
         s.psi.full.avg10 = 6;
@@ -125,7 +137,7 @@ static void test_other_metrics(void **state)
          * 2 GiB at 6000 MiB/s, 341 ms. 2.5 GiB used: 512 MiB, 85 ms, above
          * this config's 50 ms fast-interval. */
         Config *c = load("[daemon]\nfast-interval = 50ms\n"
-                         "[rule u]\nwhen = mem.used > 3G\naction = warn\n");
+                         "[rule u]\nwhen = mem.used > 3G\n" ACT);
         SystemSample s = sys_of(4 * GIB, 3 * GIB);
         assert_int_equal(schedule_fast_sleep(c, &s, false),
                          2048 * MIB * SEC / SCHEDULE_MEM_RATE_KB_PER_SEC);
@@ -135,7 +147,7 @@ static void test_other_metrics(void **state)
         config_free(c);
 
         /* swap.free < X goes at the swap rate: 400 MiB of gap at 800 MiB/s. */
-        c = load("[rule s]\nwhen = swap.free < 100M\naction = warn\n");
+        c = load("[rule s]\nwhen = swap.free < 100M\n" ACT);
         s = sys_of(4 * GIB, 3 * GIB);
         s.mem.swap_total_kb = 1 * GIB;
         s.mem.swap_free_kb = 500 * MIB;
@@ -143,18 +155,58 @@ static void test_other_metrics(void **state)
         config_free(c);
 
         /* Several rules: the nearest one sets the sleep. */
-        c = load("[rule far]\nwhen = mem.available < 1G\naction = warn\n"
-                 "[rule near]\nwhen = mem.available < 3G\naction = warn\n");
+        c = load("[rule far]\nwhen = mem.available < 1G\n" ACT
+                 "[rule near]\nwhen = mem.available < 3G\n" ACT);
         s = sys_of(8 * GIB, 3 * GIB + 600 * MIB);
         assert_int_equal(schedule_fast_sleep(c, &s, false), 100 * MS);
         config_free(c);
+}
+
+static void test_warnings_do_not_bound(void **state)
+{
+        (void)state;
+        /* Warnings alone: the cap, whether far from their thresholds or past
+         * them (a warning comes at most one capped sleep late). */
+        Config *c = load("[rule w]\nwhen = mem.available < 50%\naction = warn\n"
+                         "[rule p]\nwhen = psi.some.avg10 > 20\naction = warn\n");
+        SystemSample s = sys_of(2 * GIB, 1100 * MIB);
+        assert_int_equal(schedule_fast_sleep(c, &s, false), SCHEDULE_MAX_SLEEP_USEC);
+        s = sys_of(2 * GIB, 600 * MIB);
+        s.psi.some.avg10 = 30;
+        assert_int_equal(schedule_fast_sleep(c, &s, false), SCHEDULE_MAX_SLEEP_USEC);
+        /* ... unless an action is in flight */
+        assert_int_equal(schedule_fast_sleep(c, &s, true), 100 * MS);
+        config_free(c);
+
+        /* Beside an acting rule, the acting rule's distance alone: 1.5 GiB
+         * of 8 GiB to go before 5% at 6000 MiB/s, 256 ms, although the
+         * 3 GiB warning is 100 MiB away. */
+        c = load("[rule w]\nwhen = mem.available < 3G\naction = warn\n"
+                 "[rule t]\nwhen = mem.available < 5%\n" ACT);
+        uint64_t five = (8 * GIB * 5 + 50) / 100;
+        s = sys_of(8 * GIB, 3 * GIB + 100 * MIB);
+        assert_int_equal(schedule_fast_sleep(c, &s, false), (3 * GIB + 100 * MIB - five) * SEC /
+                                                                    SCHEDULE_MEM_RATE_KB_PER_SEC);
+        /* each action other than warn bounds it */
+        config_free(c);
+        const char *acts[] = { "action = term\ntarget = oom-score\n", "action = kill\ntarget = oom-score\n",
+                               "action = restart\ntarget = fastest-growing\n" };
+        for (size_t i = 0; i < sizeof acts / sizeof *acts; i++) {
+                char text[256];
+                snprintf(text, sizeof text, "[rule a]\nwhen = mem.available < 1G\n%s", acts[i]);
+                c = load(text);
+                s = sys_of(4 * GIB, 2 * GIB);
+                assert_int_equal(schedule_fast_sleep(c, &s, false),
+                                 1 * GIB * SEC / SCHEDULE_MEM_RATE_KB_PER_SEC);
+                config_free(c);
+        }
 }
 
 static void test_slow_fast_interval_and_no_rules(void **state)
 {
         (void)state;
         /* A fast-interval above the cap is kept as configured. */
-        Config *c = load("[daemon]\ninterval = 5s\nfast-interval = 3s\n[rule a]\nwhen = mem.available < 10%\naction = warn\n");
+        Config *c = load("[daemon]\ninterval = 5s\nfast-interval = 3s\n[rule a]\nwhen = mem.available < 10%\n" ACT);
         SystemSample s = sys_of(2 * GIB, 1 * GIB);
         assert_int_equal(schedule_fast_sleep(c, &s, false), 3 * SEC);
         config_free(c);
@@ -233,6 +285,7 @@ int main(void)
                 cmocka_unit_test(test_shipped_big_host),
                 cmocka_unit_test(test_psi_rules),
                 cmocka_unit_test(test_other_metrics),
+                cmocka_unit_test(test_warnings_do_not_bound),
                 cmocka_unit_test(test_slow_fast_interval_and_no_rules),
                 cmocka_unit_test(test_full_interval),
         };
