@@ -23,6 +23,7 @@
 #include "sample.h"
 #include "schedule.h"
 #include "snapshot.h"
+#include "watchdog.h"
 
 /* A PSI trigger of 150 ms of "some" stall per 1 s window: early enough to
  * wake the loop when reclaim starts to hurt, rare enough to stay silent on
@@ -43,6 +44,7 @@ struct Manager {
         Snapshot snap;
         sd_event *event;
         uint64_t fast_due; /* the next system sample, CLOCK_MONOTONIC */
+        Watchdog *watchdog; /* WatchdogSec=, or NULL */
         sd_event_source *full_timer;
         sd_event_source *unit_timer; /* the unit tier; idle when not needed */
         sd_event_source *psi_source;
@@ -397,6 +399,7 @@ void manager_free(Manager *m)
         if (!m)
                 return;
         actions_free(m->actions);
+        watchdog_free(m->watchdog);
         sd_event_source_disable_unref(m->full_timer);
         sd_event_source_disable_unref(m->unit_timer);
         sd_event_source_disable_unref(m->psi_source);
@@ -412,9 +415,10 @@ void manager_free(Manager *m)
         free(m);
 }
 
-/* sd_event_loop(), with the system tier's tick as the wait's timeout
- * (sd_event_wait() sleeps in epoll_wait(), rounding up to the next
- * millisecond, so a tick is never early and at most 1 ms late). */
+/* sd_event_loop(), with the system tier's tick and the watchdog's ping
+ * as the wait's timeout (sd_event_wait() sleeps in epoll_wait(), rounding
+ * up to the next millisecond, so a tick is never early and at most 1 ms
+ * late). The loop pings the watchdog: a loop that hangs is restarted. */
 static int run(Manager *m)
 {
         for (;;) {
@@ -423,7 +427,10 @@ static int run(Manager *m)
                         struct timespec ts;
                         clock_gettime(CLOCK_MONOTONIC, &ts);
                         uint64_t now = (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
-                        r = sd_event_wait(m->event, m->fast_due > now ? m->fast_due - now : 0);
+                        uint64_t due = watchdog_due(m->watchdog);
+                        if (m->fast_due < due)
+                                due = m->fast_due;
+                        r = sd_event_wait(m->event, due > now ? due - now : 0);
                 }
                 if (r > 0)
                         r = sd_event_dispatch(m->event);
@@ -431,6 +438,7 @@ static int run(Manager *m)
                         return r;
                 if (sd_event_get_state(m->event) == SD_EVENT_FINISHED)
                         return sd_event_get_exit_code(m->event, &r) < 0 ? 0 : r;
+                watchdog_ping(m->watchdog, now_usec(m));
                 if (now_usec(m) >= m->fast_due)
                         fast_tick(m);
         }
@@ -498,7 +506,10 @@ int manager_run(Manager *m)
                 snprintf(psi_mode, sizeof psi_mode, "PSI trigger unavailable (%s), timers only",
                          strerror(-m->psi_trigger_fd));
 
-        (void)sd_event_set_watchdog(m->event, true);
+        /* Not sd_event_set_watchdog(): see watchdog.h. */
+        r = watchdog_new(now, &m->watchdog);
+        if (r < 0)
+                log_msg(LOG_WARNING, "watchdog not pinged: %s", strerror(-r));
 
         if (wants_bus(m->config) && !dry_run(m)) {
                 r = actions_bus_connect(m->actions);
