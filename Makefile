@@ -132,9 +132,11 @@ clean:
 # bench-idle (bench/idle.sh): CPU and peak RSS of memguard and earlyoom at
 # idle. build/bench/forker supplies sleeping processes in a 256 MiB memory
 # cgroup. Results go to bench/results/. Run as root (the cgroup).
+# bench-paced (bench/paced.sh): a wake-up at a 2 GiB box's pace, memguard
+# and earlyoom side by side on this host.
 # bench-matrix (bench/matrix.sh, ~90 min): the protection matrix in the 2 GB
 # guest of the system tests; bench/matrix-report.sh rebuilds its tables.
-.PHONY: bench bench-floor bench-idle bench-matrix
+.PHONY: bench bench-floor bench-idle bench-paced bench-matrix
 
 $(B)/bench/forker: bench/forker.c | $(B)
 	@mkdir -p $(B)/bench
@@ -154,6 +156,9 @@ $(B)/bench/sleepcap.so: bench/sleepcap.c | $(B)
 
 bench-idle: $(B)/memguard $(B)/bench/forker $(B)/bench/sleepcap.so
 	bench/idle.sh
+
+bench-paced: $(B)/memguard $(B)/bench/forker
+	bench/paced.sh
 
 bench-matrix:
 	bench/matrix.sh

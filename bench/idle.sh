@@ -15,6 +15,16 @@
 #                   poll-interval flag, so nanosleep() is capped at 100 ms by
 #                   build/bench/sleepcap.so; -r 10 keeps its report once a
 #                   second (the report countdown counts the uncapped sleeps)
+#   memguard-paced, earlyoom-paced
+#                   both at the pace of a 2 GiB box with 1.6 GiB available,
+#                   on this host's real /proc/meminfo: each one's threshold
+#                   is set PACE_MIB (default 1500) below MemAvailable at its
+#                   start, so both size their sleep to ~250 ms from the same
+#                   headroom at 6000 MiB/s, the way they do on the small box
+#                   (memguard: the shipped config with near-oom's 7% made
+#                   that absolute size; earlyoom: -m that percentage of
+#                   MemTotal and -r 3600, Debian's default report interval).
+#                   The row compares the cost of a wake-up at equal rates.
 #
 # MEMGUARD=PATH runs another memguard build (default build/memguard), with
 # MEMGUARD_CONF (default conf/memguard.conf);
@@ -36,7 +46,8 @@ cd "$(dirname "$0")/.."
 WINDOW=${WINDOW:-60}
 WARMUP=${WARMUP:-5}
 CHILDREN=${CHILDREN:-1000}
-DAEMONS=${DAEMONS:-"memguard earlyoom earlyoom-100ms"}
+DAEMONS=${DAEMONS:-"memguard earlyoom earlyoom-100ms memguard-paced earlyoom-paced"}
+PACE_MIB=${PACE_MIB:-1500}
 SCENARIOS=${SCENARIOS:-"host children"}
 OUT=${OUT:-bench/results/idle.txt}
 MEMGUARD=${MEMGUARD:-build/memguard} # another build to compare, e.g. of HEAD
@@ -101,6 +112,19 @@ cpu_of() {
 }
 
 status_kb() { awk -v k="$2:" '$1 == k { print $2 }' /proc/"$1"/status; }
+meminfo_kb() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
+
+# The threshold PACE_MIB below MemAvailable now, in KiB; refuses a host
+# without that much available (the paced daemons would be acting).
+paced_threshold_kb() {
+        local avail
+        avail=$(meminfo_kb MemAvailable)
+        if [ "$avail" -le $(((PACE_MIB + 512) * 1024)) ]; then
+                echo "idle.sh: MemAvailable ${avail} kB is too low for the paced daemons" >&2
+                exit 1
+        fi
+        echo $((avail - PACE_MIB * 1024))
+}
 
 start_daemon() {
         local log=$tmp/$1.log
@@ -114,6 +138,23 @@ start_daemon() {
         earlyoom-100ms)
                 LD_PRELOAD=$PWD/build/bench/sleepcap.so SLEEPCAP_MS=100 \
                         earlyoom --dryrun -r 10 >"$log" 2>&1 &
+                ;;
+        memguard-paced)
+                local thr
+                thr=$(paced_threshold_kb)
+                grep -q '^when = mem.available < 7%$' "$MEMGUARD_CONF" || {
+                        echo "idle.sh: $MEMGUARD_CONF has no near-oom rule at 7% to pace" >&2
+                        exit 1
+                }
+                sed "s/^when = mem.available < 7%\$/when = mem.available < $((thr / 1024))M/" \
+                        "$MEMGUARD_CONF" >"$tmp/paced.conf"
+                "$MEMGUARD" --config "$tmp/paced.conf" --dry-run >"$log" 2>&1 &
+                ;;
+        earlyoom-paced)
+                local thr pct
+                thr=$(paced_threshold_kb)
+                pct=$(awk -v t="$thr" -v m="$(meminfo_kb MemTotal)" 'BEGIN { printf "%.3f", t * 100 / m }')
+                earlyoom --dryrun -r 3600 -m "$pct" >"$log" 2>&1 &
                 ;;
         *)
                 echo "idle.sh: unknown daemon $1" >&2
@@ -177,7 +218,7 @@ measure() { # SCENARIO DAEMON
         # dry-run action, a low-memory episode)? Then the host was not idle.
         local events
         case $d in
-        memguard) events=$(grep -cvE 'started: |stopped' "$tmp/$d.log" || true) ;;
+        memguard*) events=$(grep -cvE 'started: |stopped' "$tmp/$d.log" || true) ;;
         *) events=$(grep -ciE 'low memory|dryrun, not actually' "$tmp/$d.log" || true) ;;
         esac
         set -- $a $b
@@ -190,7 +231,7 @@ measure() { # SCENARIO DAEMON
                                 scen, d, pids, win, cpu, (k1 - k0) / tck, cpu * 60 / win,
                                 (w1 - w0) / win, hwm, rss, thr, events
                 }' >>"$rows"
-        tail -1 "$rows" | awk -F'\t' '{ printf "  %-15s %8.4f CPU s/min  %6.2f wake-ups/s  VmHWM %5d kB\n", $2, $7, $8, $9 }'
+        tail -1 "$rows" | awk -F'\t' '{ printf "  %-15s %8.4f CPU s/min  %6.2f wake-ups/s  %6.1f us/wake-up  VmHWM %5d kB\n", $2, $7, $8, ($8 ? $7 / 60 / $8 * 1e6 : 0), $9 }'
 }
 
 forker_note="-"
@@ -220,16 +261,18 @@ mkdir -p "$(dirname "$OUT")"
         printf '# scenario\tdaemon\tpids\twindow_s\tcpu_s\tcpu_ticks_s\tcpu_s_per_min\twakeups_per_s\tvmhwm_kb\tvmrss_kb\tthreads\tevents\n'
         cat "$rows"
         # memguard / earlyoom ratios per scenario
-        awk -F'\t' '{ cpu[$1 "/" $2] = $7; hwm[$1 "/" $2] = $9; seen[$1] = 1 }
+        awk -F'\t' '{ cpu[$1 "/" $2] = $7; wk[$1 "/" $2] = $8; hwm[$1 "/" $2] = $9; seen[$1] = 1 }
                 END {
+                        split("memguard earlyoom memguard earlyoom-100ms memguard-paced earlyoom-paced", pair, " ")
                         for (s in seen)
-                                for (e = 0; e < 2; e++) {
-                                        d = e ? "earlyoom-100ms" : "earlyoom"
-                                        m = s "/memguard"; o = s "/" d
+                                for (e = 1; e < 6; e += 2) {
+                                        d = pair[e + 1]
+                                        m = s "/" pair[e]; o = s "/" d
                                         if (!(m in cpu) || !(o in cpu) || cpu[o] == 0 || hwm[o] == 0)
                                                 continue
-                                        printf "# ratio\t%s\tmemguard/%s\tcpu %.2f\tvmhwm %.2f\n", s, d,
-                                                cpu[m] / cpu[o], hwm[m] / hwm[o]
+                                        printf "# ratio\t%s\t%s/%s\tcpu %.2f\tper-wake-up %.2f\tvmhwm %.2f\n", s, pair[e], d,
+                                                cpu[m] / cpu[o], (wk[m] && wk[o] ? (cpu[m] / wk[m]) / (cpu[o] / wk[o]) : 0),
+                                                hwm[m] / hwm[o]
                                 }
                 }' "$rows" | sort
 } >"$OUT"

@@ -16,17 +16,21 @@ mg=$(unit_prop memguard.service MainPID)
 eo=$(unit_prop earlyoom.service MainPID)
 cpu_ns() { awk '{ print $1 }' "/proc/$1/schedstat"; }
 hwm() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+# Wake-ups: each one ends in a voluntary switch (a sleep in epoll_wait or
+# clock_nanosleep).
+wakes() { awk '/^voluntary_ctxt_switches:/ { print $2 }' "/proc/$1/status"; }
 measure() { # SCENARIO
-        local m0 e0 m1 e1 n
+        local m0 e0 m1 e1 mw0 ew0 n
         sleep 10
         n=$(ls -d /proc/[0-9]* | wc -l)
-        m0=$(cpu_ns "$mg"); e0=$(cpu_ns "$eo")
+        m0=$(cpu_ns "$mg"); e0=$(cpu_ns "$eo"); mw0=$(wakes "$mg"); ew0=$(wakes "$eo")
         sleep "$W"
         m1=$(cpu_ns "$mg"); e1=$(cpu_ns "$eo")
-        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$n" "$W" $(((m1 - m0) / 1000)) $(((e1 - e0) / 1000)) \
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$n" "$W" $(((m1 - m0) / 1000)) $(((e1 - e0) / 1000)) \
+                $(($(wakes "$mg") - mw0)) $(($(wakes "$eo") - ew0)) \
                 "$(hwm "$mg")" "$(hwm "$eo")" | tee -a "$OUT/idle.tsv"
 }
-printf 'scenario\tpids\twindow_s\tmemguard_cpu_us\tearlyoom_cpu_us\tmemguard_hwm_kb\tearlyoom_hwm_kb\n' | tee "$OUT/idle.tsv"
+printf 'scenario\tpids\twindow_s\tmemguard_cpu_us\tearlyoom_cpu_us\tmemguard_wakes\tearlyoom_wakes\tmemguard_hwm_kb\tearlyoom_hwm_kb\n' | tee "$OUT/idle.tsv"
 measure guest
 systemd-run -q --unit=mg-sleepers /bin/bash -c 'for i in $(seq 1000); do sleep 1000000 & done; wait'
 wait_until 60 eval '[ "$(systemctl show -P TasksCurrent mg-sleepers.service)" -ge 1000 ]'
