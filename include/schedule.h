@@ -40,6 +40,11 @@
  * hold, never above max(fast-interval, SCHEDULE_MAX_SLEEP_USEC). */
 uint64_t schedule_fast_sleep(const Config *config, const SystemSample *sys, bool busy);
 
+/* Whether the system tier must read PSI on every tick: an acting system
+ * rule watches a PSI average. Otherwise it reads PSI once per kernel
+ * averaging period (sample.h), which delays only warnings. */
+bool schedule_psi_every_tick(const Config *config);
+
 /* UNIT_TIER below: units' growth histories need no walk between full
  * samples, because the unit tier (sampler_units(): memory.current of the
  * known units, cgroup v2) feeds them, or because the last walk found no

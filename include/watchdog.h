@@ -6,11 +6,13 @@
  * each message: 12 system calls every 2.5 s with WatchdogSec=10s. In the
  * 2 GiB guest that made memguard.service cost 1.3-1.6x the same binary
  * without WatchdogSec (bench/RESULTS.md). Here the socket is connected
- * once and a ping is one send(), at half the period (sd_watchdog_enabled(3)
- * asks for "before half the time"; the loop wakes for it, see manager.c). */
+ * once and a ping is one send(), on any wake-up a quarter period after the
+ * last and at half the period at the latest (the loop wakes for it, see
+ * manager.c). */
 #ifndef MEMGUARD_WATCHDOG_H
 #define MEMGUARD_WATCHDOG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct Watchdog Watchdog;
@@ -24,12 +26,21 @@ typedef struct Watchdog Watchdog;
 int watchdog_new(uint64_t now_usec, Watchdog **ret);
 void watchdog_free(Watchdog *w);
 
-/* When the next ping is due (CLOCK_MONOTONIC); UINT64_MAX for NULL. */
+/* When the loop must wake for a ping (CLOCK_MONOTONIC): half a period
+ * after the last one that went out, or soon after one that did not;
+ * UINT64_MAX for NULL. */
 uint64_t watchdog_due(const Watchdog *w);
 
-/* Sends WATCHDOG=1 if due at NOW_USEC; NULL is fine. Never blocks: a full
- * queue at the manager drops this ping (the next one is half a period
- * later), a refused one reconnects and sends once more. */
+/* Sends WATCHDOG=1 if a quarter period has passed since the last ping
+ * that went out (any wake-up of the loop may ping; watchdog_due() makes
+ * sure one does by half the period). NULL is fine. Never blocks on the
+ * kept socket: a full queue at the manager counts as not sent, and so
+ * does a refused ping after one reconnect; a ping not sent is tried again
+ * after an eighth of the period (at most 100 ms), never less than 1 ms.
+ * Only an address that cannot be connected goes through sd_notify(). */
 void watchdog_ping(Watchdog *w, uint64_t now_usec);
+
+/* The socket to the manager is connected (tests). */
+bool watchdog_connected(const Watchdog *w);
 
 #endif

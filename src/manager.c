@@ -216,7 +216,7 @@ static uint64_t fast_sleep(const Manager *m)
  * timer source would add a timerfd wake-up, read and re-arm to each. */
 static void fast_tick(Manager *m)
 {
-        if (tick_system(m, false) >= 0)
+        if (tick_system(m, schedule_psi_every_tick(m->config)) >= 0)
                 evaluate(m, false);
         /* From now, not from the due time: after a stall (thrashing, a
          * blocked read, SIGSTOP) ticks must not fire back to back. */
@@ -438,6 +438,10 @@ static int run(Manager *m)
                         return r;
                 if (sd_event_get_state(m->event) == SD_EVENT_FINISHED)
                         return sd_event_get_exit_code(m->event, &r) < 0 ? 0 : r;
+                /* Stopping: sd_event_loop() would run nothing more either. */
+                int code;
+                if (sd_event_get_exit_code(m->event, &code) >= 0)
+                        continue;
                 watchdog_ping(m->watchdog, now_usec(m));
                 if (now_usec(m) >= m->fast_due)
                         fast_tick(m);

@@ -92,6 +92,19 @@ uint64_t schedule_fast_sleep(const Config *config, const SystemSample *sys, bool
         return sleep < fast ? fast : sleep;
 }
 
+bool schedule_psi_every_tick(const Config *config)
+{
+        for (size_t i = 0; i < config->n_rules; i++) {
+                const Rule *r = &config->rules[i];
+                if (r->scope != SCOPE_SYSTEM || r->action == ACTION_WARN)
+                        continue;
+                for (size_t j = 0; j < r->n_conds; j++)
+                        if (metric_kind(r->conds[j].metric) == METRIC_KIND_PERCENT)
+                                return true;
+        }
+        return false;
+}
+
 /* A rule that only watches growth (its other target condition, if any,
  * being the budget of its budget-eta) needs two samples per bucket of its
  * window, not one per interval. Returns that period, or 0 for a rule that

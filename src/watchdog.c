@@ -14,10 +14,18 @@
 struct Watchdog {
         int fd;             /* connected to NOTIFY_SOCKET, or -1 */
         uint64_t period_usec;
-        uint64_t last_usec; /* the last ping (or the start) */
+        uint64_t last_usec; /* the last ping that went out (or the start) */
+        uint64_t retry_usec; /* after a failed ping: not before then */
 };
 
 static const char PING[] = "WATCHDOG=1";
+
+/* Never less than a millisecond apart, whatever WATCHDOG_USEC says. */
+static uint64_t part(const Watchdog *w, unsigned div)
+{
+        uint64_t p = w->period_usec / div;
+        return p < 1000 ? 1000 : p;
+}
 
 /* A datagram socket connected to NOTIFY_SOCKET ("/path" or "@abstract"),
  * or -1. */
@@ -76,29 +84,50 @@ void watchdog_free(Watchdog *w)
 
 uint64_t watchdog_due(const Watchdog *w)
 {
-        return w ? w->last_usec + w->period_usec / 2 : UINT64_MAX;
+        if (!w)
+                return UINT64_MAX;
+        uint64_t due = w->last_usec + part(w, 2);
+        return w->retry_usec > due ? w->retry_usec : due;
 }
 
-static bool send_ping(int fd)
+bool watchdog_connected(const Watchdog *w)
 {
-        return fd >= 0 && send(fd, PING, sizeof PING - 1, MSG_NOSIGNAL) == (ssize_t)(sizeof PING - 1);
+        return w && w->fd >= 0;
+}
+
+/* 1 sent, 0 the manager is behind (EAGAIN), -1 not connected or refused. */
+static int send_ping(int fd)
+{
+        if (fd < 0)
+                return -1;
+        if (send(fd, PING, sizeof PING - 1, MSG_NOSIGNAL) == (ssize_t)(sizeof PING - 1))
+                return 1;
+        return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
 }
 
 void watchdog_ping(Watchdog *w, uint64_t now_usec)
 {
-        if (!w || now_usec < watchdog_due(w))
+        /* Any wake-up a quarter period on pings, as sd-event did: a slow
+         * iteration later still has three quarters of the period. */
+        if (!w || now_usec < w->last_usec + part(w, 4) || now_usec < w->retry_usec)
                 return;
-        w->last_usec = now_usec;
-        if (send_ping(w->fd))
-                return;
-        if (w->fd >= 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-                return; /* the manager is behind; do not wait for it */
-        /* Not connected, or the listener went away (a re-bound socket
-         * refuses the old peer): connect again, and say it once the way
-         * sd_notify() does if that fails too. */
-        if (w->fd >= 0)
-                close(w->fd);
-        w->fd = notify_connect();
-        if (!send_ping(w->fd))
-                (void)sd_notify(false, PING);
+        int r = send_ping(w->fd);
+        if (r < 0) {
+                /* Not connected, or the listener went away (a re-bound
+                 * socket refuses the old peer): connect again. Only an
+                 * address we cannot connect to goes through sd_notify(),
+                 * whose send may block. */
+                if (w->fd >= 0)
+                        close(w->fd);
+                w->fd = notify_connect();
+                r = w->fd >= 0 ? send_ping(w->fd) : sd_notify(false, PING) > 0 ? 1 : -1;
+        }
+        if (r > 0) {
+                w->last_usec = now_usec;
+                w->retry_usec = 0;
+        } else {
+                /* Lost: try again soon, not half a period later. */
+                uint64_t retry = part(w, 8);
+                w->retry_usec = now_usec + (retry < 100000 ? retry : 100000);
+        }
 }

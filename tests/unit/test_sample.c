@@ -236,6 +236,41 @@ static void scratch_close(Scratch *s)
         assert_int_equal(nftw(s->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS), 0);
 }
 
+/* The system tier reads PSI once per kernel averaging period unless asked
+ * for a fresh read, and carries the last values in between. */
+static void test_psi_read_once_per_period(void **state)
+{
+        (void)state;
+        Scratch s;
+        SystemSample x;
+        char path[512];
+        static const char p55[] = "some avg10=55.00 avg60=0.00 avg300=0.00 total=1\n"
+                                  "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n";
+        static const char p66[] = "some avg10=66.00 avg60=0.00 avg300=0.00 total=2\n"
+                                  "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n";
+        scratch_open(&s, NULL, 0);
+        snprintf(path, sizeof path, "%s/proc/pressure/memory", s.dir);
+        assert_int_equal(sampler_system(s.sampler, 10 * SAMPLER_PSI_PERIOD_USEC, false, &x), 0);
+        assert_true(x.has_psi);
+        assert_true(x.psi.some.avg10 == 0.0);
+        write_file(path, LIT(p55)); /* same inode: the sampler's fd sees it */
+        uint64_t t = 10 * SAMPLER_PSI_PERIOD_USEC + SAMPLER_PSI_PERIOD_USEC / 2;
+        assert_int_equal(sampler_system(s.sampler, t, false, &x), 0);
+        assert_true(x.has_psi);
+        assert_true(x.psi.some.avg10 == 0.0); /* carried */
+        assert_int_equal(sampler_system(s.sampler, t, true, &x), 0);
+        assert_true(x.psi.some.avg10 == 55.0); /* asked for */
+        write_file(path, LIT(p66));
+        assert_int_equal(sampler_system(s.sampler, t + SAMPLER_PSI_PERIOD_USEC - 1, false, &x), 0);
+        assert_true(x.psi.some.avg10 == 55.0);
+        assert_int_equal(sampler_system(s.sampler, t + SAMPLER_PSI_PERIOD_USEC, false, &x), 0);
+        assert_true(x.psi.some.avg10 == 66.0); /* a period on */
+        write_file(path, LIT(p55));
+        assert_int_equal(sampler_system(s.sampler, t, false, &x), 0);
+        assert_true(x.psi.some.avg10 == 55.0); /* the clock went back: read */
+        scratch_close(&s);
+}
+
 static const char sh_stat_comm[] = "5326 (capture.sh) ";
 static const char sh_cmdline[] = "/bin/bash tests/fixtures/capture.sh host-v1";
 
@@ -590,6 +625,7 @@ int main(void)
                 cmocka_unit_test(test_kthread_known_until_pid_reused),
                 cmocka_unit_test(test_young_kthread_read_again),
                 cmocka_unit_test(test_missing_root),
+                cmocka_unit_test(test_psi_read_once_per_period),
                 cmocka_unit_test_setup_teardown(test_unit_tier, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -278,6 +278,25 @@ static void test_full_interval(void **state)
         config_free(c);
 }
 
+/* PSI is read every tick only for a rule that acts on it. */
+static void test_psi_every_tick(void **state)
+{
+        (void)state;
+        Config *c = shipped(); /* thrashing (PSI) only warns */
+        assert_false(schedule_psi_every_tick(c));
+        config_free(c);
+        c = load("[rule a]\nwhen = psi.full.avg10 > 40\nfor = 10s\n" ACT);
+        assert_true(schedule_psi_every_tick(c));
+        config_free(c);
+        c = load("[rule a]\nwhen = mem.available < 10% and psi.some.avg60 > 20\n" ACT);
+        assert_true(schedule_psi_every_tick(c));
+        config_free(c);
+        c = load("[rule a]\nwhen = mem.available < 10%\n" ACT
+                 "[rule b]\nwhen = psi.some.avg10 > 5\naction = warn\n");
+        assert_false(schedule_psi_every_tick(c));
+        config_free(c);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -286,6 +305,7 @@ int main(void)
                 cmocka_unit_test(test_psi_rules),
                 cmocka_unit_test(test_other_metrics),
                 cmocka_unit_test(test_warnings_do_not_bound),
+                cmocka_unit_test(test_psi_every_tick),
                 cmocka_unit_test(test_slow_fast_interval_and_no_rules),
                 cmocka_unit_test(test_full_interval),
         };
