@@ -147,7 +147,7 @@ static void sa_escalate(SignalAction *sa, const char *why)
         log_event(EVENT_SIGNAL_SENT, LOG_WARNING, &f, "%s (pid %d) %s %.1f s after SIGTERM: sent SIGKILL",
                   sa->comm, (int)sa->pid, why, after);
         sa_mrelease(sa);
-        (void)sd_event_source_set_time_relative(sa->timer, KILL_WAIT_USEC);
+        (void)sd_event_source_set_time(sa->timer, sa->kill_usec + KILL_WAIT_USEC);
         (void)sd_event_source_set_enabled(sa->timer, SD_EVENT_ONESHOT);
 }
 
@@ -299,9 +299,12 @@ int signal_action_start(sd_event *event, int proc_fd, const Decision *d, const S
         int r = sd_event_add_io(event, &sa->exit_source, sa->pidfd, EPOLLIN, on_target_exit, sa);
         if (r < 0)
                 goto fail;
+        /* From the signal, not from sd_event_now(): that is when the loop
+         * last woke, and a /proc walk in the same iteration (~100 ms on a
+         * slow box) would cut the grace short by as much. */
         uint64_t wait = sig == SIGTERM ? d->rule->grace_usec : KILL_WAIT_USEC;
-        r = sd_event_add_time_relative(event, &sa->timer, CLOCK_MONOTONIC, wait, 10 * USEC_PER_MSEC,
-                                       on_timer, sa);
+        r = sd_event_add_time(event, &sa->timer, CLOCK_MONOTONIC, sa->start_usec + wait, 10 * USEC_PER_MSEC,
+                              on_timer, sa);
         if (r < 0)
                 goto fail;
         *ret = TAKE_PTR(sa);
