@@ -3,12 +3,15 @@
  * A variable declared _cleanup_free_ is free()d when it leaves scope;
  * _cleanup_close_ closes a file descriptor (>= 0); _cleanup_fclose_ an
  * stdio stream. Hand ownership away with TAKE_PTR()/TAKE_FD(), which return
- * the value and reset the variable so the cleanup does nothing. */
+ * the value and reset the variable so the cleanup does nothing. Also the
+ * small shared helpers: ELEMENTSOF, the USEC_PER_* units, monotonic_usec(). */
 #ifndef MEMGUARD_CLEANUP_H
 #define MEMGUARD_CLEANUP_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 static inline void cleanup_freep(void *p) { free(*(void **)p); }
@@ -44,5 +47,14 @@ static inline void cleanup_fclosep(FILE **f)
 #define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
 #define USEC_PER_SEC UINT64_C(1000000)
 #define USEC_PER_MSEC UINT64_C(1000)
+
+/* CLOCK_MONOTONIC now, in µs: the clock of sd-event's CLOCK_MONOTONIC
+ * timers, read afresh (sd_event_now() is the loop's last wake-up). */
+static inline uint64_t monotonic_usec(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
+}
 
 #endif

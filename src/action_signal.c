@@ -45,13 +45,6 @@ struct SignalAction {
         bool done_called;
 };
 
-static uint64_t now_usec(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
-}
-
 static void sa_fields(const SignalAction *sa, LogFields *f)
 {
         *f = (LogFields){
@@ -93,7 +86,7 @@ static int on_target_exit(sd_event_source *s, int fd, uint32_t revents, void *us
 {
         (void)s, (void)fd, (void)revents;
         SignalAction *sa = userdata;
-        const uint64_t now = now_usec();
+        const uint64_t now = monotonic_usec();
         char when[96];
         if (sa->dry_run)
                 snprintf(when, sizeof when, "by itself [dry run: nothing was sent]");
@@ -121,7 +114,7 @@ static int on_target_exit(sd_event_source *s, int fd, uint32_t revents, void *us
 static void sa_escalate(SignalAction *sa, const char *why)
 {
         LogFields f;
-        const double after = (double)(now_usec() - sa->start_usec) / 1e6;
+        const double after = (double)(monotonic_usec() - sa->start_usec) / 1e6;
         if (sa->dry_run) {
                 sa->sig = SIGKILL;
                 sa_fields(sa, &f);
@@ -142,7 +135,7 @@ static void sa_escalate(SignalAction *sa, const char *why)
                 return;
         }
         sa->sig = SIGKILL;
-        sa->kill_usec = now_usec();
+        sa->kill_usec = monotonic_usec();
         sa_fields(sa, &f);
         log_event(EVENT_SIGNAL_SENT, LOG_WARNING, &f, "%s (pid %d) %s %.1f s after SIGTERM: sent SIGKILL",
                   sa->comm, (int)sa->pid, why, after);
@@ -280,7 +273,7 @@ int signal_action_start(sd_event *event, int proc_fd, const Decision *d, const S
                           d->rule->name, verb, d->comm, (int)d->pid);
                 return 0;
         }
-        sa->start_usec = now_usec();
+        sa->start_usec = monotonic_usec();
         sa->pidfd = TAKE_FD(pidfd);
         if (sig == SIGKILL)
                 sa_mrelease(sa);

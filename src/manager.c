@@ -10,7 +10,6 @@
 #include <sys/mman.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "actions.h"
@@ -45,6 +44,7 @@ struct Manager {
         sd_event *event;
         uint64_t fast_due; /* the next system sample, CLOCK_MONOTONIC */
         Watchdog *watchdog; /* WatchdogSec=, or NULL */
+        bool psi_every_tick; /* schedule_psi_every_tick(config) */
         sd_event_source *full_timer;
         sd_event_source *unit_timer; /* the unit tier; idle when not needed */
         sd_event_source *psi_source;
@@ -216,7 +216,7 @@ static uint64_t fast_sleep(const Manager *m)
  * timer source would add a timerfd wake-up, read and re-arm to each. */
 static void fast_tick(Manager *m)
 {
-        if (tick_system(m, schedule_psi_every_tick(m->config)) >= 0)
+        if (tick_system(m, m->psi_every_tick) >= 0)
                 evaluate(m, false);
         /* From now, not from the due time: after a stall (thrashing, a
          * blocked read, SIGSTOP) ticks must not fire back to back. */
@@ -322,6 +322,7 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         rules_state_rebind(m->state, c);
         config_free(m->config);
         m->config = c;
+        m->psi_every_tick = schedule_psi_every_tick(c);
         reschedule(m);
         /* A term in its grace was decided under the old rules: if the new
          * ones protect its process or ask for a dry run, no SIGKILL follows. */
@@ -358,6 +359,7 @@ int manager_new(const ManagerOptions *opts, Config *config, Manager **ret)
         }
         m->opts = *opts;
         m->config = config;
+        m->psi_every_tick = schedule_psi_every_tick(config);
         m->psi_trigger_fd = -1;
         m->root.proc_fd = m->root.cgroup_fd = -1;
         m->snap.self_pid = getpid();
@@ -424,9 +426,7 @@ static int run(Manager *m)
         for (;;) {
                 int r = sd_event_prepare(m->event);
                 if (r == 0) {
-                        struct timespec ts;
-                        clock_gettime(CLOCK_MONOTONIC, &ts);
-                        uint64_t now = (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
+                        uint64_t now = monotonic_usec();
                         uint64_t due = watchdog_due(m->watchdog);
                         if (m->fast_due < due)
                                 due = m->fast_due;
