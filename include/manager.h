@@ -2,9 +2,13 @@
  * the rule state and the action layer, and runs one tick at a time.
  *
  * Ticks: the fast timer (fast-interval) samples the system tier and
- * evaluates system conditions; the full timer (interval) samples processes
- * and units and evaluates every rule. A PSI trigger event, a system rule
- * about to act, or the end of an action run a full tick at once. */
+ * evaluates system conditions; the full timer (schedule.h) samples
+ * processes and units and evaluates every rule; the unit timer reads the
+ * units' memory.current (cgroup v2) for growth series and unit rules. A
+ * PSI trigger event, a system rule about to act, the end of an action, a
+ * unit rule about to change state (rules_units_need_full()) run a full
+ * tick at once; a change of units in the watched cgroup tree (cgwatch.h)
+ * soon after. */
 #ifndef MEMGUARD_MANAGER_H
 #define MEMGUARD_MANAGER_H
 

@@ -86,6 +86,12 @@ int proc_cgroup_parse(const char *buf, size_t len, char *ret, size_t size);
  * Returns 0, -ENODATA (no unit in the path), or -ENAMETOOLONG. */
 int proc_cgroup_to_unit(const char *path, char *ret, size_t size);
 
+/* How proc_cgroup_to_unit() reads one cgroup directory NAME (a path
+ * component, '_' escaping included): whether it names a unit (it does
+ * where its parent is a slice or the root), and whether it is a slice. */
+bool proc_cgroup_name_is_unit(const char *name);
+bool proc_cgroup_name_is_slice(const char *name);
+
 /* Parses an integer file such as oom_score or oom_score_adj: an optional
  * '-', digits within int range, an optional '\n'. 0 or -EBADMSG. */
 int proc_int_parse(const char *buf, size_t len, int *ret);

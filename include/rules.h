@@ -177,6 +177,24 @@ int rules_evaluate(const Config *config, const Snapshot *snapshot, RulesState *s
                    bool action_in_flight, bool procs_fresh, Decision *ret, size_t cap,
                    bool *ret_need_full);
 
+/* True if a full evaluation (PROCS_FRESH) at NOW_USEC would start, reset,
+ * fire or recover some (unit rule, unit) pair, judged on the units of
+ * SNAPSHOT (sizes as the unit tier last read them, the process table of
+ * the last walk) and the system sample in it. With the cgroup tree watched
+ * (cgwatch.h), unit rules are evaluated on a walk that this asks for, not
+ * on a walk every interval. A pair held for less than its `for`, one that
+ * has fired and still holds, and a restart whose unit is in cooldown need
+ * no walk (a term/kill victim in cooldown may have exited since the last
+ * walk: that asks for one). Changes nothing but cached growth estimates. */
+bool rules_units_need_full(const Config *config, const Snapshot *snapshot, RulesState *st,
+                           uint64_t now_usec);
+
+/* True if some rule of CONFIG looks at the memory of unit UNIT: a unit
+ * rule whose glob matches it, or a system rule that tracks growth (which
+ * ranks every unit: target = fastest-growing). The unit tier reads only
+ * these (sampler_units()). */
+bool rules_unit_sampled(const Config *config, const char *unit);
+
 /* True if any rule needs PSS (smaps_rollup) for process P (comm and
  * cmdline filled in) that sits in unit UNIT (NULL if none): a process rule
  * matching P that uses proc.pss or proc.swap, or a unit rule matching UNIT

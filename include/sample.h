@@ -64,12 +64,14 @@ int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
                  uint64_t now_usec, Snapshot *ret);
 
 /* The unit tier: re-reads memory.current of the units of SNAP (as the
- * last full sample found them) in place, setting their memory_usec to
- * NOW_USEC; a unit whose cgroup is gone keeps its old value and time. One
- * small read per unit and no /proc walk: what growth histories of units
- * need between full samples (schedule.h). Returns the number of units
- * read, or -EOPNOTSUPP without the cgroup v2 memory controller. */
-int sampler_units(Sampler *s, uint64_t now_usec, Snapshot *snap);
+ * last full sample found them) that some rule of CONFIG looks at
+ * (rules_unit_sampled()) in place, setting their memory_usec to NOW_USEC;
+ * a unit whose cgroup is gone keeps its old value and time, and so does a
+ * unit no rule looks at. One small read per unit and no /proc walk: what
+ * growth histories and unit rules need between full samples (schedule.h).
+ * Returns the number of units read, or -EOPNOTSUPP without the cgroup v2
+ * memory controller. */
+int sampler_units(Sampler *s, const Config *config, uint64_t now_usec, Snapshot *snap);
 
 /* Test only: makes the Nth allocation from now in sampler_full() fail as if
  * out of memory (1: the next one), once; 0 disarms. */

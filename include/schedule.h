@@ -15,9 +15,11 @@
  * polling for them would add wake-ups that protection does not need.
  *
  * The full tier (a walk of /proc) runs every `interval` only when a process
- * or unit rule needs fresh process data; with system rules alone it runs when
- * a rule is about to act (rules_evaluate()'s need_full), on a PSI event, after
- * an action, and every SCHEDULE_IDLE_FULL_USEC to keep the status current.
+ * rule (or, without a watched unit tier, a unit rule) needs fresh process
+ * data; otherwise it runs when a rule is about to act (rules_evaluate()'s
+ * need_full, rules_units_need_full()), on a PSI event, after an action,
+ * when units change (cgwatch.h), and every SCHEDULE_IDLE_FULL_USEC (or
+ * SCHEDULE_IDLE_FULL_WATCHED_USEC) to keep the status current.
  * Pure functions: tests/unit/test_schedule.c. */
 #ifndef MEMGUARD_SCHEDULE_H
 #define MEMGUARD_SCHEDULE_H
@@ -32,6 +34,10 @@
 #define SCHEDULE_SWAP_RATE_KB_PER_SEC (800ULL * 1024) /* 800 MiB/s */
 #define SCHEDULE_MAX_SLEEP_USEC (2000ULL * 1000)      /* 2 s */
 #define SCHEDULE_IDLE_FULL_USEC (300ULL * 1000 * 1000) /* 5 min */
+/* With the cgroup tree watched the walk has nothing to find on a timer;
+ * this one is a safety net, and keeps the status line's process count
+ * from going stale for longer. */
+#define SCHEDULE_IDLE_FULL_WATCHED_USEC (3600ULL * 1000 * 1000) /* 1 h */
 
 /* The time until the next system sample, given the last one (SYS). It is
  * CONFIG's fast-interval when BUSY (an action in flight) or when some acting
@@ -45,30 +51,43 @@ uint64_t schedule_fast_sleep(const Config *config, const SystemSample *sys, bool
  * averaging period (sample.h), which delays only warnings. */
 bool schedule_psi_every_tick(const Config *config);
 
-/* UNIT_TIER below: units' growth histories need no walk between full
- * samples, because the unit tier (sampler_units(): memory.current of the
- * known units, cgroup v2) feeds them, or because the last walk found no
- * unit (a host or container without systemd). */
+/* Where units' memory comes from between walks of /proc. */
+typedef enum UnitTier {
+        /* Nowhere: units' memory is their processes' PSS, summed by the
+         * walk (no cgroup v2 memory controller, and units exist). */
+        UNIT_TIER_NONE,
+        /* The unit tier (sampler_units(): memory.current of the known
+         * units) feeds growth series, or there is no unit to feed (no
+         * systemd: a container, a bare host); new units are found by a walk
+         * every third of a growth window. */
+        UNIT_TIER_POLLED,
+        /* The unit tier, and the cgroup tree watched (cgwatch.h): a walk
+         * runs when units change or a unit rule would change state
+         * (rules_units_need_full()), never on a timer for units. */
+        UNIT_TIER_WATCHED,
+} UnitTier;
 
-/* True if some rule needs the full tier periodically: a process or unit
- * rule, or a rule that tracks growth (rule_tracks_growth()); with the unit
- * tier, such a rule on units asks for a walk every third of its window
- * only (to evaluate unit rules and find new units). */
-bool schedule_needs_periodic_full(const Config *config, bool unit_tier);
+/* True if some rule needs the full tier periodically: a process rule; a
+ * unit rule, or a rule that tracks growth (rule_tracks_growth()), unless
+ * TIER is UNIT_TIER_WATCHED; under UNIT_TIER_POLLED a rule on the growth
+ * of units asks for a walk every third of its window only. */
+bool schedule_needs_periodic_full(const Config *config, UnitTier tier);
 
 /* The period of the unit tier: two samples per bucket of the shortest
  * window of a unit or system rule on growth alone (window /
- * GROWTH_BUCKETS / 2, at least `interval`); 0 when there is none or no
- * unit tier. New units are found by the full sample, at most a third of
- * the window later. */
-uint64_t schedule_unit_interval(const Config *config, bool unit_tier);
+ * GROWTH_BUCKETS / 2, at least `interval`), and under UNIT_TIER_WATCHED
+ * `interval` for a unit rule on sizes; 0 when there is none or TIER is
+ * UNIT_TIER_NONE. */
+uint64_t schedule_unit_interval(const Config *config, UnitTier tier);
 
 /* The period of the full tier: the shortest any rule asks for. A process
- * or unit rule on sizes asks for `interval`; a rule on growth alone for two
- * samples per bucket of its window (window / GROWTH_BUCKETS / 2: 10 s for
- * a 10 min window; with the unit tier, a third of the window for unit and
- * system rules), at least `interval`. With neither,
- * SCHEDULE_IDLE_FULL_USEC (at least `interval`). */
-uint64_t schedule_full_interval(const Config *config, bool unit_tier);
+ * rule on sizes asks for `interval`, on growth alone for two samples per
+ * bucket of its window (window / GROWTH_BUCKETS / 2: 10 s for a 10 min
+ * window). Unit and system rules ask for the same without a unit tier, for
+ * a third of the window (growth) or `interval` (sizes) under
+ * UNIT_TIER_POLLED, for nothing under UNIT_TIER_WATCHED. When no rule
+ * asks, SCHEDULE_IDLE_FULL_USEC (SCHEDULE_IDLE_FULL_WATCHED_USEC when
+ * watched), at least `interval`. */
+uint64_t schedule_full_interval(const Config *config, UnitTier tier);
 
 #endif

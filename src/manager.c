@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "actions.h"
+#include "cgwatch.h"
 #include "cleanup.h"
 #include "history.h"
 #include "log.h"
@@ -32,6 +33,15 @@
 
 #define MAX_DECISIONS 64
 
+/* After units change (cgwatch.h), the walk waits UNITS_SETTLE_USEC, so
+ * that a burst of unit starts costs one walk, and follows the last walk
+ * made for such a change by at least UNITS_GAP_USEC (or `interval`, if
+ * longer), so that a box that starts units all the time (per-connection
+ * services, a CI runner) walks for them every 10 s at most. Growth windows
+ * are minutes long, and a spike is the system rules' business. */
+#define UNITS_SETTLE_USEC (100 * USEC_PER_MSEC)
+#define UNITS_GAP_USEC (10 * USEC_PER_SEC)
+
 struct Manager {
         ManagerOptions opts;
         Config *config;
@@ -49,6 +59,10 @@ struct Manager {
         sd_event_source *unit_timer; /* the unit tier; idle when not needed */
         sd_event_source *psi_source;
         int psi_trigger_fd;
+        CgWatch *cgwatch;            /* the cgroup tree, or NULL: walks find units */
+        sd_event_source *cgwatch_source;
+        bool units_walk_due;         /* the full timer is set for a change of units */
+        uint64_t units_walk_usec;    /* when the last walk for one ran */
         bool ready;
         bool in_full_tick;
         char status[256];
@@ -183,25 +197,42 @@ static int tick_full(Manager *m, bool all_pss)
         return 0;
 }
 
-/* The unit tier proper: units' memory.current (cgroup v2). */
-static bool unit_tier(const Manager *m)
+/* Whether every unit a rule looks at has its memory in its cgroup. One
+ * without memory.current (a container without the memory controller
+ * delegated) has it summed from its processes by the walk, so its rules
+ * need the walk on a timer. */
+static bool units_from_cgroup(const Manager *m)
 {
-        return m->root.cgroup_fd >= 0;
+        for (size_t i = 0; i < m->snap.n_units; i++)
+                if (!m->snap.units[i].memory_from_cgroup &&
+                    rules_unit_sampled(m->config, m->snap.units[i].name))
+                        return false;
+        return true;
 }
 
-/* Whether units' growth can go without a walk every bucket: with the unit
- * tier, or when the last walk found no unit at all (no systemd: a
- * container, a bare host), so that there is no series to feed. A unit that
- * appears is found by the next walk, a third of a window later at most, as
- * under cgroup v2; the period is recomputed after every walk. */
-static bool units_without_walks(const Manager *m)
+/* The unit tier: units' memory.current (cgroup v2), and the cgroup tree
+ * watched when it could be. */
+static UnitTier unit_tier(const Manager *m)
 {
-        return unit_tier(m) || m->snap.n_units == 0;
+        if (m->root.cgroup_fd < 0)
+                return UNIT_TIER_NONE;
+        return m->cgwatch && units_from_cgroup(m) ? UNIT_TIER_WATCHED : UNIT_TIER_POLLED;
+}
+
+/* The tier as the full tier sees it: where the last walk found no unit at
+ * all (no systemd: a container, a bare host) there is no growth series to
+ * feed between walks either. A unit that appears there is found by the
+ * next walk, a third of a window later at most, as under a polled unit
+ * tier; the period is recomputed after every walk. */
+static UnitTier full_tier(const Manager *m)
+{
+        UnitTier t = unit_tier(m);
+        return t == UNIT_TIER_NONE && m->snap.n_units == 0 ? UNIT_TIER_POLLED : t;
 }
 
 static uint64_t full_interval(const Manager *m)
 {
-        return schedule_full_interval(m->config, units_without_walks(m));
+        return schedule_full_interval(m->config, full_tier(m));
 }
 
 /* Far from every threshold the system tier sleeps longer (schedule.h);
@@ -227,22 +258,32 @@ static int on_full_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
         Manager *m = userdata;
         (void)usec;
+        if (m->units_walk_due) {
+                m->units_walk_due = false;
+                m->units_walk_usec = now_usec(m);
+        }
         (void)tick_full(m, false);
         (void)sd_event_source_set_time(s, now_usec(m) + full_interval(m));
         return 0;
 }
 
 /* The unit tier: memory.current of the units the last full sample found,
- * for their growth histories, without a /proc walk. */
+ * for their growth histories and unit rules, without a /proc walk; a walk
+ * only where a unit rule would change state. */
 static int on_unit_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
         Manager *m = userdata;
         (void)usec;
         uint64_t now = now_usec(m), period = schedule_unit_interval(m->config, unit_tier(m));
-        if (sampler_units(m->sampler, now, &m->snap) > 0)
+        int n = sampler_units(m->sampler, m->config, now, &m->snap);
+        if (n > 0)
                 history_add_units(m->hist, m->config, &m->snap, now);
+        /* also when no size changed: a unit rule's system conditions may */
+        if (n >= 0 && unit_tier(m) == UNIT_TIER_WATCHED &&
+            rules_units_need_full(m->config, &m->snap, m->state, m->snap.sys.usec))
+                (void)tick_full(m, false);
         if (period)
-                (void)sd_event_source_set_time(s, now + period);
+                (void)sd_event_source_set_time(s, now_usec(m) + period);
         else
                 (void)sd_event_source_set_enabled(s, SD_EVENT_OFF);
         return 0;
@@ -259,6 +300,69 @@ static void unit_timer_arm(Manager *m)
         }
         (void)sd_event_source_set_time(m->unit_timer, now_usec(m) + period);
         (void)sd_event_source_set_enabled(m->unit_timer, SD_EVENT_ON);
+}
+
+/* Units changed: walk soon (UNITS_SETTLE_USEC). */
+static void walk_soon(Manager *m)
+{
+        uint64_t gap = m->config->interval_usec > UNITS_GAP_USEC ? m->config->interval_usec
+                                                                  : UNITS_GAP_USEC;
+        uint64_t due = now_usec(m) + UNITS_SETTLE_USEC, t;
+        if (m->units_walk_usec && due < m->units_walk_usec + gap)
+                due = m->units_walk_usec + gap;
+        if (sd_event_source_get_time(m->full_timer, &t) < 0 || t > due) {
+                (void)sd_event_source_set_time(m->full_timer, due);
+                m->units_walk_due = true;
+        }
+}
+
+static void reschedule(Manager *m);
+
+static void cgwatch_stop(Manager *m, int error)
+{
+        log_msg(LOG_WARNING, "cgroup tree no longer watched (%s): new units are found by walking /proc",
+                strerror(-error));
+        m->cgwatch_source = sd_event_source_disable_unref(m->cgwatch_source);
+        cgwatch_free(m->cgwatch);
+        m->cgwatch = NULL;
+        reschedule(m);
+}
+
+static int on_cgroup_event(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+        (void)s, (void)fd, (void)revents;
+        Manager *m = userdata;
+        int r = cgwatch_process(m->cgwatch);
+        if (r < 0)
+                cgwatch_stop(m, r);
+        if (r != 0)
+                walk_soon(m);
+        return 0;
+}
+
+/* Watches the cgroup tree (cgroup v2 only: the unit tier needs it). On
+ * failure the polled unit tier stands in. Returns what to say about it. */
+static const char *cgwatch_start(Manager *m, char *buf, size_t size)
+{
+        if (m->root.cgroup_fd < 0)
+                return "";
+        const char *path = m->opts.cgroup_root ? m->opts.cgroup_root : "/sys/fs/cgroup";
+        int r = cgwatch_new(path, cgwatch_budget(NULL), &m->cgwatch);
+        if (r >= 0) {
+                r = sd_event_add_io(m->event, &m->cgwatch_source, cgwatch_fd(m->cgwatch), EPOLLIN,
+                                    on_cgroup_event, m);
+                if (r < 0) {
+                        cgwatch_free(m->cgwatch);
+                        m->cgwatch = NULL;
+                }
+        }
+        if (r < 0)
+                snprintf(buf, size, " (cgroup tree not watched: %s; new units found by walking /proc)",
+                         strerror(-r));
+        else
+                snprintf(buf, size, " (%zu units, %zu cgroups watched)", cgwatch_n_units(m->cgwatch),
+                         cgwatch_n_dirs(m->cgwatch));
+        return buf;
 }
 
 static int on_psi_trigger(sd_event_source *s, int fd, uint32_t revents, void *userdata)
@@ -293,6 +397,8 @@ static void reschedule(Manager *m)
         uint64_t now = now_usec(m);
         m->fast_due = now + fast_sleep(m);
         (void)sd_event_source_set_time(m->full_timer, now + full_interval(m));
+        if (m->units_walk_due)
+                walk_soon(m); /* not put off by a reload */
         unit_timer_arm(m);
 }
 
@@ -405,6 +511,8 @@ void manager_free(Manager *m)
         sd_event_source_disable_unref(m->full_timer);
         sd_event_source_disable_unref(m->unit_timer);
         sd_event_source_disable_unref(m->psi_source);
+        sd_event_source_disable_unref(m->cgwatch_source);
+        cgwatch_free(m->cgwatch);
         if (m->psi_trigger_fd >= 0)
                 close(m->psi_trigger_fd);
         sd_event_unref(m->event);
@@ -522,14 +630,21 @@ int manager_run(Manager *m)
                                 strerror(-r));
         }
 
+        /* Before the first walk: a unit that starts in between is then
+         * seen by one or the other. */
+        char watch_mode[160];
+        const char *watched = cgwatch_start(m, watch_mode, sizeof watch_mode);
+
         r = tick_full(m, false);
         if (r < 0)
                 return r;
+        (void)sd_event_source_set_time(m->full_timer, now_usec(m) + full_interval(m));
         unit_timer_arm(m);
         log_event(EVENT_STARTED, LOG_INFO, NULL,
-                  "memguard %s started: %zu rules, %zu processes in %zu units, %s, unit memory from %s%s",
+                  "memguard %s started: %zu rules, %zu processes in %zu units, %s, unit memory from %s%s%s",
                   MEMGUARD_VERSION, m->config->n_rules, m->snap.n_procs, m->snap.n_units, psi_mode,
-                  m->root.cgroup_fd >= 0 ? "cgroup v2" : "process PSS", dry_run(m) ? ", dry run" : "");
+                  m->root.cgroup_fd >= 0 ? "cgroup v2" : "process PSS", watched,
+                  dry_run(m) ? ", dry run" : "");
 
         r = run(m);
         log_event(EVENT_STOPPED, LOG_INFO, NULL, "memguard stopped");

@@ -375,6 +375,29 @@ int proc_cgroup_to_unit(const char *path, char *ret, size_t size)
         return 0;
 }
 
+/* One component, as proc_cgroup_to_unit() sees it. */
+static size_t unescaped(const char **name)
+{
+        size_t n = strlen(*name);
+        if (n > 1 && (*name)[0] == '_') {
+                (*name)++;
+                n--;
+        }
+        return n;
+}
+
+bool proc_cgroup_name_is_unit(const char *name)
+{
+        size_t n = unescaped(&name);
+        return is_unit_component(name, n);
+}
+
+bool proc_cgroup_name_is_slice(const char *name)
+{
+        size_t n = unescaped(&name);
+        return has_suffix(name, n, ".slice", 6);
+}
+
 /* ---- oom_score, oom_score_adj, cmdline ---- */
 
 int proc_int_parse(const char *buf, size_t len, int *ret)

@@ -1571,6 +1571,66 @@ static void eval_target_rules(Eval *x)
         fire_pick(x);
 }
 
+/* Whether a full evaluation would change anything for unit rules, judged
+ * on SNAPSHOT's units as the unit tier last read them (rules.h). Mirrors
+ * eval_target(): where it would start, reset, fire or recover a pair, say
+ * so; a pair that holds and waits for its `for`, has fired, or whose
+ * destructive plan is in cooldown needs nothing. */
+bool rules_units_need_full(const Config *config, const Snapshot *snapshot, RulesState *st,
+                           uint64_t now_usec)
+{
+        if (!state_matches(st, config))
+                return true; /* a reload not yet evaluated */
+        Eval x = { .config = config, .s = snapshot, .st = st, .now = now_usec };
+        const ProcSample *self = find_pid(snapshot, snapshot->self_pid);
+        const UnitSample *su = self ? proc_unit(snapshot, self) : NULL;
+        x.self_unit = su ? su->name : NULL;
+        for (size_t i = 0; i < config->n_rules; i++) {
+                const Rule *r = &config->rules[i];
+                if (r->scope != SCOPE_UNIT)
+                        continue;
+                for (size_t j = 0; j < snapshot->n_units; j++) {
+                        const UnitSample *u = &snapshot->units[j];
+                        if (!glob_match(r->unit_glob, u->name) || unit_protected_why(&x, u))
+                                continue;
+                        TargetKey key = { i, 0, 0, u->name };
+                        const TargetEntry *e = entry_find(st, &key);
+                        bool holds = rule_holds(&x, r, NULL, u);
+                        if (!e) {
+                                if (holds)
+                                        return true; /* starts */
+                                continue;
+                        }
+                        if (!holds)
+                                return true; /* recovers, or its `for` restarts */
+                        if (e->fired || held_usec(now_usec, e->since_usec) < r->for_usec)
+                                continue;
+                        /* Due. Waiting for a unit's cooldown needs no walk;
+                         * a process victim (term/kill) comes from the last
+                         * walk, and may have exited since: walk. */
+                        Plan plan;
+                        char why[PROC_UNIT_MAX + 96];
+                        if (r->action != ACTION_WARN &&
+                            plan_target(&x, r, NULL, u, &plan, why, sizeof why) &&
+                            plan.restart && plan_in_cooldown(&x, &plan))
+                                continue;
+                        return true;
+                }
+        }
+        return false;
+}
+
+bool rules_unit_sampled(const Config *config, const char *unit)
+{
+        for (size_t i = 0; i < config->n_rules; i++) {
+                const Rule *r = &config->rules[i];
+                if (r->scope == SCOPE_UNIT ? glob_match(r->unit_glob, unit)
+                                           : r->scope == SCOPE_SYSTEM && rule_tracks_growth(r))
+                        return true;
+        }
+        return false;
+}
+
 /* ---- entry point ------------------------------------------------------ */
 
 int rules_evaluate(const Config *config, const Snapshot *snapshot, RulesState *st,

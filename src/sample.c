@@ -552,7 +552,7 @@ out:
         return r;
 }
 
-int sampler_units(Sampler *s, uint64_t now_usec, Snapshot *snap)
+int sampler_units(Sampler *s, const Config *config, uint64_t now_usec, Snapshot *snap)
 {
         int n = 0;
         if (s->root->cgroup_fd < 0)
@@ -560,7 +560,8 @@ int sampler_units(Sampler *s, uint64_t now_usec, Snapshot *snap)
         for (size_t i = 0; i < snap->n_units; i++) {
                 UnitSample *u = &snap->units[i];
                 uint64_t kb;
-                if (!u->memory_from_cgroup || read_memory_current(s, u->cgroup, &kb) < 0)
+                if (!u->memory_from_cgroup || !rules_unit_sampled(config, u->name) ||
+                    read_memory_current(s, u->cgroup, &kb) < 0)
                         continue; /* gone since the walk: its series waits for the next */
                 u->memory_kb = kb;
                 u->memory_usec = now_usec;

@@ -121,53 +121,65 @@ static uint64_t growth_period(const Config *config, const Rule *r)
         return period > config->interval_usec ? period : config->interval_usec;
 }
 
-/* The full-tier period rule R asks for; 0 for none. With the unit tier,
- * unit growth series are fed without walking /proc; the walk is still
- * what evaluates unit rules and finds new units, and a third of the window
- * is soon enough for both: the estimator's own verdict takes half of it. */
-static uint64_t rule_full_period(const Config *config, const Rule *r, bool unit_tier)
+/* The full-tier period rule R asks for; 0 for none. A unit rule on sizes
+ * needs fresh sizes every interval: with the watched unit tier the unit
+ * tier reads them, and a walk follows only when a unit rule would change
+ * state (rules_units_need_full()) or units change (cgwatch.h). Growth
+ * series of units are fed by the unit tier; without a watch the walk that
+ * finds new units runs every third of the window: soon enough, the
+ * estimator's own verdict takes half of it. */
+static uint64_t rule_full_period(const Config *config, const Rule *r, UnitTier tier)
 {
-        uint64_t g = growth_period(config, r);
+        bool watched = tier == UNIT_TIER_WATCHED && r->scope != SCOPE_PROCESS;
         if (!rule_tracks_growth(r))
-                return r->scope == SCOPE_SYSTEM ? 0 : config->interval_usec;
+                return r->scope == SCOPE_SYSTEM || watched ? 0 : config->interval_usec;
+        if (watched)
+                return 0;
+        uint64_t g = growth_period(config, r);
         if (!g)
                 return config->interval_usec;
-        if (!unit_tier || r->scope == SCOPE_PROCESS)
+        if (tier == UNIT_TIER_NONE || r->scope == SCOPE_PROCESS)
                 return g;
         uint64_t third = r->window_usec / 3;
         return third > config->interval_usec ? third : config->interval_usec;
 }
 
-bool schedule_needs_periodic_full(const Config *config, bool unit_tier)
+bool schedule_needs_periodic_full(const Config *config, UnitTier tier)
 {
         for (size_t i = 0; i < config->n_rules; i++)
-                if (rule_full_period(config, &config->rules[i], unit_tier))
+                if (rule_full_period(config, &config->rules[i], tier))
                         return true;
         return false;
 }
 
-uint64_t schedule_unit_interval(const Config *config, bool unit_tier)
+uint64_t schedule_unit_interval(const Config *config, UnitTier tier)
 {
         uint64_t period = 0;
-        for (size_t i = 0; i < config->n_rules && unit_tier; i++) {
+        for (size_t i = 0; i < config->n_rules && tier != UNIT_TIER_NONE; i++) {
                 const Rule *r = &config->rules[i];
-                uint64_t g = growth_period(config, r);
-                if (g && r->scope != SCOPE_PROCESS && (!period || g < period))
-                        period = g;
+                if (r->scope == SCOPE_PROCESS)
+                        continue;
+                uint64_t p = growth_period(config, r);
+                /* sizes of units, for unit rules evaluated without a walk */
+                if (!p && tier == UNIT_TIER_WATCHED && r->scope == SCOPE_UNIT)
+                        p = config->interval_usec;
+                if (p && (!period || p < period))
+                        period = p;
         }
         return period;
 }
 
-uint64_t schedule_full_interval(const Config *config, bool unit_tier)
+uint64_t schedule_full_interval(const Config *config, UnitTier tier)
 {
         uint64_t period = 0;
         for (size_t i = 0; i < config->n_rules; i++) {
-                uint64_t p = rule_full_period(config, &config->rules[i], unit_tier);
+                uint64_t p = rule_full_period(config, &config->rules[i], tier);
                 if (p && (!period || p < period))
                         period = p;
         }
         if (period)
                 return period;
-        return config->interval_usec > SCHEDULE_IDLE_FULL_USEC ? config->interval_usec
-                                                               : SCHEDULE_IDLE_FULL_USEC;
+        uint64_t idle = tier == UNIT_TIER_WATCHED ? SCHEDULE_IDLE_FULL_WATCHED_USEC
+                                                  : SCHEDULE_IDLE_FULL_USEC;
+        return config->interval_usec > idle ? config->interval_usec : idle;
 }

@@ -201,15 +201,21 @@ sleepers=()
 for _ in $(seq 200); do sleep 300 & sleepers+=($!); children+=($!); done
 "$MEMGUARD" --config "$TOP/conf/memguard.conf" --dry-run 2>"$work/idle.log" &
 mg_pid=$!
-if wait_log "$work/idle.log" "started: .*( 0 units|cgroup v2)" 10; then
-        sleep 1
+# Counts the reads of $mg_pid over $1 s: prints them, sets $extra to those
+# beyond the system tier's 3 per wake-up.
+count_reads() {
         io_reads() { awk '$1 == "syscr:" { print $2 }' /proc/$mg_pid/io; }
         wakeups() { awk '$1 == "voluntary_ctxt_switches:" { print $2 }' /proc/$mg_pid/status; }
+        local r0 w0 r1 w1
+        sleep 1
         r0=$(io_reads) w0=$(wakeups)
-        sleep 20
+        sleep "$1"
         r1=$(io_reads) w1=$(wakeups)
         extra=$((r1 - r0 - 3 * (w1 - w0)))
-        echo "# idle: $((r1 - r0)) reads in $((w1 - w0)) wake-ups in 20 s beside 200 sleepers ($extra beyond the system tier's)"
+        echo "# $((r1 - r0)) reads in $((w1 - w0)) wake-ups in $1 s beside 200 sleepers ($extra beyond the system tier's)"
+}
+if wait_log "$work/idle.log" "started: .*( 0 units|cgroup v2)" 10; then
+        count_reads 20
         check "idle with no unit to feed, no /proc walk in 20 s" [ "$extra" -lt 400 ]
 else
         echo "ok - # SKIP idle walk count: units without cgroup v2 here ($(grep -o 'started: .*' "$work/idle.log"))"
@@ -312,6 +318,68 @@ set_available 1048576
 check "recovery is logged" wait_log "$log" "\[rule=low action=warn .*mem_available_kb=1048576" 5
 stop_memguard "$log" sandboxed
 kill -KILL "$e" "$d" 2>/dev/null
+
+# --- units between walks: a watched cgroup v2 tree -------------------------
+# A cgroup v2 tree (a fixture: its cgroup.controllers names memory), whose
+# directories the daemon watches with inotify. A unit that appears is
+# walked for at once; from then its size comes from memory.current, read by
+# the unit tier, and its rule is judged there, with a walk only when the
+# rule's state changes. (A unit cgroup is built aside and moved in: on
+# cgroupfs its files exist from mkdir() on.)
+cg=$work/cg uroot=$work/uroot
+mkdir -p "$cg/system.slice" "$uroot" "$work/aside/mgnew.service"
+echo "cpuset cpu io memory pids" >"$cg/cgroup.controllers"
+printf '%s\n' "MemTotal:        2097152 kB" "MemFree:         1048576 kB" \
+        "MemAvailable:    1048576 kB" "SwapTotal:             0 kB" \
+        "SwapFree:              0 kB" >"$uroot/meminfo"
+cat >"$work/units.conf" <<CONF
+[daemon]
+interval = 200ms
+fast-interval = 100ms
+
+[rule budget]
+unit = mgnew.service
+when = unit.memory > 8M
+action = warn
+CONF
+log=$work/units.log
+"$MEMGUARD" --config "$work/units.conf" --proc-root "$uroot" --cgroup-root "$cg" 2>"$log" &
+mg_pid=$!
+check "watched: memguard watches the cgroup tree" \
+        wait_log "$log" "started: 1 rules, 0 processes in 0 units.*cgroup v2 \(0 units, 2 cgroups watched\)" 10
+spawn mgtest-u 1; u=$child
+mkdir "$uroot/$u"
+for f in stat status cmdline oom_score oom_score_adj smaps_rollup; do ln -s /proc/"$u"/$f "$uroot/$u/$f"; done
+printf '0::/system.slice/mgnew.service\n' >"$uroot/$u/cgroup"
+printf 'populated 1\nfrozen 0\n' >"$work/aside/mgnew.service/cgroup.events"
+echo 16777216 >"$work/aside/mgnew.service/memory.current"
+mv "$work/aside/mgnew.service" "$cg/system.slice/"
+check "a unit that appears is walked for at once and its rule judged" \
+        wait_log "$log" "\[rule=budget action=warn unit=mgnew.service" 3
+echo 4194304 >"$cg/system.slice/mgnew.service/memory.current"
+check "between walks the unit tier sees it shrink: recovery" \
+        wait_log "$log" "mgnew.service .*back .*\[rule=budget" 3
+echo 33554432 >"$cg/system.slice/mgnew.service/memory.current"
+check "... and grow again: a new episode" \
+        wait_log "$log" "mgnew.service uses 32 MiB .*\[rule=budget action=warn" 3
+stop_memguard "$log" "watched units"
+kill -KILL "$u" 2>/dev/null; wait "$u" 2>/dev/null
+
+# The same unit rule beside 200 sleeping processes of the real /proc: with
+# the tree watched, no walk every interval (one would read 800 files).
+sleepers=()
+for _ in $(seq 200); do sleep 300 & sleepers+=($!); children+=($!); done
+"$MEMGUARD" --config "$work/units.conf" --cgroup-root "$cg" --dry-run 2>"$work/uidle.log" &
+mg_pid=$!
+if wait_log "$work/uidle.log" "started: .*cgroups watched" 10; then
+        count_reads 5
+        check "a unit rule at interval 200ms walks /proc for changes only" [ "$extra" -lt 400 ]
+else
+        check "watched idle: memguard starts" false
+fi
+stop_memguard "$work/uidle.log" "watched idle"
+kill "${sleepers[@]}" 2>/dev/null
+wait "${sleepers[@]}" 2>/dev/null
 
 echo
 echo "integration: $passed passed, $failed failed"

@@ -959,6 +959,117 @@ static void test_cap(void **state)
         rules_state_free(st);
 }
 
+/* ---- unit rules between walks ----------------------------------------- */
+
+/* Whether the unit tier's sample at MS (units UNITS, the previous step's
+ * processes) asks for a walk. */
+static bool units_need(RulesState *st, const Config *c, uint64_t ms, const TU *units)
+{
+        cur_units = units;
+        world_build(ms, 800, cur_procs, units, NULL);
+        return rules_units_need_full(c, &W.s, st, W.s.sys.usec);
+}
+
+/* One full evaluation at MS on UNITS, wanting WANT. */
+static void units_full(RulesState *st, const Config *c, uint64_t ms, const TU *units,
+                       const char *want)
+{
+        run_on(st, c, (const Step[]){ { ms, 800, .units = units, .want = want } }, 1);
+}
+
+/* A walk is asked for exactly when a full evaluation would start, reset,
+ * fire or recover a pair: not while a pair waits for its `for`, has fired
+ * and still holds, or waits for its unit's cooldown. */
+static void test_units_need_full(void **state)
+{
+        (void)state;
+        Rule rules[] = {
+                UNITRULE("budget", RESTART, 30, "api.service", MB(UNIT_MEMORY, '>', 400)),
+                UNITRULE("look", WARN, 0, "*", MB(UNIT_MEMORY, '>', 100)),
+        };
+        Config c = CONFIG(rules);
+        const TU small[] = { U("api.service", 90, 42), U("web.service", 50, 43), END_U };
+        const TU big[] = { U("api.service", 500, 42), U("web.service", 50, 43), END_U };
+        const TU mid[] = { U("api.service", 300, 42), U("web.service", 50, 43), END_U };
+        const TU self_big[] = { U("api.service", 90, 42), U("memguard.service", 900, SELF),
+                                END_U };
+        const TP procs[] = { P(42, "node", 90, 1, IN("api.service")),
+                             P(SELF, "memguard", 3, 1, IN("memguard.service")), END_P };
+        RulesState *st = rules_state_new();
+        assert_non_null(st);
+        cur_procs = procs;
+
+        /* never evaluated (start, reload): walk */
+        assert_true(units_need(st, &c, 0, small));
+        units_full(st, &c, 0, small, "");
+        assert_false(units_need(st, &c, 1000, small));
+        /* memguard's own unit is never a target */
+        assert_false(units_need(st, &c, 1500, self_big));
+        /* api grows past both rules: both pairs start */
+        assert_true(units_need(st, &c, 2000, big));
+        units_full(st, &c, 2000, big, "fire look warn api.service");
+        /* the warning has fired, the budget waits for its 30 s */
+        assert_false(units_need(st, &c, 3000, big));
+        assert_false(units_need(st, &c, 31000, big));
+        assert_true(units_need(st, &c, 32000, big));
+        units_full(st, &c, 32000, big, "fire budget restart api.service");
+        assert_false(units_need(st, &c, 33000, big));
+        /* below the budget: recover; still above 100 MiB: the warning holds */
+        assert_true(units_need(st, &c, 34000, mid));
+        units_full(st, &c, 34000, mid, "recover budget api.service");
+        assert_false(units_need(st, &c, 35000, mid));
+        /* over budget again inside the cooldown (until 62 s): the pair
+         * starts and waits for its `for` ... */
+        assert_true(units_need(st, &c, 36000, big));
+        units_full(st, &c, 36000, big, "");
+        /* ... which ends at 66 s, after the cooldown: a walk then */
+        assert_false(units_need(st, &c, 65000, big));
+        assert_true(units_need(st, &c, 66000, big));
+        units_full(st, &c, 66000, big, "fire budget restart api.service");
+        /* a pair that held but no longer does, and never fired, is reset by
+         * a walk too (its episode must not carry over) */
+        assert_true(units_need(st, &c, 67000, small));
+        units_full(st, &c, 67000, small, "recover budget api.service, recover look api.service");
+        assert_true(units_need(st, &c, 68000, big));
+        units_full(st, &c, 68000, big, "fire look warn api.service");
+        assert_true(units_need(st, &c, 69000, mid));
+        units_full(st, &c, 69000, mid, "");
+        assert_false(units_need(st, &c, 70000, mid));
+        rules_state_free(st);
+        cur_procs = no_procs;
+        cur_units = no_units;
+
+        /* A destructive pair due while its unit is in cooldown waits. */
+        Rule now_rules[] = { UNITRULE("now", RESTART, 0, "api.service", MB(UNIT_MEMORY, '>', 400)) };
+        Config c2 = CONFIG(now_rules);
+        st = rules_state_new();
+        assert_non_null(st);
+        cur_procs = procs;
+        units_full(st, &c2, 0, big, "fire now restart api.service");
+        units_full(st, &c2, 1000, mid, "recover now api.service");
+        assert_true(units_need(st, &c2, 2000, big));
+        units_full(st, &c2, 2000, big, "");
+        assert_false(units_need(st, &c2, 29000, big));
+        assert_true(units_need(st, &c2, 30000, big));
+        units_full(st, &c2, 30000, big, "fire now restart api.service");
+        rules_state_free(st);
+
+        /* term on a unit signals its largest process as the last walk
+         * saw it, which may have exited since: its cooldown spares no walk */
+        Rule term_rules[] = { UNITRULE("ut", TERM, 0, "api.service", MB(UNIT_MEMORY, '>', 400)) };
+        Config c3 = CONFIG(term_rules);
+        st = rules_state_new();
+        assert_non_null(st);
+        units_full(st, &c3, 0, big, "fire ut term 42");
+        units_full(st, &c3, 1000, mid, "recover ut api.service");
+        assert_true(units_need(st, &c3, 2000, big));
+        units_full(st, &c3, 2000, big, "");
+        assert_true(units_need(st, &c3, 3000, big));
+        rules_state_free(st);
+        cur_procs = no_procs;
+        cur_units = no_units;
+}
+
 /* ---- messages --------------------------------------------------------- */
 
 static void test_reasons(void **state)
@@ -1106,6 +1217,7 @@ int main(void)
                 cmocka_unit_test(test_cap),
                 cmocka_unit_test(test_reasons),
                 cmocka_unit_test(test_need_pss),
+                cmocka_unit_test(test_units_need_full),
                 cmocka_unit_test(test_snapshot),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -566,7 +566,9 @@ static void test_unit_tier(void **state)
         UnitSample units[2] = { 0 };
         Snapshot snap = { .units = units, .n_units = 2 };
 
-        assert_int_equal(sampler_units(fx->sampler, 5, &snap), -EOPNOTSUPP);
+        Config *c = load("[rule api]\nunit = api.service\nwhen = unit.memory > 1G\naction = warn\n"
+                         "[rule gone]\nunit = gone.service\nwhen = unit.memory > 1G\naction = warn\n");
+        assert_int_equal(sampler_units(fx->sampler, c, 5, &snap), -EOPNOTSUPP);
 
         assert_non_null(mkdtemp(dir));
         write_rel(dir, "cgroup.controllers", "cpu io memory pids\n");
@@ -590,16 +592,31 @@ static void test_unit_tier(void **state)
         units[1].memory_kb = 7;
         units[1].memory_usec = 1;
 
-        assert_int_equal(sampler_units(s, 100, &snap), 1);
+        assert_int_equal(sampler_units(s, c, 100, &snap), 1);
         assert_int_equal(units[0].memory_kb, 400 * 1024);
         assert_int_equal(units[0].memory_usec, 100);
         assert_int_equal(units[1].memory_kb, 7);
         assert_int_equal(units[1].memory_usec, 1);
 
         write_rel(dir, "system.slice/api.service/memory.current", "524288000\n");
-        assert_int_equal(sampler_units(s, 200, &snap), 1);
+        assert_int_equal(sampler_units(s, c, 200, &snap), 1);
         assert_int_equal(units[0].memory_kb, 500 * 1024);
         assert_int_equal(units[0].memory_usec, 200);
+
+        /* only the units some rule looks at are read */
+        config_free(c);
+        c = load("[rule other]\nunit = web.service\nwhen = unit.memory > 1G\naction = warn\n");
+        write_rel(dir, "system.slice/api.service/memory.current", "104857600\n");
+        assert_int_equal(sampler_units(s, c, 300, &snap), 0);
+        assert_int_equal(units[0].memory_kb, 500 * 1024);
+        assert_int_equal(units[0].memory_usec, 200);
+        /* a system rule on growth ranks every unit */
+        config_free(c);
+        c = load("[rule ex]\nwhen = mem.exhaustion < 10m\ntarget = fastest-growing\n"
+                 "action = restart\n");
+        assert_int_equal(sampler_units(s, c, 400, &snap), 1);
+        assert_int_equal(units[0].memory_kb, 100 * 1024);
+        config_free(c);
 
         sampler_free(s);
         procroot_close(&root);

@@ -223,19 +223,26 @@ static void test_full_interval(void **state)
          * asks for a sample of the units every 10 s (two per 20 s bucket).
          * With the unit tier (cgroup v2) that is a memory.current read per
          * unit, and /proc is walked every third of a window (200 s) to find
-         * new units and evaluate unit rules; without it, every 10 s. */
+         * new units and evaluate unit rules; without it, every 10 s. With
+         * the cgroup tree watched, never on a timer but the hourly safety
+         * net: a walk follows a change of units or a unit rule's need. */
         Config *c = shipped();
-        assert_true(schedule_needs_periodic_full(c, true));
-        assert_int_equal(schedule_full_interval(c, true), 200 * SEC);
-        assert_int_equal(schedule_unit_interval(c, true), 10 * SEC);
-        assert_true(schedule_needs_periodic_full(c, false));
-        assert_int_equal(schedule_full_interval(c, false), 10 * SEC);
-        assert_int_equal(schedule_unit_interval(c, false), 0);
+        assert_false(schedule_needs_periodic_full(c, UNIT_TIER_WATCHED));
+        assert_int_equal(schedule_full_interval(c, UNIT_TIER_WATCHED), SCHEDULE_IDLE_FULL_WATCHED_USEC);
+        assert_int_equal(schedule_unit_interval(c, UNIT_TIER_WATCHED), 10 * SEC);
+        assert_true(schedule_needs_periodic_full(c, UNIT_TIER_POLLED));
+        assert_int_equal(schedule_full_interval(c, UNIT_TIER_POLLED), 200 * SEC);
+        assert_int_equal(schedule_unit_interval(c, UNIT_TIER_POLLED), 10 * SEC);
+        assert_true(schedule_needs_periodic_full(c, UNIT_TIER_NONE));
+        assert_int_equal(schedule_full_interval(c, UNIT_TIER_NONE), 10 * SEC);
+        assert_int_equal(schedule_unit_interval(c, UNIT_TIER_NONE), 0);
         config_free(c);
         c = load("[rule a]\nwhen = mem.available < 10%\naction = warn\n");
-        for (int tier = 0; tier < 2; tier++) {
+        for (UnitTier tier = UNIT_TIER_NONE; tier <= UNIT_TIER_WATCHED; tier++) {
                 assert_false(schedule_needs_periodic_full(c, tier));
-                assert_int_equal(schedule_full_interval(c, tier), SCHEDULE_IDLE_FULL_USEC);
+                assert_int_equal(schedule_full_interval(c, tier),
+                                 tier == UNIT_TIER_WATCHED ? SCHEDULE_IDLE_FULL_WATCHED_USEC
+                                                           : SCHEDULE_IDLE_FULL_USEC);
                 assert_int_equal(schedule_unit_interval(c, tier), 0);
         }
         config_free(c);
@@ -243,38 +250,52 @@ static void test_full_interval(void **state)
          * the target too: every interval, unit tier or not */
         c = load("[rule g]\nunit = *.service\nwhen = unit.growth > 20M/h\nwindow = 30m\n"
                  "action = warn\n");
-        assert_int_equal(schedule_full_interval(c, false), 30 * SEC);
-        assert_int_equal(schedule_unit_interval(c, true), 30 * SEC);
-        assert_int_equal(schedule_full_interval(c, true), 600 * SEC);
+        assert_int_equal(schedule_full_interval(c, UNIT_TIER_NONE), 30 * SEC);
+        assert_int_equal(schedule_unit_interval(c, UNIT_TIER_POLLED), 30 * SEC);
+        assert_int_equal(schedule_full_interval(c, UNIT_TIER_POLLED), 600 * SEC);
+        assert_int_equal(schedule_unit_interval(c, UNIT_TIER_WATCHED), 30 * SEC);
+        assert_int_equal(schedule_full_interval(c, UNIT_TIER_WATCHED), SCHEDULE_IDLE_FULL_WATCHED_USEC);
         config_free(c);
         c = load("[rule g]\nunit = *.service\nwhen = unit.growth > 20M/h and unit.memory > 1G\n"
                  "action = warn\n");
-        assert_int_equal(schedule_full_interval(c, true), 1 * SEC);
-        assert_int_equal(schedule_unit_interval(c, true), 0);
+        assert_int_equal(schedule_full_interval(c, UNIT_TIER_POLLED), 1 * SEC);
+        assert_int_equal(schedule_unit_interval(c, UNIT_TIER_POLLED), 0);
+        /* watched: the sizes from memory.current every interval, no walk */
+        assert_int_equal(schedule_unit_interval(c, UNIT_TIER_WATCHED), 1 * SEC);
+        assert_false(schedule_needs_periodic_full(c, UNIT_TIER_WATCHED));
         config_free(c);
         /* the budget of a budget-eta is not a size the rule needs fresh */
         c = load("[rule g]\nunit = api\nwhen = unit.memory < 1G and unit.budget-eta < 1h\n"
                  "action = warn\n");
-        assert_int_equal(schedule_full_interval(c, false), 10 * SEC);
-        assert_int_equal(schedule_unit_interval(c, true), 10 * SEC);
+        assert_int_equal(schedule_full_interval(c, UNIT_TIER_NONE), 10 * SEC);
+        assert_int_equal(schedule_unit_interval(c, UNIT_TIER_POLLED), 10 * SEC);
         config_free(c);
         /* process growth needs the walk: the unit tier does not feed it */
         c = load("[rule p]\nprocess = node\nwhen = proc.growth > 50M/h\naction = warn\n");
-        assert_int_equal(schedule_full_interval(c, true), 10 * SEC);
-        assert_int_equal(schedule_unit_interval(c, true), 0);
+        assert_int_equal(schedule_full_interval(c, UNIT_TIER_POLLED), 10 * SEC);
+        assert_int_equal(schedule_unit_interval(c, UNIT_TIER_POLLED), 0);
+        assert_int_equal(schedule_full_interval(c, UNIT_TIER_WATCHED), 10 * SEC);
+        assert_int_equal(schedule_unit_interval(c, UNIT_TIER_WATCHED), 0);
         config_free(c);
 
         c = load("[daemon]\ninterval = 2s\n"
                  "[rule api]\nunit = api.service\nwhen = unit.memory > 400M\naction = restart\n");
-        assert_true(schedule_needs_periodic_full(c, true));
-        assert_int_equal(schedule_full_interval(c, true), 2 * SEC);
+        assert_true(schedule_needs_periodic_full(c, UNIT_TIER_POLLED));
+        assert_int_equal(schedule_full_interval(c, UNIT_TIER_POLLED), 2 * SEC);
+        assert_false(schedule_needs_periodic_full(c, UNIT_TIER_WATCHED));
+        assert_int_equal(schedule_unit_interval(c, UNIT_TIER_WATCHED), 2 * SEC);
+        assert_int_equal(schedule_unit_interval(c, UNIT_TIER_NONE), 0);
         config_free(c);
         c = load("[rule w]\nprocess = node\nwhen = proc.pss > 300M\naction = term\n");
-        assert_int_equal(schedule_full_interval(c, true), 1 * SEC);
+        for (UnitTier tier = UNIT_TIER_NONE; tier <= UNIT_TIER_WATCHED; tier++) {
+                assert_true(schedule_needs_periodic_full(c, tier));
+                assert_int_equal(schedule_full_interval(c, tier), 1 * SEC);
+                assert_int_equal(schedule_unit_interval(c, tier), 0);
+        }
         config_free(c);
         /* An interval longer than the idle period is honoured. */
         c = load("[daemon]\ninterval = 10m\n[rule a]\nwhen = mem.available < 10%\naction = warn\n");
-        assert_int_equal(schedule_full_interval(c, false), 600 * SEC);
+        assert_int_equal(schedule_full_interval(c, UNIT_TIER_NONE), 600 * SEC);
         config_free(c);
 }
 

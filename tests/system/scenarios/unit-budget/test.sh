@@ -2,7 +2,11 @@
 # unit budget: a service leaking ~20 MB/s has a `restart` rule at 300M
 # (root/etc/memguard.conf.d); memguard, running from the hardened shipped
 # unit, restarts it over D-Bus before the machine runs out of memory.
+# The service starts after memguard. Under cgroup v2 memguard walks /proc
+# on no timer for these rules: it finds the unit because it watches the
+# cgroup tree (inotify), and reads its size from memory.current.
 U=mg-leaky-api.service
+check "memguard watches the cgroup tree" eval 'mg_journal -o cat | grep -q "cgroups watched)"'
 systemctl start $U
 pid0=$(unit_prop $U MainPID)
 log "$U started, MainPID $pid0"
