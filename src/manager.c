@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,17 +65,19 @@ struct Manager {
         sd_event_source *cgwatch_source;
         bool units_walk_due;         /* the full timer is set for a change of units */
         uint64_t units_walk_usec;    /* when the last walk for one ran */
+        uint64_t now;   /* CLOCK_MONOTONIC as the loop last read it (now_usec()) */
+        bool touched;   /* sd-event sources may have changed while it was armed */
         bool ready;
         bool in_full_tick;
         char status[256];
         Decision decisions[MAX_DECISIONS];
 };
 
+/* The loop's idea of now: sd_event_now() in a handler, the clock read of
+ * an idle tick there (run()). */
 static uint64_t now_usec(const Manager *m)
 {
-        uint64_t t = 0;
-        (void)sd_event_now(m->event, CLOCK_MONOTONIC, &t);
-        return t;
+        return m->now;
 }
 
 static bool dry_run(const Manager *m)
@@ -125,6 +129,8 @@ static void evaluate(Manager *m, bool procs_fresh)
                 log_msg(LOG_ERR, "rule evaluation failed: %s", strerror(-n));
                 return;
         }
+        if (n > 0)
+                m->touched = true;
         for (int i = 0; i < n; i++)
                 actions_run(m->actions, &m->decisions[i], &m->snap, dry_run(m));
         /* A kill rule is due but a SIGTERM's grace holds back every new
@@ -132,8 +138,10 @@ static void evaluate(Manager *m, bool procs_fresh)
          * time. Only a process a system rule could choose is escalated: a
          * process rule's victim with oom_score_adj -1000 keeps its grace. */
         if (actions_in_flight(m->actions) && rules_kill_due(m->config, m->state, m->snap.sys.usec) &&
-            escalation_allowed(m))
+            escalation_allowed(m)) {
+                m->touched = true;
                 (void)actions_escalate(m->actions);
+        }
         if (need_full && !procs_fresh && !m->in_full_tick)
                 (void)tick_full(m, wants_all_pss(m->config));
 }
@@ -170,6 +178,7 @@ static int tick_system(Manager *m, bool fresh_psi)
 
 static int tick_full(Manager *m, bool all_pss)
 {
+        m->touched = true;
         int r = tick_system(m, true);
         if (r < 0)
                 return r;
@@ -525,33 +534,71 @@ void manager_free(Manager *m)
         free(m);
 }
 
-/* sd_event_loop(), with the system tier's tick and the watchdog's ping
- * as the wait's timeout (sd_event_wait() sleeps in epoll_wait(), rounding
- * up to the next millisecond, so a tick is never early and at most 1 ms
- * late). The loop pings the watchdog: a loop that hangs is restarted. */
+/* Wakes for the system tier's ticks and the watchdog's pings while
+ * sd-event is armed and has nothing to do: a poll() of its descriptor,
+ * one clock read and the tick. Neither sd_event_wait(), which reads three
+ * clocks on every return, nor any other sd-event code runs on such a
+ * wake-up: on a 2 GiB box it comes 4 times a second, and in the guest
+ * every page a wake-up touches costs (bench/RESULTS.md). Returns > 0 when
+ * sd-event has work, 0 when a tick changed sources (an action, a walk:
+ * the loop must arm sd-event again before sleeping), or -errno. */
+static int idle_wait(Manager *m)
+{
+        struct pollfd p = { .fd = sd_event_get_fd(m->event), .events = POLLIN };
+        for (;;) {
+                uint64_t due = watchdog_due(m->watchdog);
+                if (m->fast_due < due)
+                        due = m->fast_due;
+                if (due > m->now) {
+                        /* whole milliseconds, rounded up: never early */
+                        uint64_t ms = (due - m->now + USEC_PER_MSEC - 1) / USEC_PER_MSEC;
+                        int r = poll(&p, 1, ms > INT_MAX ? INT_MAX : (int)ms);
+                        if (r > 0)
+                                return 1;
+                        if (r < 0 && errno != EINTR)
+                                return -errno;
+                }
+                m->now = monotonic_usec();
+                watchdog_ping(m->watchdog, m->now);
+                if (m->now >= m->fast_due) {
+                        m->touched = false;
+                        fast_tick(m);
+                        if (m->touched)
+                                return 0;
+                }
+        }
+}
+
+/* sd_event_loop(), with the system tier's ticks and the watchdog's pings
+ * between its iterations (idle_wait(), at most 1 ms late). The loop pings
+ * the watchdog: a loop that hangs is restarted. */
 static int run(Manager *m)
 {
         for (;;) {
                 int r = sd_event_prepare(m->event);
                 if (r == 0) {
-                        uint64_t now = monotonic_usec();
-                        uint64_t due = watchdog_due(m->watchdog);
-                        if (m->fast_due < due)
-                                due = m->fast_due;
-                        r = sd_event_wait(m->event, due > now ? due - now : 0);
+                        r = idle_wait(m);
+                        if (r >= 0)
+                                r = sd_event_wait(m->event, 0);
                 }
-                if (r > 0)
-                        r = sd_event_dispatch(m->event);
                 if (r < 0)
                         return r;
+                (void)sd_event_now(m->event, CLOCK_MONOTONIC, &m->now);
+                if (r > 0) {
+                        r = sd_event_dispatch(m->event);
+                        if (r < 0)
+                                return r;
+                        /* a handler may have walked /proc for a while */
+                        m->now = monotonic_usec();
+                }
                 if (sd_event_get_state(m->event) == SD_EVENT_FINISHED)
                         return sd_event_get_exit_code(m->event, &r) < 0 ? 0 : r;
                 /* Stopping: sd_event_loop() would run nothing more either. */
                 int code;
                 if (sd_event_get_exit_code(m->event, &code) >= 0)
                         continue;
-                watchdog_ping(m->watchdog, now_usec(m));
-                if (now_usec(m) >= m->fast_due)
+                watchdog_ping(m->watchdog, m->now);
+                if (m->now >= m->fast_due)
                         fast_tick(m);
         }
 }
@@ -588,10 +635,7 @@ int manager_run(Manager *m)
 
         lock_memory();
 
-        uint64_t now;
-        r = sd_event_now(m->event, CLOCK_MONOTONIC, &now);
-        if (r < 0)
-                return r;
+        uint64_t now = m->now = monotonic_usec();
         m->fast_due = now + m->config->fast_interval_usec;
         r = sd_event_add_time(m->event, &m->full_timer, CLOCK_MONOTONIC,
                               now + full_interval(m), 10 * USEC_PER_MSEC, on_full_timer, m);
