@@ -63,6 +63,7 @@ struct Manager {
         int psi_trigger_fd;
         CgWatch *cgwatch;            /* the cgroup tree, or NULL: walks find units */
         sd_event_source *cgwatch_source;
+        UnitTier tier, full_tier;    /* unit_tier(), full_tier() when timers were set */
         bool units_walk_due;         /* the full timer is set for a change of units */
         uint64_t units_walk_usec;    /* when the last walk for one ran */
         uint64_t now;   /* CLOCK_MONOTONIC as the loop last read it (now_usec()) */
@@ -103,6 +104,9 @@ static bool wants_bus(const Config *c)
 }
 
 static int tick_full(Manager *m, bool all_pss);
+static UnitTier unit_tier(const Manager *m);
+static UnitTier full_tier(const Manager *m);
+static void timers_rearm(Manager *m);
 
 /* The process of the term in flight may be escalated to SIGKILL by a
  * system kill rule: it is not protected from system rules. */
@@ -203,6 +207,10 @@ static int tick_full(Manager *m, bool all_pss)
                 (void)sd_notify(false, "READY=1");
         }
         update_status(m);
+        /* A unit without memory.current came or went, or the first unit:
+         * the timers' periods depend on what this walk found. */
+        if (unit_tier(m) != m->tier || full_tier(m) != m->full_tier)
+                timers_rearm(m);
         return 0;
 }
 
@@ -283,7 +291,7 @@ static int on_unit_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
         Manager *m = userdata;
         (void)usec;
-        uint64_t now = now_usec(m), period = schedule_unit_interval(m->config, unit_tier(m));
+        uint64_t now = now_usec(m);
         int n = sampler_units(m->sampler, m->config, now, &m->snap);
         if (n > 0)
                 history_add_units(m->hist, m->config, &m->snap, now);
@@ -291,6 +299,8 @@ static int on_unit_timer(sd_event_source *s, uint64_t usec, void *userdata)
         if (n >= 0 && unit_tier(m) == UNIT_TIER_WATCHED &&
             rules_units_need_full(m->config, &m->snap, m->state, m->snap.sys.usec))
                 (void)tick_full(m, false);
+        /* after the walk: it may have changed the tier */
+        uint64_t period = schedule_unit_interval(m->config, unit_tier(m));
         if (period)
                 (void)sd_event_source_set_time(s, now_usec(m) + period);
         else
@@ -401,14 +411,21 @@ static void on_action_done(void *userdata)
                 (void)tick_full(m, false);
 }
 
-static void reschedule(Manager *m)
+/* The full and unit timers, for the config and tier now. */
+static void timers_rearm(Manager *m)
 {
-        uint64_t now = now_usec(m);
-        m->fast_due = now + fast_sleep(m);
-        (void)sd_event_source_set_time(m->full_timer, now + full_interval(m));
+        m->tier = unit_tier(m);
+        m->full_tier = full_tier(m);
+        (void)sd_event_source_set_time(m->full_timer, now_usec(m) + full_interval(m));
         if (m->units_walk_due)
                 walk_soon(m); /* not put off by a reload */
         unit_timer_arm(m);
+}
+
+static void reschedule(Manager *m)
+{
+        m->fast_due = now_usec(m) + fast_sleep(m);
+        timers_rearm(m);
 }
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
@@ -682,8 +699,7 @@ int manager_run(Manager *m)
         r = tick_full(m, false);
         if (r < 0)
                 return r;
-        (void)sd_event_source_set_time(m->full_timer, now_usec(m) + full_interval(m));
-        unit_timer_arm(m);
+        timers_rearm(m);
         log_event(EVENT_STARTED, LOG_INFO, NULL,
                   "memguard %s started: %zu rules, %zu processes in %zu units, %s, unit memory from %s%s%s",
                   MEMGUARD_VERSION, m->config->n_rules, m->snap.n_procs, m->snap.n_units, psi_mode,

@@ -341,13 +341,19 @@ fast-interval = 100ms
 unit = mgnew.service
 when = unit.memory > 8M
 action = warn
+
+[rule nomem]
+unit = mgnomem.service
+when = unit.memory > 1G
+action = warn
 CONF
 log=$work/units.log
 "$MEMGUARD" --config "$work/units.conf" --proc-root "$uroot" --cgroup-root "$cg" 2>"$log" &
 mg_pid=$!
 check "watched: memguard watches the cgroup tree" \
-        wait_log "$log" "started: 1 rules, 0 processes in 0 units.*cgroup v2 \(0 units, 2 cgroups watched\)" 10
+        wait_log "$log" "started: 2 rules, 0 processes in 0 units.*cgroup v2 \(0 units, 2 cgroups watched\)" 10
 spawn mgtest-u 1; u=$child
+spawn mgtest-v 1; v=$child
 mkdir "$uroot/$u"
 for f in stat status cmdline oom_score oom_score_adj smaps_rollup; do ln -s /proc/"$u"/$f "$uroot/$u/$f"; done
 printf '0::/system.slice/mgnew.service\n' >"$uroot/$u/cgroup"
@@ -362,8 +368,26 @@ check "between walks the unit tier sees it shrink: recovery" \
 echo 33554432 >"$cg/system.slice/mgnew.service/memory.current"
 check "... and grow again: a new episode" \
         wait_log "$log" "mgnew.service uses 32 MiB .*\[rule=budget action=warn" 3
+# A unit without memory.current (no memory controller there) is summed
+# from its processes by walks, so unit rules go back to a walk every
+# interval while it exists; once it is gone they are judged between walks
+# again.
+mkdir "$uroot/$v" "$work/aside/mgnomem.service"
+for f in stat status cmdline oom_score oom_score_adj smaps_rollup; do ln -s /proc/"$v"/$f "$uroot/$v/$f"; done
+printf '0::/system.slice/mgnomem.service\n' >"$uroot/$v/cgroup"
+printf 'populated 1\nfrozen 0\n' >"$work/aside/mgnomem.service/cgroup.events"
+mv "$work/aside/mgnomem.service" "$cg/system.slice/"
+sleep 1
+printf 'populated 0\nfrozen 0\n' >"$cg/system.slice/mgnomem.service/cgroup.events"
+rm -rf "${uroot:?}/$v"
+sleep 0.5
+rm -rf "$cg/system.slice/mgnomem.service"
+sleep 1
+echo 2097152 >"$cg/system.slice/mgnew.service/memory.current"
+check "after a unit without memory.current came and went, unit rules are judged between walks again" \
+        wait_log "$log" "mgnew.service back under budget: 2.0 MiB .*\[rule=budget" 3
 stop_memguard "$log" "watched units"
-kill -KILL "$u" 2>/dev/null; wait "$u" 2>/dev/null
+kill -KILL "$u" "$v" 2>/dev/null; wait "$u" "$v" 2>/dev/null
 
 # The same unit rule beside 200 sleeping processes of the real /proc: with
 # the tree watched, no walk every interval (one would read 800 files).
