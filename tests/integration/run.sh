@@ -344,7 +344,7 @@ action = warn
 
 [rule nomem]
 unit = mgnomem.service
-when = unit.memory > 1G
+when = unit.memory > 1K
 action = warn
 CONF
 log=$work/units.log
@@ -377,7 +377,9 @@ for f in stat status cmdline oom_score oom_score_adj smaps_rollup; do ln -s /pro
 printf '0::/system.slice/mgnomem.service\n' >"$uroot/$v/cgroup"
 printf 'populated 1\nfrozen 0\n' >"$work/aside/mgnomem.service/cgroup.events"
 mv "$work/aside/mgnomem.service" "$cg/system.slice/"
-sleep 1
+# found by the walk for this change, 10 s after the last such walk at most
+check "a unit without memory.current is found and summed from its processes" \
+        wait_log "$log" "mgnomem.service uses .*\[rule=nomem" 15
 printf 'populated 0\nfrozen 0\n' >"$cg/system.slice/mgnomem.service/cgroup.events"
 rm -rf "${uroot:?}/$v"
 sleep 0.5
