@@ -44,6 +44,13 @@ static Dir *dir_by_wd(CgWatch *w, int wd)
         return NULL;
 }
 
+/* A "/" B, or B alone when A is "" (the root's relative path). */
+static int join(char *buf, size_t size, const char *a, const char *b)
+{
+        int n = snprintf(buf, size, "%s%s%s", a, *a ? "/" : "", b);
+        return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
 static int full_path(const CgWatch *w, const char *rel, const char *leaf, char *buf, size_t size)
 {
         int n = snprintf(buf, size, "%s%s%s%s%s", w->root, *rel ? "/" : "", rel, leaf ? "/" : "",
@@ -56,12 +63,9 @@ static int full_path(const CgWatch *w, const char *rel, const char *leaf, char *
 static bool populated(const char *path)
 {
         char buf[256];
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return errno != ENOENT;
-        ssize_t n = procroot_pread(fd, buf, sizeof buf);
+        ssize_t n = procroot_read_file(AT_FDCWD, path, buf, sizeof buf);
         if (n < 0)
-                return true;
+                return n != -ENOENT;
         const char *p = strstr(buf, "populated ");
         return !p || p[10] != '0';
 }
@@ -145,8 +149,7 @@ static int watch_tree(CgWatch *w, const char *rel, bool parent_slice, unsigned d
                     strcmp(de->d_name, "..") == 0)
                         continue;
                 char child[PATH_MAX];
-                int n = snprintf(child, sizeof child, "%s%s%s", rel, *rel ? "/" : "", de->d_name);
-                if (n < 0 || (size_t)n >= sizeof child)
+                if (join(child, sizeof child, rel, de->d_name) < 0)
                         continue;
                 r = watch_tree(w, child, slice, depth + 1, changed);
         }
@@ -156,13 +159,11 @@ static int watch_tree(CgWatch *w, const char *rel, bool parent_slice, unsigned d
 
 size_t cgwatch_budget(const char *proc_sys_path)
 {
-        char buf[32];
-        _cleanup_close_ int fd =
-                open(proc_sys_path ? proc_sys_path : "/proc/sys/fs/inotify/max_user_watches",
-                     O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || procroot_pread(fd, buf, sizeof buf) <= 0)
+        char buf[32], *end;
+        if (procroot_read_file(AT_FDCWD,
+                               proc_sys_path ? proc_sys_path : "/proc/sys/fs/inotify/max_user_watches",
+                               buf, sizeof buf) <= 0)
                 return 1024;
-        char *end;
         errno = 0;
         unsigned long long n = strtoull(buf, &end, 10);
         if (errno || end == buf)
@@ -307,8 +308,7 @@ static int handle(CgWatch *w, const struct inotify_event *e)
         if (!parent)
                 return 0;
         char rel[PATH_MAX];
-        int n = snprintf(rel, sizeof rel, "%s%s%s", parent->rel, *parent->rel ? "/" : "", e->name);
-        if (n < 0 || (size_t)n >= sizeof rel)
+        if (join(rel, sizeof rel, parent->rel, e->name) < 0)
                 return 0;
         if (e->mask & (IN_DELETE | IN_MOVED_FROM)) {
                 /* its last process left before: that said it already */
