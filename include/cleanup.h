@@ -4,7 +4,8 @@
  * _cleanup_close_ closes a file descriptor (>= 0); _cleanup_fclose_ an
  * stdio stream. Hand ownership away with TAKE_PTR()/TAKE_FD(), which return
  * the value and reset the variable so the cleanup does nothing. Also the
- * small shared helpers: ELEMENTSOF, the USEC_PER_* units, monotonic_usec(). */
+ * small shared helpers: ELEMENTSOF, the USEC_PER_* units, monotonic_usec(),
+ * usec_add(). */
 #ifndef MEMGUARD_CLEANUP_H
 #define MEMGUARD_CLEANUP_H
 
@@ -55,6 +56,14 @@ static inline uint64_t monotonic_usec(void)
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* A time plus a duration, saturating at UINT64_MAX ("never"): every
+ * deadline is computed with this, so that no duration, however long, can
+ * wrap a deadline into the past (an immediate SIGKILL, a busy loop). */
+static inline uint64_t usec_add(uint64_t t, uint64_t d)
+{
+        return t > UINT64_MAX - d ? UINT64_MAX : t + d;
 }
 
 #endif
