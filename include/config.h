@@ -11,6 +11,27 @@
 
 #define CONFIG_MAX_CONDITIONS 8
 
+/* Limits of the duration keys, in µs. A duration is added to the clock
+ * (a deadline, the next tick), and one that is absurd for its key is a
+ * mistake that would otherwise show at run time: `grace = 5124095576h`
+ * wraps start + grace into the past (an immediate SIGKILL), a huge
+ * `interval` into a busy loop. So each key is refused beyond a maximum
+ * that is generous for its purpose, with FILE:LINE; every deadline is
+ * computed with usec_add() (cleanup.h) besides. Defaults in the comments
+ * of Config and Rule below.
+ *   interval, fast-interval  10ms .. 1h  (fast-interval <= interval)
+ *   cooldown                 0 .. 24h
+ *   for                      0 .. 168h (7 days)
+ *   grace                    0 .. 1h
+ *   window                   1m .. 24h */
+#define CONFIG_MIN_INTERVAL_USEC (UINT64_C(10) * 1000)
+#define CONFIG_MAX_INTERVAL_USEC (UINT64_C(3600) * 1000000)
+#define CONFIG_MAX_COOLDOWN_USEC (UINT64_C(24) * 3600 * 1000000)
+#define CONFIG_MAX_FOR_USEC (UINT64_C(7) * 24 * 3600 * 1000000)
+#define CONFIG_MAX_GRACE_USEC (UINT64_C(3600) * 1000000)
+#define CONFIG_MIN_WINDOW_USEC (UINT64_C(60) * 1000000)
+#define CONFIG_MAX_WINDOW_USEC (UINT64_C(24) * 3600 * 1000000)
+
 typedef enum Metric {
         METRIC_MEM_AVAILABLE,
         METRIC_MEM_USED, /* MemTotal - MemAvailable */
@@ -82,10 +103,10 @@ typedef struct Rule {
         RuleScope scope;
         Condition conds[CONFIG_MAX_CONDITIONS];
         size_t n_conds; /* >= 1; all must hold ("and") */
-        uint64_t for_usec;
+        uint64_t for_usec; /* default 0, at most CONFIG_MAX_FOR_USEC */
         Action action;
-        Target target; /* system rules that act on a process */
-        uint64_t grace_usec;
+        Target target;       /* system rules that act on a process */
+        uint64_t grace_usec; /* default 5 s, at most CONFIG_MAX_GRACE_USEC */
         /* Globs (fnmatch). A literal unit name without '.' has ".service"
          * appended ("api" -> "api.service"); a literal process name longer
          * than 15 characters is cut to 15, as the kernel cuts comm. */
@@ -95,7 +116,7 @@ typedef struct Rule {
         /* Leak detection: the span growth is estimated over (`window`,
          * default 10 min), for rules that use a growth or ETA metric or
          * target = fastest-growing; 0 for other rules. */
-        uint64_t window_usec;
+        uint64_t window_usec; /* CONFIG_MIN_WINDOW_USEC .. CONFIG_MAX_WINDOW_USEC */
         /* The budget of proc.budget-eta / unit.budget-eta: the index in
          * CONDS of the rule's size condition on the same target ("unit.memory
          * < 400M"); -1 when the rule has no budget-eta. */
@@ -103,6 +124,7 @@ typedef struct Rule {
 } Rule;
 
 typedef struct Config {
+        /* Durations: see CONFIG_MIN_ and CONFIG_MAX_ above. */
         uint64_t interval_usec;      /* default 1 s */
         uint64_t fast_interval_usec; /* default 100 ms */
         bool dry_run;                /* default no */
@@ -162,7 +184,8 @@ const char *target_to_string(Target t);
  * or "B" is bytes; rounded up to whole kB; at most UINT64_MAX/1024 kB.
  * "15%" sets *RET_IS_PERCENT and *RET_PERCENT (0..100) and *RET_KB = 0.
  * Durations: us, ms, s, m or min, h (bare: seconds); fractions are cut to
- * whole microseconds. */
+ * whole microseconds; -ERANGE if the result does not fit in 64 bits
+ * (the keys' own maxima are checked by the config parser, not here). */
 int config_parse_size(const char *s, uint64_t *ret_kb, bool *ret_is_percent, double *ret_percent);
 int config_parse_duration(const char *s, uint64_t *ret_usec);
 

@@ -56,14 +56,11 @@
 
 #include "cleanup.h"
 
-#define MIN_INTERVAL_USEC (10 * USEC_PER_MSEC)
 #define DEFAULT_INTERVAL_USEC USEC_PER_SEC
 #define DEFAULT_FAST_INTERVAL_USEC (100 * USEC_PER_MSEC)
 #define DEFAULT_COOLDOWN_USEC (30 * USEC_PER_SEC)
 #define DEFAULT_GRACE_USEC (5 * USEC_PER_SEC)
 #define DEFAULT_WINDOW_USEC (10 * 60 * USEC_PER_SEC)
-#define MIN_WINDOW_USEC (60 * USEC_PER_SEC)
-#define MAX_WINDOW_USEC (24 * 3600 * USEC_PER_SEC)
 /* The kernel keeps 15 characters of a task name (TASK_COMM_LEN 16). */
 #define COMM_CHARS 15
 /* A configuration file larger than this is a mistake, not a config. */
@@ -708,32 +705,40 @@ static int protect_add(Config *c, const char *name, size_t len)
 
 /* ---- [daemon] --------------------------------------------------------- */
 
-static bool daemon_duration(Parser *p, const char *key, const char *value, uint64_t min_usec,
-                            uint64_t *ret)
+/* A duration key: MIN_USEC..MAX_USEC (see config.h for why a maximum).
+ * EXAMPLES for the syntax error. Writes *RET only if valid. */
+static bool key_duration(Parser *p, const char *key, const char *value, uint64_t min_usec,
+                         uint64_t max_usec, const char *examples, uint64_t *ret)
 {
-        uint64_t usec;
+        char limit[32];
+        uint64_t usec = 0;
         int r = config_parse_duration(value, &usec);
 
         if (r == -ENOMEM) {
                 p->oom = true;
                 return false;
         }
-        if (r == -ERANGE) {
-                diag(p, p->lineno, "%s: '%s' is out of range", key, value);
+        if (r < 0 && r != -ERANGE) {
+                diag(p, p->lineno, "%s: '%s' is not a duration (use e.g. %s)", key, value,
+                     examples);
                 return false;
         }
-        if (r < 0) {
-                diag(p, p->lineno, "%s: '%s' is not a duration (use e.g. 100ms, 1s, 2m)", key,
-                     value);
+        if (r == -ERANGE || usec > max_usec) {
+                format_duration(max_usec, limit, sizeof(limit));
+                diag(p, p->lineno, "%s: '%s' is too long (at most %s)", key, value, limit);
                 return false;
         }
         if (usec < min_usec) {
-                diag(p, p->lineno, "%s: '%s' is too short (at least 10ms)", key, value);
+                format_duration(min_usec, limit, sizeof(limit));
+                diag(p, p->lineno, "%s: '%s' is too short (at least %s)", key, value, limit);
                 return false;
         }
         *ret = usec;
         return true;
 }
+
+#define DAEMON_EXAMPLES "100ms, 1s, 2m"
+#define RULE_EXAMPLES "500ms, 10s, 2m"
 
 static void daemon_key(Parser *p, const char *key, const char *value)
 {
@@ -754,15 +759,18 @@ static void daemon_key(Parser *p, const char *key, const char *value)
 
         switch (k) {
         case DKEY_INTERVAL:
-                if (daemon_duration(p, key, value, MIN_INTERVAL_USEC, &c->interval_usec))
+                if (key_duration(p, key, value, CONFIG_MIN_INTERVAL_USEC, CONFIG_MAX_INTERVAL_USEC,
+                                 DAEMON_EXAMPLES, &c->interval_usec))
                         p->interval_at = (Where){p->file_idx, p->lineno};
                 break;
         case DKEY_FAST_INTERVAL:
-                if (daemon_duration(p, key, value, MIN_INTERVAL_USEC, &c->fast_interval_usec))
+                if (key_duration(p, key, value, CONFIG_MIN_INTERVAL_USEC, CONFIG_MAX_INTERVAL_USEC,
+                                 DAEMON_EXAMPLES, &c->fast_interval_usec))
                         p->fast_interval_at = (Where){p->file_idx, p->lineno};
                 break;
         case DKEY_COOLDOWN:
-                (void)daemon_duration(p, key, value, 0, &c->cooldown_usec);
+                (void)key_duration(p, key, value, 0, CONFIG_MAX_COOLDOWN_USEC, DAEMON_EXAMPLES,
+                                   &c->cooldown_usec);
                 break;
         case DKEY_DRY_RUN: {
                 int b = parse_bool(value);
@@ -969,20 +977,6 @@ static bool parse_when(Parser *p, const char *value, Rule *rule)
         return true;
 }
 
-static bool rule_duration(Parser *p, const char *key, const char *value, uint64_t *ret)
-{
-        int r = config_parse_duration(value, ret);
-
-        if (r == -ENOMEM)
-                p->oom = true;
-        else if (r == -ERANGE)
-                diag(p, p->lineno, "%s: '%s' is out of range", key, value);
-        else if (r < 0)
-                diag(p, p->lineno, "%s: '%s' is not a duration (use e.g. 500ms, 10s, 2m)", key,
-                     value);
-        return r >= 0;
-}
-
 static bool rule_string(Parser *p, const char *key, const char *value, char **ret)
 {
         if (!*value) {
@@ -1020,18 +1014,30 @@ static void rule_key(Parser *p, const char *key, const char *value)
                 ok = parse_when(p, value, r);
                 break;
         case RKEY_FOR:
-                ok = rule_duration(p, key, value, &r->for_usec);
+                ok = key_duration(p, key, value, 0, CONFIG_MAX_FOR_USEC, RULE_EXAMPLES,
+                                  &r->for_usec);
                 break;
         case RKEY_GRACE:
-                ok = rule_duration(p, key, value, &r->grace_usec);
+                ok = key_duration(p, key, value, 0, CONFIG_MAX_GRACE_USEC, RULE_EXAMPLES,
+                                  &r->grace_usec);
                 break;
-        case RKEY_WINDOW:
-                ok = rule_duration(p, key, value, &r->window_usec);
-                if (ok && (r->window_usec < MIN_WINDOW_USEC || r->window_usec > MAX_WINDOW_USEC)) {
+        case RKEY_WINDOW: {
+                uint64_t usec = 0;
+                int e = config_parse_duration(value, &usec);
+                if (e == -ENOMEM)
+                        p->oom = true;
+                else if (e < 0 && e != -ERANGE)
+                        diag(p, p->lineno, "%s: '%s' is not a duration (use e.g. %s)", key, value,
+                             RULE_EXAMPLES);
+                else if (e == -ERANGE || usec < CONFIG_MIN_WINDOW_USEC ||
+                         usec > CONFIG_MAX_WINDOW_USEC)
                         diag(p, p->lineno, "window: '%s' is outside 1m..24h", value);
-                        ok = false;
+                else {
+                        r->window_usec = usec;
+                        ok = true;
                 }
                 break;
+        }
         case RKEY_ACTION:
                 v = lookup(action_names, ELEMENTSOF(action_names), value);
                 if (v < 0)

@@ -225,7 +225,8 @@ static void test_parse_duration_ok(void **state)
                 {"1.0000001s", USEC_S}, /* below a microsecond: cut */
                 {"0.0000005s", 0},
                 {"1.123456789123s", 1123456},
-                {"5124095576h", UINT64_C(5124095576) * 3600 * USEC_S}, /* the largest */
+                {"5124095576h", UINT64_C(5124095576) * 3600 * USEC_S}, /* the largest in h */
+                {"18446744073709.551615s", UINT64_MAX},                 /* the largest */
         };
 
         (void)state;
@@ -257,9 +258,16 @@ static void test_parse_duration_bad(void **state)
                 {"1,5s", -EINVAL},
                 {"inf", -EINVAL},
                 {"1e3ms", -EINVAL},
+                {"1e400", -EINVAL},
+                {"1e400h", -EINVAL},
+                {"1E400s", -EINVAL},
                 {"99999999999999999999", -ERANGE},
-                {"5124095577h", -ERANGE},
+                {"99999999999999999999h", -ERANGE}, /* the number overflows */
+                {"5124095577h", -ERANGE},           /* the product overflows */
+                {"18446744073709551615", -ERANGE},  /* UINT64_MAX seconds */
+                {"18446744073709.551616s", -ERANGE}, /* the fraction tips it over */
                 {"18446744073709551616us", -ERANGE},
+                {"307445734561825.861h", -ERANGE},
         };
 
         (void)state;
@@ -906,6 +914,51 @@ static void test_shipped_examples(void **state)
         free(text);
 }
 
+
+/* ---- durations: every key has a maximum ------------------------------ */
+
+static void test_duration_limits(void **state)
+{
+        Config *c;
+
+        (void)state;
+        /* each at its maximum */
+        c = load_ok("[daemon]\ninterval = 1h\nfast-interval = 60m\ncooldown = 24h\n"
+                    "[rule r]\nwhen = mem.available < 1%\nfor = 168h\naction = term\ngrace = 1h\n"
+                    "[rule w]\nunit = a\nwhen = unit.growth > 1M/h\nwindow = 24h\naction = warn\n");
+        assert_int_equal(c->interval_usec, CONFIG_MAX_INTERVAL_USEC);
+        assert_int_equal(c->interval_usec, 3600 * USEC_S);
+        assert_int_equal(c->fast_interval_usec, 3600 * USEC_S);
+        assert_int_equal(c->cooldown_usec, 24 * 3600 * USEC_S);
+        assert_int_equal(c->rules[0].for_usec, 7 * 24 * 3600 * USEC_S);
+        assert_int_equal(c->rules[0].grace_usec, 3600 * USEC_S);
+        assert_int_equal(c->rules[1].window_usec, 24 * 3600 * USEC_S);
+        config_free(c);
+
+        /* one microsecond over each, all reported in one pass; the
+         * overflowing values of issue 14 among them */
+        load_bad("[daemon]\ninterval = 3600.000001s\nfast-interval = 5124095576h\n"
+                 "cooldown = 86400000001us\n"
+                 "[rule r]\nwhen = mem.available < 1%\nfor = 604800.000001\naction = term\n"
+                 "grace = 5124095576h\n"
+                 "[rule w]\nunit = a\nwhen = unit.growth > 1M/h\nwindow = 1441m\naction = warn\n",
+                 "t.conf:2: interval: '3600.000001s' is too long (at most 1h)\n"
+                 "t.conf:3: fast-interval: '5124095576h' is too long (at most 1h)\n"
+                 "t.conf:4: cooldown: '86400000001us' is too long (at most 24h)\n"
+                 "t.conf:7: for: '604800.000001' is too long (at most 168h)\n"
+                 "t.conf:9: grace: '5124095576h' is too long (at most 1h)\n"
+                 "t.conf:13: window: '1441m' is outside 1m..24h\n");
+        /* beyond 64 bits: the same message, not a different one */
+        load_bad("[daemon]\ncooldown = 99999999999999999999h\n",
+                 "t.conf:2: cooldown: '99999999999999999999h' is too long (at most 24h)\n");
+        load_bad("[rule r]\nwhen = mem.available < 1%\naction = term\ngrace = 1e400\n",
+                 "t.conf:4: grace: '1e400' is not a duration (use e.g. 500ms, 10s, 2m)\n");
+        /* a valid interval longer than a too-long fast-interval: one error */
+        load_bad("[daemon]\ninterval = 1h\nfast-interval = 2h\n",
+                 "t.conf:3: fast-interval: '2h' is too long (at most 1h)\n");
+        load_bad("[daemon]\ninterval = 30m\nfast-interval = 1h\n",
+                 "t.conf:3: fast-interval: 1h is longer than interval (30m)\n");
+}
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -927,6 +980,7 @@ int main(void)
                 cmocka_unit_test(test_dropin),
                 cmocka_unit_test(test_shipped),
                 cmocka_unit_test(test_shipped_examples),
+                cmocka_unit_test(test_duration_limits),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
