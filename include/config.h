@@ -123,16 +123,49 @@ typedef struct Rule {
         int budget_cond;
 } Rule;
 
+/* What a `protect =` entry names. A process can rename itself at will
+ * (prctl(PR_SET_NAME), or exec a copy named "sshd"), so no kind is
+ * satisfied by comm alone: each names something the process cannot set
+ * for itself. */
+typedef enum ProtectKind {
+        /* A program name ("sshd"): a process whose comm matches and whose
+         * executable's file name matches too, the executable owned by root
+         * and writable only by root (so only root could have put it
+         * there). Written without '/' and without a unit suffix. A literal
+         * longer than 15 characters is cut to 15, as the kernel cuts comm
+         * ("systemd-journald" is kept as "systemd-journal"): compare the
+         * executable's file name cut the same way. */
+        PROTECT_NAME,
+        /* An absolute executable path (glob), "/usr/sbin/sshd", matched
+         * against the path /proc/PID/exe resolves to. Contains '/'; starts
+         * with '/' and has no empty, "." or ".." component. */
+        PROTECT_EXE,
+        /* A system unit (glob) ending in .service, .scope, .socket, .mount
+         * or .swap ("getty@*.service"): every process in it, and the unit
+         * itself (never restarted). A system manager's unit only: a user's
+         * manager's unit of that name is not protected by it. Slices are
+         * refused (one would shield every process below it), and so are
+         * unit types without processes (.target, .timer, .path, .device,
+         * .automount). */
+        PROTECT_UNIT,
+        _PROTECT_KIND_MAX,
+} ProtectKind;
+
+typedef struct Protect {
+        ProtectKind kind;
+        char *glob; /* owned */
+} Protect;
+
 typedef struct Config {
         /* Durations: see CONFIG_MIN_ and CONFIG_MAX_ above. */
         uint64_t interval_usec;      /* default 1 s */
         uint64_t fast_interval_usec; /* default 100 ms */
         bool dry_run;                /* default no */
         uint64_t cooldown_usec;      /* default 30 s */
-        /* comm names (globs), n_protect entries, no duplicates. Every
-         * `protect =` line appends (also across drop-ins); an empty one
-         * clears the list. Literal names are cut to 15 characters. */
-        char **protect;
+        /* n_protect entries in the order given, no two with the same kind
+         * and glob. Every `protect =` line appends (also across drop-ins);
+         * an empty one clears the list. */
+        Protect *protect;
         size_t n_protect;
         /* In file order; a drop-in's [rule NAME] replaces an earlier rule
          * of that name in place. Names are unique. */
@@ -173,6 +206,8 @@ MetricKind metric_kind(Metric m);
 RuleScope metric_scope(Metric m);
 const char *action_to_string(Action a);
 const char *target_to_string(Target t);
+/* "name", "executable", "unit"; "?" for anything else. */
+const char *protect_kind_to_string(ProtectKind k);
 
 /* Parsers of value syntax, exposed for tests. Each returns 0, -EINVAL
  * (syntax), -ERANGE (does not fit; a percentage over 100) or -ENOMEM, and

@@ -105,6 +105,12 @@ static const char *const target_names[] = {
         [TARGET_FASTEST_GROWING] = "fastest-growing",
 };
 
+static const char *const protect_kind_names[_PROTECT_KIND_MAX] = {
+        [PROTECT_NAME] = "name",
+        [PROTECT_EXE] = "executable",
+        [PROTECT_UNIT] = "unit",
+};
+
 const char *metric_to_string(Metric m)
 {
         if ((unsigned)m >= _METRIC_MAX)
@@ -181,6 +187,13 @@ const char *target_to_string(Target t)
         if ((unsigned)t >= ELEMENTSOF(target_names))
                 return "?";
         return target_names[t];
+}
+
+const char *protect_kind_to_string(ProtectKind k)
+{
+        if ((unsigned)k >= _PROTECT_KIND_MAX)
+                return "?";
+        return protect_kind_names[k];
 }
 
 static int lookup(const char *const *names, size_t n, const char *s)
@@ -651,7 +664,7 @@ void config_free(Config *c)
         if (!c)
                 return;
         for (size_t i = 0; i < c->n_protect; i++)
-                free(c->protect[i]);
+                free(c->protect[i].glob);
         free(c->protect);
         for (size_t i = 0; i < c->n_rules; i++)
                 rule_done(&c->rules[i]);
@@ -675,32 +688,114 @@ static Config *config_new(void)
 static void protect_clear(Config *c)
 {
         for (size_t i = 0; i < c->n_protect; i++)
-                free(c->protect[i]);
+                free(c->protect[i].glob);
         free(c->protect);
         c->protect = NULL;
         c->n_protect = 0;
 }
 
-static int protect_add(Config *c, const char *name, size_t len)
+/* Adds GLOB (taken over: freed on failure or when a duplicate). */
+static int protect_add(Config *c, ProtectKind kind, char *glob)
 {
-        char **l;
-        char *s;
+        Protect *l;
 
         for (size_t i = 0; i < c->n_protect; i++)
-                if (strlen(c->protect[i]) == len && strncmp(c->protect[i], name, len) == 0)
+                if (c->protect[i].kind == kind && strcmp(c->protect[i].glob, glob) == 0) {
+                        free(glob);
                         return 0;
-        s = strndup(name, len);
-        if (!s)
-                return -ENOMEM;
-        l = reallocarray(c->protect, c->n_protect + 1, sizeof(char *));
+                }
+        l = reallocarray(c->protect, c->n_protect + 1, sizeof(Protect));
         if (!l) {
-                free(s);
+                free(glob);
                 return -ENOMEM;
         }
-        comm_truncate(s);
-        l[c->n_protect++] = s;
+        l[c->n_protect++] = (Protect){kind, glob};
         c->protect = l;
         return 0;
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+        size_t n = strlen(s), m = strlen(suffix);
+
+        return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* An executable as /proc/PID/exe shows it: absolute, and no empty, "." or
+ * ".." component (the kernel prints the path it resolved), so that a
+ * pattern that could never match is refused rather than kept. */
+static bool exe_path_normal(const char *s)
+{
+        if (s[0] != '/')
+                return false;
+        for (const char *c = s; *c;) {
+                size_t n;
+                c++; /* the '/' */
+                n = strcspn(c, "/");
+                if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+                        return false;
+                c += n;
+        }
+        return true;
+}
+
+/* One whitespace-separated word of `protect =`: what it names is told by
+ * its form (a '/' makes an executable, a unit suffix a unit, anything else
+ * a program name; see ProtectKind). */
+static void protect_entry(Parser *p, const char *key, const char *word, size_t len)
+{
+        static const char *const unit_suffixes[] = {".service", ".scope", ".socket", ".mount",
+                                                    ".swap"};
+        static const char *const empty_suffixes[] = {".target", ".timer", ".path", ".device",
+                                                     ".automount"};
+        _cleanup_free_ char *s = strndup(word, len);
+        ProtectKind kind = PROTECT_NAME;
+
+        if (!s) {
+                p->oom = true;
+                return;
+        }
+        if (strchr(s, ',')) {
+                diag(p, p->lineno, "%s: '%s': separate names with spaces, not commas", key, s);
+                return;
+        }
+        if (strchr(s, '/')) {
+                if (s[0] != '/') {
+                        diag(p, p->lineno, "%s: '%s': an executable is named by its absolute path",
+                             key, s);
+                        return;
+                }
+                if (!exe_path_normal(s)) {
+                        diag(p, p->lineno,
+                             "%s: '%s': write the executable as /proc/PID/exe shows it, without "
+                             "//, . or .. and with no '/' at the end",
+                             key, s);
+                        return;
+                }
+                kind = PROTECT_EXE;
+        } else if (has_suffix(s, ".slice")) {
+                diag(p, p->lineno,
+                     "%s: '%s': a slice cannot be protected (it would shield every process below "
+                     "it); name its units",
+                     key, s);
+                return;
+        } else {
+                for (size_t i = 0; i < ELEMENTSOF(empty_suffixes); i++)
+                        if (has_suffix(s, empty_suffixes[i])) {
+                                diag(p, p->lineno,
+                                     "%s: '%s': a %s unit runs no processes; name the units "
+                                     "that do (.service, .scope, .socket, .mount, .swap)",
+                                     key, s, empty_suffixes[i]);
+                                return;
+                        }
+                for (size_t i = 0; i < ELEMENTSOF(unit_suffixes); i++)
+                        if (has_suffix(s, unit_suffixes[i]))
+                                kind = PROTECT_UNIT;
+        }
+        if (kind == PROTECT_NAME)
+                comm_truncate(s);
+        if (protect_add(p->config, kind, TAKE_PTR(s)) < 0)
+                p->oom = true;
 }
 
 /* ---- [daemon] --------------------------------------------------------- */
@@ -790,12 +885,7 @@ static void daemon_key(Parser *p, const char *key, const char *value)
                         size_t len = 0;
                         while (s[len] && !isspace((unsigned char)s[len]))
                                 len++;
-                        if (memchr(s, ',', len))
-                                diag(p, p->lineno,
-                                     "%s: '%.*s': separate names with spaces, not commas", key,
-                                     (int)len, s);
-                        else if (protect_add(c, s, len) < 0)
-                                p->oom = true;
+                        protect_entry(p, key, s, len);
                         s = skip_ws(s + len);
                 }
                 break;

@@ -145,7 +145,8 @@ bool rules_comm_protected(const Config *config, const char *comm)
         if (!config || !comm)
                 return false;
         for (size_t i = 0; i < config->n_protect; i++)
-                if (glob_match(config->protect[i], comm))
+                if (config->protect[i].kind == PROTECT_NAME &&
+                    glob_match(config->protect[i].glob, comm))
                         return true;
         return false;
 }

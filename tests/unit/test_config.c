@@ -332,6 +332,10 @@ static void test_names(void **state)
         assert_string_equal(target_to_string(TARGET_PSS), "pss");
         assert_string_equal(target_to_string(TARGET_FASTEST_GROWING), "fastest-growing");
         assert_string_equal(target_to_string((Target)99), "?");
+        assert_string_equal(protect_kind_to_string(PROTECT_NAME), "name");
+        assert_string_equal(protect_kind_to_string(PROTECT_EXE), "executable");
+        assert_string_equal(protect_kind_to_string(PROTECT_UNIT), "unit");
+        assert_string_equal(protect_kind_to_string(_PROTECT_KIND_MAX), "?");
 }
 
 static void test_threshold(void **state)
@@ -447,10 +451,12 @@ static void test_good_full(void **state)
         assert_true(c->dry_run);
         assert_int_equal(c->cooldown_usec, 90 * USEC_S);
         assert_int_equal(c->n_protect, 4);
-        assert_string_equal(c->protect[0], "sshd");
-        assert_string_equal(c->protect[1], "dbus-daemon");
-        assert_string_equal(c->protect[2], "systemd-journal"); /* cut to 15 */
-        assert_string_equal(c->protect[3], "postgres*");
+        assert_string_equal(c->protect[0].glob, "sshd");
+        assert_string_equal(c->protect[1].glob, "dbus-daemon");
+        assert_string_equal(c->protect[2].glob, "systemd-journal"); /* cut to 15 */
+        assert_string_equal(c->protect[3].glob, "postgres*");
+        for (size_t i = 0; i < c->n_protect; i++)
+                assert_int_equal(c->protect[i].kind, PROTECT_NAME);
         assert_int_equal(c->n_rules, 7);
 
         r = &c->rules[0];
@@ -560,8 +566,8 @@ static void test_lexical(void **state)
                     "action=Term\n"
                     "target=PSS");
         assert_int_equal(c->n_protect, 2);
-        assert_string_equal(c->protect[0], "a#b");
-        assert_string_equal(c->protect[1], "c;d");
+        assert_string_equal(c->protect[0].glob, "a#b");
+        assert_string_equal(c->protect[1].glob, "c;d");
         assert_int_equal(c->cooldown_usec, 5 * USEC_S);
         assert_int_equal(c->n_rules, 2);
         assert_string_equal(c->rules[0].name, "spaced");
@@ -580,10 +586,10 @@ static void test_lexical(void **state)
         c = load_ok("[daemon]\nprotect = a b\nprotect =\nprotect = c a\nprotect = c "
                     "very-long-name-over-15 very-long-glob-over-15*\n");
         assert_int_equal(c->n_protect, 4);
-        assert_string_equal(c->protect[0], "c");
-        assert_string_equal(c->protect[1], "a");
-        assert_string_equal(c->protect[2], "very-long-name-");
-        assert_string_equal(c->protect[3], "very-long-glob-over-15*");
+        assert_string_equal(c->protect[0].glob, "c");
+        assert_string_equal(c->protect[1].glob, "a");
+        assert_string_equal(c->protect[2].glob, "very-long-name-");
+        assert_string_equal(c->protect[3].glob, "very-long-glob-over-15*");
         config_free(c);
 
         /* unit completion only for literal names without a dot */
@@ -772,8 +778,8 @@ static void test_dropin(void **state)
         assert_int_equal(c->interval_usec, 500 * USEC_MS);
         assert_int_equal(c->cooldown_usec, 10 * USEC_S);
         assert_int_equal(c->n_protect, 2);
-        assert_string_equal(c->protect[0], "sshd");
-        assert_string_equal(c->protect[1], "postgres");
+        assert_string_equal(c->protect[0].glob, "sshd");
+        assert_string_equal(c->protect[1].glob, "postgres");
 
         /* Rules keep their place; a redefinition replaces the whole rule
          * (keys it does not give are back to their defaults). README,
@@ -821,7 +827,7 @@ static void test_shipped(void **state)
         assert_int_equal(c->fast_interval_usec, 100 * USEC_MS);
         assert_false(c->dry_run);
         for (size_t i = 0; i < c->n_protect; i++)
-                sshd |= strcmp(c->protect[i], "sshd") == 0;
+                sshd |= strcmp(c->protect[i].glob, "sshd") == 0;
         assert_true(sshd);
 
         warn = find_rule(c, "low-memory");
@@ -959,6 +965,96 @@ static void test_duration_limits(void **state)
         load_bad("[daemon]\ninterval = 30m\nfast-interval = 1h\n",
                  "t.conf:3: fast-interval: 1h is longer than interval (30m)\n");
 }
+
+/* ---- protect: names, executables, units -------------------------------- */
+
+static void expect_protect(const Config *c, size_t i, ProtectKind kind, const char *glob)
+{
+        assert_true(i < c->n_protect);
+        if (c->protect[i].kind != kind || strcmp(c->protect[i].glob, glob) != 0)
+                fprintf(stderr, "protect[%zu]: %s '%s', expected %s '%s'\n", i,
+                        protect_kind_to_string(c->protect[i].kind), c->protect[i].glob,
+                        protect_kind_to_string(kind), glob);
+        assert_int_equal(c->protect[i].kind, kind);
+        assert_string_equal(c->protect[i].glob, glob);
+}
+
+static void test_protect_kinds(void **state)
+{
+        Config *c;
+        size_t i = 0;
+
+        (void)state;
+        c = load_ok("[daemon]\n"
+                    "protect = sshd /usr/sbin/sshd ssh.service getty@*.service init.scope\n"
+                    "protect = systemd-journald.socket dev-hugepages.mount swapfile.swap\n"
+                    "protect = /usr/lib/*/bin/python3* systemd-journald python3.11 a.b\n"
+                    /* duplicates of each kind, and names equal once cut to 15 */
+                    "protect = sshd /usr/sbin/sshd ssh.service systemd-journal\n"
+                    "protect = very-long-name-over-15 very-long-name-over-16 x.service*\n");
+        expect_protect(c, i++, PROTECT_NAME, "sshd");
+        expect_protect(c, i++, PROTECT_EXE, "/usr/sbin/sshd");
+        expect_protect(c, i++, PROTECT_UNIT, "ssh.service");
+        expect_protect(c, i++, PROTECT_UNIT, "getty@*.service");
+        expect_protect(c, i++, PROTECT_UNIT, "init.scope");
+        expect_protect(c, i++, PROTECT_UNIT, "systemd-journald.socket"); /* a unit: not cut */
+        expect_protect(c, i++, PROTECT_UNIT, "dev-hugepages.mount");
+        expect_protect(c, i++, PROTECT_UNIT, "swapfile.swap");
+        expect_protect(c, i++, PROTECT_EXE, "/usr/lib/*/bin/python3*");
+        expect_protect(c, i++, PROTECT_NAME, "systemd-journal");
+        expect_protect(c, i++, PROTECT_NAME, "python3.11");
+        expect_protect(c, i++, PROTECT_NAME, "a.b");
+        expect_protect(c, i++, PROTECT_NAME, "very-long-name-");
+        expect_protect(c, i++, PROTECT_NAME, "x.service*"); /* no unit suffix at the end */
+        assert_int_equal(c->n_protect, i);
+        config_free(c);
+
+        /* a long executable path or unit name is never cut */
+        c = load_ok("[daemon]\nprotect = /opt/a-very-long-directory/bin/server "
+                    "a-very-long-unit-name.service\nprotect =\nprotect = /x\n");
+        assert_int_equal(c->n_protect, 1); /* the empty line cleared the first */
+        expect_protect(c, 0, PROTECT_EXE, "/x");
+        config_free(c);
+        c = load_ok("[daemon]\nprotect = /opt/a-very-long-directory/bin/server "
+                    "a-very-long-unit-name.service\n");
+        expect_protect(c, 0, PROTECT_EXE, "/opt/a-very-long-directory/bin/server");
+        expect_protect(c, 1, PROTECT_UNIT, "a-very-long-unit-name.service");
+        config_free(c);
+
+        /* every bad entry of a line is reported, the good ones kept going */
+        load_bad("[daemon]\nprotect = sshd x/y ./sshd user.slice system-*.slice sshd,dbus\n"
+                 "protect = / //x /a/ /a/./b /a/../b /a//b\n"
+                 "protect = backup.timer basic.target x.path dev-sda.device home.automount\n",
+                 "t.conf:2: protect: 'x/y': an executable is named by its absolute path\n"
+                 "t.conf:2: protect: './sshd': an executable is named by its absolute path\n"
+                 "t.conf:2: protect: 'user.slice': a slice cannot be protected (it would "
+                 "shield every process below it); name its units\n"
+                 "t.conf:2: protect: 'system-*.slice': a slice cannot be protected (it would "
+                 "shield every process below it); name its units\n"
+                 "t.conf:2: protect: 'sshd,dbus': separate names with spaces, not commas\n"
+                 "t.conf:3: protect: '/': write the executable as /proc/PID/exe shows it, "
+                 "without //, . or .. and with no '/' at the end\n"
+                 "t.conf:3: protect: '//x': write the executable as /proc/PID/exe shows it, "
+                 "without //, . or .. and with no '/' at the end\n"
+                 "t.conf:3: protect: '/a/': write the executable as /proc/PID/exe shows it, "
+                 "without //, . or .. and with no '/' at the end\n"
+                 "t.conf:3: protect: '/a/./b': write the executable as /proc/PID/exe shows it, "
+                 "without //, . or .. and with no '/' at the end\n"
+                 "t.conf:3: protect: '/a/../b': write the executable as /proc/PID/exe shows "
+                 "it, without //, . or .. and with no '/' at the end\n"
+                 "t.conf:3: protect: '/a//b': write the executable as /proc/PID/exe shows it, "
+                 "without //, . or .. and with no '/' at the end\n"
+                 "t.conf:4: protect: 'backup.timer': a .timer unit runs no processes; name the "
+                 "units that do (.service, .scope, .socket, .mount, .swap)\n"
+                 "t.conf:4: protect: 'basic.target': a .target unit runs no processes; name "
+                 "the units that do (.service, .scope, .socket, .mount, .swap)\n"
+                 "t.conf:4: protect: 'x.path': a .path unit runs no processes; name the units "
+                 "that do (.service, .scope, .socket, .mount, .swap)\n"
+                 "t.conf:4: protect: 'dev-sda.device': a .device unit runs no processes; name "
+                 "the units that do (.service, .scope, .socket, .mount, .swap)\n"
+                 "t.conf:4: protect: 'home.automount': a .automount unit runs no processes; "
+                 "name the units that do (.service, .scope, .socket, .mount, .swap)\n");
+}
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -981,6 +1077,7 @@ int main(void)
                 cmocka_unit_test(test_shipped),
                 cmocka_unit_test(test_shipped_examples),
                 cmocka_unit_test(test_duration_limits),
+                cmocka_unit_test(test_protect_kinds),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

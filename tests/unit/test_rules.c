@@ -42,7 +42,7 @@
           .n_conds = sizeof((Condition[]){ __VA_ARGS__ }) / sizeof(Condition),              \
           .for_usec = (for_s) * SEC, .action = ACTION_##a, .unit_glob = glob }
 
-static char *protect_list[] = { "ssh*", "systemd-journald" };
+static Protect protect_list[] = { { PROTECT_NAME, "ssh*" }, { PROTECT_NAME, "systemd-journald" } };
 
 #define CONFIG(r)                                                                          \
         ((Config){ .interval_usec = SEC, .fast_interval_usec = SEC / 10,                   \
