@@ -64,9 +64,9 @@ typedef enum MetricKind {
 } MetricKind;
 
 typedef enum RuleScope {
-        SCOPE_SYSTEM,  /* no unit=/process=/cmdline= */
+        SCOPE_SYSTEM,  /* no unit=/user-unit=/process=/cmdline= */
         SCOPE_PROCESS, /* process= and/or cmdline= */
-        SCOPE_UNIT,    /* unit= */
+        SCOPE_UNIT,    /* unit= or user-unit= */
 } RuleScope;
 
 typedef enum Action {
@@ -110,7 +110,15 @@ typedef struct Rule {
         /* Globs (fnmatch). A literal unit name without '.' has ".service"
          * appended ("api" -> "api.service"); a literal process name longer
          * than 15 characters is cut to 15, as the kernel cuts comm. */
-        char *unit_glob;    /* SCOPE_UNIT */
+        char *unit_glob; /* SCOPE_UNIT */
+        /* Which service manager's units unit_glob names. false (`unit =`):
+         * the system manager's only, never a unit of a user's manager
+         * (systemd --user, whose units live below user@UID.service and may
+         * have the same names). true (`user-unit =`, as journalctl
+         * --user-unit): units of users' managers only, whatever the user.
+         * Such a rule never has action = restart: memguard talks to the
+         * system manager, which cannot restart a user's unit. */
+        bool user_unit;
         char *comm_glob;    /* SCOPE_PROCESS, may be NULL if cmdline_glob set */
         char *cmdline_glob; /* SCOPE_PROCESS, may be NULL */
         /* Leak detection: the span growth is estimated over (`window`,

@@ -521,6 +521,7 @@ enum {
         RKEY_TARGET,
         RKEY_GRACE,
         RKEY_WINDOW,
+        RKEY_USER_UNIT,
         _RKEY_MAX,
 };
 
@@ -528,6 +529,7 @@ static const char *const rule_keys[_RKEY_MAX] = {
         [RKEY_WHEN] = "when",     [RKEY_FOR] = "for",         [RKEY_ACTION] = "action",
         [RKEY_UNIT] = "unit",     [RKEY_PROCESS] = "process", [RKEY_CMDLINE] = "cmdline",
         [RKEY_TARGET] = "target", [RKEY_GRACE] = "grace",     [RKEY_WINDOW] = "window",
+        [RKEY_USER_UNIT] = "user-unit",
 };
 
 typedef struct Diag {
@@ -1081,6 +1083,32 @@ static bool rule_string(Parser *p, const char *key, const char *value, char **re
         return true;
 }
 
+/* unit= and user-unit=: a glob; "api" means api.service, as it does to
+ * systemctl. Both keys fill unit_glob: the second of the two is parsed for
+ * errors and dropped (rule_finish() reports the pair). */
+static bool rule_unit(Parser *p, const char *key, const char *value, Rule *r)
+{
+        char *u = NULL;
+
+        if (!rule_string(p, key, value, &u))
+                return false;
+        if (!has_glob(u) && !strchr(u, '.')) {
+                char *full;
+                if (asprintf(&full, "%s.service", u) < 0) {
+                        free(u);
+                        p->oom = true;
+                        return false;
+                }
+                free(u);
+                u = full;
+        }
+        if (r->unit_glob)
+                free(u);
+        else
+                r->unit_glob = u;
+        return true;
+}
+
 static void rule_key(Parser *p, const char *key, const char *value)
 {
         RuleDraft *d = &p->draft;
@@ -1147,18 +1175,8 @@ static void rule_key(Parser *p, const char *key, const char *value)
                 ok = v >= 0;
                 break;
         case RKEY_UNIT:
-                ok = rule_string(p, key, value, &r->unit_glob);
-                /* "api" means api.service, as it does to systemctl. */
-                if (ok && !has_glob(r->unit_glob) && !strchr(r->unit_glob, '.')) {
-                        char *u;
-                        if (asprintf(&u, "%s.service", r->unit_glob) < 0) {
-                                p->oom = true;
-                                ok = false;
-                        } else {
-                                free(r->unit_glob);
-                                r->unit_glob = u;
-                        }
-                }
+        case RKEY_USER_UNIT:
+                ok = rule_unit(p, key, value, r);
                 break;
         case RKEY_PROCESS:
                 ok = rule_string(p, key, value, &r->comm_glob);
@@ -1229,7 +1247,8 @@ static void rule_finish(Parser *p)
         RuleDraft *d = &p->draft;
         Rule *r = &d->rule;
         const unsigned *kl = d->key_line;
-        bool conflict = kl[RKEY_UNIT] && (kl[RKEY_PROCESS] || kl[RKEY_CMDLINE]);
+        const bool any_unit = kl[RKEY_UNIT] || kl[RKEY_USER_UNIT];
+        bool conflict = any_unit && (kl[RKEY_PROCESS] || kl[RKEY_CMDLINE]);
         Rule *old;
 
         if (!kl[RKEY_WHEN])
@@ -1237,16 +1256,28 @@ static void rule_finish(Parser *p)
         if (!kl[RKEY_ACTION])
                 diag(p, r->line, "action: missing (warn, term, kill or restart)");
 
+        if (kl[RKEY_UNIT] && kl[RKEY_USER_UNIT]) {
+                diag(p, kl[RKEY_USER_UNIT], "user-unit: a rule has either unit or user-unit");
+        }
         if (conflict) {
                 unsigned pl = kl[RKEY_PROCESS] ? kl[RKEY_PROCESS] : kl[RKEY_CMDLINE];
-                diag(p, kl[RKEY_UNIT],
-                     "unit: cannot be combined with %s (line %u): a rule watches a unit or "
+                int uk = kl[RKEY_UNIT] ? RKEY_UNIT : RKEY_USER_UNIT;
+                diag(p, kl[uk],
+                     "%s: cannot be combined with %s (line %u): a rule watches a unit or "
                      "processes, not both",
-                     kl[RKEY_PROCESS] ? "process" : "cmdline", pl);
+                     rule_keys[uk], kl[RKEY_PROCESS] ? "process" : "cmdline", pl);
         }
-        r->scope = kl[RKEY_UNIT]                            ? SCOPE_UNIT
+        r->scope = any_unit                                 ? SCOPE_UNIT
                    : (kl[RKEY_PROCESS] || kl[RKEY_CMDLINE]) ? SCOPE_PROCESS
                                                             : SCOPE_SYSTEM;
+        r->user_unit = kl[RKEY_USER_UNIT] != 0;
+        /* RestartUnit goes to the system manager, which knows nothing of a
+         * user manager's units (and a same-named system unit would be the
+         * wrong one). */
+        if (kl[RKEY_USER_UNIT] && d->key_ok[RKEY_ACTION] && r->action == ACTION_RESTART)
+                diag(p, kl[RKEY_ACTION],
+                     "action: restart: memguard talks to the system manager, which cannot "
+                     "restart a user's unit; use term or kill");
 
         if (!conflict && d->key_ok[RKEY_WHEN])
                 for (size_t i = 0; i < r->n_conds; i++) {
@@ -1257,8 +1288,8 @@ static void rule_finish(Parser *p)
                                      "when: %s is per process: it needs process= or cmdline=",
                                      metric_to_string(m));
                         else if (ms == SCOPE_UNIT && r->scope != SCOPE_UNIT)
-                                diag(p, kl[RKEY_WHEN],
-                                     "when: %s is per unit: it needs unit=", metric_to_string(m));
+                                diag(p, kl[RKEY_WHEN], "when: %s is per unit: it needs unit= or user-unit=",
+                                     metric_to_string(m));
                 }
 
         if (d->key_ok[RKEY_TARGET] && !conflict) {

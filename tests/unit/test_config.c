@@ -500,6 +500,7 @@ static void test_good_full(void **state)
         assert_string_equal(r->name, "api-budget");
         assert_int_equal(r->scope, SCOPE_UNIT);
         assert_string_equal(r->unit_glob, "api.service"); /* completed */
+        assert_false(r->user_unit);
         assert_int_equal(r->conds[0].metric, METRIC_UNIT_MEMORY);
         assert_int_equal(r->conds[0].kb, 409600);
         assert_int_equal(r->for_usec, 30 * USEC_S);
@@ -1055,6 +1056,63 @@ static void test_protect_kinds(void **state)
                  "t.conf:4: protect: 'home.automount': a .automount unit runs no processes; "
                  "name the units that do (.service, .scope, .socket, .mount, .swap)\n");
 }
+
+/* ---- user-unit -------------------------------------------------------- */
+
+static void test_user_unit(void **state)
+{
+        Config *c;
+        const Rule *r;
+
+        (void)state;
+        c = load_ok("[rule u]\nuser-unit = api\nwhen = unit.memory > 1G\naction = term\n"
+                    "[rule s]\nunit = api\nwhen = unit.memory > 1G\naction = restart\n"
+                    "[rule g]\nuser-unit = app-*.scope\nwhen = unit.growth > 10M/h\n"
+                    "action = kill\n"
+                    "[rule k]\nuser-unit = x.service\nwhen = unit.memory < 1G and "
+                    "unit.budget-eta < 1h\naction = warn\n");
+        r = find_rule(c, "u");
+        assert_int_equal(r->scope, SCOPE_UNIT);
+        assert_string_equal(r->unit_glob, "api.service"); /* completed as unit= is */
+        assert_true(r->user_unit);
+        r = find_rule(c, "s");
+        assert_int_equal(r->scope, SCOPE_UNIT);
+        assert_string_equal(r->unit_glob, "api.service");
+        assert_false(r->user_unit);
+        r = find_rule(c, "g");
+        assert_true(r->user_unit);
+        assert_string_equal(r->unit_glob, "app-*.scope");
+        assert_int_equal(r->window_usec, 10 * 60 * USEC_S);
+        r = find_rule(c, "k");
+        assert_true(r->user_unit);
+        assert_int_equal(r->budget_cond, 0);
+        config_free(c);
+
+        /* either unit or user-unit, reported at user-unit whatever the order */
+        load_bad("[rule a]\nunit = api\nuser-unit = api\nwhen = unit.memory > 1G\naction = warn\n",
+                 "t.conf:3: user-unit: a rule has either unit or user-unit\n");
+        load_bad("[rule a]\nuser-unit = api\nunit = web\nwhen = unit.memory > 1G\naction = warn\n",
+                 "t.conf:2: user-unit: a rule has either unit or user-unit\n");
+        /* restart goes to the system manager: refused at the action */
+        load_bad("[rule a]\nuser-unit = api\nwhen = unit.memory > 1G\naction = restart\n",
+                 "t.conf:4: action: restart: memguard talks to the system manager, which cannot "
+                 "restart a user's unit; use term or kill\n");
+        load_bad("[rule a]\naction = restart\nwhen = unit.memory > 1G\nuser-unit = api\n",
+                 "t.conf:2: action: restart: memguard talks to the system manager, which cannot "
+                 "restart a user's unit; use term or kill\n");
+        load_bad("[rule a]\nuser-unit = api\nprocess = node\nwhen = mem.available < 1%\n"
+                 "action = warn\n",
+                 "t.conf:2: user-unit: cannot be combined with process (line 3): a rule watches "
+                 "a unit or processes, not both\n");
+        load_bad("[rule a]\nuser-unit =\nwhen = mem.available < 1%\naction = warn\n",
+                 "t.conf:2: user-unit: empty\n");
+        load_bad("[rule a]\nuser-unit = x\nwhen = unit.memory > 1G\naction = kill\ntarget = pss\n",
+                 "t.conf:5: target: only system rules choose a victim; this rule acts on the "
+                 "unit it matches\n");
+        load_bad("[rule a]\nwhen = unit.memory > 1G\naction = warn\nUser-unit = x\n",
+                 "t.conf:2: when: unit.memory is per unit: it needs unit= or user-unit=\n"
+                 "t.conf:4: User-unit: unknown key in [rule a]\n");
+}
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -1078,6 +1136,7 @@ int main(void)
                 cmocka_unit_test(test_shipped_examples),
                 cmocka_unit_test(test_duration_limits),
                 cmocka_unit_test(test_protect_kinds),
+                cmocka_unit_test(test_user_unit),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
