@@ -186,20 +186,41 @@ typedef struct Config {
  * in strcmp() order of the names; hidden files and non-regular files are
  * skipped; a missing directory is fine). Drop-ins override [daemon] keys,
  * add to protect, add rules, and replace a rule of the same name whole.
+ *
+ * The configuration is code that root runs, so it is read only if nobody
+ * but root could have written it (as sshd's StrictModes and sudo judge
+ * their files). PATH, the drop-in directory and each drop-in are opened
+ * (following symlinks) and judged by fstat() of the open descriptor: a
+ * regular file (the drop-in directory: a directory) owned by root and not
+ * writable by group or others. Every directory the path resolves through,
+ * up to / — those on the real path and those holding a symlink on the way
+ * — must be owned by root and not writable by group or others unless it
+ * has the sticky bit (/tmp). The drop-in directory itself gets no sticky
+ * exception: anyone who can write it can add a drop-in. "Root" is the
+ * effective uid as well, so that a developer's own checkout is trusted
+ * when the tests run unprivileged; as root it means root. An untrusted
+ * file is not parsed; it gets one "FILE: not trusted: REASON" (REASON
+ * names the file or directory at fault, its owner and mode, and what
+ * would make it trusted), and the other files are still checked and
+ * parsed so that every problem is reported in one pass. An untrusted
+ * drop-in directory is reported once and its drop-ins are not read.
+ *
  * Every problem in every file is collected, one per line, sorted by file
  * (read order) and line, as "FILE:LINE: key: problem\n" (FILE:LINE:
- * problem for a line with no key; "FILE: problem" for an unreadable file),
- * FILE spelled as given (drop-ins: PATH.d/NAME). On success returns 0 and
- * *RET_CONFIG (owned by the caller, free with config_free()); *RET_ERRORS
- * is NULL. On error returns -EINVAL (bad content), -errno (PATH or a
- * drop-in unreadable; -EFBIG for a file over 1 MiB) or -ENOMEM, sets
+ * problem for a line with no key; "FILE: problem" for an unreadable or
+ * untrusted file), FILE spelled as given (drop-ins: PATH.d/NAME). On
+ * success returns 0 and *RET_CONFIG (owned by the caller, free with
+ * config_free()); *RET_ERRORS is NULL. On error returns -EINVAL (bad
+ * content), -errno (PATH or a drop-in unreadable; -EFBIG for a file over
+ * 1 MiB), -EPERM (a file or directory not trusted) or -ENOMEM — the first
+ * read or trust failure in read order wins over -EINVAL —, sets
  * *RET_ERRORS to the malloc'd text (caller frees; NULL only if even that
  * could not be allocated after -ENOMEM) and leaves *RET_CONFIG untouched.
  * RET_ERRORS may not be NULL. */
 int config_load(const char *path, Config **ret_config, char **ret_errors);
 
 /* Same, from a string (tests): FILENAME is used in messages only; no
- * drop-ins. */
+ * drop-ins, no trust check. */
 int config_load_string(const char *text, const char *filename, Config **ret_config,
                        char **ret_errors);
 

@@ -45,6 +45,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -53,6 +54,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 
@@ -1576,16 +1578,265 @@ static void parse_text(Parser *p, const char *name, const char *text, size_t len
         p->text = NULL;
 }
 
-static int read_all(const char *path, char **ret, size_t *ret_len)
+/* ---- trust ------------------------------------------------------------ */
+
+/* The configuration is code that root runs (it decides what is killed), so
+ * it is read only if nobody but root could have written it: see
+ * config_load() in config.h for the rules, which are those of sshd's
+ * StrictModes and of sudo. Files are judged by fstat() of the descriptor
+ * that is then read, so a file swapped after the check is never read;
+ * directories are judged as the path is resolved, one component at a time,
+ * and the resolved file must be the one that was opened. */
+
+typedef enum TrustKind {
+        TRUST_FILE,       /* a configuration file */
+        TRUST_DROPIN_DIR, /* PATH.d: whoever can write it can add a drop-in */
+        TRUST_PARENT,     /* a directory on the way: the sticky bit (/tmp) suffices */
+} TrustKind;
+
+/* Root, or the user memguard runs as: a developer's own checkout when the
+ * tests run unprivileged. As root, this is root alone. */
+static bool owner_trusted(uid_t uid)
 {
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        return uid == 0 || uid == geteuid();
+}
+
+static const char *file_type(mode_t m)
+{
+        return S_ISDIR(m)    ? "directory"
+               : S_ISFIFO(m) ? "fifo"
+               : S_ISCHR(m)  ? "character device"
+               : S_ISBLK(m)  ? "block device"
+               : S_ISSOCK(m) ? "socket"
+               : S_ISLNK(m)  ? "symlink"
+                             : "special file";
+}
+
+/* Judges ST as KIND. WHAT names it in the reason ("directory /srv",
+ * "its target /x.conf"), NULL for the file as given. Sets *RET_REASON to
+ * NULL if trusted, else to why not and what would make it trusted.
+ * Returns 0 or -ENOMEM. */
+static int trust_judge(const struct stat *st, TrustKind kind, const char *what, char **ret_reason)
+{
+        const bool owner_ok = owner_trusted(st->st_uid);
+        mode_t w = st->st_mode & (S_IWGRP | S_IWOTH);
+        char owner[48], writable[40], tail[96];
+        int r;
+
+        *ret_reason = NULL;
+        if (kind == TRUST_FILE && !S_ISREG(st->st_mode)) {
+                r = asprintf(ret_reason, "%s%sa %s, not a regular file", what ? what : "",
+                             what ? " is " : "", file_type(st->st_mode));
+                return r < 0 ? (*ret_reason = NULL, -ENOMEM) : 0;
+        }
+        if (kind == TRUST_PARENT && (st->st_mode & S_ISVTX))
+                w = 0; /* nobody can rename or delete what is not theirs */
+        if (owner_ok && !w)
+                return 0;
+
+        snprintf(owner, sizeof(owner), "owned by uid %u", (unsigned)st->st_uid);
+        snprintf(writable, sizeof(writable), "writable by %s",
+                 w == (S_IWGRP | S_IWOTH) ? "group and others"
+                 : w == S_IWGRP           ? "group"
+                                          : "others");
+        if (geteuid() == 0)
+                snprintf(tail, sizeof(tail), "it must be owned by root and writable only by root");
+        else
+                snprintf(tail, sizeof(tail),
+                         "it must be owned by root or uid %u (who runs memguard) and writable "
+                         "only by its owner",
+                         (unsigned)geteuid());
+        r = asprintf(ret_reason, "%s%s%s%s%s (mode %04o); %s", what ? what : "", what ? " is " : "",
+                     owner_ok ? "" : owner, !owner_ok && w ? " and " : "", w ? writable : "",
+                     (unsigned)(st->st_mode & 07777), tail);
+        if (r < 0) {
+                *ret_reason = NULL;
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+static int trust_judge_dir(const char *dir, const struct stat *st, char **ret_reason)
+{
+        _cleanup_free_ char *what = NULL;
+
+        if (asprintf(&what, "directory %s", dir) < 0) {
+                what = NULL;
+                return -ENOMEM;
+        }
+        return trust_judge(st, TRUST_PARENT, what, ret_reason);
+}
+
+static int readlink_malloc(const char *path, char **ret)
+{
+        for (size_t size = 256;; size *= 2) {
+                char *buf = malloc(size);
+                ssize_t n;
+
+                if (!buf)
+                        return -ENOMEM;
+                n = readlink(path, buf, size);
+                if (n < 0) {
+                        int e = errno;
+                        free(buf);
+                        return -e;
+                }
+                if ((size_t)n < size) {
+                        buf[n] = '\0';
+                        *ret = buf;
+                        return 0;
+                }
+                free(buf);
+                if (size > 65536)
+                        return -ENAMETOOLONG;
+        }
+}
+
+/* Resolves PATH (relative to the working directory) one component at a
+ * time, as the kernel does, and judges every directory it passes through:
+ * those on the real path, and those that hold a symlink on the way
+ * (whoever can write them can point the link elsewhere; the link itself
+ * has no permissions that matter). On success returns 0 with *RET_REAL
+ * (malloc'd) the real path of what PATH names, *RET_ST its lstat() and
+ * *RET_HOPS the number of symlinks followed, and *RET_REASON NULL or the
+ * reason the first untrusted directory (from / down) is not trusted, the
+ * other outputs then unset. -errno if the path cannot be resolved (ELOOP
+ * after 40 symlinks, as the kernel). */
+static int trust_walk(const char *path, char **ret_real, struct stat *ret_st, unsigned *ret_hops,
+                      char **ret_reason)
+{
+        _cleanup_free_ char *cur = NULL, *rest = NULL;
+        const char *q;
+        struct stat st;
+        unsigned hops = 0;
+        int r;
+
+        *ret_reason = NULL;
+        if (path[0] == '/')
+                rest = strdup(path);
+        else {
+                _cleanup_free_ char *cwd = getcwd(NULL, 0);
+                if (!cwd)
+                        return -errno;
+                if (asprintf(&rest, "%s/%s", cwd, path) < 0)
+                        rest = NULL;
+        }
+        cur = strdup("/");
+        if (!rest || !cur)
+                return -ENOMEM;
+        if (lstat("/", &st) < 0)
+                return -errno;
+        r = trust_judge_dir("/", &st, ret_reason);
+        if (r < 0 || *ret_reason)
+                return r;
+
+        for (q = rest;;) {
+                _cleanup_free_ char *next = NULL;
+                const char *comp, *t;
+                size_t n;
+                bool last;
+
+                while (*q == '/')
+                        q++;
+                if (!*q) {
+                        /* PATH ended in "/", "." or "..": it names cur */
+                        if (lstat(cur, &st) < 0)
+                                return -errno;
+                        break;
+                }
+                comp = q;
+                n = strcspn(q, "/");
+                q += n;
+                for (t = q; *t == '/'; t++)
+                        ;
+                last = !*t;
+                if (n == 1 && comp[0] == '.')
+                        continue;
+                if (n == 2 && comp[0] == '.' && comp[1] == '.') {
+                        char *slash = strrchr(cur, '/');
+                        slash[slash == cur] = '\0'; /* "/a/b" -> "/a", "/a" -> "/" */
+                        continue;
+                }
+                if (asprintf(&next, "%s%s%.*s", cur, cur[1] ? "/" : "", (int)n, comp) < 0) {
+                        next = NULL;
+                        return -ENOMEM;
+                }
+                if (lstat(next, &st) < 0)
+                        return -errno;
+                if (S_ISLNK(st.st_mode)) {
+                        _cleanup_free_ char *target = NULL;
+                        char *spliced;
+                        if (++hops > 40)
+                                return -ELOOP;
+                        r = readlink_malloc(next, &target);
+                        if (r < 0)
+                                return r;
+                        /* The target's components come next; a relative one
+                         * starts from the directory holding the link. */
+                        if (asprintf(&spliced, "%s%s", target, q) < 0)
+                                return -ENOMEM;
+                        free(rest);
+                        rest = spliced;
+                        q = rest;
+                        if (target[0] == '/')
+                                cur[1] = '\0'; /* cur[0] is '/' */
+                        continue;
+                }
+                if (last) {
+                        free(cur);
+                        cur = TAKE_PTR(next);
+                        break;
+                }
+                if (!S_ISDIR(st.st_mode))
+                        return -ENOTDIR;
+                r = trust_judge_dir(next, &st, ret_reason);
+                if (r < 0 || *ret_reason)
+                        return r;
+                free(cur);
+                cur = TAKE_PTR(next);
+        }
+        *ret_real = TAKE_PTR(cur);
+        *ret_st = st;
+        *ret_hops = hops;
+        return 0;
+}
+
+/* Judges FD, opened from PATH, as KIND: its directories, and the open file
+ * itself. Sets *RET_REASON to NULL if trusted, else to why not. Returns 0,
+ * -ENOMEM, or -errno if PATH could not be resolved. */
+static int trust_check(int fd, const char *path, TrustKind kind, char **ret_reason)
+{
+        _cleanup_free_ char *real = NULL, *what = NULL;
+        struct stat st, walked = {0};
+        unsigned hops = 0;
+        int r;
+
+        *ret_reason = NULL;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        r = trust_walk(path, &real, &walked, &hops, ret_reason);
+        if (r < 0 || *ret_reason)
+                return r;
+        if (walked.st_dev != st.st_dev || walked.st_ino != st.st_ino) {
+                *ret_reason = strdup("replaced while it was being checked; try again");
+                return *ret_reason ? 0 : -ENOMEM;
+        }
+        if (hops > 0 && asprintf(&what, "its target %s", real) < 0) {
+                what = NULL;
+                return -ENOMEM;
+        }
+        return trust_judge(&st, kind, what, ret_reason);
+}
+
+/* ---- reading files ---------------------------------------------------- */
+
+static int read_fd(int fd, char **ret, size_t *ret_len)
+{
         _cleanup_free_ char *buf = NULL;
         size_t len = 0, cap = 0;
 
-        if (!f)
-                return -errno;
         for (;;) {
-                size_t n;
+                ssize_t n;
                 if (len == cap) {
                         char *b;
                         if (cap >= MAX_FILE_SIZE)
@@ -1596,13 +1847,15 @@ static int read_all(const char *path, char **ret, size_t *ret_len)
                                 return -ENOMEM;
                         buf = b;
                 }
-                n = fread(buf + len, 1, cap - len, f);
-                len += n;
-                if (n == 0) {
-                        if (ferror(f))
-                                return errno > 0 ? -errno : -EIO;
-                        break;
+                n = read(fd, buf + len, cap - len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
                 }
+                if (n == 0)
+                        break;
+                len += (size_t)n;
         }
         buf[len] = '\0';
         *ret = TAKE_PTR(buf);
@@ -1610,29 +1863,83 @@ static int read_all(const char *path, char **ret, size_t *ret_len)
         return 0;
 }
 
-/* Reads and parses the file PATH. A file that cannot be read is reported
- * and its -errno returned. */
-static int parse_file(Parser *p, const char *path)
+/* Reports a file (or directory) PATH that cannot be used: ERR is the
+ * -errno of reading it, or -EPERM with REASON. Returns ERR. */
+static int file_problem(Parser *p, const char *path, int err, const char *reason)
 {
-        _cleanup_free_ char *text = NULL;
-        size_t len = 0;
-        int r = read_all(path, &text, &len);
-
-        if (r == -ENOMEM) {
+        if (err == -ENOMEM || parser_add_file(p, path) < 0) {
                 p->oom = true;
-                return r;
+                return -ENOMEM;
         }
+        if (err == -EPERM)
+                diag(p, 0, "not trusted: %s", reason);
+        else if (err == -EFBIG)
+                diag(p, 0, "larger than %d bytes, not a configuration file", MAX_FILE_SIZE);
+        else
+                diag(p, 0, "cannot read: %s", strerror(-err));
+        return err;
+}
+
+/* Judges (see trust_check()) FD, opened from PATH, as KIND; reports it
+ * and returns -EPERM if it is not trusted, 0 if it is. */
+static int trusted_or_report(Parser *p, int fd, const char *path, TrustKind kind)
+{
+        _cleanup_free_ char *reason = NULL, *failed = NULL;
+        int r = trust_check(fd, path, kind, &reason);
+
+        if (r == -ENOMEM)
+                return file_problem(p, path, r, NULL);
         if (r < 0) {
-                if (parser_add_file(p, path) < 0) {
-                        p->oom = true;
-                        return -ENOMEM;
-                }
-                if (r == -EFBIG)
-                        diag(p, 0, "larger than %d bytes, not a configuration file", MAX_FILE_SIZE);
-                else
-                        diag(p, 0, "cannot read: %s", strerror(-r));
-                return r;
+                /* Fail closed: what cannot be checked is not trusted. */
+                if (asprintf(&failed, "cannot check its path: %s", strerror(-r)) < 0)
+                        return file_problem(p, path, -ENOMEM, NULL);
+                return file_problem(p, path, -EPERM, failed);
         }
+        return reason ? file_problem(p, path, -EPERM, reason) : 0;
+}
+
+/* Reads and parses the file PATH, if it can be trusted. A drop-in
+ * (DROPIN) that is not a regular file, or a dangling link, is no drop-in
+ * and skipped. Returns 0, or the -errno reported (-EPERM: not trusted). */
+static int parse_file(Parser *p, const char *path, bool dropin)
+{
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *text = NULL;
+        struct stat st;
+        size_t len = 0;
+        int r;
+
+        /* Never open what is not a regular file: opening a device can do
+         * things (arm /dev/watchdog, rewind a tape). What is opened is
+         * judged again by fstat() below, so this stat() decides nothing
+         * about trust. */
+        if (stat(path, &st) < 0) {
+                r = -errno;
+                if (dropin && (r == -ENOENT || r == -ELOOP))
+                        return 0; /* a dangling link: no drop-in */
+                return file_problem(p, path, r, NULL);
+        }
+        if (!S_ISREG(st.st_mode)) {
+                _cleanup_free_ char *reason = NULL;
+                if (dropin)
+                        return 0; /* a directory, a fifo, ...: no drop-in */
+                if (S_ISDIR(st.st_mode))
+                        return file_problem(p, path, -EISDIR, NULL);
+                if (trust_judge(&st, TRUST_FILE, NULL, &reason) < 0)
+                        return file_problem(p, path, -ENOMEM, NULL);
+                return file_problem(p, path, -EPERM, reason);
+        }
+        /* O_NONBLOCK: should a fifo appear here meanwhile, it is judged (and
+         * refused), not waited on. */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return file_problem(p, path, -errno, NULL);
+        r = trusted_or_report(p, fd, path, TRUST_FILE);
+        if (r < 0)
+                return r;
+        r = read_fd(fd, &text, &len);
+        if (r < 0)
+                return file_problem(p, path, r, NULL);
         parse_text(p, path, text, len);
         return 0;
 }
@@ -1645,10 +1952,13 @@ static int cmp_str(const void *a, const void *b)
 /* The drop-ins of PATH: PATH.d/ *.conf in strcmp() order (byte order, as
  * systemd sorts its drop-ins: "10-a" < "20-b" < "9-c"). Hidden files and
  * anything that is not a regular file are skipped; a missing directory is
- * fine. Returns 0 or the -errno of the first unreadable file. */
+ * fine; an untrusted one is reported and none of its files read. Every
+ * drop-in is read even if an earlier one could not be. Returns 0 or the
+ * -errno of the first problem. */
 static int parse_dropins(Parser *p, const char *path)
 {
         _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int fd = -1;
         char **names = NULL;
         size_t n = 0;
         DIR *d;
@@ -1660,8 +1970,8 @@ static int parse_dropins(Parser *p, const char *path)
                 p->oom = true;
                 return -ENOMEM;
         }
-        d = opendir(dir);
-        if (!d) {
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) {
                 if (errno == ENOENT || errno == ENOTDIR)
                         return 0;
                 ret = -errno;
@@ -1672,6 +1982,15 @@ static int parse_dropins(Parser *p, const char *path)
                 diag(p, 0, "cannot read drop-in directory: %s", strerror(-ret));
                 return ret;
         }
+        ret = trusted_or_report(p, fd, dir, TRUST_DROPIN_DIR);
+        if (ret < 0)
+                return ret;
+        d = fdopendir(fd);
+        if (!d) {
+                ret = -errno;
+                return file_problem(p, dir, ret, NULL);
+        }
+        fd = -1; /* owned by d */
         while ((de = readdir(d))) {
                 size_t len = strlen(de->d_name);
                 char **l;
@@ -1692,9 +2011,8 @@ static int parse_dropins(Parser *p, const char *path)
         if (names)
                 qsort(names, n, sizeof(char *), cmp_str);
 
-        for (size_t i = 0; i < n && ret == 0; i++) {
+        for (size_t i = 0; i < n && ret != -ENOMEM; i++) {
                 _cleanup_free_ char *f = NULL;
-                struct stat st;
                 int r;
                 if (asprintf(&f, "%s/%s", dir, names[i]) < 0) {
                         f = NULL;
@@ -1702,10 +2020,8 @@ static int parse_dropins(Parser *p, const char *path)
                         ret = -ENOMEM;
                         break;
                 }
-                if (stat(f, &st) < 0 || !S_ISREG(st.st_mode))
-                        continue; /* a dangling link or a directory: not a drop-in */
-                r = parse_file(p, f);
-                if (r < 0 && ret == 0)
+                r = parse_file(p, f, true);
+                if (r == -ENOMEM || (r < 0 && ret == 0))
                         ret = r;
         }
         for (size_t i = 0; i < n; i++)
@@ -1818,9 +2134,14 @@ int config_load(const char *path, Config **ret_config, char **ret_errors)
                 *ret_errors = strdup("out of memory\n");
                 return -ENOMEM;
         }
-        r = parse_file(&p, path);
-        if (r == 0)
-                r = parse_dropins(&p, path);
+        r = parse_file(&p, path, false);
+        /* An untrusted main file still has its drop-ins judged (and
+         * parsed), so that one run names every file to fix. */
+        if (r == 0 || r == -EPERM) {
+                int k = parse_dropins(&p, path);
+                if (r == 0)
+                        r = k;
+        }
         return parser_result(&p, r, ret_config, ret_errors);
 }
 

@@ -3,10 +3,13 @@
  * and the shipped configuration. */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <glob.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -1113,6 +1116,442 @@ static void test_user_unit(void **state)
                  "t.conf:2: when: unit.memory is per unit: it needs unit= or user-unit=\n"
                  "t.conf:4: User-unit: unknown key in [rule a]\n");
 }
+
+/* ---- config trust ------------------------------------------------------- */
+
+/* Trees under a fresh directory in /tmp (sticky, so trusted as a parent).
+ * Modes are set with chmod, whatever the umask. */
+static char trust_top[256];
+
+static void tput(const char *rel, mode_t mode, const char *text)
+{
+        char path[PATH_MAX];
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/%s", trust_top, rel);
+        f = fopen(path, "we");
+        assert_non_null(f);
+        assert_int_equal(fputs(text, f) >= 0, 1);
+        assert_int_equal(fclose(f), 0);
+        assert_int_equal(chmod(path, mode), 0);
+}
+
+static void tdir(const char *rel, mode_t mode)
+{
+        char path[PATH_MAX];
+
+        snprintf(path, sizeof(path), "%s/%s", trust_top, rel);
+        assert_int_equal(mkdir(path, 0700), 0);
+        assert_int_equal(chmod(path, mode), 0);
+}
+
+static void tlink(const char *target, const char *rel)
+{
+        char path[PATH_MAX];
+
+        snprintf(path, sizeof(path), "%s/%s", trust_top, rel);
+        assert_int_equal(symlink(target, path), 0);
+}
+
+static void tchown(const char *rel, uid_t uid)
+{
+        char path[PATH_MAX];
+
+        snprintf(path, sizeof(path), "%s/%s", trust_top, rel);
+        assert_int_equal(lchown(path, uid, (gid_t)-1), 0);
+}
+
+static int trust_setup(void **state)
+{
+        char tmpl[] = "/tmp/memguard-trust-XXXXXX";
+        char *real;
+        int n;
+
+        (void)state;
+        if (!mkdtemp(tmpl) || !(real = realpath(tmpl, NULL)))
+                return -1;
+        n = snprintf(trust_top, sizeof(trust_top), "%s", real);
+        free(real);
+        return n > 0 && (size_t)n < sizeof(trust_top) ? 0 : -1;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+        (void)st;
+        (void)flag;
+        (void)ftw;
+        return remove(path);
+}
+
+static int trust_teardown(void **state)
+{
+        (void)state;
+        return nftw(trust_top, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* What every reason ends with. */
+static const char *trust_tail(void)
+{
+        static char tail[128];
+
+        if (geteuid() == 0)
+                return "it must be owned by root and writable only by root";
+        snprintf(tail, sizeof(tail),
+                 "it must be owned by root or uid %u (who runs memguard) and writable only by "
+                 "its owner",
+                 (unsigned)geteuid());
+        return tail;
+}
+
+static const char *const good_text = "[rule a]\nwhen = mem.available < 5%\naction = warn\n";
+
+/* Loads trust_top/REL, expecting success. */
+static Config *trust_ok(const char *rel)
+{
+        char path[PATH_MAX];
+        Config *c = NULL;
+        char *err = NULL;
+        int r;
+
+        snprintf(path, sizeof(path), "%s/%s", trust_top, rel);
+        r = config_load(path, &c, &err);
+        if (r != 0)
+                fprintf(stderr, "%s: unexpected errors:\n%s", rel, err ? err : "(none)\n");
+        assert_int_equal(r, 0);
+        assert_null(err);
+        return c;
+}
+
+/* Loads trust_top/REL, expecting R and exactly the error lines FMT (a
+ * format: every %1$s is trust_top, every %2$s the tail of a reason). */
+static void trust_bad(const char *rel, int r_want, const char *fmt)
+{
+        char path[PATH_MAX];
+        char *expected = NULL, *err = NULL;
+        Config *c = (Config *)(uintptr_t)0x1;
+        int r;
+
+        snprintf(path, sizeof(path), "%s/%s", trust_top, rel);
+        assert_true(asprintf(&expected, fmt, trust_top, trust_tail()) > 0);
+        r = config_load(path, &c, &err);
+        if (r != r_want || !err || strcmp(err, expected) != 0)
+                fprintf(stderr, "%s: r=%d\n--- expected\n%s--- got\n%s", rel, r, expected,
+                        err ? err : "(null)\n");
+        assert_int_equal(r, r_want);
+        assert_ptr_equal(c, (Config *)(uintptr_t)0x1);
+        assert_non_null(err);
+        assert_string_equal(err, expected);
+        free(err);
+        free(expected);
+}
+
+static void test_trust_file(void **state)
+{
+        Config *c;
+
+        (void)state;
+        tput("ok.conf", 0644, good_text);
+        tput("ro.conf", 0400, good_text);
+        c = trust_ok("ok.conf");
+        assert_int_equal(c->n_rules, 1);
+        config_free(c);
+        config_free(trust_ok("ro.conf"));
+
+        /* not parsed: the only error is the trust */
+        tput("g.conf", 0664, "bogus\n");
+        tput("o.conf", 0602, "bogus\n");
+        tput("go.conf", 0666, "bogus\n");
+        tput("gx.conf", 0624, good_text);
+        trust_bad("g.conf", -EPERM,
+                  "%1$s/g.conf: not trusted: writable by group (mode 0664); %2$s\n");
+        trust_bad("o.conf", -EPERM,
+                  "%1$s/o.conf: not trusted: writable by others (mode 0602); %2$s\n");
+        trust_bad("go.conf", -EPERM,
+                  "%1$s/go.conf: not trusted: writable by group and others (mode 0666); %2$s\n");
+        trust_bad("gx.conf", -EPERM,
+                  "%1$s/gx.conf: not trusted: writable by group (mode 0624); %2$s\n");
+
+        /* a fifo is refused without waiting for a writer */
+        {
+                char path[PATH_MAX];
+                snprintf(path, sizeof(path), "%s/fifo.conf", trust_top);
+                assert_int_equal(mkfifo(path, 0600), 0);
+                trust_bad("fifo.conf", -EPERM,
+                          "%1$s/fifo.conf: not trusted: a fifo, not a regular file\n");
+        }
+        /* nor is a device opened (opening /dev/watchdog would arm it) */
+        {
+                Config *cc = NULL;
+                char *err = NULL;
+                assert_int_equal(config_load("/dev/null", &cc, &err), -EPERM);
+                assert_string_equal(err,
+                                    "/dev/null: not trusted: a character device, not a regular "
+                                    "file\n");
+                free(err);
+        }
+        /* in the drop-in directory, such things are no drop-ins (skipped) */
+        {
+                char path[PATH_MAX];
+                tdir("ok.conf.d", 0755);
+                snprintf(path, sizeof(path), "%s/ok.conf.d/10-fifo.conf", trust_top);
+                assert_int_equal(mkfifo(path, 0600), 0);
+                tlink("/dev/null", "ok.conf.d/20-null.conf");
+                tlink("/nonexistent", "ok.conf.d/30-dangling.conf");
+                tdir("ok.conf.d/40-dir.conf", 0755);
+                tput("ok.conf.d/50-b.conf", 0644,
+                     "[rule b]\nwhen = mem.available < 4%\naction = warn\n");
+                c = trust_ok("ok.conf");
+                assert_int_equal(c->n_rules, 2);
+                config_free(c);
+        }
+
+        /* relative to the working directory: directories named by their
+         * real path */
+        tdir("rel", 0777);
+        tput("rel/x.conf", 0644, good_text);
+        {
+                char *err = NULL, *expected = NULL;
+                Config *cc = NULL;
+                assert_int_equal(chdir(trust_top), 0);
+                config_free(trust_ok("ok.conf"));
+                assert_int_equal(config_load("ok.conf", &cc, &err), 0);
+                config_free(cc);
+                cc = NULL;
+                assert_int_equal(config_load("rel/x.conf", &cc, &err), -EPERM);
+                assert_true(asprintf(&expected,
+                                     "rel/x.conf: not trusted: directory %s/rel is writable by "
+                                     "group and others (mode 0777); %s\n",
+                                     trust_top, trust_tail()) > 0);
+                assert_string_equal(err, expected);
+                free(err);
+                free(expected);
+                chdir_tests();
+        }
+}
+
+static void test_trust_parents(void **state)
+{
+        (void)state;
+        tdir("ww", 0777);
+        tput("ww/x.conf", 0644, good_text);
+        trust_bad("ww/x.conf", -EPERM,
+                  "%1$s/ww/x.conf: not trusted: directory %1$s/ww is writable by group and others "
+                  "(mode 0777); %2$s\n");
+        /* and any directory above, not only the one holding the file */
+        tdir("ww/deep", 0755);
+        tput("ww/deep/x.conf", 0644, good_text);
+        trust_bad("ww/deep/x.conf", -EPERM,
+                  "%1$s/ww/deep/x.conf: not trusted: directory %1$s/ww is writable by group and "
+                  "others (mode 0777); %2$s\n");
+        tdir("gw", 0775);
+        tput("gw/x.conf", 0644, good_text);
+        trust_bad("gw/x.conf", -EPERM,
+                  "%1$s/gw/x.conf: not trusted: directory %1$s/gw is writable by group (mode "
+                  "0775); %2$s\n");
+
+        /* sticky, like /tmp (which every path here passes through): nobody
+         * can replace what is not theirs */
+        tdir("sticky", 01777);
+        tput("sticky/x.conf", 0644, good_text);
+        config_free(trust_ok("sticky/x.conf"));
+        tdir("sticky-g", 01770);
+        tput("sticky-g/x.conf", 0644, good_text);
+        config_free(trust_ok("sticky-g/x.conf"));
+}
+
+static void test_trust_symlinks(void **state)
+{
+        (void)state;
+        tdir("good", 0755);
+        tput("good/x.conf", 0644, good_text);
+        tput("good/gw.conf", 0664, good_text);
+        tdir("ww", 0777);
+        tput("ww/x.conf", 0644, good_text);
+        tdir("ww2", 0757);
+
+        /* a link to a trusted file in trusted directories: trusted, the
+         * link's own (lrwxrwxrwx) mode does not matter */
+        tlink("good/x.conf", "rel.conf");
+        config_free(trust_ok("rel.conf"));
+        {
+                char target[PATH_MAX + 16];
+                snprintf(target, sizeof(target), "%s/good/x.conf", trust_top);
+                tlink(target, "abs.conf");
+                config_free(trust_ok("abs.conf"));
+        }
+        tlink("rel.conf", "chain.conf");
+        config_free(trust_ok("chain.conf"));
+
+        /* judged by the target */
+        tlink("good/gw.conf", "to-gw.conf");
+        trust_bad("to-gw.conf", -EPERM,
+                  "%1$s/to-gw.conf: not trusted: its target %1$s/good/gw.conf is writable by "
+                  "group (mode 0664); %2$s\n");
+        tlink("ww/x.conf", "to-ww.conf");
+        trust_bad("to-ww.conf", -EPERM,
+                  "%1$s/to-ww.conf: not trusted: directory %1$s/ww is writable by group and others "
+                  "(mode 0777); %2$s\n");
+        /* a link to a directory: judged as the directory it is */
+        tlink("ww", "wwlink");
+        trust_bad("wwlink/x.conf", -EPERM,
+                  "%1$s/wwlink/x.conf: not trusted: directory %1$s/ww is writable by group and "
+                  "others (mode 0777); %2$s\n");
+
+        /* the directory holding a link matters: whoever can write it can
+         * point the link elsewhere, though the target is trusted */
+        tlink("../good/x.conf", "ww/link.conf");
+        trust_bad("ww/link.conf", -EPERM,
+                  "%1$s/ww/link.conf: not trusted: directory %1$s/ww is writable by group and others "
+                  "(mode 0777); %2$s\n");
+        /* ... also halfway along a chain of links, in a directory that is
+         * neither on the path as given nor on the real path */
+        tlink("../good/x.conf", "ww2/hop.conf");
+        tlink("ww2/hop.conf", "via.conf");
+        trust_bad("via.conf", -EPERM,
+                  "%1$s/via.conf: not trusted: directory %1$s/ww2 is writable by others (mode "
+                  "0757); %2$s\n");
+
+        /* a loop is an error, not a hang */
+        tlink("loop-b.conf", "loop-a.conf");
+        tlink("loop-a.conf", "loop-b.conf");
+        trust_bad("loop-a.conf", -ELOOP,
+                  "%1$s/loop-a.conf: cannot read: Too many levels of symbolic links\n");
+}
+
+static void test_trust_dropins(void **state)
+{
+        (void)state;
+        /* a group-writable drop-in is named, and every other file is still
+         * read and reported */
+        tput("m.conf", 0644, good_text);
+        tdir("m.conf.d", 0755);
+        tput("m.conf.d/10-ok.conf", 0600, "[rule b]\nwhen = mem.available < 4%\naction = warn\n");
+        tput("m.conf.d/20-bad.conf", 0644, "[daemon]\nbogus = 1\n");
+        tput("m.conf.d/30-gw.conf", 0664, good_text);
+        tput("m.conf.d/40-bad.conf", 0644, "[daemon]\nbogus = 2\n");
+        tput("m.conf.d/50-o.conf", 0646, good_text);
+        trust_bad("m.conf", -EPERM,
+                  "%1$s/m.conf.d/20-bad.conf:2: bogus: unknown key in [daemon]\n"
+                  "%1$s/m.conf.d/30-gw.conf: not trusted: writable by group (mode 0664); %2$s\n"
+                  "%1$s/m.conf.d/40-bad.conf:2: bogus: unknown key in [daemon]\n"
+                  "%1$s/m.conf.d/50-o.conf: not trusted: writable by others (mode 0646); %2$s\n");
+        /* a drop-in through a link is judged by its target */
+        tput("n.conf", 0644, good_text);
+        tdir("n.conf.d", 0755);
+        tlink("../m.conf.d/30-gw.conf", "n.conf.d/10-link.conf");
+        tlink("../m.conf.d/10-ok.conf", "n.conf.d/20-link.conf");
+        trust_bad("n.conf", -EPERM,
+                  "%1$s/n.conf.d/10-link.conf: not trusted: its target %1$s/m.conf.d/30-gw.conf "
+                  "is writable by group (mode 0664); %2$s\n");
+
+        /* a drop-in directory others can write: anyone could add a drop-in,
+         * so not even the sticky bit helps; none of its files is read */
+        tput("w.conf", 0644, good_text);
+        tdir("w.conf.d", 0777);
+        tput("w.conf.d/10-x.conf", 0644, "bogus\n");
+        trust_bad("w.conf", -EPERM,
+                  "%1$s/w.conf.d: not trusted: writable by group and others (mode 0777); %2$s\n");
+        tput("s.conf", 0644, good_text);
+        tdir("s.conf.d", 01777);
+        trust_bad("s.conf", -EPERM,
+                  "%1$s/s.conf.d: not trusted: writable by group and others (mode 1777); %2$s\n");
+        tput("g.conf", 0644, good_text);
+        tdir("g.conf.d", 0770);
+        trust_bad("g.conf", -EPERM,
+                  "%1$s/g.conf.d: not trusted: writable by group (mode 0770); %2$s\n");
+        /* a link to such a directory */
+        tput("l.conf", 0644, good_text);
+        tlink("w.conf.d", "l.conf.d");
+        trust_bad("l.conf", -EPERM,
+                  "%1$s/l.conf.d: not trusted: its target %1$s/w.conf.d is writable by group and "
+                  "others (mode 0777); %2$s\n");
+
+        /* an untrusted main file: its drop-ins are judged as well, so that
+         * one run names every file to fix */
+        tput("both.conf", 0666, good_text);
+        tdir("both.conf.d", 0757);
+        trust_bad("both.conf", -EPERM,
+                  "%1$s/both.conf: not trusted: writable by group and others (mode 0666); %2$s\n"
+                  "%1$s/both.conf.d: not trusted: writable by others (mode 0757); %2$s\n");
+        tput("both2.conf", 0664, good_text);
+        tdir("both2.conf.d", 0755);
+        tput("both2.conf.d/10-x.conf", 0644, "bogus\n");
+        trust_bad("both2.conf", -EPERM,
+                  "%1$s/both2.conf: not trusted: writable by group (mode 0664); %2$s\n"
+                  "%1$s/both2.conf.d/10-x.conf:1: expected KEY = VALUE, not 'bogus'\n");
+}
+
+static void test_trust_owner(void **state)
+{
+        (void)state;
+        if (geteuid() != 0) {
+                fprintf(stderr, "skipped: giving a file to another uid needs root (euid %u)\n",
+                        (unsigned)geteuid());
+                skip();
+        }
+        tput("u.conf", 0644, good_text);
+        tchown("u.conf", 65534);
+        trust_bad("u.conf", -EPERM,
+                  "%1$s/u.conf: not trusted: owned by uid 65534 (mode 0644); %2$s\n");
+        tput("ug.conf", 0664, good_text);
+        tchown("ug.conf", 65534);
+        trust_bad("ug.conf", -EPERM,
+                  "%1$s/ug.conf: not trusted: owned by uid 65534 and writable by group (mode "
+                  "0664); %2$s\n");
+        /* a directory on the way */
+        tdir("d", 0755);
+        tput("d/x.conf", 0644, good_text);
+        tchown("d", 65534);
+        trust_bad("d/x.conf", -EPERM,
+                  "%1$s/d/x.conf: not trusted: directory %1$s/d is owned by uid 65534 (mode "
+                  "0755); %2$s\n");
+        /* a sticky directory must still be root's */
+        tdir("st", 01777);
+        tput("st/x.conf", 0644, good_text);
+        tchown("st", 65534);
+        trust_bad("st/x.conf", -EPERM,
+                  "%1$s/st/x.conf: not trusted: directory %1$s/st is owned by uid 65534 (mode "
+                  "1777); %2$s\n");
+        /* the drop-in directory, and a drop-in */
+        tput("m.conf", 0644, good_text);
+        tdir("m.conf.d", 0755);
+        tchown("m.conf.d", 65534);
+        trust_bad("m.conf", -EPERM,
+                  "%1$s/m.conf.d: not trusted: owned by uid 65534 (mode 0755); %2$s\n");
+        tput("n.conf", 0644, good_text);
+        tdir("n.conf.d", 0755);
+        tput("n.conf.d/10-x.conf", 0644, good_text);
+        tchown("n.conf.d/10-x.conf", 65534);
+        trust_bad("n.conf", -EPERM,
+                  "%1$s/n.conf.d/10-x.conf: not trusted: owned by uid 65534 (mode 0644); %2$s\n");
+        /* a link owned by someone else in a trusted directory: only its
+         * target and the directories count */
+        tlink("m.conf", "link.conf");
+        tchown("link.conf", 65534);
+        tput("t.conf", 0644, good_text);
+        tlink("t.conf", "t-link.conf");
+        tchown("t-link.conf", 65534);
+        config_free(trust_ok("t-link.conf"));
+}
+
+/* The repository's own files, as a checkout leaves them (umask 022), are
+ * trusted: the golden tests above load them with config_load(). A
+ * group-writable checkout (umask 002) is not, and says so. */
+static void test_trust_repo(void **state)
+{
+        Config *c = NULL;
+        char *err = NULL;
+        int r;
+
+        (void)state;
+        chdir_tests();
+        r = config_load("config/good-full.conf", &c, &err);
+        if (r != 0)
+                fprintf(stderr, "%s", err ? err : "");
+        assert_int_equal(r, 0);
+        config_free(c);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -1137,6 +1576,12 @@ int main(void)
                 cmocka_unit_test(test_duration_limits),
                 cmocka_unit_test(test_protect_kinds),
                 cmocka_unit_test(test_user_unit),
+                cmocka_unit_test_setup_teardown(test_trust_file, trust_setup, trust_teardown),
+                cmocka_unit_test_setup_teardown(test_trust_parents, trust_setup, trust_teardown),
+                cmocka_unit_test_setup_teardown(test_trust_symlinks, trust_setup, trust_teardown),
+                cmocka_unit_test_setup_teardown(test_trust_dropins, trust_setup, trust_teardown),
+                cmocka_unit_test_setup_teardown(test_trust_owner, trust_setup, trust_teardown),
+                cmocka_unit_test(test_trust_repo),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
