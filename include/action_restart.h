@@ -28,16 +28,20 @@ void restart_client_free(RestartClient *c);
 int restart_client_connect(RestartClient *c);
 
 /* Requests RestartUnit(D->unit, "replace"), connecting first if needed
- * (restart_client_connect()). Returns 1 while the job runs; DONE(USERDATA)
+ * (restart_client_connect()); D must be a unit of the system manager
+ * (D->unit_owner "", else -EPERM: the system's unit of that name is
+ * another unit). Returns 1 while the job runs; DONE(USERDATA, NOT_DONE)
  * runs once when JobRemoved for the job that systemd's answer names
  * reports its result (logged as EVENT_RESTART_DONE; a job that ours
  * replaced, reported "canceled" before the answer, is not ours), or when
  * systemd refuses or does not answer, the connection drops, or the job has
- * not finished after 120 s (each logged as EVENT_ACTION_FAILED). Returns 0
- * when nothing is in flight (dry run, or the request could not be sent:
- * logged as EVENT_ACTION_FAILED, and nothing else is done in its place). */
+ * not finished after 120 s (each logged as EVENT_ACTION_FAILED); NOT_DONE
+ * is true only when the unit was certainly not restarted (systemd refused
+ * the request). Returns 0 when nothing is in flight (a dry run), or -errno
+ * when the request could not be sent (logged as EVENT_ACTION_FAILED, and
+ * nothing else is done in its place). */
 int restart_client_start(RestartClient *c, const Decision *d, const Snapshot *snap,
-                         bool dry_run, void (*done)(void *), void *userdata);
+                         bool dry_run, void (*done)(void *, bool), void *userdata);
 
 /* True while a restart job is pending. */
 bool restart_client_busy(const RestartClient *c);

@@ -9,11 +9,14 @@
  * restart: RestartUnit(NAME, "replace") over one long-lived system bus
  *       connection; the job's result is followed through JobRemoved.
  *
- * One destructive action is in flight at a time (actions_in_flight()): it
- * ends when the signalled process is gone (its pidfd polls readable) or the
- * restart job is removed, or on a timeout; then the DONE callback runs so
- * the caller can sample and evaluate again at once. In dry-run every action
- * is logged as it would be carried out, and nothing is done. */
+ * Two lanes, each with at most one action in flight (actions_busy()): a
+ * signalled process, followed until it is gone (its pidfd polls readable)
+ * or a timeout; and a restart job, followed until systemd removes it or a
+ * timeout. A restart in flight does not hold back a signal: a unit's stop
+ * may take its TimeoutStopSec, and the box may not wait that long. When an
+ * action ends the DONE callback runs so the caller can sample and evaluate
+ * again at once. In dry-run every action is logged as it would be carried
+ * out, and nothing is done. */
 #ifndef MEMGUARD_ACTIONS_H
 #define MEMGUARD_ACTIONS_H
 
@@ -26,7 +29,10 @@
 
 typedef struct Actions Actions;
 
-typedef void (*actions_done_fn)(void *userdata);
+/* An action of LANE (RULES_BUSY_*) ended. NOT_DONE: it turned out not to
+ * have been carried out (systemd refused a restart), so its target was
+ * not acted on (rules_action_failed()). */
+typedef void (*actions_done_fn)(void *userdata, unsigned lane, bool not_done);
 
 /* Creates the action layer on EVENT (referenced). A target's start time is
  * checked, after its pidfd is taken, against the live /proc, never against
@@ -43,9 +49,14 @@ void actions_free(Actions *a);
  * not yet finished. */
 bool actions_in_flight(const Actions *a);
 
-/* Test mode (--proc-root): processes are signalled only if their live
- * parent is memguard's own parent (the test that started both), and units
- * are restarted only on a bus named by $DBUS_SYSTEM_BUS_ADDRESS. */
+/* The lanes with an action in flight, as rules_evaluate() takes them:
+ * RULES_BUSY_SIGNAL, RULES_BUSY_RESTART. */
+unsigned actions_busy(const Actions *a);
+
+/* Test mode (a test binary given --proc-root or --cgroup-root): processes
+ * are signalled only if their live parent is memguard's own parent (the
+ * test that started both), and units are restarted only on a bus named by
+ * $DBUS_SYSTEM_BUS_ADDRESS. */
 void actions_set_sandboxed(Actions *a, bool sandboxed);
 
 /* The process a term/kill in flight is following: false if none. */
@@ -61,10 +72,16 @@ void actions_cancel_signal(Actions *a, const char *why);
 bool actions_escalate(Actions *a);
 
 /* Carries out D, using SNAP for the system figures in the journal entry.
- * Failures are logged (EVENT_ACTION_FAILED), never replaced by another
- * action. A process that is already gone, or whose pid now names another
- * process (start time differs), is skipped with a notice. */
-void actions_run(Actions *a, const Decision *d, const Snapshot *snap, bool dry_run);
+ * Returns 1 when an action is now in flight, 0 when D is done with
+ * (journaled, a dry run, a process already gone or whose pid now names
+ * another process: a notice), or -errno when the action could not be
+ * carried out (logged as EVENT_ACTION_FAILED, never replaced by another
+ * action): then the caller tells the engine (rules_action_failed()), so
+ * that a target that was not acted on is not held in cooldown. Nothing is
+ * allocated between the call and a signal (action_signal.h). A restart of
+ * a unit that is not the system manager's is refused (-EPERM): memguard
+ * would be asking the system manager for a unit of the same name. */
+int actions_run(Actions *a, const Decision *d, const Snapshot *snap, bool dry_run);
 
 /* Fills the journal fields of an entry about D (rule, action, target,
  * system figures from SNAP). The strings point into D and SNAP. */

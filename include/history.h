@@ -55,7 +55,8 @@ void history_add_units(History *h, const Config *config, const Snapshot *snap, u
 /* The estimate of a series; false when it is not tracked. The estimate
  * itself may be !valid (too little history). */
 bool history_system(History *h, uint64_t window_usec, GrowthEstimate *ret);
-bool history_unit(History *h, uint64_t window_usec, const char *unit, GrowthEstimate *ret);
+/* A unit's series is named by the unit's cgroup (UnitSample.cgroup). */
+bool history_unit(History *h, uint64_t window_usec, const char *cgroup, GrowthEstimate *ret);
 bool history_proc(History *h, uint64_t window_usec, pid_t pid, uint64_t start_time,
                   GrowthEstimate *ret);
 

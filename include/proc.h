@@ -75,16 +75,37 @@ int proc_smaps_rollup_parse(const char *buf, size_t len, ProcRollup *ret);
  * with '/', or a last line without '\n', i.e. cut by the buffer). */
 int proc_cgroup_parse(const char *buf, size_t len, char *ret, size_t size);
 
-/* Maps a cgroup path to the systemd unit that owns it: the deepest path
- * component that ends in .service, .scope, .socket, .mount or .swap and sits
- * under a .slice (or at the top). "/system.slice/api.service" → "api.service",
- * "/system.slice/api.service/worker" → "api.service",
- * "/system.slice/system-getty.slice/getty@tty1.service" → "getty@tty1.service",
+/* The systemd unit a cgroup path belongs to. A unit is identified by its
+ * cgroup, never by its name alone: a user's service manager (below
+ * user@UID.service) and a container's manager run units with the same
+ * names as the system's ("api.service"), and only the path tells them
+ * apart. */
+typedef struct CgroupUnit {
+        /* The deepest path component that ends in .service, .scope,
+         * .socket, .mount or .swap and sits under a .slice (or at the top),
+         * with systemd's '_' escaping removed: "api.service". */
+        char name[PROC_UNIT_MAX];
+        /* "" when the unit is the system manager's. Otherwise the system
+         * unit whose delegated subtree holds the manager that runs it: the
+         * outermost unit component ("user@1000.service" for a user's
+         * units, "machine-x.scope" for a container's). */
+        char owner[PROC_UNIT_MAX];
+        /* The unit's own cgroup is the first CGROUP_LEN bytes of the path:
+         * "/system.slice/api.service" of "/system.slice/api.service/w". */
+        size_t cgroup_len;
+} CgroupUnit;
+
+/* Maps a cgroup path to the unit that owns it (see CgroupUnit):
+ * "/system.slice/api.service/worker" → api.service;
+ * "/system.slice/system-getty.slice/getty@tty1.service" → getty@tty1.service;
  * "/user.slice/user-1000.slice/user@1000.service/app.slice/x.service" →
- * "x.service", "/init.scope" → "init.scope"; "/" has no unit. A leading '_'
- * (systemd's cgroup escaping of names like "cpu.service") is removed.
- * Returns 0, -ENODATA (no unit in the path), or -ENAMETOOLONG. */
-int proc_cgroup_to_unit(const char *path, char *ret, size_t size);
+ * x.service, owner user@1000.service;
+ * "/user.slice/user-1000.slice/user@1000.service/init.scope" →
+ * user@1000.service (the user manager itself: init.scope is not under a
+ * slice); "/init.scope" → init.scope; "/" has no unit.
+ * Returns 0 (RET written), -ENODATA (no unit in the path) or -ENAMETOOLONG
+ * (a name longer than PROC_UNIT_MAX - 1). */
+int proc_cgroup_to_unit(const char *path, CgroupUnit *ret);
 
 /* How proc_cgroup_to_unit() reads one cgroup directory NAME (a path
  * component, '_' escaping included): whether it names a unit (it does
@@ -101,6 +122,23 @@ int proc_int_parse(const char *buf, size_t len, int *ret);
  * control characters become '?'. Returns the new length. An empty cmdline
  * (kernel threads, zombies) stays empty. */
 size_t proc_cmdline_flatten(char *buf, size_t len);
+
+/* Drops the " (deleted)" the kernel appends to the path of an executable
+ * whose file was removed or replaced (a package upgrade): the process
+ * still runs the old file, under its old name. PATH is LEN bytes and
+ * NUL-terminated; returns the new length. */
+size_t proc_exe_strip_deleted(char *path, size_t len);
+
+/* Reads the executable PID runs: opens PID/exe (the file itself, through
+ * the link), and from that one descriptor takes both its path (into RET,
+ * SIZE bytes, NUL-terminated, " (deleted)" dropped) and whether the file is
+ * owned by root and writable by nobody else (*RET_ROOT_OWNED), so that the
+ * two facts are about the same file even if the process execs meanwhile.
+ * Returns the path's length; -ENOENT/-ESRCH when the process is gone or has
+ * no executable (kernel threads, zombies); -ENAMETOOLONG when the path does
+ * not fit; another -errno otherwise (-EACCES without CAP_SYS_PTRACE over
+ * it). */
+ssize_t proc_read_exe(int proc_fd, pid_t pid, char *ret, size_t size, bool *ret_root_owned);
 
 /* Readers: open PID's file through PROC_FD into BUF (SIZE bytes) and parse.
  * Return 0, -ENOENT/-ESRCH when the process is gone, or another -errno

@@ -16,15 +16,32 @@
  *    PSS) among candidates when it fires. If its condition still holds after
  *    that action has completed, it fires again on the next candidate: one
  *    firing per victim, since a system in danger must be relieved.
- *  - Destructive decisions (term/kill/restart) are emitted only when no
- *    action is in flight, at most one per evaluation, largest target first;
- *    a held condition whose action is deferred stays pending and fires on a
- *    later evaluation.
+ *  - Destructive decisions go in two lanes: term/kill (one signalled
+ *    process followed at a time) and restart (one restart job at a time).
+ *    A decision is emitted only when its lane is free, at most one per
+ *    evaluation, largest target first; a held condition whose action is
+ *    deferred stays pending and fires on a later evaluation. A restart in
+ *    flight (which may wait 90 s for a unit that ignores SIGTERM) never
+ *    holds back a term or kill: near-oom acts within its tick.
  *  - Never a candidate, whatever a rule says: PID 1, kernel threads,
- *    memguard itself (snapshot self_pid), processes whose comm matches the
- *    `protect` list; system rules also skip oom_score_adj = -1000.
+ *    memguard itself (snapshot self_pid) and every process in its unit,
+ *    init.scope, a user's service manager (ProcSample.user_manager), and
+ *    what the operator protects: a unit entry shields the unit's every
+ *    process, a name or path entry the processes the sampler verified
+ *    against their executable (ProcSample.exe_protected; protect.h);
+ *    system rules also skip oom_score_adj = -1000.
+ *  - Units are told apart by cgroup (snapshot.h): `unit =` matches the
+ *    system manager's units, `user-unit =` those of users' managers. A
+ *    unit is never restarted, nor signalled as a whole by a unit rule,
+ *    when it is init.scope, memguard's, a user@UID.service, protected by a
+ *    unit entry, or holds a protected process; nor restarted when it is
+ *    not the system manager's (memguard asks the system manager only).
  *  - After a destructive decision the target is in cooldown for
- *    config.cooldown_usec: no rule acts on it again in that time.
+ *    config.cooldown_usec: no rule acts on it again in that time, except
+ *    that a system rule choosing a process to signal is held back only by
+ *    the process's own cooldown, not by its unit's (a unit being restarted
+ *    may still hold the process that is eating the box). An action that
+ *    could not be carried out leaves no cooldown (rules_action_failed()).
  *
  * Details (decided here, tested in tests/unit/test_rules.c):
  *  - Metrics. A size threshold in percent is resolved against MemTotal. On
@@ -38,8 +55,9 @@
  *  - Time. A pair's clock starts at the first evaluation that finds its
  *    condition true; it fires when now - start >= `for` (for = 0: at once).
  *    A false evaluation before that resets it silently. Process and unit
- *    rules are evaluated only on full samples (PROCS_FRESH), system rules
- *    on every evaluation.
+ *    rules are evaluated only on whole walks (RULES_PROCS_FRESH), system
+ *    rules on every evaluation; a walk that could read only part of /proc
+ *    (RULES_PROCS_PARTIAL) serves system rules' victim choice only.
  *  - Recovery. A fired pair whose condition turns false yields RECOVER. A
  *    pair whose process or unit vanished (or stopped matching) is dropped
  *    without RECOVER: the action itself was the news.
@@ -55,9 +73,10 @@
  *  - System victims: target = oom-score takes the highest oom_score, ties
  *    by size; target = pss the largest pss_kb (rss_kb where PSS was not
  *    read). Skipped: protected processes, oom_score_adj -1000, processes
- *    in cooldown, processes with rss 0 (zombies, exiting). restart on a
- *    system rule takes the best candidate that sits in a restartable unit
- *    (see below) and restarts that unit; the Decision carries both. When
+ *    (process cooldown only), processes with rss 0 (zombies, exiting).
+ *    restart on a system rule takes the best candidate that sits in a
+ *    restartable unit (see below) and restarts that unit; the Decision
+ *    carries both. When
  *    no candidate is left, the rule says so once per episode with an
  *    ACTION_WARN decision ("no process may be terminated") and, until the
  *    next full sample finds one, stops asking for full samples.
@@ -68,10 +87,11 @@
  *    a unit of a user's service manager, a protected unit, a unit whose
  *    largest process is protected or unknown), the pair fires once as an
  *    ACTION_WARN decision whose reason says why, never deferred.
- *  - Protected units: init.scope and the unit memguard runs in (the unit
- *    of snapshot self_pid) are never targets of any rule. Otherwise unit
- *    rules are the operator's explicit choice; the protect list is about
- *    comm only.
+ *  - Hidden units: init.scope, the unit memguard runs in (the unit of
+ *    snapshot self_pid) and user@UID.service are never targets of any
+ *    unit rule, not even for a warning. A unit protected otherwise (a unit
+ *    entry, a protected process in it) may be warned about; a destructive
+ *    unit rule on it fires once as a warning saying why.
  *  - Protected processes are never targets of process rules either, even
  *    for warn (so oom_score_adj -1000 protects from system rules only).
  *  - Memory. The state holds one entry per system rule in an episode, one
@@ -113,7 +133,9 @@ typedef struct Decision {
         pid_t pid;
         uint64_t start_time;
         char comm[PROC_COMM_MAX];
-        char unit[PROC_UNIT_MAX];
+        char unit[PROC_UNIT_MAX];        /* its name: "api.service" */
+        char unit_owner[PROC_UNIT_MAX];  /* UnitSample.owner: "" for the system's */
+        char unit_cgroup[PROC_CGROUP_MAX]; /* what identifies the unit */
         uint64_t pss_kb;          /* target size: PSS (or RSS), unit memory */
         /* The measured value and threshold of the first condition (for
          * RECOVER: of the first condition that no longer holds), for the
@@ -158,14 +180,28 @@ void rules_state_set_history(RulesState *st, History *hist);
  * memory bound. */
 size_t rules_state_size(const RulesState *st);
 
+/* The lanes of destructive actions with an action in flight. */
+enum {
+        RULES_BUSY_SIGNAL = 1 << 0,  /* a signalled process not yet gone */
+        RULES_BUSY_RESTART = 1 << 1, /* a restart job not yet done */
+};
+
+/* How fresh SNAPSHOT's process and unit tables are. */
+typedef enum RulesProcs {
+        RULES_PROCS_STALE,   /* from an earlier walk: system conditions only */
+        RULES_PROCS_FRESH,   /* a whole walk made for this evaluation */
+        RULES_PROCS_PARTIAL, /* a walk for this evaluation that could not read
+                              * every process (out of memory, of descriptors):
+                              * system rules choose among what it read; process
+                              * and unit rules wait for a whole walk */
+} RulesProcs;
+
 /* Evaluates CONFIG against SNAPSHOT at time snapshot->sys.usec.
- * ACTION_IN_FLIGHT: a destructive action is still running (a signalled
- * process not yet gone, a restart job not yet done); no new destructive
- * decision is emitted. PROCS_FRESH: the process/unit tables were sampled
- * for this evaluation; when false only system conditions are evaluated and a
- * system rule that would act on a process is reported through
- * *RET_NEED_FULL = true instead of firing (the caller samples and
- * re-evaluates). RET_NEED_FULL may be NULL.
+ * BUSY: the RULES_BUSY_* lanes with an action in flight; no destructive
+ * decision of a busy lane is emitted. With RULES_PROCS_STALE only system
+ * conditions are evaluated and a system rule that would act on a process
+ * is reported through *RET_NEED_FULL = true instead of firing (the caller
+ * samples and re-evaluates). RET_NEED_FULL may be NULL.
  * Decisions are appended to RET (capacity CAP); returns the number written,
  * or -ENOMEM when the state cannot be bound to CONFIG (first evaluation,
  * or after a reload; nothing changed then). Decisions beyond CAP are
@@ -173,9 +209,16 @@ size_t rules_state_size(const RulesState *st);
  * track a new pair only delays that pair's episode to a later evaluation:
  * decisions and state stay consistent, and system rules never allocate once
  * bound. */
-int rules_evaluate(const Config *config, const Snapshot *snapshot, RulesState *st,
-                   bool action_in_flight, bool procs_fresh, Decision *ret, size_t cap,
-                   bool *ret_need_full);
+int rules_evaluate(const Config *config, const Snapshot *snapshot, RulesState *st, unsigned busy,
+                   RulesProcs procs, Decision *ret, size_t cap, bool *ret_need_full);
+
+/* The action of decision D (emitted by the last rules_evaluate() on ST)
+ * could not be carried out (no pidfd, a signal refused, a restart systemd
+ * refused or never got): its target was not acted on, so the cooldown the
+ * decision recorded is dropped. A failed restart still holds back further
+ * restarts of that unit for the cooldown (a retry every tick would only
+ * repeat the failure), and nothing else. */
+void rules_action_failed(RulesState *st, const Decision *d);
 
 /* True if a full evaluation (PROCS_FRESH) at NOW_USEC would start, reset,
  * fire or recover some (unit rule, unit) pair, judged on the units of
@@ -193,22 +236,26 @@ bool rules_units_need_full(const Config *config, const Snapshot *snapshot, Rules
  * rule whose glob matches it, or a system rule that tracks growth (which
  * ranks every unit: target = fastest-growing). The unit tier reads only
  * these (sampler_units()). */
-bool rules_unit_sampled(const Config *config, const char *unit);
+bool rules_unit_sampled(const Config *config, const UnitSample *unit);
 
 /* True if any rule needs PSS (smaps_rollup) for process P (comm and
- * cmdline filled in) that sits in unit UNIT (NULL if none): a process rule
+ * cmdline filled in) that sits in UNIT (NULL if none): a process rule
  * matching P that uses proc.pss or proc.swap, or a unit rule matching UNIT
  * when UNIT_MEMORY_FROM_PSS (no cgroup v2 memory controller). System rules
  * with target = pss are not counted: the caller samples PSS for every
  * process when such a rule is about to fire (RET_NEED_FULL); until then
  * the engine ranks by RSS. The sampler uses this to read smaps_rollup only
  * where it matters (it costs ~3x status, DESIGN §6). */
-bool rules_need_pss(const Config *config, const ProcSample *p, const char *unit,
+bool rules_need_pss(const Config *config, const ProcSample *p, const UnitSample *unit,
                     bool unit_memory_from_pss);
 
 /* True if process P matches process rule R (comm glob and cmdline glob,
  * each if set). */
 bool rules_match_process(const Rule *r, const ProcSample *p);
+
+/* True if unit rule R matches unit U: its glob matches U's name, and U is
+ * the system manager's (unit =) or a user manager's (user-unit =). */
+bool rules_match_unit(const Rule *r, const UnitSample *u);
 
 /* True if a system rule with action = kill held its condition for its
  * `for` at the last evaluation (at time NOW_USEC). While an action is in
@@ -217,7 +264,10 @@ bool rules_match_process(const Rule *r, const ProcSample *p);
  * out while a process takes its time to exit. */
 bool rules_kill_due(const Config *config, const RulesState *st, uint64_t now_usec);
 
-/* True if COMM is protected by config (protect list glob match). */
-bool rules_comm_protected(const Config *config, const char *comm);
+/* True if the process (PID, START_TIME) of SNAPSHOT may not be acted on
+ * under CONFIG (by a system rule when SYSTEM_RULE: oom_score_adj -1000
+ * counts too); false when it is not in SNAPSHOT. */
+bool rules_process_protected(const Config *config, const Snapshot *snapshot, pid_t pid,
+                             uint64_t start_time, bool system_rule);
 
 #endif

@@ -53,13 +53,22 @@ int sampler_system(Sampler *s, uint64_t now_usec, bool fresh_psi, SystemSample *
  * PREV may be NULL; its process table is sorted by pid in place.
  *
  * ALL_PSS reads smaps_rollup for every process (a system rule ranking by
- * PSS is about to act); otherwise only where rules_need_pss() says so.
+ * PSS is about to act); otherwise only where rules_need_pss() says so. The
+ * executable is read where protection needs it (protect.h), and the
+ * verdicts are stored in ProcSample.exe_protected and .user_manager.
  * RET->sys is left alone.
  *
- * Returns 0 or -errno (-ENOMEM; processes that vanish are skipped, not
- * errors). On success PREV has lost the moved cmdlines (NULL): clear it.
- * On failure PREV is unchanged (but for the sort) and still whole, and RET
- * holds partial data that the caller must clear. */
+ * The walk goes on when memguard itself runs short: out of descriptors it
+ * gives back a spare one it holds and reads on; out of memory it stops
+ * growing the table and keeps what it read. Returns 0 for a whole walk, 1
+ * for a partial one (some process could not be read for want of memory or
+ * descriptors, or the directory read failed): RET is then consistent but
+ * incomplete, good for a system rule's victim choice (a process left out
+ * is not a candidate, and a process is left out rather than kept without
+ * the unit or executable that could protect it), not for process and unit
+ * rules (RULES_PROCS_PARTIAL). Processes that vanish are skipped, not
+ * errors. In both cases PREV has lost the cmdlines moved into RET (NULL):
+ * clear it. */
 int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
                  uint64_t now_usec, Snapshot *ret);
 

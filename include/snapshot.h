@@ -35,17 +35,28 @@ typedef struct ProcSample {
         int oom_score_adj;
         int unit;            /* index into Snapshot.units, or -1 */
         bool kthread;
+        /* Protection that needs the executable, judged by the sampler
+         * against the config it was given (protect.h): a name or path
+         * entry protects it; it is a user's service manager. */
+        bool exe_protected;
+        bool user_manager;
 } ProcSample;
 
+/* A systemd unit, identified by its cgroup (proc_cgroup_to_unit()): a
+ * user's api.service and the system's api.service are two units. */
 typedef struct UnitSample {
-        char name[PROC_UNIT_MAX];
-        char cgroup[PROC_CGROUP_MAX]; /* cgroup path of the unit itself */
+        char name[PROC_UNIT_MAX];     /* "api.service" */
+        char owner[PROC_UNIT_MAX];    /* "": the system manager's; else the
+                                       * system unit of the manager that runs
+                                       * it ("user@1000.service") */
+        char cgroup[PROC_CGROUP_MAX]; /* cgroup path of the unit itself: the key */
         uint64_t memory_kb;  /* memory.current, or the sum of its processes' PSS */
         bool memory_from_cgroup;
         uint64_t memory_usec; /* when memory_kb was read (the unit tier
                                * refreshes it between full samples) */
         unsigned n_procs;
         pid_t main_pid;      /* the largest process in it: what a unit is "using" */
+        uint64_t main_kb;    /* its size (PSS, or RSS where PSS was not read) */
 } UnitSample;
 
 typedef struct Snapshot {
@@ -61,8 +72,24 @@ typedef struct Snapshot {
 /* Frees everything a snapshot owns and zeroes it; NULL-safe. */
 void snapshot_clear(Snapshot *s);
 
-/* Finds the unit named NAME; NULL if absent. */
-const UnitSample *snapshot_find_unit(const Snapshot *s, const char *name);
+/* Finds the unit whose cgroup is CGROUP; NULL if absent. */
+const UnitSample *snapshot_find_unit(const Snapshot *s, const char *cgroup);
+
+/* True if U is a unit of the system manager (OWNER ""), the only manager
+ * memguard talks to. */
+static inline bool unit_is_system(const UnitSample *u)
+{
+        return u->owner[0] == '\0';
+}
+
+/* True if OWNER is a user's service manager, "user@UID.service"; writes
+ * the UID to *RET_UID (may be NULL). */
+bool unit_owner_is_user(const char *owner, unsigned *ret_uid);
+
+/* How a unit is named to an operator: "api.service" for a system unit,
+ * "api.service (user 1000)" for a user's, "nginx.service (in
+ * machine-x.scope)" for another manager's. Returns BUF. */
+const char *unit_label(const char *name, const char *owner, char *buf, size_t size);
 
 /* Finds the process (PID, START_TIME); NULL if absent. */
 const ProcSample *snapshot_find_proc(const Snapshot *s, pid_t pid, uint64_t start_time);

@@ -66,7 +66,7 @@ struct RestartClient {
         char unit[256];
         char rule[128];
         uint64_t pss_kb;
-        void (*done)(void *);
+        void (*done)(void *, bool);
         void *userdata;
 };
 
@@ -113,7 +113,9 @@ static void rc_fields(const RestartClient *c, LogFields *f)
         *f = (LogFields){ .rule = c->rule, .action = "restart", .unit = c->unit, .pss_kb = c->pss_kb };
 }
 
-static void rc_finish(RestartClient *c)
+/* NOT_DONE: the restart was certainly not carried out (systemd refused
+ * it, or the bus went away before systemd had the request). */
+static void rc_finish(RestartClient *c, bool not_done)
 {
         c->busy = false;
         c->job[0] = '\0';
@@ -121,7 +123,7 @@ static void rc_finish(RestartClient *c)
         c->call = sd_bus_slot_unref(c->call);
         c->timeout = sd_event_source_disable_unref(c->timeout);
         if (c->done)
-                c->done(c->userdata);
+                c->done(c->userdata, not_done);
 }
 
 static void rc_job_result(RestartClient *c, const char *result)
@@ -132,7 +134,7 @@ static void rc_job_result(RestartClient *c, const char *result)
         bool ok = strcmp(result, "done") == 0;
         log_event(EVENT_RESTART_DONE, ok ? LOG_NOTICE : LOG_ERR, &f, "%s: restart of %s %s (job result: %s)",
                   c->rule, c->unit, ok ? "completed" : "failed", result);
-        rc_finish(c);
+        rc_finish(c, false);
 }
 
 /* The connection is gone (dbus-daemon went away, or refused our Hello).
@@ -152,7 +154,7 @@ static void rc_bus_lost(RestartClient *c)
         log_event(EVENT_ACTION_FAILED, LOG_ERR, &f,
                   "%s: lost the connection to the system bus while restarting %s; its result is unknown",
                   c->rule, c->unit);
-        rc_finish(c);
+        rc_finish(c, false);
 }
 
 static bool rc_bus_open(sd_bus_message *m)
@@ -253,7 +255,8 @@ static int on_restart_reply(sd_bus_message *m, void *userdata, sd_bus_error *err
                 else
                         log_event(EVENT_ACTION_FAILED, LOG_ERR, &f, "%s: systemd refused to restart %s: %s",
                                   c->rule, c->unit, f.errno_text);
-                rc_finish(c);
+                /* refused: certainly not restarted; no answer: it may be */
+                rc_finish(c, !sd_bus_error_has_name(e, SD_BUS_ERROR_NO_REPLY));
                 return 0;
         }
         const char *job;
@@ -280,7 +283,7 @@ static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata)
         rc_fields(c, &f);
         log_event(EVENT_ACTION_FAILED, LOG_ERR, &f, "%s: restart of %s has not finished after %llu s; moving on",
                   c->rule, c->unit, (unsigned long long)(RESTART_TIMEOUT_USEC / USEC_PER_SEC));
-        rc_finish(c);
+        rc_finish(c, false);
         return 0;
 }
 
@@ -330,14 +333,24 @@ fail:
 }
 
 int restart_client_start(RestartClient *c, const Decision *d, const Snapshot *snap, bool dry_run,
-                         void (*done)(void *), void *userdata)
+                         void (*done)(void *, bool), void *userdata)
 {
         LogFields f;
         actions_fields(d, snap, dry_run, &f);
         if (!d->unit[0]) {
                 log_event(EVENT_ACTION_FAILED, LOG_ERR, &f, "%s: %s (pid %d) is in no systemd unit: nothing to restart",
                           d->rule->name, d->comm, (int)d->pid);
-                return 0;
+                return -ENOENT;
+        }
+        /* RestartUnit names a unit of the system manager: a user's
+         * api.service must never become a restart of the system's. The
+         * engine never asks; this holds whatever it asks. */
+        if (d->unit_owner[0]) {
+                f.errno_text = "not a unit of the system manager";
+                log_event(EVENT_ACTION_FAILED, LOG_ERR, &f,
+                          "%s: not restarting %s: it belongs to the service manager in %s, not to the system's",
+                          d->rule->name, d->unit, d->unit_owner);
+                return -EPERM;
         }
         if (dry_run) {
                 log_event(EVENT_RESTART, LOG_WARNING, &f, "%s: %s [dry run: not restarted]", d->rule->name,
@@ -350,7 +363,7 @@ int restart_client_start(RestartClient *c, const Decision *d, const Snapshot *sn
                 log_event(EVENT_ACTION_FAILED, LOG_ERR, &f,
                           "%s: cannot restart %s: no connection to systemd on the system bus (%s); nothing else is done in its place",
                           d->rule->name, d->unit, strerror(-r));
-                return 0;
+                return r;
         }
         snprintf(c->unit, sizeof c->unit, "%s", d->unit);
         snprintf(c->rule, sizeof c->rule, "%s", d->rule->name);
@@ -370,7 +383,7 @@ int restart_client_start(RestartClient *c, const Decision *d, const Snapshot *sn
                 f.errno_text = strerror(-r);
                 log_event(EVENT_ACTION_FAILED, LOG_ERR, &f, "%s: cannot ask systemd to restart %s: %s",
                           d->rule->name, d->unit, strerror(-r));
-                return 0;
+                return r;
         }
         r = sd_event_add_time_relative(c->event, &c->timeout, CLOCK_MONOTONIC, RESTART_TIMEOUT_USEC,
                                        USEC_PER_SEC, on_timeout, c);

@@ -2,6 +2,7 @@
 #include "action_signal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,9 @@
 #define KILL_WAIT_USEC (10 * USEC_PER_SEC)
 
 struct SignalAction {
+        bool busy;                     /* following a process */
+        int spare_fd[2];               /* given back for pidfd_open() and the
+                                        * start-time read under EMFILE */
         sd_event_source *exit_source;  /* pidfd readable: the process exited */
         sd_event_source *timer;        /* grace, then the kill wait */
         int pidfd;
@@ -78,7 +82,7 @@ static void sa_finish(SignalAction *sa)
         sa->done_called = true;
         sa->exit_source = sd_event_source_disable_unref(sa->exit_source);
         sa->timer = sd_event_source_disable_unref(sa->timer);
-        /* may free SA: nothing after this */
+        /* may reset SA and start the next action: nothing after this */
         sa->done(sa->userdata);
 }
 
@@ -140,13 +144,13 @@ static void sa_escalate(SignalAction *sa, const char *why)
         log_event(EVENT_SIGNAL_SENT, LOG_WARNING, &f, "%s (pid %d) %s %.1f s after SIGTERM: sent SIGKILL",
                   sa->comm, (int)sa->pid, why, after);
         sa_mrelease(sa);
-        (void)sd_event_source_set_time(sa->timer, sa->kill_usec + KILL_WAIT_USEC);
+        (void)sd_event_source_set_time(sa->timer, usec_add(sa->kill_usec, KILL_WAIT_USEC));
         (void)sd_event_source_set_enabled(sa->timer, SD_EVENT_ONESHOT);
 }
 
 bool signal_action_escalate(SignalAction *sa)
 {
-        if (sa->sig != SIGTERM || sa->done_called)
+        if (!sa->busy || sa->sig != SIGTERM || sa->done_called)
                 return false;
         sa_escalate(sa, "is still alive and memory is critically low");
         return true;
@@ -162,7 +166,7 @@ void signal_action_target(const SignalAction *sa, pid_t *ret_pid, uint64_t *ret_
 
 void signal_action_cancel(SignalAction *sa, const char *why)
 {
-        if (sa->done_called)
+        if (!sa->busy || sa->done_called)
                 return;
         LogFields f;
         sa_fields(sa, &f);
@@ -189,20 +193,76 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
         return 0;
 }
 
+/* Two descriptors held in reserve: the action that relieves a box must
+ * not fail because memguard ran out of descriptors (EMFILE) at the worst
+ * moment; it needs one for the pidfd and one to read the start time. */
+static void spares_take(SignalAction *sa)
+{
+        for (size_t i = 0; i < 2; i++)
+                if (sa->spare_fd[i] < 0)
+                        sa->spare_fd[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+static void spares_give(SignalAction *sa)
+{
+        for (size_t i = 0; i < 2; i++)
+                if (sa->spare_fd[i] >= 0) {
+                        close(sa->spare_fd[i]);
+                        sa->spare_fd[i] = -1;
+                }
+}
+
+int signal_action_new(SignalAction **ret)
+{
+        SignalAction *sa = calloc(1, sizeof *sa);
+        if (!sa)
+                return -ENOMEM;
+        sa->pidfd = sa->spare_fd[0] = sa->spare_fd[1] = -1;
+        spares_take(sa);
+        *ret = sa;
+        return 0;
+}
+
+bool signal_action_busy(const SignalAction *sa)
+{
+        return sa->busy;
+}
+
+void signal_action_reset(SignalAction *sa)
+{
+        sa->exit_source = sd_event_source_disable_unref(sa->exit_source);
+        sa->timer = sd_event_source_disable_unref(sa->timer);
+        if (sa->pidfd >= 0)
+                close(sa->pidfd);
+        sa->pidfd = -1;
+        sa->busy = false;
+        sa->done_called = false;
+        spares_take(sa);
+}
+
 void signal_action_free(SignalAction *sa)
 {
         if (!sa)
                 return;
-        sd_event_source_disable_unref(sa->exit_source);
-        sd_event_source_disable_unref(sa->timer);
-        if (sa->pidfd >= 0)
-                close(sa->pidfd);
+        signal_action_reset(sa);
+        spares_give(sa);
         free(sa);
 }
 
-int signal_action_start(sd_event *event, int proc_fd, const Decision *d, const Snapshot *snap,
-                        bool dry_run, pid_t only_ppid, void (*done)(void *), void *userdata,
-                        SignalAction **ret)
+/* pidfd_open(), giving back the spare descriptors when we have run out. */
+static int pidfd_open_spared(SignalAction *sa, pid_t pid)
+{
+        int fd = pidfd_open(pid, 0);
+        if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+                spares_give(sa);
+                fd = pidfd_open(pid, 0);
+        }
+        return fd;
+}
+
+int signal_action_start(SignalAction *sa, sd_event *event, int proc_fd, const Decision *d,
+                        const Snapshot *snap, bool dry_run, pid_t only_ppid,
+                        void (*done)(void *), void *userdata)
 {
         const int sig = d->action == ACTION_KILL ? SIGKILL : SIGTERM;
         const char *verb = sig == SIGKILL ? "SIGKILL" : "SIGTERM";
@@ -210,33 +270,53 @@ int signal_action_start(sd_event *event, int proc_fd, const Decision *d, const S
         actions_fields(d, snap, dry_run, &f);
         f.signal = sig;
 
-        /* The pidfd pins this pid: once its start time matches what was
+        if (sa->busy)
+                return -EBUSY; /* the engine never asks: one per lane */
+
+        /* Nothing from here to the signal allocates or waits: SA was made
+         * at start-up, and the descriptors come from the reserve if need be.
+         * The pidfd pins this pid: once its start time matches what was
          * sampled, every signal below reaches the process the rule chose. */
-        _cleanup_close_ int pidfd = pidfd_open(d->pid, 0);
+        _cleanup_close_ int pidfd = pidfd_open_spared(sa, d->pid);
         if (pidfd < 0) {
-                if (errno == ESRCH) {
+                int r = -errno;
+                if (r == -ESRCH) {
                         log_event(EVENT_NONE, LOG_INFO, &f, "%s: %s (pid %d) exited before it could be signalled",
                                   d->rule->name, d->comm, (int)d->pid);
                         return 0;
                 }
-                f.errno_text = strerror(errno);
-                log_event(EVENT_ACTION_FAILED, LOG_ERR, &f, "%s: cannot take a pidfd on %s (pid %d): %m",
-                          d->rule->name, d->comm, (int)d->pid);
-                return 0;
+                f.errno_text = strerror(-r);
+                log_event(EVENT_ACTION_FAILED, LOG_ERR, &f, "%s: cannot take a pidfd on %s (pid %d): %s",
+                          d->rule->name, d->comm, (int)d->pid, strerror(-r));
+                return r;
         }
         char buf[1024];
         ProcStat st;
-        if (proc_read_stat(proc_fd, d->pid, buf, sizeof buf, &st) < 0 ||
-            st.start_time != d->start_time) {
+        int r = proc_read_stat(proc_fd, d->pid, buf, sizeof buf, &st);
+        if (r == -EMFILE || r == -ENFILE) {
+                spares_give(sa);
+                r = proc_read_stat(proc_fd, d->pid, buf, sizeof buf, &st);
+        }
+        if (r < 0 && r != -ENOENT && r != -ESRCH) {
+                f.errno_text = strerror(-r);
+                log_event(EVENT_ACTION_FAILED, LOG_ERR, &f,
+                          "%s: cannot check that pid %d is still %s: %s; not signalled",
+                          d->rule->name, (int)d->pid, d->comm, strerror(-r));
+                return r;
+        }
+        if (r < 0 || st.start_time != d->start_time) {
                 log_event(EVENT_NONE, LOG_INFO, &f,
                           "%s: pid %d is no longer %s (exited, pid reused): not signalled",
                           d->rule->name, (int)d->pid, d->comm);
                 return 0;
         }
+        /* Test mode: refused, and counted as done (its cooldown stays), so
+         * that the rule moves on to the next candidate as it would after
+         * acting. */
         if (only_ppid > 0 && st.ppid != only_ppid) {
                 f.errno_text = "outside the sandbox";
                 log_event(EVENT_ACTION_FAILED, LOG_ERR, &f,
-                          "%s: %s (pid %d) is not a child of the process that started memguard with --proc-root: not signalled",
+                          "%s: %s (pid %d) is not a child of the process that started memguard with a test root: not signalled",
                           d->rule->name, d->comm, (int)d->pid);
                 return 0;
         }
@@ -250,38 +330,36 @@ int signal_action_start(sd_event *event, int proc_fd, const Decision *d, const S
                 return 0;
         }
 
-        _cleanup_free_ SignalAction *sa = calloc(1, sizeof *sa);
-        if (!sa)
-                return -ENOMEM;
-        sa->pidfd = -1;
+        if (!dry_run && pidfd_send_signal(pidfd, sig, NULL, 0) < 0) {
+                r = -errno;
+                if (r == -ESRCH)
+                        return 0;
+                f.errno_text = strerror(-r);
+                log_event(EVENT_ACTION_FAILED, LOG_ERR, &f, "%s: cannot send %s to %s (pid %d): %s",
+                          d->rule->name, verb, d->comm, (int)d->pid, strerror(-r));
+                return r;
+        }
+        sa->busy = true;
+        sa->done_called = false;
         sa->sig = sig;
         sa->dry_run = dry_run;
         sa->pid = d->pid;
         sa->start_time = d->start_time;
         sa->pss_kb = d->pss_kb;
+        sa->kill_usec = 0;
         sa->done = done;
         sa->userdata = userdata;
+        sa->start_usec = monotonic_usec();
+        sa->pidfd = TAKE_FD(pidfd);
         snprintf(sa->rule, sizeof sa->rule, "%s", d->rule->name);
         snprintf(sa->comm, sizeof sa->comm, "%s", d->comm);
         snprintf(sa->unit, sizeof sa->unit, "%s", d->unit);
-
-        if (!dry_run && pidfd_send_signal(pidfd, sig, NULL, 0) < 0) {
-                if (errno == ESRCH)
-                        return 0;
-                f.errno_text = strerror(errno);
-                log_event(EVENT_ACTION_FAILED, LOG_ERR, &f, "%s: cannot send %s to %s (pid %d): %m",
-                          d->rule->name, verb, d->comm, (int)d->pid);
-                return 0;
-        }
-        sa->start_usec = monotonic_usec();
-        sa->pidfd = TAKE_FD(pidfd);
         if (sig == SIGKILL)
                 sa_mrelease(sa);
 
-        /* Who it was, for the operator, after the signal: NSS may have to
-         * read /etc/passwd (or ask sssd) on a box that is thrashing, and
-         * the signal must not wait for that. A SIGKILLed process is gone
-         * too soon to be described. */
+        /* Who it was, for the operator, after the signal (describe.h reads
+         * /proc, no name service). A SIGKILLed process is gone too soon to
+         * be described. */
         char who[160] = "";
         if (sig == SIGTERM)
                 (void)describe_process(d->pid, who, sizeof who);
@@ -289,22 +367,31 @@ int signal_action_start(sd_event *event, int proc_fd, const Decision *d, const S
                   d->rule->name, d->reason, who[0] ? "; " : "", who,
                   dry_run ? " [dry run: SIGTERM not sent]" : "");
 
-        int r = sd_event_add_io(event, &sa->exit_source, sa->pidfd, EPOLLIN, on_target_exit, sa);
+        r = sd_event_add_io(event, &sa->exit_source, sa->pidfd, EPOLLIN, on_target_exit, sa);
         if (r < 0)
                 goto fail;
         /* From the signal, not from sd_event_now(): that is when the loop
          * last woke, and a /proc walk in the same iteration (~100 ms on a
          * slow box) would cut the grace short by as much. */
         uint64_t wait = sig == SIGTERM ? d->rule->grace_usec : KILL_WAIT_USEC;
-        r = sd_event_add_time(event, &sa->timer, CLOCK_MONOTONIC, sa->start_usec + wait, 10 * USEC_PER_MSEC,
-                              on_timer, sa);
+        r = sd_event_add_time(event, &sa->timer, CLOCK_MONOTONIC, usec_add(sa->start_usec, wait),
+                              10 * USEC_PER_MSEC, on_timer, sa);
         if (r < 0)
                 goto fail;
-        *ret = TAKE_PTR(sa);
         return 1;
 fail:
-        log_event(EVENT_ACTION_FAILED, LOG_ERR, &f, "cannot follow %s (pid %d): %s", d->comm,
-                  (int)d->pid, strerror(-r));
-        signal_action_free(TAKE_PTR(sa));
+        /* The process cannot be followed (no memory for the loop's
+         * sources): a SIGTERM's grace cannot be timed, so it is not given. */
+        f.errno_text = strerror(-r);
+        if (sig == SIGTERM && !dry_run && pidfd_send_signal(sa->pidfd, SIGKILL, NULL, 0) >= 0) {
+                sa->sig = SIGKILL;
+                sa_mrelease(sa);
+                log_event(EVENT_SIGNAL_SENT, LOG_ERR, &f,
+                          "%s: cannot follow %s (pid %d) through its grace (%s): sent SIGKILL at once",
+                          d->rule->name, d->comm, (int)d->pid, strerror(-r));
+        } else
+                log_event(EVENT_ACTION_FAILED, LOG_ERR, &f, "%s: cannot follow %s (pid %d): %s",
+                          d->rule->name, d->comm, (int)d->pid, strerror(-r));
+        signal_action_reset(sa);
         return 0;
 }

@@ -18,7 +18,7 @@ struct Actions {
         int proc_fd;
         actions_done_fn done;
         void *userdata;
-        SignalAction *signal; /* in flight, or NULL */
+        SignalAction *signal; /* made at start: busy while in flight */
         RestartClient *restart;
         bool sandboxed;       /* --proc-root: see actions_set_sandboxed() */
 };
@@ -34,8 +34,11 @@ int actions_new(sd_event *event, actions_done_fn done, void *userdata, Actions *
                 free(a);
                 return r;
         }
-        int r = restart_client_new(event, &a->restart);
+        int r = signal_action_new(&a->signal);
+        if (r >= 0)
+                r = restart_client_new(event, &a->restart);
         if (r < 0) {
+                signal_action_free(a->signal);
                 close(a->proc_fd);
                 free(a);
                 return r;
@@ -60,7 +63,13 @@ void actions_free(Actions *a)
 
 bool actions_in_flight(const Actions *a)
 {
-        return a->signal || restart_client_busy(a->restart);
+        return actions_busy(a) != 0;
+}
+
+unsigned actions_busy(const Actions *a)
+{
+        return (signal_action_busy(a->signal) ? RULES_BUSY_SIGNAL : 0) |
+               (restart_client_busy(a->restart) ? RULES_BUSY_RESTART : 0);
 }
 
 void actions_set_sandboxed(Actions *a, bool sandboxed)
@@ -70,13 +79,13 @@ void actions_set_sandboxed(Actions *a, bool sandboxed)
 
 bool actions_escalate(Actions *a)
 {
-        return a->signal && signal_action_escalate(a->signal);
+        return signal_action_escalate(a->signal);
 }
 
 bool actions_signal_target(const Actions *a, pid_t *ret_pid, uint64_t *ret_start_time,
                            const char **ret_comm)
 {
-        if (!a->signal)
+        if (!signal_action_busy(a->signal))
                 return false;
         signal_action_target(a->signal, ret_pid, ret_start_time, ret_comm);
         return true;
@@ -84,8 +93,7 @@ bool actions_signal_target(const Actions *a, pid_t *ret_pid, uint64_t *ret_start
 
 void actions_cancel_signal(Actions *a, const char *why)
 {
-        if (a->signal)
-                signal_action_cancel(a->signal, why);
+        signal_action_cancel(a->signal, why);
 }
 
 int actions_bus_connect(Actions *a)
@@ -113,58 +121,56 @@ void actions_fields(const Decision *d, const Snapshot *snap, bool dry_run, LogFi
         };
 }
 
-/* The signal action ended: free it, then tell the manager, which may
+/* The signal action ended: make it idle, then tell the manager, which may
  * evaluate again and start the next action from inside the callback. */
 static void signal_done(void *userdata)
 {
         Actions *a = userdata;
-        signal_action_free(a->signal);
-        a->signal = NULL;
+        signal_action_reset(a->signal);
         if (a->done)
-                a->done(a->userdata);
+                a->done(a->userdata, RULES_BUSY_SIGNAL, false);
 }
 
-static void restart_done(void *userdata)
+static void restart_done(void *userdata, bool not_done)
 {
         Actions *a = userdata;
         if (a->done)
-                a->done(a->userdata);
+                a->done(a->userdata, RULES_BUSY_RESTART, not_done);
 }
 
-void actions_run(Actions *a, const Decision *d, const Snapshot *snap, bool dry_run)
+int actions_run(Actions *a, const Decision *d, const Snapshot *snap, bool dry_run)
 {
         LogFields f;
         actions_fields(d, snap, dry_run, &f);
 
         if (d->kind == DECISION_RECOVER) {
                 log_event(EVENT_RULE_RECOVERED, LOG_NOTICE, &f, "%s: %s", d->rule->name, d->reason);
-                return;
+                return 0;
         }
 
         switch (d->action) {
         case ACTION_WARN:
                 log_event(EVENT_RULE_FIRED, LOG_WARNING, &f, "%s: %s", d->rule->name, d->reason);
-                return;
+                return 0;
         case ACTION_TERM:
         case ACTION_KILL:
-                if (a->signal) /* the engine defers while in flight; be safe */
-                        return;
-                (void)signal_action_start(a->event, a->proc_fd, d, snap, dry_run,
-                                          a->sandboxed ? getppid() : 0, signal_done, a, &a->signal);
-                return;
+                if (signal_action_busy(a->signal)) /* the engine defers while in flight */
+                        return -EBUSY;
+                return signal_action_start(a->signal, a->event, a->proc_fd, d, snap, dry_run,
+                                           a->sandboxed ? getppid() : 0, signal_done, a);
         case ACTION_RESTART:
                 if (restart_client_busy(a->restart))
-                        return;
+                        return -EBUSY;
                 /* A unit name read from a test's proc root must never reach
                  * the real systemd: only a bus the test names itself. */
                 if (a->sandboxed && !dry_run && !getenv("DBUS_SYSTEM_BUS_ADDRESS")) {
                         f.errno_text = "sandboxed";
                         log_event(EVENT_ACTION_FAILED, LOG_ERR, &f,
-                                  "%s: not restarting %s: --proc-root without DBUS_SYSTEM_BUS_ADDRESS",
+                                  "%s: not restarting %s: a test root without DBUS_SYSTEM_BUS_ADDRESS",
                                   d->rule->name, d->unit);
-                        return;
+                        return -EPERM;
                 }
-                (void)restart_client_start(a->restart, d, snap, dry_run, restart_done, a);
-                return;
+                return restart_client_start(a->restart, d, snap, dry_run, restart_done, a);
         }
+        return -EINVAL;
 }

@@ -2,7 +2,6 @@
 #include "history.h"
 
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,13 +13,13 @@ typedef enum SeriesKind {
         SERIES_PROC,
 } SeriesKind;
 
-/* Sorted by (window, kind, pid, start_time, unit). */
+/* Sorted by (window, kind, pid, start_time, cgroup). */
 struct HistoryEntry {
         uint64_t window_usec;
         SeriesKind kind;
         pid_t pid;
         uint64_t start_time;
-        char unit[PROC_UNIT_MAX];
+        char cgroup[PROC_CGROUP_MAX]; /* a unit's: what names it (snapshot.h) */
         uint64_t seen_gen;  /* full sample that last fed it (units, processes) */
         bool est_fresh;     /* EST is the estimate of the latest sample */
         GrowthEstimate est;
@@ -41,7 +40,7 @@ typedef struct Key {
         SeriesKind kind;
         pid_t pid;
         uint64_t start_time;
-        const char *unit;
+        const char *cgroup;
 } Key;
 
 History *history_new(void)
@@ -72,7 +71,7 @@ static int key_cmp(const Key *k, const HistoryEntry *e)
                 return k->pid < e->pid ? -1 : 1;
         if (k->start_time != e->start_time)
                 return k->start_time < e->start_time ? -1 : 1;
-        return strcmp(k->unit, e->unit);
+        return strcmp(k->cgroup, e->cgroup);
 }
 
 static size_t lower_bound(const History *h, const Key *k)
@@ -124,7 +123,7 @@ static HistoryEntry *get(History *h, const Key *k, bool *oom)
         e->kind = k->kind;
         e->pid = k->pid;
         e->start_time = k->start_time;
-        strncpy(e->unit, k->unit, sizeof(e->unit) - 1);
+        strncpy(e->cgroup, k->cgroup, sizeof(e->cgroup) - 1);
         if (growth_init(&e->growth, k->window_usec) < 0) {
                 /* config.c keeps windows within growth.h's range */
                 memmove(e, e + 1, (h->n - i - 1) * sizeof(*e));
@@ -187,10 +186,9 @@ int history_add_full(History *h, const Config *config, const Snapshot *snap)
                         /* a system rule (fastest-growing) ranks every unit */
                         for (size_t j = 0; j < snap->n_units; j++) {
                                 const UnitSample *u = &snap->units[j];
-                                if (r->scope == SCOPE_UNIT &&
-                                    fnmatch(r->unit_glob, u->name, 0) != 0)
+                                if (r->scope == SCOPE_UNIT && !rules_match_unit(r, u))
                                         continue;
-                                Key k = { r->window_usec, SERIES_UNIT, 0, 0, u->name };
+                                Key k = { r->window_usec, SERIES_UNIT, 0, 0, u->cgroup };
                                 HistoryEntry *e = get(h, &k, &oom);
                                 if (e && e->seen_gen != h->gen)
                                         feed(e, usec, u->memory_kb, h->gen);
@@ -241,7 +239,7 @@ void history_add_units(History *h, const Config *config, const Snapshot *snap, u
                         const UnitSample *u = &snap->units[j];
                         if (u->memory_usec != now_usec)
                                 continue;
-                        Key k = { r->window_usec, SERIES_UNIT, 0, 0, u->name };
+                        Key k = { r->window_usec, SERIES_UNIT, 0, 0, u->cgroup };
                         HistoryEntry *e = find(h, &k);
                         if (e && e->growth.last_usec < now_usec)
                                 feed(e, now_usec, u->memory_kb, e->seen_gen);
@@ -268,10 +266,10 @@ bool history_system(History *h, uint64_t window_usec, GrowthEstimate *ret)
         return h && estimate(h, &k, ret);
 }
 
-bool history_unit(History *h, uint64_t window_usec, const char *unit, GrowthEstimate *ret)
+bool history_unit(History *h, uint64_t window_usec, const char *cgroup, GrowthEstimate *ret)
 {
-        Key k = { window_usec, SERIES_UNIT, 0, 0, unit };
-        return h && unit && estimate(h, &k, ret);
+        Key k = { window_usec, SERIES_UNIT, 0, 0, cgroup };
+        return h && cgroup && estimate(h, &k, ret);
 }
 
 bool history_proc(History *h, uint64_t window_usec, pid_t pid, uint64_t start_time,

@@ -70,8 +70,10 @@ struct Manager {
         bool touched;   /* sd-event sources may have changed while it was armed */
         bool ready;
         bool in_full_tick;
+        bool partial_noted;  /* "processes partly sampled" said since the last whole walk */
         char status[256];
         Decision decisions[MAX_DECISIONS];
+        Decision restart;    /* the restart in flight, for rules_action_failed() */
 };
 
 /* The loop's idea of now: sd_event_now() in a handler, the clock read of
@@ -109,7 +111,8 @@ static UnitTier full_tier(const Manager *m);
 static void timers_rearm(Manager *m);
 
 /* The process of the term in flight may be escalated to SIGKILL by a
- * system kill rule: it is not protected from system rules. */
+ * system kill rule: it is not protected from system rules (a process no
+ * longer sampled is exiting). */
 static bool escalation_allowed(const Manager *m)
 {
         pid_t pid;
@@ -117,26 +120,31 @@ static bool escalation_allowed(const Manager *m)
         const char *comm;
         if (!actions_signal_target(m->actions, &pid, &start, &comm))
                 return false;
-        if (rules_comm_protected(m->config, comm))
-                return false;
-        const ProcSample *p = snapshot_find_proc(&m->snap, pid, start);
-        return !p || p->oom_score_adj != -1000; /* not sampled: exiting */
+        return !rules_process_protected(m->config, &m->snap, pid, start, true);
 }
 
 /* Evaluates the rules and carries out what they decide. */
-static void evaluate(Manager *m, bool procs_fresh)
+static void evaluate(Manager *m, RulesProcs procs)
 {
         bool need_full = false;
-        int n = rules_evaluate(m->config, &m->snap, m->state, actions_in_flight(m->actions),
-                               procs_fresh, m->decisions, MAX_DECISIONS, &need_full);
+        int n = rules_evaluate(m->config, &m->snap, m->state, actions_busy(m->actions), procs,
+                               m->decisions, MAX_DECISIONS, &need_full);
         if (n < 0) {
                 log_msg(LOG_ERR, "rule evaluation failed: %s", strerror(-n));
                 return;
         }
         if (n > 0)
                 m->touched = true;
-        for (int i = 0; i < n; i++)
-                actions_run(m->actions, &m->decisions[i], &m->snap, dry_run(m));
+        for (int i = 0; i < n; i++) {
+                const Decision *d = &m->decisions[i];
+                int r = actions_run(m->actions, d, &m->snap, dry_run(m));
+                /* Not carried out: the target was not acted on, and must not
+                 * sit in a cooldown as if it had been. */
+                if (r < 0 && r != -EBUSY)
+                        rules_action_failed(m->state, d);
+                else if (r > 0 && d->action == ACTION_RESTART)
+                        m->restart = *d;
+        }
         /* A kill rule is due but a SIGTERM's grace holds back every new
          * action: do not let the box run out while the victim takes its
          * time. Only a process a system rule could choose is escalated: a
@@ -146,7 +154,7 @@ static void evaluate(Manager *m, bool procs_fresh)
                 m->touched = true;
                 (void)actions_escalate(m->actions);
         }
-        if (need_full && !procs_fresh && !m->in_full_tick)
+        if (need_full && procs == RULES_PROCS_STALE && !m->in_full_tick)
                 (void)tick_full(m, wants_all_pss(m->config));
 }
 
@@ -195,11 +203,20 @@ static int tick_full(Manager *m, bool all_pss)
         }
         snapshot_clear(&m->snap);
         m->snap = next;
-        if (history_add_full(m->hist, m->config, &m->snap) < 0)
+        bool partial = r > 0;
+        /* Short of memory or descriptors: system rules act on what could
+         * be read; histories and process/unit rules wait for a whole walk
+         * (a process left out would look as if it had exited). */
+        if (partial && !m->partial_noted)
+                log_msg(LOG_WARNING, "processes only partly sampled (memguard is short of memory "
+                                     "or descriptors): %zu read; system rules act on those",
+                        m->snap.n_procs);
+        m->partial_noted = partial;
+        if (!partial && history_add_full(m->hist, m->config, &m->snap) < 0)
                 log_msg(LOG_WARNING, "out of memory: some growth histories not started");
 
         m->in_full_tick = true;
-        evaluate(m, true);
+        evaluate(m, partial ? RULES_PROCS_PARTIAL : RULES_PROCS_FRESH);
         m->in_full_tick = false;
 
         if (!m->ready) {
@@ -222,7 +239,7 @@ static bool units_from_cgroup(const Manager *m)
 {
         for (size_t i = 0; i < m->snap.n_units; i++)
                 if (!m->snap.units[i].memory_from_cgroup &&
-                    rules_unit_sampled(m->config, m->snap.units[i].name))
+                    rules_unit_sampled(m->config, &m->snap.units[i]))
                         return false;
         return true;
 }
@@ -265,10 +282,10 @@ static uint64_t fast_sleep(const Manager *m)
 static void fast_tick(Manager *m)
 {
         if (tick_system(m, m->psi_every_tick) >= 0)
-                evaluate(m, false);
+                evaluate(m, RULES_PROCS_STALE);
         /* From now, not from the due time: after a stall (thrashing, a
          * blocked read, SIGSTOP) ticks must not fire back to back. */
-        m->fast_due = now_usec(m) + fast_sleep(m);
+        m->fast_due = usec_add(now_usec(m), fast_sleep(m));
 }
 
 static int on_full_timer(sd_event_source *s, uint64_t usec, void *userdata)
@@ -280,7 +297,7 @@ static int on_full_timer(sd_event_source *s, uint64_t usec, void *userdata)
                 m->units_walk_usec = now_usec(m);
         }
         (void)tick_full(m, false);
-        (void)sd_event_source_set_time(s, now_usec(m) + full_interval(m));
+        (void)sd_event_source_set_time(s, usec_add(now_usec(m), full_interval(m)));
         return 0;
 }
 
@@ -302,7 +319,7 @@ static int on_unit_timer(sd_event_source *s, uint64_t usec, void *userdata)
         /* after the walk: it may have changed the tier */
         uint64_t period = schedule_unit_interval(m->config, unit_tier(m));
         if (period)
-                (void)sd_event_source_set_time(s, now_usec(m) + period);
+                (void)sd_event_source_set_time(s, usec_add(now_usec(m), period));
         else
                 (void)sd_event_source_set_enabled(s, SD_EVENT_OFF);
         return 0;
@@ -317,7 +334,7 @@ static void unit_timer_arm(Manager *m)
                 (void)sd_event_source_set_enabled(m->unit_timer, SD_EVENT_OFF);
                 return;
         }
-        (void)sd_event_source_set_time(m->unit_timer, now_usec(m) + period);
+        (void)sd_event_source_set_time(m->unit_timer, usec_add(now_usec(m), period));
         (void)sd_event_source_set_enabled(m->unit_timer, SD_EVENT_ON);
 }
 
@@ -327,8 +344,8 @@ static void walk_soon(Manager *m)
         uint64_t gap = m->config->interval_usec > UNITS_GAP_USEC ? m->config->interval_usec
                                                                   : UNITS_GAP_USEC;
         uint64_t due = now_usec(m) + UNITS_SETTLE_USEC, t;
-        if (m->units_walk_usec && due < m->units_walk_usec + gap)
-                due = m->units_walk_usec + gap;
+        if (m->units_walk_usec && due < usec_add(m->units_walk_usec, gap))
+                due = usec_add(m->units_walk_usec, gap);
         if (sd_event_source_get_time(m->full_timer, &t) < 0 || t > due) {
                 (void)sd_event_source_set_time(m->full_timer, due);
                 m->units_walk_due = true;
@@ -398,13 +415,15 @@ static int on_psi_trigger(sd_event_source *s, int fd, uint32_t revents, void *us
         (void)tick_full(m, false);
         /* Stalls have begun: the system tier may have been asleep for up to
          * SCHEDULE_MAX_SLEEP_USEC; look again at the rate the numbers ask. */
-        m->fast_due = now_usec(m) + fast_sleep(m);
+        m->fast_due = usec_add(now_usec(m), fast_sleep(m));
         return 0;
 }
 
-static void on_action_done(void *userdata)
+static void on_action_done(void *userdata, unsigned lane, bool not_done)
 {
         Manager *m = userdata;
+        if (lane == RULES_BUSY_RESTART && not_done)
+                rules_action_failed(m->state, &m->restart);
         /* The victim is gone or the unit restarted: look again now, so the
          * next action (if the box still needs one) does not wait a tick. */
         if (!m->in_full_tick)
@@ -416,7 +435,7 @@ static void timers_rearm(Manager *m)
 {
         m->tier = unit_tier(m);
         m->full_tier = full_tier(m);
-        (void)sd_event_source_set_time(m->full_timer, now_usec(m) + full_interval(m));
+        (void)sd_event_source_set_time(m->full_timer, usec_add(now_usec(m), full_interval(m)));
         if (m->units_walk_due)
                 walk_soon(m); /* not put off by a reload */
         unit_timer_arm(m);
@@ -424,7 +443,7 @@ static void timers_rearm(Manager *m)
 
 static void reschedule(Manager *m)
 {
-        m->fast_due = now_usec(m) + fast_sleep(m);
+        m->fast_due = usec_add(now_usec(m), fast_sleep(m));
         timers_rearm(m);
 }
 
@@ -457,14 +476,17 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         m->psi_every_tick = schedule_psi_every_tick(c);
         reschedule(m);
         /* A term in its grace was decided under the old rules: if the new
-         * ones protect its process or ask for a dry run, no SIGKILL follows. */
+         * ones protect its process or ask for a dry run, no SIGKILL follows.
+         * Protection by executable is judged by the walk (protect.h): walk
+         * now, under the new protect list, then look. */
         pid_t pid;
         uint64_t start;
         const char *comm;
         if (actions_signal_target(m->actions, &pid, &start, &comm)) {
                 if (dry_run(m))
                         actions_cancel_signal(m->actions, "dry run after reload");
-                else if (rules_comm_protected(m->config, comm))
+                else if (tick_full(m, false) >= 0 && actions_signal_target(m->actions, &pid, &start, &comm) &&
+                         rules_process_protected(m->config, &m->snap, pid, start, false))
                         actions_cancel_signal(m->actions, "protected after reload");
         }
         if (wants_bus(c))
@@ -653,9 +675,9 @@ int manager_run(Manager *m)
         lock_memory();
 
         uint64_t now = m->now = monotonic_usec();
-        m->fast_due = now + m->config->fast_interval_usec;
+        m->fast_due = usec_add(now, m->config->fast_interval_usec);
         r = sd_event_add_time(m->event, &m->full_timer, CLOCK_MONOTONIC,
-                              now + full_interval(m), 10 * USEC_PER_MSEC, on_full_timer, m);
+                              usec_add(now, full_interval(m)), 10 * USEC_PER_MSEC, on_full_timer, m);
         if (r < 0)
                 return r;
         r = sd_event_source_set_enabled(m->full_timer, SD_EVENT_ON);

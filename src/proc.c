@@ -6,9 +6,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "procroot.h"
 
 /* ---- scanning helpers (all bounded by END, none needs a NUL) ---- */
@@ -331,10 +334,10 @@ static bool is_unit_component(const char *s, size_t n)
         return false;
 }
 
-int proc_cgroup_to_unit(const char *path, char *ret, size_t size)
+int proc_cgroup_to_unit(const char *path, CgroupUnit *ret)
 {
-        const char *p = path, *best = NULL;
-        size_t best_len = 0;
+        const char *p = path, *best = NULL, *outer = NULL;
+        size_t best_len = 0, outer_len = 0, best_end = 0;
         bool parent_is_slice = true; /* the top counts as a slice */
 
         while (*p) {
@@ -358,20 +361,33 @@ int proc_cgroup_to_unit(const char *path, char *ret, size_t size)
                 }
                 /* Below a unit only a delegated subtree follows (a service's
                  * own cgroups, or user@.service's manager), whose units count
-                 * only where systemd placed them, under a slice. */
+                 * only where that manager placed them, under a slice; they
+                 * are its units, not the system's. */
                 if (parent_is_slice && is_unit_component(c, n)) {
+                        if (!outer) {
+                                outer = c;
+                                outer_len = n;
+                        }
                         best = c;
                         best_len = n;
+                        best_end = (size_t)(p - path);
                 }
                 parent_is_slice = has_suffix(c, n, ".slice", 6);
         }
 
         if (!best)
                 return -ENODATA;
-        if (best_len >= size)
+        if (best_len >= sizeof ret->name || outer_len >= sizeof ret->owner)
                 return -ENAMETOOLONG;
-        memcpy(ret, best, best_len);
-        ret[best_len] = '\0';
+        memcpy(ret->name, best, best_len);
+        ret->name[best_len] = '\0';
+        if (outer == best)
+                ret->owner[0] = '\0';
+        else {
+                memcpy(ret->owner, outer, outer_len);
+                ret->owner[outer_len] = '\0';
+        }
+        ret->cgroup_len = best_end;
         return 0;
 }
 
@@ -541,6 +557,45 @@ int proc_read_oom_score(int proc_fd, pid_t pid, int *ret_score, int *ret_adj)
         *ret_score = score;
         *ret_adj = adj;
         return 0;
+}
+
+size_t proc_exe_strip_deleted(char *path, size_t len)
+{
+        static const char deleted[] = " (deleted)";
+        const size_t n = sizeof(deleted) - 1;
+
+        if (len > n && memcmp(path + len - n, deleted, n) == 0) {
+                len -= n;
+                path[len] = '\0';
+        }
+        return len;
+}
+
+ssize_t proc_read_exe(int proc_fd, pid_t pid, char *ret, size_t size, bool *ret_root_owned)
+{
+        char path[32], self[48];
+        struct stat st;
+        int r = pid_path(path, pid, "exe");
+
+        if (r < 0)
+                return r;
+        if (size < 2)
+                return -EINVAL;
+        _cleanup_close_ int fd = openat(proc_fd, path, O_PATH | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(self, ret, size);
+        if (n < 0)
+                return -errno;
+        if ((size_t)n >= size)
+                return -ENAMETOOLONG;
+        ret[n] = '\0';
+        *ret_root_owned = S_ISREG(st.st_mode) && st.st_uid == 0 &&
+                          (st.st_mode & (S_IWGRP | S_IWOTH)) == 0;
+        return (ssize_t)proc_exe_strip_deleted(ret, (size_t)n);
 }
 
 ssize_t proc_read_cmdline(int proc_fd, pid_t pid, char *ret, size_t size)

@@ -15,7 +15,9 @@
  * their entries are swept at the end of each such evaluation. */
 #include "rules.h"
 
+#include "cleanup.h"
 #include "history.h"
+#include "protect.h"
 
 #include <errno.h>
 #include <fnmatch.h>
@@ -46,17 +48,22 @@ typedef struct TargetEntry {
         size_t rule;              /* index into slots / config->rules */
         pid_t pid;                /* a process target; 0 for a unit */
         uint64_t start_time;
-        char unit[PROC_UNIT_MAX]; /* a unit target; "" for a process */
+        char cgroup[PROC_CGROUP_MAX]; /* a unit target's cgroup; "" for a process */
         uint64_t since_usec;
         uint64_t seen_gen;        /* == RulesState.gen: keep at the sweep */
         bool fired;
 } TargetEntry;
 
+/* A target acted on recently. A unit is named by its cgroup. FAILED: a
+ * restart of the unit was tried and could not be carried out; that holds
+ * back only further restarts of it (a retry every tick would flood the
+ * journal), nothing else: it was not acted on. */
 typedef struct Cooldown {
-        pid_t pid;                /* a process, or 0 */
+        pid_t pid;                    /* a process, or 0 */
         uint64_t start_time;
-        char unit[PROC_UNIT_MAX]; /* a unit, or "" */
+        char cgroup[PROC_CGROUP_MAX]; /* a unit, or "" */
         uint64_t until_usec;
+        bool failed;
 } Cooldown;
 
 struct RulesState {
@@ -76,7 +83,7 @@ typedef struct TargetKey {
         size_t rule;
         pid_t pid;
         uint64_t start_time;
-        const char *unit; /* "" for a process */
+        const char *cgroup; /* a unit's; "" for a process */
 } TargetKey;
 
 /* What a destructive decision would act on. */
@@ -103,10 +110,25 @@ typedef struct Eval {
         uint64_t now;
         Decision *ret;
         size_t cap, n;
-        bool blocked;          /* in flight, or one destructive emitted */
-        const char *self_unit; /* memguard's own unit, NULL if unknown */
+        unsigned busy;   /* RULES_BUSY_*: lanes with an action in flight */
+        bool emitted;    /* a destructive decision was emitted: no second one */
+        const UnitSample *self_unit; /* memguard's own unit, NULL if unknown */
         Pick pick;
 } Eval;
+
+/* Whether a destructive decision with ACTION may be emitted now: none was
+ * this evaluation, and its lane is free. A restart job in flight (which
+ * may wait a unit's TimeoutStopSec, 90 s by default) never holds back a
+ * term or kill: the rules that stand between the box and the kernel OOM
+ * killer must act within their tick whatever else is going on. */
+static bool lane_free(const Eval *x, Action action)
+{
+        if (x->emitted)
+                return false;
+        if (action == ACTION_RESTART)
+                return !(x->busy & RULES_BUSY_RESTART);
+        return !(x->busy & RULES_BUSY_SIGNAL);
+}
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -130,6 +152,13 @@ static const ProcSample *find_pid(const Snapshot *s, pid_t pid)
         return NULL;
 }
 
+/* The unit memguard runs in (snapshot self_pid), by its cgroup. */
+static const UnitSample *self_unit(const Snapshot *s)
+{
+        const ProcSample *self = find_pid(s, s->self_pid);
+        return self ? proc_unit(s, self) : NULL;
+}
+
 static uint64_t held_usec(uint64_t now, uint64_t since)
 {
         return now > since ? now - since : 0;
@@ -138,17 +167,6 @@ static uint64_t held_usec(uint64_t now, uint64_t since)
 static bool glob_match(const char *glob, const char *s)
 {
         return glob && fnmatch(glob, s ? s : "", 0) == 0;
-}
-
-bool rules_comm_protected(const Config *config, const char *comm)
-{
-        if (!config || !comm)
-                return false;
-        for (size_t i = 0; i < config->n_protect; i++)
-                if (config->protect[i].kind == PROTECT_NAME &&
-                    glob_match(config->protect[i].glob, comm))
-                        return true;
-        return false;
 }
 
 bool rules_match_process(const Rule *r, const ProcSample *p)
@@ -162,6 +180,15 @@ bool rules_match_process(const Rule *r, const ProcSample *p)
         return true;
 }
 
+bool rules_match_unit(const Rule *r, const UnitSample *u)
+{
+        if (!r || !u || r->scope != SCOPE_UNIT || !glob_match(r->unit_glob, u->name))
+                return false;
+        /* unit = names the system manager's units, user-unit = those of
+         * users' managers; another manager's (a container's) neither. */
+        return r->user_unit ? unit_owner_is_user(u->owner, NULL) : unit_is_system(u);
+}
+
 static bool rule_uses(const Rule *r, Metric m)
 {
         for (size_t i = 0; i < r->n_conds; i++)
@@ -170,7 +197,7 @@ static bool rule_uses(const Rule *r, Metric m)
         return false;
 }
 
-bool rules_need_pss(const Config *config, const ProcSample *p, const char *unit,
+bool rules_need_pss(const Config *config, const ProcSample *p, const UnitSample *unit,
                     bool unit_memory_from_pss)
 {
         if (!config || !p || p->kthread)
@@ -178,56 +205,108 @@ bool rules_need_pss(const Config *config, const ProcSample *p, const char *unit,
         for (size_t i = 0; i < config->n_rules; i++) {
                 const Rule *r = &config->rules[i];
 
-                /* the protect globs last: the sampler asks for every
-                 * process, and most configs have no process rule */
                 if (r->scope == SCOPE_PROCESS &&
                     (rule_uses(r, METRIC_PROC_PSS) || rule_uses(r, METRIC_PROC_SWAP) ||
                      rule_uses(r, METRIC_PROC_GROWTH) || rule_uses(r, METRIC_PROC_BUDGET_ETA)) &&
-                    rules_match_process(r, p) && p->pid > 1 &&
-                    !rules_comm_protected(config, p->comm))
+                    p->pid > 1 && rules_match_process(r, p))
                         return true;
                 /* Without cgroup v2 a unit's memory is its processes' PSS
                  * where a unit.memory rule needs it. Growth series of units
                  * make do with RSS: smaps_rollup of every process every few
                  * seconds would cost more than the trend is worth. */
                 if (r->scope == SCOPE_UNIT && unit_memory_from_pss && unit &&
-                    glob_match(r->unit_glob, unit) && rule_uses(r, METRIC_UNIT_MEMORY))
+                    rules_match_unit(r, unit) && rule_uses(r, METRIC_UNIT_MEMORY))
                         return true;
         }
         return false;
 }
 
-/* Never a candidate for any rule; system rules also honour the kernel's
- * "never kill" oom_score_adj. */
+static bool is_user_manager_unit(const UnitSample *u)
+{
+        return unit_is_system(u) && unit_owner_is_user(u->name, NULL);
+}
+
+/* Units whose every process is shielded, whatever a rule says: init.scope
+ * holds PID 1; memguard's own unit would take memguard down with it; an
+ * operator's unit entry. (user@UID.service is not among them: its user
+ * may move processes into it, so there only the manager itself is
+ * shielded, ProcSample.user_manager.) */
+static bool unit_shields(const Eval *x, const UnitSample *u)
+{
+        return (unit_is_system(u) && strcmp(u->name, "init.scope") == 0) || u == x->self_unit ||
+               protect_unit(x->config, u);
+}
+
+/* Never a candidate for any rule: PID 1, kernel threads, memguard, what
+ * the operator protects (by unit, or by a name or path verified against
+ * the executable: protect.h), a user's service manager; system rules also
+ * honour the kernel's "never kill" oom_score_adj. */
 static bool proc_protected(const Eval *x, const ProcSample *p, bool system_rule)
 {
-        return p->pid <= 1 || p->kthread || p->pid == x->s->self_pid ||
-               rules_comm_protected(x->config, p->comm) ||
+        const UnitSample *u = proc_unit(x->s, p);
+
+        return p->pid <= 1 || p->kthread || p->pid == x->s->self_pid || p->exe_protected ||
+               p->user_manager || (u && unit_shields(x, u)) ||
                (system_rule && p->oom_score_adj == OOM_ADJ_NEVER);
 }
 
-/* Units no rule ever targets: init.scope holds PID 1, and the unit memguard
- * runs in would take memguard down with it. */
-static const char *unit_protected_why(const Eval *x, const UnitSample *u)
+/* Units no rule ever acts on as a whole (restart, or a unit rule's
+ * term/kill): those of unit_shields(), a user's service manager
+ * (user@UID.service: restarting it ends the user's every unit and
+ * session), and a unit that holds a protected process (a restart would
+ * take it down too). Writes why into WHY ("it holds PID 1") and returns
+ * true. */
+static bool unit_protected(const Eval *x, const UnitSample *u, char *why, size_t why_size)
 {
-        if (strcmp(u->name, "init.scope") == 0)
-                return "it holds PID 1";
-        if (x->self_unit && strcmp(u->name, x->self_unit) == 0)
-                return "memguard runs in it";
-        return NULL;
+        const Protect *e;
+
+        if (unit_is_system(u) && strcmp(u->name, "init.scope") == 0) {
+                snprintf(why, why_size, "it holds PID 1");
+                return true;
+        }
+        if (u == x->self_unit) {
+                snprintf(why, why_size, "memguard runs in it");
+                return true;
+        }
+        if (is_user_manager_unit(u)) {
+                snprintf(why, why_size, "it is a user's service manager");
+                return true;
+        }
+        if ((e = protect_unit(x->config, u))) {
+                snprintf(why, why_size, "it is protected (protect = %s)", e->glob);
+                return true;
+        }
+        for (size_t i = 0; i < x->s->n_procs; i++) {
+                const ProcSample *p = &x->s->procs[i];
+                if (p->unit >= 0 && &x->s->units[p->unit] == u && proc_protected(x, p, false)) {
+                        snprintf(why, why_size, "it holds the protected process %s (pid %d)",
+                                 p->comm, (int)p->pid);
+                        return true;
+                }
+        }
+        return false;
+}
+
+/* Units that are never a target of any rule, not even for a warning. */
+static bool unit_hidden(const Eval *x, const UnitSample *u)
+{
+        return (unit_is_system(u) && strcmp(u->name, "init.scope") == 0) || u == x->self_unit ||
+               is_user_manager_unit(u);
 }
 
 /* RestartUnit only applies to services (scopes have no start command), and
- * the system manager cannot restart a unit of a user's service manager,
- * whose cgroup sits below user@UID.service. */
+ * memguard asks the system manager only: a unit of a user's service
+ * manager (below user@UID.service) or of another delegated manager (a
+ * container's) is not the system's unit of that name. */
 static const char *unit_restart_why_not(const UnitSample *u)
 {
         size_t n = strlen(u->name), sl = strlen(".service");
+        if (!unit_is_system(u))
+                return unit_owner_is_user(u->owner, NULL)
+                               ? "it belongs to a user's service manager; memguard talks to the system manager only"
+                               : "it belongs to another service manager; memguard talks to the system manager only";
         if (n <= sl || strcmp(u->name + n - sl, ".service") != 0)
                 return "only services can be restarted";
-        const char *m = strstr(u->cgroup, "/user@");
-        if (m && strchr(m + 1, '/'))
-                return "it belongs to a user's service manager";
         return NULL;
 }
 
@@ -242,7 +321,7 @@ static bool target_growth(const Eval *x, const Rule *r, const ProcSample *p, con
         if (p)
                 ok = history_proc(x->st->hist, r->window_usec, p->pid, p->start_time, ret);
         else if (u)
-                ok = history_unit(x->st->hist, r->window_usec, u->name, ret);
+                ok = history_unit(x->st->hist, r->window_usec, u->cgroup, ret);
         else
                 ok = history_system(x->st->hist, r->window_usec, ret);
         return ok && ret->valid;
@@ -632,9 +711,15 @@ static void subject_of(char *buf, size_t size, const ProcSample *p, const UnitSa
         if (p)
                 snprintf(buf, size, "%s (pid %d)", p->comm, (int)p->pid);
         else if (u)
-                snprintf(buf, size, "%s", u->name);
+                unit_label(u->name, u->owner, buf, size);
         else
                 buf[0] = '\0';
+}
+
+/* "api.service", "api.service (user 1000)": a unit in a sentence. */
+static const char *label(const UnitSample *u, char *buf, size_t size)
+{
+        return unit_label(u->name, u->owner, buf, size);
 }
 
 static const char *action_verb(Action a)
@@ -663,6 +748,13 @@ static Decision *emit(Eval *x, DecisionKind kind, size_t rule, Action action)
         return d;
 }
 
+static void decision_name_unit(Decision *d, const UnitSample *u)
+{
+        snprintf(d->unit, sizeof(d->unit), "%s", u->name);
+        snprintf(d->unit_owner, sizeof(d->unit_owner), "%s", u->owner);
+        snprintf(d->unit_cgroup, sizeof(d->unit_cgroup), "%s", u->cgroup);
+}
+
 static void decision_set_proc(const Eval *x, Decision *d, const ProcSample *p)
 {
         const UnitSample *u = proc_unit(x->s, p);
@@ -672,13 +764,13 @@ static void decision_set_proc(const Eval *x, Decision *d, const ProcSample *p)
         snprintf(d->comm, sizeof(d->comm), "%s", p->comm);
         /* The process's unit, for the journal; d->action says what is acted on. */
         if (u)
-                snprintf(d->unit, sizeof(d->unit), "%s", u->name);
+                decision_name_unit(d, u);
         d->pss_kb = proc_size_kb(p);
 }
 
 static void decision_set_unit(Decision *d, const UnitSample *u)
 {
-        snprintf(d->unit, sizeof(d->unit), "%s", u->name);
+        decision_name_unit(d, u);
         d->pss_kb = u->memory_kb;
 }
 
@@ -697,7 +789,7 @@ static bool target_budget(const Eval *x, const Rule *r, const ProcSample *p, con
         for (size_t i = 0; i < x->config->n_rules; i++) {
                 const Rule *o = &x->config->rules[i];
                 if (p ? o->scope != SCOPE_PROCESS || !rules_match_process(o, p)
-                      : o->scope != SCOPE_UNIT || !glob_match(o->unit_glob, u->name))
+                      : !rules_match_unit(o, u))
                         continue;
                 for (size_t j = 0; j < o->n_conds; j++) {
                         const Condition *c = &o->conds[j];
@@ -855,17 +947,25 @@ static bool emit_recover(Eval *x, size_t rule, const ProcSample *p, const UnitSa
 
 /* ---- cooldowns -------------------------------------------------------- */
 
-static bool cooldown_unit(const RulesState *st, const char *unit, uint64_t now)
+/* A unit is in cooldown if it was acted on (restarted, or a process of it
+ * signalled by a unit rule) in the last cooldown; FOR_RESTART also counts
+ * a restart of it that failed. */
+static bool cooldown_unit(const RulesState *st, const char *cgroup, uint64_t now, bool for_restart)
 {
-        for (size_t i = 0; i < st->n_cooldowns; i++)
-                if (st->cooldowns[i].unit[0] && strcmp(st->cooldowns[i].unit, unit) == 0 &&
-                    now < st->cooldowns[i].until_usec)
+        for (size_t i = 0; i < st->n_cooldowns; i++) {
+                const Cooldown *c = &st->cooldowns[i];
+                if (c->cgroup[0] && strcmp(c->cgroup, cgroup) == 0 && now < c->until_usec &&
+                    (for_restart || !c->failed))
                         return true;
+        }
         return false;
 }
 
-/* A process is in cooldown if it was acted on, or its unit was restarted. */
-static bool cooldown_proc(const Eval *x, const ProcSample *p)
+/* A process is in cooldown if it was acted on, or (UNIT_TOO) its unit was.
+ * A system rule's victim choice asks without UNIT_TOO: a unit restarted a
+ * moment ago may still hold the process that is eating the box (a stop
+ * waits for TimeoutStopSec), and near-oom must be able to take it. */
+static bool cooldown_proc(const Eval *x, const ProcSample *p, bool unit_too)
 {
         const RulesState *st = x->st;
         const UnitSample *u = proc_unit(x->s, p);
@@ -875,50 +975,51 @@ static bool cooldown_proc(const Eval *x, const ProcSample *p)
                     st->cooldowns[i].start_time == p->start_time &&
                     x->now < st->cooldowns[i].until_usec)
                         return true;
-        return u && cooldown_unit(st, u->name, x->now);
+        return unit_too && u && cooldown_unit(st, u->cgroup, x->now, false);
 }
 
 static bool plan_in_cooldown(const Eval *x, const Plan *plan)
 {
-        if (plan->victim && cooldown_proc(x, plan->victim))
+        if (plan->victim && cooldown_proc(x, plan->victim, true))
                 return true;
-        return plan->restart && cooldown_unit(x->st, plan->restart->name, x->now);
+        return plan->restart && cooldown_unit(x->st, plan->restart->cgroup, x->now, true);
 }
 
-/* Makes room for the two cooldowns a destructive decision may add, so
- * recording them cannot fail once the decision is emitted. */
-static int cooldown_reserve(RulesState *st)
+/* Keeps room for the two cooldowns a destructive decision may add. Called
+ * after an evaluation, not before a decision: between a decision and its
+ * signal nothing allocates. If it fails, a later decision still goes out
+ * and only its cooldown is not recorded (cooldown_add()). */
+static void cooldown_reserve(RulesState *st)
 {
         if (st->n_cooldowns + 2 <= st->cap_cooldowns)
-                return 0;
+                return;
         size_t cap = st->cap_cooldowns ? st->cap_cooldowns * 2 : 8;
         Cooldown *c = realloc(st->cooldowns, cap * sizeof(*c));
         if (!c)
-                return -ENOMEM;
+                return;
         st->cooldowns = c;
         st->cap_cooldowns = cap;
-        return 0;
 }
 
-static void cooldown_add(RulesState *st, pid_t pid, uint64_t start_time, const char *unit,
+static void cooldown_add(RulesState *st, pid_t pid, uint64_t start_time, const char *cgroup,
                          uint64_t until)
 {
         Cooldown *c = NULL;
 
         for (size_t i = 0; i < st->n_cooldowns && !c; i++) {
                 Cooldown *e = &st->cooldowns[i];
-                if (unit ? strcmp(e->unit, unit) == 0
-                         : (e->pid == pid && e->start_time == start_time && !e->unit[0]))
+                if (cgroup ? strcmp(e->cgroup, cgroup) == 0
+                           : (e->pid == pid && e->start_time == start_time && !e->cgroup[0]))
                         c = e;
         }
         if (!c) {
                 if (st->n_cooldowns >= st->cap_cooldowns)
-                        return; /* cannot happen after cooldown_reserve() */
+                        return; /* out of memory earlier: act without a cooldown */
                 c = &st->cooldowns[st->n_cooldowns++];
         }
         memset(c, 0, sizeof(*c));
-        if (unit) {
-                snprintf(c->unit, sizeof(c->unit), "%s", unit);
+        if (cgroup) {
+                snprintf(c->cgroup, sizeof(c->cgroup), "%s", cgroup);
         } else {
                 c->pid = pid;
                 c->start_time = start_time;
@@ -939,7 +1040,8 @@ static void cooldown_prune(const Eval *x, bool procs_fresh)
 
                 if (x->now >= c->until_usec)
                         continue;
-                if (procs_fresh && !c->unit[0] && !snapshot_find_proc(x->s, c->pid, c->start_time))
+                if (procs_fresh && !c->cgroup[0] &&
+                    !snapshot_find_proc(x->s, c->pid, c->start_time))
                         continue;
                 if (j != i)
                         st->cooldowns[j] = *c;
@@ -950,12 +1052,34 @@ static void cooldown_prune(const Eval *x, bool procs_fresh)
 
 static void cooldown_record(Eval *x, const Plan *plan)
 {
-        uint64_t until = x->now + x->config->cooldown_usec;
+        uint64_t until = usec_add(x->now, x->config->cooldown_usec);
 
         if (plan->victim)
                 cooldown_add(x->st, plan->victim->pid, plan->victim->start_time, NULL, until);
         if (plan->restart)
-                cooldown_add(x->st, 0, 0, plan->restart->name, until);
+                cooldown_add(x->st, 0, 0, plan->restart->cgroup, until);
+}
+
+void rules_action_failed(RulesState *st, const Decision *d)
+{
+        size_t j = 0;
+
+        if (!st || !d || d->kind != DECISION_FIRE || d->action == ACTION_WARN)
+                return;
+        for (size_t i = 0; i < st->n_cooldowns; i++) {
+                Cooldown *c = &st->cooldowns[i];
+                bool proc = !c->cgroup[0] && d->pid > 0 && c->pid == d->pid &&
+                            c->start_time == d->start_time;
+                bool unit = c->cgroup[0] && d->unit_cgroup[0] && strcmp(c->cgroup, d->unit_cgroup) == 0;
+                if (proc || (unit && d->action != ACTION_RESTART))
+                        continue; /* not acted on after all */
+                if (unit)
+                        c->failed = true;
+                if (j != i)
+                        st->cooldowns[j] = *c;
+                j++;
+        }
+        st->n_cooldowns = j;
 }
 
 /* ---- target entries --------------------------------------------------- */
@@ -968,13 +1092,13 @@ static int key_cmp(const TargetKey *k, const TargetEntry *e)
                 return k->pid < e->pid ? -1 : 1;
         if (k->start_time != e->start_time)
                 return k->start_time < e->start_time ? -1 : 1;
-        return strcmp(k->unit, e->unit);
+        return strcmp(k->cgroup, e->cgroup);
 }
 
 static int entry_cmp(const void *a, const void *b)
 {
         const TargetEntry *ea = a, *eb = b;
-        TargetKey k = { ea->rule, ea->pid, ea->start_time, ea->unit };
+        TargetKey k = { ea->rule, ea->pid, ea->start_time, ea->cgroup };
         return key_cmp(&k, eb);
 }
 
@@ -1019,7 +1143,7 @@ static TargetEntry *entry_insert(RulesState *st, const TargetKey *k, uint64_t no
         e->rule = k->rule;
         e->pid = k->pid;
         e->start_time = k->start_time;
-        snprintf(e->unit, sizeof(e->unit), "%s", k->unit);
+        snprintf(e->cgroup, sizeof(e->cgroup), "%s", k->cgroup);
         e->since_usec = now;
         return e;
 }
@@ -1204,14 +1328,17 @@ static bool pick_fastest(const Eval *x, const Rule *r, Plan *ret, GrowthEstimate
                 if (!target_growth(x, r, NULL, u, &e) || e.kb_per_hour <= floor ||
                     e.kb_per_hour <= 0 || (best && e.kb_per_hour <= best_e.kb_per_hour))
                         continue;
-                if (unit_protected_why(x, u) || cooldown_unit(x->st, u->name, x->now))
+                char why[PROC_UNIT_MAX + 96];
+                if (unit_hidden(x, u) ||
+                    cooldown_unit(x->st, u->cgroup, x->now, r->action == ACTION_RESTART))
                         continue;
                 if (r->action == ACTION_RESTART) {
-                        if (unit_restart_why_not(u))
+                        if (unit_restart_why_not(u) || unit_protected(x, u, why, sizeof why))
                                 continue;
                 } else {
                         v = u->main_pid > 0 ? find_pid(x->s, u->main_pid) : NULL;
-                        if (!v || v->rss_kb == 0 || proc_protected(x, v, true) || cooldown_proc(x, v))
+                        if (!v || v->rss_kb == 0 || proc_protected(x, v, true) ||
+                            cooldown_proc(x, v, true))
                                 continue;
                 }
                 best = u;
@@ -1239,10 +1366,12 @@ static bool pick_victim(const Eval *x, const Rule *r, Plan *ret)
                 const ProcSample *p = &x->s->procs[i];
                 const UnitSample *u = proc_unit(x->s, p);
 
-                if (p->rss_kb == 0 || proc_protected(x, p, true) || cooldown_proc(x, p))
+                char why[PROC_UNIT_MAX + 96];
+                if (p->rss_kb == 0 || proc_protected(x, p, true) || cooldown_proc(x, p, false))
                         continue;
                 if (r->action == ACTION_RESTART &&
-                    (!u || unit_protected_why(x, u) || unit_restart_why_not(u)))
+                    (!u || unit_restart_why_not(u) || unit_protected(x, u, why, sizeof why) ||
+                     cooldown_unit(x->st, u->cgroup, x->now, true)))
                         continue;
                 if (victim_better(r->target, p, best))
                         best = p;
@@ -1254,10 +1383,10 @@ static bool pick_victim(const Eval *x, const Rule *r, Plan *ret)
         return true;
 }
 
-static const char *d_unit_name(const Eval *x, const ProcSample *p)
+static const char *d_unit_name(const Eval *x, const ProcSample *p, char *buf, size_t size)
 {
         const UnitSample *u = proc_unit(x->s, p);
-        return u ? u->name : "no unit";
+        return u ? label(u, buf, size) : "no unit";
 }
 
 static void put_victim(Buf *b, const Rule *r, const ProcSample *p)
@@ -1309,19 +1438,19 @@ static void system_fire_destructive(Eval *x, size_t i)
                 return;
         }
         slot->no_victim = false;
-        if (cooldown_reserve(x->st) < 0)
-                return;
+        char name[PROC_UNIT_MAX + 32];
         if (fastest && plan.restart) {
-                bprintf(&b, ": restarting %s, which grows ", plan.restart->name);
+                bprintf(&b, ": restarting %s, which grows ", label(plan.restart, name, sizeof name));
                 put_rate(&b, grow.kb_per_hour);
                 put_span_now(&b, &grow);
         } else if (fastest) {
                 bprintf(&b, ": %s %s (pid %d) of %s, which grows ", action_verb(r->action),
-                        plan.victim->comm, (int)plan.victim->pid, d_unit_name(x, plan.victim));
+                        plan.victim->comm, (int)plan.victim->pid,
+                        d_unit_name(x, plan.victim, name, sizeof name));
                 put_rate(&b, grow.kb_per_hour);
                 put_span_now(&b, &grow);
         } else if (plan.restart) {
-                bprintf(&b, ": restarting %s, which holds ", plan.restart->name);
+                bprintf(&b, ": restarting %s, which holds ", label(plan.restart, name, sizeof name));
                 put_victim(&b, r, plan.victim);
         } else {
                 bprintf(&b, ": %s ", action_verb(r->action));
@@ -1342,7 +1471,7 @@ static void system_fire_destructive(Eval *x, size_t i)
         }
         cooldown_record(x, &plan);
         slot->fired = true;
-        x->blocked = true;
+        x->emitted = true;
 }
 
 static void eval_system_rules(Eval *x, bool procs_fresh, bool *need_full)
@@ -1379,12 +1508,13 @@ static void eval_system_rules(Eval *x, bool procs_fresh, bool *need_full)
 
         /* At most one destructive firing: rules that have not acted in this
          * episode first, then the re-firing ones, each in config order. */
-        for (int pass = 0; pass < 2 && !x->blocked; pass++) {
-                for (size_t i = 0; i < c->n_rules && !x->blocked; i++) {
+        for (int pass = 0; pass < 2 && !x->emitted; pass++) {
+                for (size_t i = 0; i < c->n_rules && !x->emitted; i++) {
                         const Rule *r = &c->rules[i];
                         const RuleSlot *slot = &x->st->slots[i];
 
-                        if (r->scope != SCOPE_SYSTEM || r->action == ACTION_WARN || !slot->active ||
+                        if (r->scope != SCOPE_SYSTEM || r->action == ACTION_WARN ||
+                            !lane_free(x, r->action) || !slot->active ||
                             held_usec(x->now, slot->since_usec) < r->for_usec ||
                             slot->fired != (pass == 1) || slot->tried_eval == x->st->evals)
                                 continue;
@@ -1410,6 +1540,7 @@ static bool plan_target(const Eval *x, const Rule *r, const ProcSample *p, const
                         Plan *ret, char *why, size_t why_size)
 {
         const char *no;
+        char name[PROC_UNIT_MAX + 32], prot[PROC_UNIT_MAX + 64];
 
         *ret = (Plan){ 0 };
         if (r->action == ACTION_RESTART) {
@@ -1417,16 +1548,17 @@ static bool plan_target(const Eval *x, const Rule *r, const ProcSample *p, const
                         snprintf(why, why_size, ": cannot restart it, it runs in no systemd unit");
                         return false;
                 }
-                if ((no = unit_protected_why(x, u))) {
-                        snprintf(why, why_size, ": will not restart %s, %s", u->name, no);
+                label(u, name, sizeof name);
+                if ((no = unit_restart_why_not(u))) {
+                        snprintf(why, why_size, ": cannot restart %s, %s", name, no);
                         return false;
                 }
-                if ((no = unit_restart_why_not(u))) {
-                        snprintf(why, why_size, ": cannot restart %s, %s", u->name, no);
+                if (unit_protected(x, u, prot, sizeof prot)) {
+                        snprintf(why, why_size, ": will not restart %s, %s", name, prot);
                         return false;
                 }
                 if (p)
-                        snprintf(why, why_size, ": restarting its unit %s", u->name);
+                        snprintf(why, why_size, ": restarting its unit %s", name);
                 else
                         snprintf(why, why_size, ": restarting it");
                 ret->restart = u;
@@ -1437,7 +1569,13 @@ static bool plan_target(const Eval *x, const Rule *r, const ProcSample *p, const
                 ret->victim = p;
                 return true;
         }
-        /* term/kill on a unit rule: its largest process, as sampled. */
+        /* term/kill on a unit rule: its largest process, as sampled; not in
+         * a unit that is protected as a whole. */
+        if (unit_protected(x, u, prot, sizeof prot)) {
+                snprintf(why, why_size, ": will not act on %s, %s", label(u, name, sizeof name),
+                         prot);
+                return false;
+        }
         const ProcSample *v = u->main_pid > 0 ? find_pid(x->s, u->main_pid) : NULL;
         if (!v || proc_protected(x, v, false)) {
                 snprintf(why, why_size, ": its largest process may not be %s",
@@ -1458,9 +1596,9 @@ static bool plan_target(const Eval *x, const Rule *r, const ProcSample *p, const
 static void eval_target(Eval *x, size_t i, const ProcSample *p, const UnitSample *u)
 {
         const Rule *r = &x->config->rules[i];
-        TargetKey key = { i, p ? p->pid : 0, p ? p->start_time : 0, p ? "" : u->name };
+        TargetKey key = { i, p ? p->pid : 0, p ? p->start_time : 0, p ? "" : u->cgroup };
         TargetEntry *e = entry_find(x->st, &key);
-        char subject[PROC_UNIT_MAX + 32], why[PROC_UNIT_MAX + 96];
+        char subject[PROC_UNIT_MAX + 32], why[2 * PROC_UNIT_MAX + 160];
         Plan plan;
         Decision *d;
 
@@ -1496,7 +1634,7 @@ static void eval_target(Eval *x, size_t i, const ProcSample *p, const UnitSample
                 e->fired = true;
                 return;
         }
-        if (x->blocked || plan_in_cooldown(x, &plan))
+        if (!lane_free(x, r->action) || plan_in_cooldown(x, &plan))
                 return; /* pending: fires on a later evaluation */
         uint64_t size = p ? proc_size_kb(p) : u->memory_kb;
         if (x->pick.set && size <= x->pick.size_kb)
@@ -1510,12 +1648,12 @@ static void fire_pick(Eval *x)
 {
         const Pick *k = &x->pick;
         const Rule *r = &x->config->rules[k->key.rule];
-        char subject[PROC_UNIT_MAX + 32], why[PROC_UNIT_MAX + 96];
+        char subject[PROC_UNIT_MAX + 32], why[2 * PROC_UNIT_MAX + 160];
         Plan plan;
         TargetEntry *e;
         Decision *d;
 
-        if (!k->set || x->blocked || cooldown_reserve(x->st) < 0)
+        if (!k->set || x->emitted)
                 return;
         e = entry_find(x->st, &k->key);
         if (!e)
@@ -1540,7 +1678,7 @@ static void fire_pick(Eval *x)
         decision_fire_reason(x, d, subject, k->p, k->u, k->since_usec, why);
         cooldown_record(x, &k->plan);
         e->fired = true;
-        x->blocked = true;
+        x->emitted = true;
 }
 
 static void eval_target_rules(Eval *x)
@@ -1562,7 +1700,7 @@ static void eval_target_rules(Eval *x)
                 } else if (r->scope == SCOPE_UNIT) {
                         for (size_t j = 0; j < s->n_units; j++) {
                                 const UnitSample *u = &s->units[j];
-                                if (!glob_match(r->unit_glob, u->name) || unit_protected_why(x, u))
+                                if (!rules_match_unit(r, u) || unit_hidden(x, u))
                                         continue;
                                 eval_target(x, i, NULL, u);
                         }
@@ -1583,18 +1721,16 @@ bool rules_units_need_full(const Config *config, const Snapshot *snapshot, Rules
         if (!state_matches(st, config))
                 return true; /* a reload not yet evaluated */
         Eval x = { .config = config, .s = snapshot, .st = st, .now = now_usec };
-        const ProcSample *self = find_pid(snapshot, snapshot->self_pid);
-        const UnitSample *su = self ? proc_unit(snapshot, self) : NULL;
-        x.self_unit = su ? su->name : NULL;
+        x.self_unit = self_unit(snapshot);
         for (size_t i = 0; i < config->n_rules; i++) {
                 const Rule *r = &config->rules[i];
                 if (r->scope != SCOPE_UNIT)
                         continue;
                 for (size_t j = 0; j < snapshot->n_units; j++) {
                         const UnitSample *u = &snapshot->units[j];
-                        if (!glob_match(r->unit_glob, u->name) || unit_protected_why(&x, u))
+                        if (!rules_match_unit(r, u) || unit_hidden(&x, u))
                                 continue;
-                        TargetKey key = { i, 0, 0, u->name };
+                        TargetKey key = { i, 0, 0, u->cgroup };
                         const TargetEntry *e = entry_find(st, &key);
                         bool holds = rule_holds(&x, r, NULL, u);
                         if (!e) {
@@ -1610,7 +1746,7 @@ bool rules_units_need_full(const Config *config, const Snapshot *snapshot, Rules
                          * a process victim (term/kill) comes from the last
                          * walk, and may have exited since: walk. */
                         Plan plan;
-                        char why[PROC_UNIT_MAX + 96];
+                        char why[2 * PROC_UNIT_MAX + 160];
                         if (r->action != ACTION_WARN &&
                             plan_target(&x, r, NULL, u, &plan, why, sizeof why) &&
                             plan.restart && plan_in_cooldown(&x, &plan))
@@ -1621,22 +1757,31 @@ bool rules_units_need_full(const Config *config, const Snapshot *snapshot, Rules
         return false;
 }
 
-bool rules_unit_sampled(const Config *config, const char *unit)
+bool rules_unit_sampled(const Config *config, const UnitSample *u)
 {
         for (size_t i = 0; i < config->n_rules; i++) {
                 const Rule *r = &config->rules[i];
-                if (r->scope == SCOPE_UNIT ? glob_match(r->unit_glob, unit)
+                if (r->scope == SCOPE_UNIT ? rules_match_unit(r, u)
                                            : r->scope == SCOPE_SYSTEM && rule_tracks_growth(r))
                         return true;
         }
         return false;
 }
 
+bool rules_process_protected(const Config *config, const Snapshot *snapshot, pid_t pid,
+                             uint64_t start_time, bool system_rule)
+{
+        const ProcSample *p = snapshot_find_proc(snapshot, pid, start_time);
+        if (!p)
+                return false;
+        Eval x = { .config = config, .s = snapshot, .self_unit = self_unit(snapshot) };
+        return proc_protected(&x, p, system_rule);
+}
+
 /* ---- entry point ------------------------------------------------------ */
 
-int rules_evaluate(const Config *config, const Snapshot *snapshot, RulesState *st,
-                   bool action_in_flight, bool procs_fresh, Decision *ret, size_t cap,
-                   bool *ret_need_full)
+int rules_evaluate(const Config *config, const Snapshot *snapshot, RulesState *st, unsigned busy,
+                   RulesProcs procs, Decision *ret, size_t cap, bool *ret_need_full)
 {
         Eval x = {
                 .config = config,
@@ -1645,7 +1790,7 @@ int rules_evaluate(const Config *config, const Snapshot *snapshot, RulesState *s
                 .now = snapshot->sys.usec,
                 .ret = ret,
                 .cap = ret ? cap : 0,
-                .blocked = action_in_flight,
+                .busy = busy,
         };
         int r;
 
@@ -1655,14 +1800,15 @@ int rules_evaluate(const Config *config, const Snapshot *snapshot, RulesState *s
         if (r < 0)
                 return r;
         st->evals++;
-        cooldown_prune(&x, procs_fresh);
-        if (procs_fresh) {
-                const ProcSample *self = find_pid(snapshot, snapshot->self_pid);
-                const UnitSample *u = self ? proc_unit(snapshot, self) : NULL;
-                x.self_unit = u ? u->name : NULL;
-        }
-        eval_system_rules(&x, procs_fresh, ret_need_full);
-        if (procs_fresh)
+        /* Room for a decision's cooldowns before any decision is made. */
+        cooldown_reserve(st);
+        cooldown_prune(&x, procs == RULES_PROCS_FRESH);
+        if (procs != RULES_PROCS_STALE)
+                x.self_unit = self_unit(snapshot);
+        eval_system_rules(&x, procs != RULES_PROCS_STALE, ret_need_full);
+        /* A partial walk would look as if processes had vanished: process
+         * and unit episodes wait for a whole one. */
+        if (procs == RULES_PROCS_FRESH)
                 eval_target_rules(&x);
         return (int)x.n;
 }

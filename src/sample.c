@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "protect.h"
 #include "rules.h"
 
 /* The kernel's PF_EXITING (include/linux/sched.h), set in do_exit() before
@@ -56,11 +57,13 @@ struct Sampler {
         bool psi_read; /* PSI and PSI_USEC are set */
         uint64_t psi_usec;
         DIR *proc_dir;     /* kept open; rewound per walk */
+        int spare_fd;      /* given back to read on when out of descriptors */
         uint64_t page_kb;
         char sysbuf[4096]; /* meminfo is ~1.5 KiB, pressure ~0.2 KiB */
         char buf[4096];    /* per-process files */
         char cmdline[4096];
         char cgroup[PROC_CGROUP_MAX];
+        char exe[4096];    /* an executable's path (PATH_MAX) */
         /* Per RET process of the running sampler_full: the index in PREV
          * its cmdline was moved from, or FROM_NOWHERE; what a failed sample
          * uses to give the strings back. Kept across ticks: no allocation
@@ -79,6 +82,8 @@ struct Sampler {
         unsigned fail_after; /* test hook, see sampler_set_fail_after() */
 };
 
+static void spare_take(Sampler *s);
+
 int sampler_new(const ProcRoot *root, Sampler **ret)
 {
         _cleanup_free_ Sampler *s = calloc(1, sizeof *s);
@@ -86,6 +91,7 @@ int sampler_new(const ProcRoot *root, Sampler **ret)
                 return -ENOMEM;
         s->root = root;
         s->psi_fd = -1;
+        s->spare_fd = -1;
         long ps = sysconf(_SC_PAGESIZE);
         s->page_kb = ps > 0 ? (uint64_t)ps / 1024 : 4;
         long tck = sysconf(_SC_CLK_TCK);
@@ -106,6 +112,7 @@ int sampler_new(const ProcRoot *root, Sampler **ret)
                         close(s->psi_fd);
                 return r;
         }
+        spare_take(s);
         *ret = TAKE_PTR(s);
         return 0;
 }
@@ -120,6 +127,8 @@ void sampler_free(Sampler *s)
                 close(s->psi_fd);
         if (s->proc_dir)
                 closedir(s->proc_dir);
+        if (s->spare_fd >= 0)
+                close(s->spare_fd);
         free(s->moved_from);
         free(s->kthreads);
         free(s->kthreads_next);
@@ -179,7 +188,7 @@ static int unit_index_grow(Sampler *s, UnitIndex *ix, const UnitSample *units, s
         for (size_t i = 0; i < n; i++)
                 slots[i] = -1;
         for (size_t u = 0; u < n_units; u++) {
-                size_t i = name_hash(units[u].name) & (n - 1);
+                size_t i = name_hash(units[u].cgroup) & (n - 1);
                 while (slots[i] >= 0)
                         i = (i + 1) & (n - 1);
                 slots[i] = (int)u;
@@ -190,19 +199,22 @@ static int unit_index_grow(Sampler *s, UnitIndex *ix, const UnitSample *units, s
         return 0;
 }
 
-/* Returns the index of unit NAME in SNAP, adding it (with CGROUP) if new;
- * -ENOMEM on failure. */
-static int unit_get(Sampler *s, Snapshot *snap, UnitIndex *ix, size_t *cap, const char *name,
-                    const char *cgroup)
+/* Returns the index in SNAP of the unit CU of the cgroup path PATH,
+ * adding it if new; -ENOMEM on failure. Units are keyed by their cgroup:
+ * a user's api.service is not the system's (proc.h). */
+static int unit_get(Sampler *s, Snapshot *snap, UnitIndex *ix, size_t *cap, const CgroupUnit *cu,
+                    const char *path)
 {
+        char cgroup[PROC_CGROUP_MAX];
+        snprintf(cgroup, sizeof cgroup, "%.*s", (int)cu->cgroup_len, path);
         if (ix->n_slots == 0 || snap->n_units * 2 >= ix->n_slots) {
                 int r = unit_index_grow(s, ix, snap->units, snap->n_units);
                 if (r < 0)
                         return r;
         }
-        size_t i = name_hash(name) & (ix->n_slots - 1);
+        size_t i = name_hash(cgroup) & (ix->n_slots - 1);
         for (; ix->slots[i] >= 0; i = (i + 1) & (ix->n_slots - 1))
-                if (strcmp(snap->units[ix->slots[i]].name, name) == 0)
+                if (strcmp(snap->units[ix->slots[i]].cgroup, cgroup) == 0)
                         return ix->slots[i];
 
         if (snap->n_units == *cap) {
@@ -215,23 +227,11 @@ static int unit_get(Sampler *s, Snapshot *snap, UnitIndex *ix, size_t *cap, cons
         }
         UnitSample *u = &snap->units[snap->n_units];
         memset(u, 0, sizeof *u);
-        snprintf(u->name, sizeof u->name, "%s", name);
-        snprintf(u->cgroup, sizeof u->cgroup, "%s", cgroup);
+        snprintf(u->name, sizeof u->name, "%s", cu->name);
+        snprintf(u->owner, sizeof u->owner, "%s", cu->owner);
+        memcpy(u->cgroup, cgroup, sizeof u->cgroup);
         ix->slots[i] = (int)snap->n_units;
         return (int)snap->n_units++;
-}
-
-/* Cuts the cgroup PATH of a process after the component that names UNIT:
- * "/system.slice/api.service/worker" → "/system.slice/api.service". */
-static void unit_cgroup_of(char *path, const char *unit)
-{
-        size_t ulen = strlen(unit);
-        char *found = NULL;
-        for (char *p = strstr(path, unit); p; p = strstr(p + 1, unit))
-                if (p > path && p[-1] == '/' && (p[ulen] == '/' || p[ulen] == '\0'))
-                        found = p;
-        if (found)
-                found[ulen] = '\0';
 }
 
 static int cmp_pid(const void *a, const void *b)
@@ -310,18 +310,6 @@ static int procs_reserve(Sampler *s, Snapshot *ret, size_t *cap)
         return 0;
 }
 
-/* Gives every cmdline moved into RET back to its PREV entry, so that a
- * failed sample costs PREV nothing; RET's processes are left without one. */
-static void give_back(Sampler *s, Snapshot *prev, Snapshot *ret)
-{
-        for (size_t i = 0; i < ret->n_procs; i++) {
-                size_t j = s->moved_from[i];
-                if (j == FROM_NOWHERE)
-                        continue;
-                prev->procs[j].cmdline = TAKE_PTR(ret->procs[i].cmdline);
-        }
-}
-
 /* --- kernel threads known from the last walk ---------------------------- */
 
 static int cmp_kthread(const void *a, const void *b)
@@ -388,6 +376,42 @@ static uint64_t boot_ticks(const Sampler *s)
                (uint64_t)ts.tv_nsec / (1000000000u / s->clk_tck);
 }
 
+/* An error that says memguard itself is short of something (memory,
+ * descriptors), not that the process vanished or hides: the walk is then
+ * partial, not a picture of the system. */
+static bool resource_error(long r)
+{
+        return r == -ENOMEM || r == -EMFILE || r == -ENFILE;
+}
+
+/* The spare descriptor (sampler_new()): out of descriptors, give it back
+ * and read again. Every read opens and closes one file, so one free slot
+ * is enough for the whole walk. */
+static bool spare_give(Sampler *s, long r)
+{
+        if ((r != -EMFILE && r != -ENFILE) || s->spare_fd < 0)
+                return false;
+        close(s->spare_fd);
+        s->spare_fd = -1;
+        return true;
+}
+
+static void spare_take(Sampler *s)
+{
+        if (s->spare_fd < 0)
+                s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+/* EXPR, a reader returning -errno, again after giving back the spare
+ * descriptor if it failed for want of one. */
+#define READ_SPARED(s, expr)                                                   \
+        ({                                                                     \
+                __typeof__(expr) _r_ = (expr);                                 \
+                if (spare_give((s), (long)_r_))                                \
+                        _r_ = (expr);                                          \
+                _r_;                                                           \
+        })
+
 int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
                  uint64_t now_usec, Snapshot *ret)
 {
@@ -395,7 +419,7 @@ int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
         const bool unit_from_pss = s->root->cgroup_fd < 0;
         size_t cap = 0, ucap = 0;
         UnitIndex ix = { 0 };
-        uint64_t *largest_kb = NULL; /* per unit: the size of its main_pid */
+        bool partial = false;
         int r = 0;
 
         /* Live /proc lists pids in ascending order, so PREV, written in
@@ -408,7 +432,8 @@ int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
         const uint64_t settled = now_ticks > settle ? now_ticks - settle : 0;
         s->n_kthreads_next = 0;
         rewinddir(s->proc_dir);
-        for (struct dirent *de; (de = readdir(s->proc_dir));) {
+        errno = 0;
+        for (struct dirent *de; (de = readdir(s->proc_dir)); errno = 0) {
                 pid_t pid;
                 if (!parse_pid(de->d_name, &pid))
                         continue;
@@ -418,8 +443,12 @@ int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
                 }
 
                 ProcStat st;
-                if (proc_read_stat(proc_fd, pid, s->buf, sizeof s->buf, &st) < 0)
-                        continue; /* gone, or unreadable: not a candidate */
+                int rc = READ_SPARED(s, proc_read_stat(proc_fd, pid, s->buf, sizeof s->buf, &st));
+                if (rc < 0) {
+                        /* gone, or unreadable: not a candidate */
+                        partial |= resource_error(rc);
+                        continue;
+                }
                 /* Kernel threads are never candidates; zombies hold no
                  * memory, and an exiting process reads as holding none. */
                 if (st.flags & PROC_PF_KTHREAD) {
@@ -430,9 +459,13 @@ int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
                 if ((st.flags & SAMPLE_PF_EXITING) || st.state == 'Z' || st.state == 'X')
                         continue;
 
-                r = procs_reserve(s, ret, &cap);
-                if (r < 0)
-                        goto out;
+                /* Out of memory for the table: keep what was read. System
+                 * rules may act on it; a process not in it is not a
+                 * candidate, which errs on the side of sparing. */
+                if (procs_reserve(s, ret, &cap) < 0) {
+                        partial = true;
+                        break;
+                }
                 /* Until the n_procs++ below, P owns nothing: a failure in
                  * between has nothing to free or give back. */
                 ProcSample *p = &ret->procs[ret->n_procs];
@@ -445,81 +478,115 @@ int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
                 memcpy(p->comm, st.comm, sizeof p->comm);
                 p->rss_kb = st.rss_pages * s->page_kb;
 
-                if (proc_read_oom_score(proc_fd, pid, &p->oom_score, &p->oom_score_adj) < 0)
+                rc = READ_SPARED(s, proc_read_oom_score(proc_fd, pid, &p->oom_score,
+                                                        &p->oom_score_adj));
+                if (rc < 0) {
+                        partial |= resource_error(rc);
                         continue; /* vanished between reads */
+                }
 
                 /* The unit is read every time: pam_systemd moves a session
                  * child from ssh.service into its session scope, and a child
                  * sampled in systemd's fork window is still in the manager's
-                 * cgroup. The file is small and its read takes no mmap_lock. */
-                char unit[PROC_UNIT_MAX];
-                int rc = proc_read_cgroup(proc_fd, pid, s->buf, sizeof s->buf, s->cgroup,
-                                          sizeof s->cgroup);
+                 * cgroup. The file is small and its read takes no mmap_lock.
+                 * A process whose unit cannot be read for want of memory or
+                 * descriptors is left out: its unit may protect it. */
+                CgroupUnit cu;
+                rc = READ_SPARED(s, proc_read_cgroup(proc_fd, pid, s->buf, sizeof s->buf,
+                                                     s->cgroup, sizeof s->cgroup));
                 if (rc == -ENOENT || rc == -ESRCH)
                         continue;
-                bool has_unit = rc >= 0 && proc_cgroup_to_unit(s->cgroup, unit, sizeof unit) >= 0;
+                if (resource_error(rc)) {
+                        partial = true;
+                        continue;
+                }
+                bool has_unit = rc >= 0 && proc_cgroup_to_unit(s->cgroup, &cu) >= 0;
 
                 /* The cmdline is carried over unless the comm changed: exec
                  * sets the comm to the new program's name. An exec that
                  * keeps the name (bash exec'ing bash) goes unnoticed, and a
-                 * prctl(PR_SET_NAME) costs one needless read. */
+                 * prctl(PR_SET_NAME) costs one needless read. (Protection
+                 * never rests on it: protect.h.) */
                 ProcSample *old = prev_find(prev, pid, st.start_time);
                 bool carry = old && old->cmdline && strcmp(old->comm, st.comm) == 0;
                 ssize_t n = 0;
                 if (!carry) {
-                        n = proc_read_cmdline(proc_fd, pid, s->cmdline, sizeof s->cmdline);
+                        n = READ_SPARED(s, proc_read_cmdline(proc_fd, pid, s->cmdline,
+                                                             sizeof s->cmdline));
                         if (n == -ENOENT || n == -ESRCH)
                                 continue;
+                        partial |= resource_error(n);
                 }
 
                 if (has_unit) {
-                        unit_cgroup_of(s->cgroup, unit);
-                        int u = unit_get(s, ret, &ix, &ucap, unit, s->cgroup);
+                        int u = unit_get(s, ret, &ix, &ucap, &cu, s->cgroup);
                         if (u < 0) {
-                                r = u;
-                                goto out;
+                                partial = true;
+                                continue;
                         }
                         p->unit = u;
                 }
 
-                const char *uname = p->unit >= 0 ? ret->units[p->unit].name : NULL;
-                if (all_pss || rules_need_pss(config, p, uname, unit_from_pss)) {
+                /* Protection by name or path is judged on the executable,
+                 * read afresh here, never carried over (protect.h); a
+                 * process whose executable cannot be read is not protected
+                 * by such an entry (its unit still may be), unless memguard
+                 * itself is short of resources: then it is left out. */
+                const UnitSample *pu = p->unit >= 0 ? &ret->units[p->unit] : NULL;
+                if (protect_needs_exe(config, p->comm, pu)) {
+                        bool root_owned = false;
+                        ProcStatus ps = { .uid = (uid_t)-1 };
+                        ssize_t e = READ_SPARED(s, proc_read_exe(proc_fd, pid, s->exe, sizeof s->exe,
+                                                                 &root_owned));
+                        int u = e < 0 ? 0 : READ_SPARED(s, proc_read_status(proc_fd, pid, s->buf,
+                                                                               sizeof s->buf, &ps));
+                        if (resource_error(e) || resource_error(u)) {
+                                partial = true;
+                                continue;
+                        }
+                        if (e >= 0 && u >= 0) {
+                                p->exe_protected = protect_by_exe(config, p->comm, s->exe,
+                                                                  root_owned, ps.uid) != NULL;
+                                p->user_manager = protect_user_manager(pu, s->exe, root_owned);
+                        }
+                }
+
+                if (all_pss || rules_need_pss(config, p, pu, unit_from_pss)) {
                         ProcRollup ru;
                         /* A failure here (gone, EACCES on PID 1 seen on
                          * a 6.18 host) leaves the process ranked by RSS; a
                          * process that vanished is dropped by the next
                          * sample, and actions re-check it through a pidfd. */
-                        if (proc_read_smaps_rollup(proc_fd, pid, s->buf, sizeof s->buf, &ru) >= 0) {
+                        if (READ_SPARED(s, proc_read_smaps_rollup(proc_fd, pid, s->buf, sizeof s->buf,
+                                                                  &ru)) >= 0) {
                                 p->pss_kb = ru.pss_kb;
                                 p->swap_kb = ru.swap_kb;
                                 p->has_pss = true;
                         }
                 }
 
-                /* Last, so that nothing after it can fail. */
+                /* Last, so that nothing after it can fail. A cmdline that
+                 * cannot be copied is left unknown (NULL): the walk is then
+                 * partial, and process rules, which match on it, wait. */
                 if (carry) {
                         p->cmdline = TAKE_PTR(old->cmdline);
                         s->moved_from[ret->n_procs] = (size_t)(old - prev->procs);
                 } else {
                         p->cmdline = fail_injected(s) ? NULL : strdup(n > 0 ? s->cmdline : "");
-                        if (!p->cmdline) {
-                                r = -ENOMEM;
-                                goto out;
-                        }
+                        partial |= !p->cmdline;
                         s->moved_from[ret->n_procs] = FROM_NOWHERE;
                 }
                 ret->n_procs++;
         }
 
+        /* readdir() returns NULL at the end and on an error alike */
+        if (errno != 0)
+                partial = true;
+
         /* Unit memory: the cgroup's own count where cgroup v2 has the memory
          * controller (it includes page cache and kernel memory charged to the
          * unit, as systemd-oomd and the kernel see it); else the sum of its
          * processes' PSS (RSS where PSS was not read). */
-        largest_kb = fail_injected(s) ? NULL : calloc(ret->n_units + 1, sizeof *largest_kb);
-        if (!largest_kb) {
-                r = -ENOMEM;
-                goto out;
-        }
         for (size_t i = 0; i < ret->n_procs; i++) {
                 const ProcSample *p = &ret->procs[i];
                 if (p->unit < 0)
@@ -528,26 +595,26 @@ int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
                 uint64_t size = p->has_pss ? p->pss_kb : p->rss_kb;
                 u->n_procs++;
                 u->memory_kb += size;
-                if (u->main_pid == 0 || size > largest_kb[p->unit]) {
+                if (u->main_pid == 0 || size > u->main_kb) {
                         u->main_pid = p->pid;
-                        largest_kb[p->unit] = size;
+                        u->main_kb = size;
                 }
         }
         for (size_t i = 0; i < ret->n_units; i++) {
                 UnitSample *u = &ret->units[i];
                 uint64_t kb = 0;
-                if (!unit_from_pss && read_memory_current(s, u->cgroup, &kb) >= 0) {
+                if (!unit_from_pss && READ_SPARED(s, read_memory_current(s, u->cgroup, &kb)) >= 0) {
                         u->memory_kb = kb;
                         u->memory_from_cgroup = true;
                 }
                 u->memory_usec = now_usec;
         }
         ret->procs_usec = now_usec;
-        kthreads_commit(s);
-out:
-        if (r < 0 && prev)
-                give_back(s, prev, ret);
-        free(largest_kb);
+        if (partial)
+                r = 1;
+        else
+                kthreads_commit(s);
+        spare_take(s);
         free(ix.slots);
         return r;
 }
@@ -560,7 +627,7 @@ int sampler_units(Sampler *s, const Config *config, uint64_t now_usec, Snapshot 
         for (size_t i = 0; i < snap->n_units; i++) {
                 UnitSample *u = &snap->units[i];
                 uint64_t kb;
-                if (!u->memory_from_cgroup || !rules_unit_sampled(config, u->name) ||
+                if (!u->memory_from_cgroup || !rules_unit_sampled(config, u) ||
                     read_memory_current(s, u->cgroup, &kb) < 0)
                         continue; /* gone since the walk: its series waits for the next */
                 u->memory_kb = kb;

@@ -241,8 +241,10 @@ set_available() { # KB, written in place (same length) so a read never sees it e
 set_available 1048576
 # e: highest oom_score but a grandchild (its parent is a subshell): the
 # sandbox must refuse it. a: next highest, ignores SIGTERM. b, c: plain;
-# c sits in a fake unit (in cooldown once its restart was tried). d:
-# protected by name.
+# c sits in a fake unit whose restart fails (no bus): that leaves it no
+# cooldown, it is a candidate like any other. d: in a unit the config
+# protects. f: calls itself by a protected name (prctl), but runs a file
+# of ours, not a root-owned one: not protected.
 bash -c "exec \"$HOG\" mgtest-e 16 & wait" >/dev/null &
 children+=("$!"); eshell=$!
 for _ in $(seq 100); do e=$(pgrep -P "$eshell" -x mgtest-e) && break; sleep 0.05; done
@@ -259,14 +261,18 @@ mkdir "$root/$c"
 for f in stat status cmdline oom_score oom_score_adj smaps_rollup; do ln -s /proc/"$c"/$f "$root/$c/$f"; done
 printf '0::/system.slice/mgtest.service\n' >"$root/$c/cgroup"
 spawn mgtest-d 16; d=$child
-ln -s /proc/"$d" "$root/$d"
+mkdir "$root/$d"
+for f in stat status cmdline oom_score oom_score_adj smaps_rollup exe; do ln -s /proc/"$d"/$f "$root/$d/$f"; done
+printf '0::/system.slice/mgtest-keep.service\n' >"$root/$d/cgroup"
+spawn mgtest-f 24; f=$child
+ln -s /proc/"$f" "$root/$f"
 
 cat >"$work/system.conf" <<CONF
 [daemon]
 interval = 200ms
 fast-interval = 100ms
 cooldown = 30s
-protect = mgtest-d
+protect = mgtest-keep.service mgtest-f
 
 [rule low]
 when = mem.available < 20%
@@ -291,7 +297,7 @@ log=$work/system.log
 DBUS_SYSTEM_BUS_ADDRESS=unix:path=$work/no-bus \
         "$MEMGUARD" --config "$work/system.conf" --proc-root "$root" --cgroup-root "$work/nocgroup" 2>"$log" &
 mg_pid=$!
-check "sandboxed: memguard starts on the proc root" wait_log "$log" "started: 4 rules, 5 processes" 10
+check "sandboxed: memguard starts on the proc root" wait_log "$log" "started: 4 rules, 6 processes" 10
 check "restart without a reachable system bus is logged as a failure" \
         wait_log "$log" "cannot restart mgtest.service: no connection to systemd.*\[rule=unit-budget action=restart" 5
 sleep 0.5
@@ -304,14 +310,17 @@ check "the sandbox refuses a process that is not the test's own child" \
 check "... which is left alone" kill -0 "$e"
 check "near-oom then terminates the next highest oom_score (adj 500)" \
         wait_log "$log" "\[rule=near-oom action=term pid=$a comm=mgtest-a" 5
-check "... and not the others" eval '! grep -qE "action=(term|kill) pid=($b|$c|$d) " "$log"'
+check "... and not the others" eval '! grep -qE "action=(term|kill) pid=($b|$c|$d|$f) " "$log"'
 set_available 40000
 check "a kill rule due during the grace escalates the SIGTERM at once" wait_exit "$a" 5
 check "... SIGKILL (137)" [ "$(exit_status "$a")" = 137 ]
 check "... and says why" grep -q "mgtest-a (pid $a) is still alive and memory is critically low .* sent SIGKILL" "$log"
 check "still critical: the kill rule takes the next victim" wait_exit "$b" 5
 check "... with SIGKILL (137)" [ "$(exit_status "$b")" = 137 ]
-check "the protected process is never chosen" eval 'sleep 1; kill -0 "$d"'
+check "a process that took a protected name is not protected by it" wait_exit "$f" 5
+check "... signalled by memguard (SIGTERM or SIGKILL)" eval 'case $(exit_status "$f") in 137|143) true ;; *) false ;; esac'
+check "a process whose restart failed has no cooldown: it is next" wait_exit "$c" 5
+check "the process in a protected unit is never chosen" eval 'sleep 1; kill -0 "$d"'
 check "when nothing may be killed, it says so once" \
         wait_log "$log" "oom-imminent: .* no process may be killed" 5
 set_available 1048576

@@ -96,7 +96,7 @@ static int world_tick(World *w, uint64_t t, const uint64_t *sizes)
         w->s.sys.mem.free_kb = w->s.sys.mem.available_kb;
         history_add_system(w->h, w->c, &w->s.sys);
         assert_int_equal(history_add_full(w->h, w->c, &w->s), 0);
-        return rules_evaluate(w->c, &w->s, w->st, false, true, w->d, MAX_DECISIONS, NULL);
+        return rules_evaluate(w->c, &w->s, w->st, 0, RULES_PROCS_FRESH, w->d, MAX_DECISIONS, NULL);
 }
 
 static const Decision *fired(const World *w, int n, const char *rule, const char *unit)
@@ -229,6 +229,45 @@ static void test_fastest_growing(void **state)
         world_free(&w);
 }
 
+/* The units growing fastest are ones no rule may restart: journald (its
+ * process is protected by name, verified against its executable), a
+ * user's service manager, and an operator-protected unit. The exhaustion
+ * rule restarts the leaker that grows slower than all three; before
+ * issue 14 it restarted systemd-journald.service. */
+static void test_fastest_growing_protected(void **state)
+{
+        static const char *const names[] = { "systemd-journald.service", "user@1000.service",
+                                              "leaker.service", NULL };
+        World w;
+        const Decision *d = NULL;
+
+        (void)state;
+        world_init(&w,
+                   "[daemon]\nprotect = systemd-journald\n"
+                   "[rule exhaustion]\nwhen = mem.exhaustion < 10m and mem.available < 20%\n"
+                   "target = fastest-growing\nwindow = 5m\naction = restart\n",
+                   names);
+        snprintf(w.procs[0].comm, sizeof w.procs[0].comm, "systemd-journal");
+        w.procs[0].exe_protected = true; /* what the sampler found */
+        snprintf(w.procs[1].comm, sizeof w.procs[1].comm, "systemd");
+        w.procs[1].user_manager = true;
+        for (uint64_t t = 0; t <= 20 * 60 && !d; t += 5) {
+                uint64_t sizes[3] = {
+                        100 * MIB + t * MIB * 6 / 5, /* 1.2 MiB/s */
+                        100 * MIB + t * MIB * 6 / 5, /* 1.2 MiB/s */
+                        100 * MIB + t * MIB,         /* 1 MiB/s: 29% of the decline */
+                };
+                int n = world_tick(&w, 9000 * SEC + t * SEC, sizes);
+                for (int i = 0; i < n; i++)
+                        if (w.d[i].kind == DECISION_FIRE && w.d[i].action != ACTION_WARN)
+                                d = &w.d[i];
+        }
+        assert_non_null(d);
+        assert_int_equal(d->action, ACTION_RESTART);
+        assert_string_equal(d->unit, "leaker.service");
+        world_free(&w);
+}
+
 /* No unit explains the decline (it is outside every unit): no victim, said
  * once, nothing restarted. */
 static void test_fastest_none(void **state)
@@ -255,7 +294,7 @@ static void test_fastest_none(void **state)
                 w.s.sys.mem.available_kb = TOTAL - 1200 * MIB - t * MIB;
                 history_add_system(w.h, w.c, &w.s.sys);
                 assert_int_equal(history_add_full(w.h, w.c, &w.s), 0);
-                n = rules_evaluate(w.c, &w.s, w.st, false, true, w.d, MAX_DECISIONS, NULL);
+                n = rules_evaluate(w.c, &w.s, w.st, 0, RULES_PROCS_FRESH, w.d, MAX_DECISIONS, NULL);
                 for (int i = 0; i < n; i++) {
                         assert_int_equal(w.d[i].action, ACTION_WARN);
                         if (w.d[i].kind == DECISION_FIRE) {
@@ -366,10 +405,10 @@ static void test_unit_tier_feeds(void **state)
         w.units[0].memory_usec = 20 * SEC;
         w.units[1].memory_kb = 999 * MIB; /* stale: not read by the tier */
         history_add_units(w.h, w.c, &w.s, 20 * SEC);
-        assert_true(history_unit(w.h, w.c->rules[0].window_usec, "api.service", &e));
+        assert_true(history_unit(w.h, w.c->rules[0].window_usec, "/system.slice/api.service", &e));
         assert_int_equal(e.current_kb, 120 * MIB);
         assert_int_equal(e.current_usec, 20 * SEC);
-        assert_true(history_unit(w.h, w.c->rules[0].window_usec, "old.service", &e));
+        assert_true(history_unit(w.h, w.c->rules[0].window_usec, "/system.slice/old.service", &e));
         assert_int_equal(e.current_kb, 50 * MIB);
         world_free(&w);
 }
@@ -381,6 +420,7 @@ int main(void)
                 cmocka_unit_test(test_budget_eta_restart),
                 cmocka_unit_test(test_fastest_growing),
                 cmocka_unit_test(test_fastest_none),
+                cmocka_unit_test(test_fastest_growing_protected),
                 cmocka_unit_test(test_history_bound),
                 cmocka_unit_test(test_pid_reuse),
                 cmocka_unit_test(test_unit_tier_feeds),

@@ -619,37 +619,58 @@ static void test_cgroup_malformed(void **state)
 static void test_unit(void **state)
 {
         (void)state;
+        /* path, unit, owner ("" for the system's), the unit's own cgroup */
         static const struct {
-                const char *path, *unit;
+                const char *path, *unit, *owner, *cgroup;
         } cases[] = {
-                {"/system.slice/api.service", "api.service"},
-                {"/system.slice/api.service/worker", "api.service"},
-                {"/system.slice/system-getty.slice/getty@tty1.service", "getty@tty1.service"},
-                {"/user.slice/user-1000.slice/user@1000.service/app.slice/x.service", "x.service"},
+                {"/system.slice/api.service", "api.service", "", "/system.slice/api.service"},
+                {"/system.slice/api.service/worker", "api.service", "", "/system.slice/api.service"},
+                {"/system.slice/system-getty.slice/getty@tty1.service", "getty@tty1.service", "",
+                 "/system.slice/system-getty.slice/getty@tty1.service"},
+                /* a user's units: same names as the system's, another owner */
+                {"/user.slice/user-1000.slice/user@1000.service/app.slice/api.service", "api.service",
+                 "user@1000.service", "/user.slice/user-1000.slice/user@1000.service/app.slice/api.service"},
+                {"/user.slice/user-1000.slice/user@1000.service/app.slice/api.service/sub",
+                 "api.service", "user@1000.service",
+                 "/user.slice/user-1000.slice/user@1000.service/app.slice/api.service"},
                 {"/user.slice/user-1000.slice/user@1000.service/app.slice/"
                  "app-gnome-firefox-1234.scope",
-                 "app-gnome-firefox-1234.scope"},
+                 "app-gnome-firefox-1234.scope", "user@1000.service",
+                 "/user.slice/user-1000.slice/user@1000.service/app.slice/app-gnome-firefox-1234.scope"},
                 /* user@'s own manager process: init.scope sits under a unit */
-                {"/user.slice/user-1000.slice/user@1000.service/init.scope", "user@1000.service"},
-                {"/user.slice/user-1000.slice/session-3.scope", "session-3.scope"},
-                {"/init.scope", "init.scope"},
-                {"/top.service", "top.service"},
-                {"/system.slice/dev-hugepages.mount", "dev-hugepages.mount"},
-                {"/system.slice/dbus.socket", "dbus.socket"},
-                {"/system.slice/dev-zram0.swap", "dev-zram0.swap"},
+                {"/user.slice/user-1000.slice/user@1000.service/init.scope", "user@1000.service", "",
+                 "/user.slice/user-1000.slice/user@1000.service"},
+                {"/user.slice/user-1000.slice/session-3.scope", "session-3.scope", "",
+                 "/user.slice/user-1000.slice/session-3.scope"},
+                {"/init.scope", "init.scope", "", "/init.scope"},
+                {"/top.service", "top.service", "", "/top.service"},
+                {"/system.slice/dev-hugepages.mount", "dev-hugepages.mount", "",
+                 "/system.slice/dev-hugepages.mount"},
+                {"/system.slice/dbus.socket", "dbus.socket", "", "/system.slice/dbus.socket"},
+                {"/system.slice/dev-zram0.swap", "dev-zram0.swap", "", "/system.slice/dev-zram0.swap"},
                 /* a delegated subtree's inner names are not system units */
-                {"/system.slice/docker.service/inner.service", "docker.service"},
-                {"/machine.slice/libpod-abc.scope/container/x.service", "libpod-abc.scope"},
-                {"/system.slice/_cpu.service", "cpu.service"},
-                {"//system.slice//api.service//", "api.service"},
+                {"/system.slice/docker.service/inner.service", "docker.service", "",
+                 "/system.slice/docker.service"},
+                {"/machine.slice/libpod-abc.scope/container/x.service", "libpod-abc.scope", "",
+                 "/machine.slice/libpod-abc.scope"},
+                /* a container's own manager: its units are its, not ours */
+                {"/machine.slice/machine-web.scope/payload/system.slice/nginx.service", "nginx.service",
+                 "machine-web.scope", "/machine.slice/machine-web.scope/payload/system.slice/nginx.service"},
+                /* the escaped name: the cgroup keeps the '_' */
+                {"/system.slice/_cpu.service", "cpu.service", "", "/system.slice/_cpu.service"},
+                {"/system.slice/_cpu.service/w", "cpu.service", "", "/system.slice/_cpu.service"},
+                {"//system.slice//api.service//", "api.service", "", "//system.slice//api.service"},
         };
-        char unit[PROC_UNIT_MAX];
+        CgroupUnit cu;
 
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-                memset(unit, 0, sizeof(unit));
-                if (proc_cgroup_to_unit(cases[i].path, unit, sizeof(unit)) != 0)
+                memset(&cu, 0, sizeof(cu));
+                if (proc_cgroup_to_unit(cases[i].path, &cu) != 0)
                         fail_msg("no unit in %s", cases[i].path);
-                assert_string_equal(unit, cases[i].unit);
+                assert_string_equal(cu.name, cases[i].unit);
+                assert_string_equal(cu.owner, cases[i].owner);
+                assert_int_equal(cu.cgroup_len, strlen(cases[i].cgroup));
+                assert_memory_equal(cases[i].path, cases[i].cgroup, cu.cgroup_len);
         }
 }
 
@@ -668,23 +689,27 @@ static void test_unit_none(void **state)
                 "/system.slice/api.services",
                 "/system.slice/apiservice",
         };
-        char unit[PROC_UNIT_MAX] = "untouched";
+        CgroupUnit cu = { .name = "untouched" };
 
         for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++)
-                if (proc_cgroup_to_unit(none[i], unit, sizeof(unit)) != -ENODATA)
+                if (proc_cgroup_to_unit(none[i], &cu) != -ENODATA)
                         fail_msg("found a unit in \"%s\"", none[i]);
-        assert_string_equal(unit, "untouched");
+        assert_string_equal(cu.name, "untouched");
 }
 
 static void test_unit_size(void **state)
 {
         (void)state;
-        char unit[16] = "untouched";
+        char path[PROC_UNIT_MAX + 64];
+        CgroupUnit cu = { .name = "untouched" };
 
-        assert_int_equal(proc_cgroup_to_unit("/system.slice/api.service", unit, 11), -ENAMETOOLONG);
-        assert_string_equal(unit, "untouched");
-        assert_int_equal(proc_cgroup_to_unit("/system.slice/api.service", unit, 12), 0);
-        assert_string_equal(unit, "api.service");
+        /* a name of PROC_UNIT_MAX - 1 characters fits, one more does not */
+        snprintf(path, sizeof path, "/system.slice/%0*d.service", PROC_UNIT_MAX - 8, 0);
+        assert_int_equal(proc_cgroup_to_unit(path, &cu), -ENAMETOOLONG);
+        assert_string_equal(cu.name, "untouched");
+        snprintf(path, sizeof path, "/system.slice/%0*d.service", PROC_UNIT_MAX - 9, 0);
+        assert_int_equal(proc_cgroup_to_unit(path, &cu), 0);
+        assert_int_equal(strlen(cu.name), PROC_UNIT_MAX - 1);
 }
 
 /* ---- oom_score, cmdline ---- */

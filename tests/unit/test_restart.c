@@ -57,6 +57,7 @@ typedef struct Fixture {
         int restarts;
         RestartClient *client;
         int done_calls;
+        bool not_done; /* the last DONE's NOT_DONE */
         FILE *log;             /* stderr while the test runs */
         int saved_stderr;
 } Fixture;
@@ -260,10 +261,11 @@ static void fake_start(Fixture *fx, FakeMode mode)
 
 /* ---- fixture ---- */
 
-static void on_done(void *userdata)
+static void on_done(void *userdata, bool not_done)
 {
         Fixture *fx = userdata;
         fx->done_calls++;
+        fx->not_done = not_done;
 }
 
 static int setup(void **state)
@@ -439,6 +441,23 @@ static void test_refused(void **state)
         run_until(fx, &fx->done_calls, 1);
         assert_false(restart_client_busy(fx->client));
         assert_non_null(strstr(logged(fx), "api: systemd refused to restart api.service: Unit api.service not found."));
+        assert_true(fx->not_done); /* refused: the engine drops its cooldown */
+}
+
+/* A user's api.service is not the system's: the restart is refused before
+ * anything reaches the bus, whatever the engine decided. */
+static void test_user_unit_refused(void **state)
+{
+        Fixture *fx = *state;
+        static Rule rule = { .name = (char *)"api" };
+        static Snapshot snap;
+        Decision d = { .kind = DECISION_FIRE, .rule = &rule, .action = ACTION_RESTART };
+        snprintf(d.unit, sizeof d.unit, "%s", UNIT);
+        snprintf(d.unit_owner, sizeof d.unit_owner, "user@1000.service");
+        assert_int_equal(restart_client_start(fx->client, &d, &snap, false, on_done, fx), -EPERM);
+        assert_false(restart_client_busy(fx->client));
+        assert_int_equal(fx->done_calls, 0);
+        assert_non_null(strstr(logged(fx), "not restarting api.service: it belongs to the service manager in user@1000.service"));
 }
 
 /* A dbus-daemon that does not answer at all: connecting and starting a
@@ -503,8 +522,8 @@ static void test_bus_lost(void **state)
         char *out = logged(fx);
         assert_non_null(strstr(out, "api: lost the connection to the system bus while restarting api.service; its result is unknown"));
 
-        /* no bus now: the next restart says so and nothing is in flight */
-        assert_int_equal(start_restart(fx), 0);
+        /* no bus now: the next restart says so, fails, and nothing is in flight */
+        assert_true(start_restart(fx) < 0);
         assert_non_null(strstr(logged(fx), "cannot restart api.service: no connection to systemd on the system bus"));
 }
 
@@ -531,6 +550,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_replaced_job_is_not_ours, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_result_before_answer, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_user_unit_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_connect_never_waits, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_subscribe_failure, setup, teardown),

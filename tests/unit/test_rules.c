@@ -15,6 +15,7 @@
 
 #include "cleanup.h"
 #include "config.h"
+#include "protect.h"
 #include "rules.h"
 #include "snapshot.h"
 
@@ -42,18 +43,27 @@
           .n_conds = sizeof((Condition[]){ __VA_ARGS__ }) / sizeof(Condition),              \
           .for_usec = (for_s) * SEC, .action = ACTION_##a, .unit_glob = glob }
 
-static Protect protect_list[] = { { PROTECT_NAME, "ssh*" }, { PROTECT_NAME, "systemd-journald" } };
+/* Names are verified against the executable (protect.h): a process of
+ * the world runs /usr/bin/COMM, a root file, unless it says otherwise. */
+static Protect protect_list[] = {
+        { PROTECT_NAME, "ssh*" },
+        { PROTECT_NAME, "systemd-journal" },
+        { PROTECT_UNIT, "postgresql@*.service" },
+        { PROTECT_EXE, "/opt/keep/*" },
+};
 
 #define CONFIG(r)                                                                          \
         ((Config){ .interval_usec = SEC, .fast_interval_usec = SEC / 10,                   \
-                   .cooldown_usec = 30 * SEC, .protect = protect_list, .n_protect = 2,      \
-                   .rules = (r), .n_rules = ELEMENTSOF(r) })
+                   .cooldown_usec = 30 * SEC, .protect = protect_list,                      \
+                   .n_protect = ELEMENTSOF(protect_list), .rules = (r),                     \
+                   .n_rules = ELEMENTSOF(r) })
 
 /* ---- the world of one step -------------------------------------------- */
 
 enum {
         KTHREAD = 1 << 0,
-        NOPSS = 1 << 1, /* smaps_rollup not read: size is RSS */
+        NOPSS = 1 << 1,  /* smaps_rollup not read: size is RSS */
+        USEREXE = 1 << 2, /* its executable is a user's file: a name proves nothing */
 };
 
 typedef struct TP {
@@ -68,6 +78,8 @@ typedef struct TP {
         uint64_t rss_mb;
         uint64_t swap_mb;
         uint64_t start;   /* 0: 1000 + pid */
+        const char *exe;  /* NULL: /usr/bin/COMM */
+        uid_t uid;        /* its owner: 0, root, unless set */
 } TP;
 
 typedef struct TU {
@@ -84,8 +96,11 @@ typedef struct Sys {
 } Sys;
 
 enum {
-        BUSY = 1 << 0,  /* an action is in flight */
-        STALE = 1 << 1, /* procs_fresh = false */
+        BUSY_SIG = 1 << 0,              /* a signalled process is followed */
+        BUSY_RST = 1 << 2,              /* a restart job runs */
+        BUSY = BUSY_SIG | BUSY_RST,     /* both lanes */
+        STALE = 1 << 1,                 /* RULES_PROCS_STALE */
+        PARTIAL = 1 << 3,               /* RULES_PROCS_PARTIAL */
 };
 
 typedef struct Step {
@@ -116,20 +131,35 @@ typedef struct World {
 
 static World W;
 
+/* A unit by name ("api.service": the system's, /system.slice/NAME) or by
+ * its cgroup path ("/user.slice/.../app.service": named and owned as
+ * proc_cgroup_to_unit() says). */
 static int world_unit(const char *name)
 {
+        char cgroup[PROC_CGROUP_MAX];
+        CgroupUnit cu = { 0 };
+
+        if (name[0] == '/') {
+                snprintf(cgroup, sizeof cgroup, "%s", name);
+                assert_int_equal(proc_cgroup_to_unit(name, &cu), 0);
+                cgroup[cu.cgroup_len] = '\0';
+        } else {
+                snprintf(cgroup, sizeof cgroup, "/system.slice/%s", name);
+                snprintf(cu.name, sizeof cu.name, "%s", name);
+        }
         for (size_t i = 0; i < W.s.n_units; i++)
-                if (strcmp(W.units[i].name, name) == 0)
+                if (strcmp(W.units[i].cgroup, cgroup) == 0)
                         return (int)i;
         UnitSample *u = &W.units[W.s.n_units++];
-        snprintf(u->name, sizeof(u->name), "%s", name);
-        snprintf(u->cgroup, sizeof(u->cgroup), "/system.slice/%s", name);
+        snprintf(u->name, sizeof(u->name), "%s", cu.name);
+        snprintf(u->owner, sizeof(u->owner), "%s", cu.owner);
+        snprintf(u->cgroup, sizeof(u->cgroup), "%s", cgroup);
         u->memory_from_cgroup = true;
         return (int)(W.s.n_units - 1);
 }
 
-static void world_build(uint64_t ms, uint64_t avail_mb, const TP *procs, const TU *units,
-                        const Sys *sys)
+static void world_build(const Config *c, uint64_t ms, uint64_t avail_mb, const TP *procs,
+                        const TU *units, const Sys *sys)
 {
         static const Sys quiet = { .has_psi = true, .psi = { .has_full = true } };
         Snapshot *s = &W.s;
@@ -150,11 +180,9 @@ static void world_build(uint64_t ms, uint64_t avail_mb, const TP *procs, const T
         s->procs = W.procs;
         s->units = W.units;
         for (const TU *t = units; t && t->name; t++) {
-                UnitSample *u = &W.units[world_unit(t->name)];
+                UnitSample *u = &W.units[world_unit(t->cgroup ? t->cgroup : t->name)];
                 u->memory_kb = t->mb * 1024;
                 u->main_pid = t->main_pid;
-                if (t->cgroup)
-                        snprintf(u->cgroup, sizeof(u->cgroup), "%s", t->cgroup);
         }
         for (const TP *t = procs; t && t->pid; t++) {
                 ProcSample *p = &W.procs[s->n_procs++];
@@ -170,6 +198,17 @@ static void world_build(uint64_t ms, uint64_t avail_mb, const TP *procs, const T
                 p->oom_score = t->oom;
                 p->oom_score_adj = t->adj;
                 p->unit = t->unit ? world_unit(t->unit) : -1;
+                /* what the sampler decides from the executable */
+                char exe[PROC_COMM_MAX + 16];
+                snprintf(exe, sizeof exe, "/usr/bin/%s", t->comm);
+                const char *path = t->exe ? t->exe : exe;
+                bool root_owned = !(t->flags & USEREXE);
+                const UnitSample *u = p->unit >= 0 ? &W.units[p->unit] : NULL;
+                if (!p->kthread && protect_needs_exe(c, p->comm, u)) {
+                        p->exe_protected =
+                                protect_by_exe(c, p->comm, path, root_owned, t->uid) != NULL;
+                        p->user_manager = protect_user_manager(u, path, root_owned);
+                }
         }
 }
 
@@ -179,14 +218,16 @@ static void format_decisions(char *buf, size_t size, const Decision *d, int n, b
 
         buf[0] = '\0';
         for (int i = 0; i < n; i++) {
-                char target[PROC_UNIT_MAX + 32];
+                char target[PROC_UNIT_MAX + 64];
 
+                char unit[PROC_UNIT_MAX + 32];
+                unit_label(d[i].unit, d[i].unit_owner, unit, sizeof unit);
                 if (d[i].pid > 0 && d[i].unit[0] && d[i].action == ACTION_RESTART)
-                        snprintf(target, sizeof(target), "%d@%s", (int)d[i].pid, d[i].unit);
+                        snprintf(target, sizeof(target), "%d@%s", (int)d[i].pid, unit);
                 else if (d[i].pid > 0)
                         snprintf(target, sizeof(target), "%d", (int)d[i].pid);
                 else if (d[i].unit[0])
-                        snprintf(target, sizeof(target), "%s", d[i].unit);
+                        snprintf(target, sizeof(target), "%s", unit);
                 else
                         snprintf(target, sizeof(target), "-");
                 if (d[i].kind == DECISION_FIRE)
@@ -221,9 +262,13 @@ static void run_on(RulesState *st, const Config *c, const Step *steps, size_t n)
                         cur_procs = s->procs;
                 if (s->units)
                         cur_units = s->units;
-                world_build(s->ms, s->avail, cur_procs, cur_units, s->sys);
-                n_last = rules_evaluate(c, &W.s, st, s->flags & BUSY, !(s->flags & STALE), last,
-                                        MAX_DECISIONS, &need_full);
+                world_build(c, s->ms, s->avail, cur_procs, cur_units, s->sys);
+                unsigned busy = (s->flags & BUSY_SIG ? RULES_BUSY_SIGNAL : 0) |
+                                (s->flags & BUSY_RST ? RULES_BUSY_RESTART : 0);
+                RulesProcs procs = s->flags & STALE     ? RULES_PROCS_STALE
+                                   : s->flags & PARTIAL ? RULES_PROCS_PARTIAL
+                                                        : RULES_PROCS_FRESH;
+                n_last = rules_evaluate(c, &W.s, st, busy, procs, last, MAX_DECISIONS, &need_full);
                 assert_true(n_last >= 0);
                 format_decisions(got, sizeof(got), last, n_last, need_full);
                 if (strcmp(got, s->want) != 0)
@@ -628,11 +673,6 @@ static void test_match_process(void **state)
         assert_false(rules_match_process(&py, &p));
         assert_false(rules_match_process(NULL, &p));
 
-        Config c = { .protect = protect_list, .n_protect = 2 };
-        assert_true(rules_comm_protected(&c, "sshd"));
-        assert_true(rules_comm_protected(&c, "systemd-journald"));
-        assert_false(rules_comm_protected(&c, "systemd"));
-        assert_false(rules_comm_protected(&c, NULL));
 }
 
 static void test_match_in_scenario(void **state)
@@ -691,6 +731,8 @@ static void test_protected_units(void **state)
         RUN(c, steps);
 }
 
+#define USER_APP "/user.slice/user-1000.slice/user@1000.service/app.slice/app.service"
+
 static void test_restart_process_rule(void **state)
 {
         (void)state;
@@ -700,13 +742,12 @@ static void test_restart_process_rule(void **state)
                 P(42, "node", 400, 0, IN("api.service")),
                 P(43, "node", 500, 0),                  /* in no unit */
                 P(44, "node", 600, 0, IN("session-1.scope")), /* not a service */
-                P(45, "node", 700, 0, IN("app.service")),   /* a user's unit */
+                /* a user's app.service, beside the system's app.service */
+                P(45, "node", 700, 0, IN(USER_APP)),
+                P(46, "node", 100, 0, IN("app.service")),
                 END_P,
         };
-        const TU units[] = {
-                U("app.service", 700, 45, .cgroup = "/user.slice/user-1000.slice/user@1000.service/app.slice/app.service"),
-                END_U,
-        };
+        const TU units[] = { U("app.service", 100, 46, .cgroup = USER_APP), END_U };
         const Step steps[] = {
                 { 0, 500, procs, units,
                   .want = "fire r warn 43, fire r warn 44, fire r warn 45, fire r restart 42@api.service" },
@@ -780,8 +821,9 @@ static void test_unit_rule_term(void **state)
                 { 0, 500, procs, units, .want = "fire ut warn ssh.service, fire ut term 60" },
         };
         RUN(c, steps);
-        assert_string_equal(last[0].reason, "ssh.service uses 500 MiB (budget 400 MiB): "
-                                            "its largest process may not be terminated");
+        assert_string_equal(last[0].reason, "ssh.service uses 500 MiB (budget 400 MiB): will not "
+                                            "act on ssh.service, it holds the protected process "
+                                            "sshd (pid 70)");
         assert_string_equal(last[1].reason, "big.service uses 460 MiB (budget 400 MiB): "
                                             "terminating its largest process java (pid 60, 420 MiB)");
         assert_string_equal(last[1].unit, "big.service");
@@ -914,8 +956,8 @@ static void test_churn_bounded(void **state)
                 for (int i = 0; i < 10; i++)
                         procs[i] = (TP){ .pid = 2000 + step * 10 + i, .comm = "w", .mb = 10 };
                 procs[10] = (TP){ 0 };
-                world_build((uint64_t)step * 1000, 500, procs, no_units, NULL);
-                int n = rules_evaluate(&c, &W.s, st, false, true, d, MAX_DECISIONS, NULL);
+                world_build(&c, (uint64_t)step * 1000, 500, procs, no_units, NULL);
+                int n = rules_evaluate(&c, &W.s, st, 0, RULES_PROCS_FRESH, d, MAX_DECISIONS, NULL);
                 assert_int_equal(n, 11); /* 10 warnings and one term */
                 size_t sz = rules_state_size(st);
                 if (sz > high)
@@ -924,8 +966,8 @@ static void test_churn_bounded(void **state)
                 assert_true(sz <= 3 * 10 + 1);
         }
         assert_true(high >= 30);
-        world_build(101000, 500, no_procs, no_units, NULL);
-        assert_int_equal(rules_evaluate(&c, &W.s, st, false, true, d, MAX_DECISIONS, NULL), 0);
+        world_build(&c, 101000, 500, no_procs, no_units, NULL);
+        assert_int_equal(rules_evaluate(&c, &W.s, st, 0, RULES_PROCS_FRESH, d, MAX_DECISIONS, NULL), 0);
         assert_int_equal(rules_state_size(st), 0);
         rules_state_free(st);
 }
@@ -941,21 +983,21 @@ static void test_cap(void **state)
         RulesState *st = rules_state_new();
         Decision d[1];
 
-        world_build(0, 50, no_procs, no_units, NULL);
-        assert_int_equal(rules_evaluate(&c, &W.s, st, false, true, d, 1, NULL), 1);
+        world_build(&c, 0, 50, no_procs, no_units, NULL);
+        assert_int_equal(rules_evaluate(&c, &W.s, st, 0, RULES_PROCS_FRESH, d, 1, NULL), 1);
         assert_string_equal(d[0].rule->name, "a");
-        world_build(100, 50, no_procs, no_units, NULL);
-        assert_int_equal(rules_evaluate(&c, &W.s, st, false, true, d, 1, NULL), 1);
+        world_build(&c, 100, 50, no_procs, no_units, NULL);
+        assert_int_equal(rules_evaluate(&c, &W.s, st, 0, RULES_PROCS_FRESH, d, 1, NULL), 1);
         assert_string_equal(d[0].rule->name, "b");
         assert_int_equal(d[0].held_usec, 100 * 1000);
-        world_build(200, 500, no_procs, no_units, NULL);
-        assert_int_equal(rules_evaluate(&c, &W.s, st, false, true, d, 1, NULL), 1);
+        world_build(&c, 200, 500, no_procs, no_units, NULL);
+        assert_int_equal(rules_evaluate(&c, &W.s, st, 0, RULES_PROCS_FRESH, d, 1, NULL), 1);
         assert_int_equal(d[0].kind, DECISION_RECOVER);
-        world_build(300, 500, no_procs, no_units, NULL);
-        assert_int_equal(rules_evaluate(&c, &W.s, st, false, true, d, 1, NULL), 1);
+        world_build(&c, 300, 500, no_procs, no_units, NULL);
+        assert_int_equal(rules_evaluate(&c, &W.s, st, 0, RULES_PROCS_FRESH, d, 1, NULL), 1);
         assert_string_equal(d[0].rule->name, "b");
         assert_int_equal(d[0].kind, DECISION_RECOVER);
-        assert_int_equal(rules_evaluate(&c, &W.s, st, false, true, NULL, 0, NULL), 0);
+        assert_int_equal(rules_evaluate(&c, &W.s, st, 0, RULES_PROCS_FRESH, NULL, 0, NULL), 0);
         rules_state_free(st);
 }
 
@@ -966,7 +1008,7 @@ static void test_cap(void **state)
 static bool units_need(RulesState *st, const Config *c, uint64_t ms, const TU *units)
 {
         cur_units = units;
-        world_build(ms, 800, cur_procs, units, NULL);
+        world_build(c, ms, 800, cur_procs, units, NULL);
         return rules_units_need_full(c, &W.s, st, W.s.sys.usec);
 }
 
@@ -1120,6 +1162,227 @@ static void test_reasons(void **state)
         rules_state_free(st);
 }
 
+
+/* ---- issue 14: who may be acted on ------------------------------------ */
+
+#define USER_API "/user.slice/user-1000.slice/user@1000.service/app.slice/api.service"
+#define USER_INIT "/user.slice/user-1000.slice/user@1000.service/init.scope"
+
+/* A user's api.service is not the system's: a unit rule on api.service
+ * sees the system's (small) one only, user-unit = sees the user's, and a
+ * process rule's restart of the user's process is refused. Before issue
+ * 14 the two merged: a 600 MiB user process got the system unit
+ * restarted. */
+static void test_unit_identity(void **state)
+{
+        (void)state;
+        Rule rules[] = {
+                UNITRULE("api", RESTART, 0, "api.service", MB(UNIT_MEMORY, '>', 400)),
+                UNITRULE("uapi", TERM, 0, "api.service", MB(UNIT_MEMORY, '>', 400)),
+                PROCRULE("node", RESTART, 0, "node", NULL, MB(PROC_PSS, '>', 500)),
+        };
+        rules[1].user_unit = true;
+        Config c = CONFIG(rules);
+        const TP procs[] = {
+                P(42, "node", 100, 100, IN("api.service")),
+                P(45, "node", 600, 600, IN(USER_API)),
+                END_P,
+        };
+        const TU units[] = { U("api.service", 100, 42), U("api.service", 600, 45, .cgroup = USER_API),
+                             END_U };
+        const Step steps[] = {
+                { 0, 500, procs, units, .want = "fire node warn 45, fire uapi term 45" },
+        };
+        RUN(c, steps);
+        assert_string_equal(last[0].reason,
+                            "node (pid 45) uses 600 MiB (budget 500 MiB): cannot restart "
+                            "api.service (user 1000), it belongs to a user's service manager; "
+                            "memguard talks to the system manager only");
+        assert_string_equal(last[0].unit, "api.service");
+        assert_string_equal(last[0].unit_owner, "user@1000.service");
+        assert_string_equal(last[0].unit_cgroup, USER_API);
+        assert_string_equal(last[1].reason, "api.service (user 1000) uses 600 MiB (budget 400 MiB): "
+                                            "terminating its largest process node (pid 45, 600 MiB)");
+}
+
+/* The system's api.service over its budget is restarted; the user's
+ * same-named unit, larger still, is not what is restarted. */
+static void test_unit_identity_restart(void **state)
+{
+        (void)state;
+        Rule rules[] = { UNITRULE("api", RESTART, 0, "api.service", MB(UNIT_MEMORY, '>', 400)) };
+        Config c = CONFIG(rules);
+        const TP procs[] = { P(42, "node", 450, 0, IN("api.service")),
+                             P(45, "node", 900, 0, IN(USER_API)), END_P };
+        const TU units[] = { U("api.service", 450, 42), U("api.service", 900, 45, .cgroup = USER_API),
+                             END_U };
+        const Step steps[] = { { 0, 500, procs, units, .want = "fire api restart api.service" } };
+        RUN(c, steps);
+        assert_string_equal(last[0].unit_cgroup, "/system.slice/api.service");
+        assert_string_equal(last[0].unit_owner, "");
+}
+
+/* A restart in flight (its unit ignoring SIGTERM may hold the stop for
+ * 90 s) never holds back near-oom; it holds back a second restart. The
+ * unit being restarted is no shield for its process from near-oom. Before
+ * issue 14 every destructive rule waited for the restart job. */
+static void test_restart_in_flight(void **state)
+{
+        (void)state;
+        Rule rules[] = {
+                SYSRULE("near", TERM, 0, OOM_SCORE, PCT(MEM_AVAILABLE, '<', 8)),
+                UNITRULE("budget", RESTART, 0, "*.service", MB(UNIT_MEMORY, '>', 300)),
+        };
+        Config c = CONFIG(rules);
+        const TP procs[] = { P(60, "stubborn", 350, 400, IN("stubborn.service")),
+                             P(70, "burst", 200, 300, IN("burst.service")),
+                             P(80, "other", 310, 100, IN("other.service")), END_P };
+        const TU units[] = { U("stubborn.service", 350, 60), U("burst.service", 200, 70),
+                             U("other.service", 310, 80), END_U };
+        const TP burst[] = { P(60, "stubborn", 350, 400, IN("stubborn.service")),
+                             P(70, "burst", 600, 700, IN("burst.service")),
+                             P(80, "other", 310, 100, IN("other.service")), END_P };
+        const TU burst_u[] = { U("stubborn.service", 350, 60), U("burst.service", 600, 70),
+                               U("other.service", 310, 80), END_U };
+        const Step steps[] = {
+                /* the largest over budget is restarted first */
+                { 0, 500, procs, units, .want = "fire budget restart stubborn.service" },
+                /* its job runs: no second restart (other.service waits) */
+                { 100, 500, .flags = BUSY_RST, .want = "" },
+                /* a burst while the restart is in flight: near-oom acts */
+                { 200, 50, burst, burst_u, .flags = BUSY_RST, .want = "fire near term 70" },
+                /* the burster is followed; the stubborn unit's process, in
+                 * its unit's restart cooldown, is next for near-oom */
+                { 300, 50, .flags = BUSY_RST, .want = "fire near term 60" },
+                /* a signal in flight does not hold back a restart either */
+                { 400, 500, .flags = BUSY_SIG, .want = "recover near -, fire budget restart burst.service" },
+        };
+        RUN(c, steps);
+}
+
+/* Protection cannot be borrowed: a process that named itself sshd is not
+ * protected (its executable is a user's file); a path entry protects by
+ * executable; a unit entry every process in the unit; in a user's
+ * manager unit only the manager itself. */
+static void test_protection_unforgeable(void **state)
+{
+        (void)state;
+        Rule rules[] = { SYSRULE("near", TERM, 0, OOM_SCORE, PCT(MEM_AVAILABLE, '<', 8)) };
+        Config c = CONFIG(rules);
+        const TP procs[] = {
+                P(30, "sshd", 900, 999, .flags = USEREXE, .exe = "/home/u/sshd"), /* spoofer */
+                P(31, "sshd", 5, 998),                                             /* real */
+                P(32, "worker", 800, 997, .flags = USEREXE, .exe = "/opt/keep/worker"),
+                P(33, "postgres", 700, 996, IN("postgresql@15-main.service")),
+                P(34, "systemd", 600, 995, IN(USER_INIT), .exe = "/usr/lib/systemd/systemd"),
+                P(35, "hog", 500, 994, IN(USER_INIT), .flags = USEREXE, .exe = "/home/u/hog"),
+                /* renamed to a protected name, running a root-owned interpreter */
+                P(36, "systemd-journal", 400, 993, .exe = "/usr/bin/python3.11"),
+                /* a login user running the real sshd binary (LD_PRELOAD...) */
+                P(38, "sshd", 300, 992, .uid = 1000),
+                P(37, "plain", 10, 1),
+                END_P,
+        };
+        const Step steps[] = {
+                { 0, 50, procs, .want = "fire near term 30" },
+                { 100, 50, .want = "fire near term 35" },
+                { 200, 50, .want = "fire near term 36" },
+                { 300, 50, .want = "fire near term 38" },
+                { 400, 50, .want = "fire near term 37" },
+                { 500, 50, .want = "fire near warn -" },
+        };
+        RUN(c, steps);
+}
+
+/* Units no rule may restart or act on as a whole, whatever it says. */
+static void test_protected_units_issue14(void **state)
+{
+        (void)state;
+        Rule rules[] = {
+                UNITRULE("all", RESTART, 0, "*", MB(UNIT_MEMORY, '>', 100)),
+        };
+        Config c = CONFIG(rules);
+        const TP procs[] = {
+                P(10, "sshd", 5, 0, IN("ssh.service")),
+                P(11, "postgres", 5, 0, IN("postgresql@15-main.service")),
+                P(12, "systemd", 5, 0, IN(USER_INIT), .exe = "/usr/lib/systemd/systemd"),
+                P(13, "app", 5, 0, IN("app.service")),
+                END_P,
+        };
+        const TU units[] = { U("ssh.service", 500, 10), U("postgresql@15-main.service", 400, 11),
+                             U("user@1000.service", 300, 12, .cgroup = USER_INIT),
+                             U("app.service", 200, 13), END_U };
+        const Step steps[] = {
+                { 0, 500, procs, units,
+                  .want = "fire all warn ssh.service, fire all warn postgresql@15-main.service, "
+                          "fire all restart app.service" },
+        };
+        RUN(c, steps);
+        assert_string_equal(last[0].reason, "ssh.service uses 500 MiB (budget 100 MiB): will not "
+                                            "restart ssh.service, it holds the protected process "
+                                            "sshd (pid 10)");
+        assert_string_equal(last[1].reason,
+                            "postgresql@15-main.service uses 400 MiB (budget 100 MiB): will not "
+                            "restart postgresql@15-main.service, it is protected (protect = "
+                            "postgresql@*.service)");
+}
+
+/* An action that could not be carried out leaves no cooldown: the target
+ * may be chosen again. A restart that failed holds back only restarts. */
+static void test_action_failed(void **state)
+{
+        (void)state;
+        Rule rules[] = { SYSRULE("near", TERM, 0, OOM_SCORE, PCT(MEM_AVAILABLE, '<', 8)) };
+        Config c = CONFIG(rules);
+        RulesState *st = rules_state_new();
+        const TP procs[] = { P(12, "node", 100, 500), P(13, "java", 90, 400), END_P };
+        cur_procs = procs;
+        cur_units = no_units;
+        run_on(st, &c, (const Step[]){ { 0, 50, procs, .want = "fire near term 12" } }, 1);
+        rules_action_failed(st, &last[0]);
+        run_on(st, &c, (const Step[]){ { 100, 50, .want = "fire near term 12" } }, 1);
+        /* carried out this time: 12 is in cooldown, 13 is next */
+        run_on(st, &c, (const Step[]){ { 200, 50, .want = "fire near term 13" } }, 1);
+        rules_state_free(st);
+
+        Rule rr[] = { SYSRULE("nr", RESTART, 0, OOM_SCORE, PCT(MEM_AVAILABLE, '<', 8)),
+                      SYSRULE("near", TERM, 0, OOM_SCORE, PCT(MEM_AVAILABLE, '<', 5)) };
+        Config c2 = CONFIG(rr);
+        st = rules_state_new();
+        const TP in_units[] = { P(52, "python", 200, 700, IN("app.service")),
+                                P(53, "ruby", 100, 600, IN("rb.service")), END_P };
+        cur_procs = in_units;
+        run_on(st, &c2, (const Step[]){ { 0, 70, in_units, .want = "fire nr restart 52@app.service" } }, 1);
+        rules_action_failed(st, &last[0]);
+        /* not restarted again (it failed), the next unit is */
+        run_on(st, &c2, (const Step[]){ { 100, 70, .want = "fire nr restart 53@rb.service" } }, 1);
+        /* but app.service's process is no one's cooldown: near-oom takes it */
+        run_on(st, &c2, (const Step[]){ { 200, 40, .flags = BUSY_RST, .want = "fire near term 52" } }, 1);
+        rules_state_free(st);
+}
+
+/* A partial walk (memguard short of memory or descriptors) serves system
+ * rules' victim choice; process rules wait for a whole walk, and their
+ * episodes are not swept for processes the walk could not read. */
+static void test_partial_walk(void **state)
+{
+        (void)state;
+        Rule rules[] = {
+                SYSRULE("near", TERM, 0, OOM_SCORE, PCT(MEM_AVAILABLE, '<', 8)),
+                PROCRULE("big", WARN, 0, "node", NULL, MB(PROC_PSS, '>', 300)),
+        };
+        Config c = CONFIG(rules);
+        const TP full[] = { P(42, "node", 400, 100), P(43, "java", 200, 900), END_P };
+        const TP part[] = { P(43, "java", 200, 900), END_P };
+        const Step steps[] = {
+                { 0, 500, full, .want = "fire big warn 42" },
+                /* 42 could not be read: no recovery, no new episode later */
+                { 1000, 50, part, .flags = PARTIAL, .want = "fire near term 43" },
+                { 2000, 500, full, .want = "recover near -" },
+        };
+        RUN(c, steps);
+}
+
 /* ---- PSS needs -------------------------------------------------------- */
 
 static void test_need_pss(void **state)
@@ -1140,13 +1403,16 @@ static void test_need_pss(void **state)
         assert_true(rules_need_pss(&c, &p, NULL, false));
         snprintf(p.comm, sizeof(p.comm), "java");
         assert_false(rules_need_pss(&c, &p, NULL, false));
-        assert_false(rules_need_pss(&c, &p, "api.service", false));
-        assert_true(rules_need_pss(&c, &p, "api.service", true));
-        assert_false(rules_need_pss(&c, &p, "web.service", true)); /* no unit.memory */
+        UnitSample api = { .name = "api.service", .cgroup = "/system.slice/api.service" };
+        UnitSample web = { .name = "web.service", .cgroup = "/system.slice/web.service" };
+        UnitSample user_api = { .name = "api.service", .owner = "user@1000.service",
+                                .cgroup = "/user.slice/user-1000.slice/user@1000.service/app.slice/api.service" };
+        assert_false(rules_need_pss(&c, &p, &api, false));
+        assert_true(rules_need_pss(&c, &p, &api, true));
+        assert_false(rules_need_pss(&c, &p, &web, true)); /* no unit.memory */
+        assert_false(rules_need_pss(&c, &p, &user_api, true)); /* not the system's */
         snprintf(p.comm, sizeof(p.comm), "redis-server");
         assert_true(rules_need_pss(&c, &p, NULL, false));
-        snprintf(p.comm, sizeof(p.comm), "sshd"); /* protected: never a target */
-        assert_false(rules_need_pss(&c, &p, NULL, false));
         snprintf(p.comm, sizeof(p.comm), "node");
         p.kthread = true;
         assert_false(rules_need_pss(&c, &p, NULL, false));
@@ -1169,12 +1435,14 @@ static void test_snapshot(void **state)
         s.units = calloc(1, sizeof(*s.units));
         assert_non_null(s.units);
         snprintf(s.units[0].name, sizeof(s.units[0].name), "api.service");
+        snprintf(s.units[0].cgroup, sizeof(s.units[0].cgroup), "/system.slice/api.service");
 
         assert_ptr_equal(snapshot_find_proc(&s, 6, 11), &s.procs[1]);
         assert_null(snapshot_find_proc(&s, 6, 12));
         assert_null(snapshot_find_proc(&s, 7, 11));
-        assert_ptr_equal(snapshot_find_unit(&s, "api.service"), &s.units[0]);
-        assert_null(snapshot_find_unit(&s, "web.service"));
+        assert_ptr_equal(snapshot_find_unit(&s, "/system.slice/api.service"), &s.units[0]);
+        assert_null(snapshot_find_unit(&s, "api.service")); /* a cgroup, not a name */
+        assert_null(snapshot_find_unit(&s, "/system.slice/web.service"));
         assert_null(snapshot_find_unit(&s, NULL));
         snapshot_clear(&s);
         assert_int_equal(s.n_procs, 0);
@@ -1219,6 +1487,13 @@ int main(void)
                 cmocka_unit_test(test_need_pss),
                 cmocka_unit_test(test_units_need_full),
                 cmocka_unit_test(test_snapshot),
+                cmocka_unit_test(test_unit_identity),
+                cmocka_unit_test(test_unit_identity_restart),
+                cmocka_unit_test(test_restart_in_flight),
+                cmocka_unit_test(test_protection_unforgeable),
+                cmocka_unit_test(test_protected_units_issue14),
+                cmocka_unit_test(test_action_failed),
+                cmocka_unit_test(test_partial_walk),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

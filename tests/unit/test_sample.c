@@ -7,6 +7,7 @@
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -351,12 +352,15 @@ static void test_cgroup_change_updates_unit(void **state)
         scratch_close(&sc);
 }
 
-static void test_failure_restores_prev(void **state)
+/* Out of memory midway through a walk: what was read is kept and the walk
+ * says it is partial (1); every process in it is whole (a process whose
+ * unit could not be recorded is left out, never kept without the unit
+ * that may protect it), and nothing leaks (ASan). */
+static void test_partial_on_oom(void **state)
 {
         (void)state;
         Scratch sc;
         const pid_t pids[] = { 1, 5326, 5338 };
-        const uint64_t start[] = { 19, 177959, 177964 };
         scratch_open(&sc, pids, 3);
         Config *c = load("");
 
@@ -365,53 +369,94 @@ static void test_failure_restores_prev(void **state)
         static const char web[] = "0::/system.slice/web.service\n";
         scratch_write(&sc, 5326, "cgroup", api, sizeof api - 1);
         scratch_write(&sc, 5338, "cgroup", web, sizeof web - 1);
-
-        Snapshot prev = { 0 };
-        assert_int_equal(sampler_full(sc.sampler, c, false, NULL, 1, &prev), 0);
-        assert_int_equal(prev.n_procs, 3);
-        assert_int_equal(prev.n_units, 2);
-        /* An exec in PID 1: its cmdline is read afresh (one more strdup). */
+        /* An exec in PID 1 after the first walk: its cmdline is read afresh
+         * (one more strdup). */
+        Snapshot first = { 0 };
+        assert_int_equal(sampler_full(sc.sampler, c, false, NULL, 1, &first), 0);
         scratch_copy(&sc, "1/stat", "1 (process_api) ", "1 (init) ");
         scratch_write(&sc, 1, "cmdline", "/sbin/init\0", 11);
 
-        /* Make each allocation of the next sample fail in turn: every
-         * failure must leave PREV's strings where they were. */
-        unsigned failures = 0;
+        unsigned partial = 0;
         for (unsigned n = 1;; n++) {
                 assert_true(n < 100);
-                /* by pid: sampler_full sorts PREV's table */
-                const char *saved[3];
-                for (size_t i = 0; i < 3; i++)
-                        saved[i] = snapshot_find_proc(&prev, pids[i], start[i])->cmdline;
+                Snapshot prev = { 0 }, next = { 0 };
+                sampler_set_fail_after(sc.sampler, 0);
+                scratch_copy(&sc, "1/stat", NULL, NULL);
+                assert_int_equal(sampler_full(sc.sampler, c, false, NULL, 1, &prev), 0);
+                scratch_copy(&sc, "1/stat", "1 (process_api) ", "1 (init) ");
 
-                Snapshot next = { 0 };
                 sampler_set_fail_after(sc.sampler, n);
                 int r = sampler_full(sc.sampler, c, false, &prev, 2, &next);
                 sampler_set_fail_after(sc.sampler, 0);
+                assert_true(r == 0 || r == 1);
+                assert_true(next.n_procs <= 3);
+                for (size_t i = 0; i < next.n_procs; i++) {
+                        const ProcSample *p = &next.procs[i];
+                        if (p->pid == 5326 || p->pid == 5338) {
+                                assert_true(p->unit >= 0 && (size_t)p->unit < next.n_units);
+                                assert_string_equal(next.units[p->unit].name,
+                                                    p->pid == 5326 ? "api.service" : "web.service");
+                        }
+                        if (p->pid == 1 && p->cmdline)
+                                assert_string_equal(p->cmdline, "/sbin/init");
+                        if (p->pid == 5326)
+                                assert_string_equal(p->cmdline, sh_cmdline);
+                }
+                snapshot_clear(&prev);
                 if (r == 0) {
                         assert_int_equal(next.n_procs, 3);
-                        assert_string_equal(snapshot_find_proc(&next, 1, 19)->cmdline,
-                                            "/sbin/init");
-                        assert_string_equal(snapshot_find_proc(&next, 5326, 177959)->cmdline,
-                                            sh_cmdline);
+                        assert_string_equal(snapshot_find_proc(&next, 1, 19)->cmdline, "/sbin/init");
                         snapshot_clear(&next);
                         break;
                 }
-                assert_int_equal(r, -ENOMEM);
-                failures++;
-                for (size_t i = 0; i < 3; i++) {
-                        const ProcSample *p = snapshot_find_proc(&prev, pids[i], start[i]);
-                        assert_non_null(p->cmdline);
-                        assert_ptr_equal(p->cmdline, saved[i]);
-                }
+                partial++;
                 snapshot_clear(&next);
         }
         /* The process table, the unit index, the unit table, PID 1's new
-         * cmdline and the per-unit sizes; moved_from is the Sampler's and
-         * grew during the first sample. */
-        assert_int_equal(failures, 5);
+         * cmdline: each failure gave a partial walk, none an error. */
+        assert_int_equal(partial, 4);
 
-        snapshot_clear(&prev);
+        snapshot_clear(&first);
+        config_free(c);
+        scratch_close(&sc);
+}
+
+/* Out of descriptors: the sampler gives back the spare one it holds and
+ * reads on, so the walk is whole. (RLIMIT_NOFILE is lowered to what is open
+ * now, for this process only, and restored.) */
+static void test_walk_without_descriptors(void **state)
+{
+        (void)state;
+        Scratch sc;
+        const pid_t pids[] = { 1, 5326, 5338 };
+        scratch_open(&sc, pids, 3);
+        Config *c = load("");
+
+        struct rlimit old, tight;
+        assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+        int fds[4096];
+        size_t n = 0;
+        /* fill every slot below a small limit */
+        tight = old;
+        tight.rlim_cur = 256;
+        assert_int_equal(setrlimit(RLIMIT_NOFILE, &tight), 0);
+        for (int fd; n < sizeof fds / sizeof *fds && (fd = open("/dev/null", O_RDONLY)) >= 0;)
+                fds[n++] = fd;
+        assert_int_equal(errno, EMFILE);
+
+        Snapshot a = { 0 };
+        int r = sampler_full(sc.sampler, c, false, NULL, 1, &a);
+
+        for (size_t i = 0; i < n; i++)
+                close(fds[i]);
+        assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+        assert_int_equal(r, 0);
+        assert_int_equal(a.n_procs, 3);
+        snapshot_clear(&a);
+
+        /* and the spare is taken back for the next time */
+        assert_int_equal(sampler_full(sc.sampler, c, false, NULL, 2, &a), 0);
+        snapshot_clear(&a);
         config_free(c);
         scratch_close(&sc);
 }
@@ -474,9 +519,9 @@ static void test_kthread_known_until_pid_reused(void **state)
         assert_int_equal(b.n_procs, 1);
         assert_null(snapshot_find_proc(&b, 10, 177959));
 
-        /* A failed sample keeps what the last whole walk knew. */
+        /* A partial sample keeps what the last whole walk knew. */
         sampler_set_fail_after(sc.sampler, 1);
-        assert_int_equal(sampler_full(sc.sampler, c, false, &b, 3, &d), -ENOMEM);
+        assert_int_equal(sampler_full(sc.sampler, c, false, &b, 3, &d), 1);
         sampler_set_fail_after(sc.sampler, 0);
         snapshot_clear(&d);
         assert_int_equal(sampler_full(sc.sampler, c, false, &b, 4, &d), 0);
@@ -637,7 +682,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_full_tier, setup, teardown),
                 cmocka_unit_test(test_exec_invalidates_cmdline),
                 cmocka_unit_test(test_cgroup_change_updates_unit),
-                cmocka_unit_test(test_failure_restores_prev),
+                cmocka_unit_test(test_partial_on_oom),
+                cmocka_unit_test(test_walk_without_descriptors),
                 cmocka_unit_test(test_exiting_skipped),
                 cmocka_unit_test(test_kthread_known_until_pid_reused),
                 cmocka_unit_test(test_young_kthread_read_again),
