@@ -278,10 +278,11 @@ int signal_action_start(sd_event *event, int proc_fd, const Decision *d, const S
         if (sig == SIGKILL)
                 sa_mrelease(sa);
 
-        /* Who it was, for the operator, after the signal: NSS may have to
-         * read /etc/passwd (or ask sssd) on a box that is thrashing, and
-         * the signal must not wait for that. A SIGKILLed process is gone
-         * too soon to be described. */
+        /* Who it was, for the operator, after the signal: libproc2 reads
+         * more of /proc (~100 µs, more on a box that is thrashing) and the
+         * signal must not wait for that. describe_process() asks NSS
+         * nothing (a uid, not a user name), so it cannot block the loop
+         * either. A SIGKILLed process is gone too soon to be described. */
         char who[160] = "";
         if (sig == SIGTERM)
                 (void)describe_process(d->pid, who, sizeof who);
