@@ -3,16 +3,21 @@
  *
  * This is where memguard uses libproc2: one process, once per action, so
  * its cost (~100 µs, 5x the raw reads, DESIGN §6) does not matter, and it
- * brings what the raw readers do not have: the user name (through NSS) and
- * the elapsed run time. Never on a sampling path. Reads the live /proc,
- * whatever --proc-root says (actions only ever target live processes). */
+ * brings what the raw readers do not have: the effective uid and the
+ * elapsed run time (from the start time, the clock ticks and the uptime).
+ * The owner is a number, not a name: a name would come from NSS, which may
+ * read /etc/passwd or ask sssd or LDAP, and block, on a box that is
+ * thrashing, on the event loop, right after a SIGTERM. Never on a sampling
+ * path. Reads the live /proc, whatever --proc-root says (actions only ever
+ * target live processes). */
 #ifndef MEMGUARD_DESCRIBE_H
 #define MEMGUARD_DESCRIBE_H
 
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Writes "user www-data, running for 3 h 12 min" into BUF (SIZE bytes).
+/* Writes "uid 1000, running for 3 h 12 min" (the effective uid) into BUF
+ * (SIZE bytes). Asks nothing of NSS.
  * Returns 0, or -errno (the process is gone: -ESRCH; BUF is then ""). */
 int describe_process(pid_t pid, char *buf, size_t size);
 

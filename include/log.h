@@ -6,7 +6,14 @@
  * `journalctl MESSAGE_ID=...` finds every action), PRIORITY, MESSAGE and the
  * MEMGUARD_* fields. Elsewhere (a terminal, a test) the same event is one
  * line on stderr: "memguard: MESSAGE [key=value ...]". No line per tick:
- * changes and actions only. */
+ * changes and actions only.
+ *
+ * MESSAGE and every MEMGUARD_* value are escaped (log_escape()) on their way
+ * out, in both forms: a comm is whatever the process set with
+ * prctl(PR_SET_NAME) or named its executable, and a unit name is a cgroup
+ * directory a user may create in a delegated subtree, so without it a
+ * process named "x\nmemguard: ok" would forge a line on stderr and a
+ * multi-line MESSAGE in the journal. */
 #ifndef MEMGUARD_LOG_H
 #define MEMGUARD_LOG_H
 
@@ -57,7 +64,10 @@ typedef struct LogFields {
  * without it events go to stderr. */
 void log_open(bool force_stderr);
 
-/* Logs one event. FIELDS may be NULL. FMT is the MESSAGE. */
+/* Logs one event. FIELDS may be NULL. FMT is the MESSAGE. Bounded, static
+ * buffers (it runs when memory is short; not reentrant): MESSAGE is cut at
+ * 1023 bytes and a field value at 511 before escaping, at a character
+ * boundary, and the escaped forms at the limits of log_escape(). */
 void log_event(LogEvent ev, int priority, const LogFields *fields, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
 
@@ -66,6 +76,25 @@ void log_event(LogEvent ev, int priority, const LogFields *fields, const char *f
 
 /* The MESSAGE_ID of an event kind as 32 hex digits; "" for EVENT_NONE. */
 const char *log_message_id(LogEvent ev);
+
+/* Writes IN (NUL-terminated) into OUT (OUT_SIZE bytes) escaped so that it
+ * is one line of text a terminal shows as it is:
+ *   \  -> \\          newline, tab, CR -> \n \t \r
+ *   other C0 controls (0x01-0x1f) and DEL (0x7f) -> \xNN (lower-case hex)
+ *   C1 controls U+0080-U+009F (terminals act on them like ESC) -> \xNN for
+ *     each byte of their UTF-8 form: U+009B is \xc2\x9b
+ *   a byte that does not belong to valid UTF-8 (a stray continuation byte,
+ *     an overlong form, a surrogate, above U+10FFFF, a sequence cut short)
+ *     -> \xNN; decoding resumes at the next byte
+ *   everything else (printable ASCII, valid UTF-8 from U+00A0) unchanged.
+ * Every backslash in OUT starts an escape, so the original bytes can be
+ * told apart from the escapes (a unit named "a\x2db.service" shows as
+ * "a\\x2db.service").
+ * OUT is always NUL-terminated (if OUT_SIZE > 0). When it is too small the
+ * output ends before the first escape or character that does not fit
+ * whole: never half of a \xNN, of a C1 pair or of a UTF-8 sequence.
+ * Returns strlen(OUT). Pure: no allocation, no locale, no errno. */
+size_t log_escape(const char *in, char *out, size_t out_size);
 
 /* Formats KB as "412 MiB", "1.5 GiB", "9.8 MiB" into BUF (>= 16 bytes). */
 const char *log_format_size(uint64_t kb, char *buf, size_t size);

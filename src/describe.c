@@ -20,8 +20,12 @@ void describe_duration(double seconds, char *buf, size_t size)
 
 int describe_process(pid_t pid, char *buf, size_t size)
 {
-        enum pids_item items[] = { PIDS_ID_EUSER, PIDS_TIME_ELAPSED };
-        enum { I_USER, I_ELAPSED };
+        /* PIDS_ID_EUID, not PIDS_ID_EUSER: the name would come from NSS
+         * (getpwuid: /etc/passwd, or sssd/LDAP over the network), which can
+         * block on a thrashing box, on the event loop, right after a
+         * SIGTERM. The uid is in /proc/PID/status. */
+        enum pids_item items[] = { PIDS_ID_EUID, PIDS_TIME_ELAPSED };
+        enum { I_EUID, I_ELAPSED };
         struct pids_info *info = NULL;
         buf[0] = '\0';
         if (procps_pids_new(&info, items, 2) < 0)
@@ -33,7 +37,8 @@ int describe_process(pid_t pid, char *buf, size_t size)
                 struct pids_stack *st = f->stacks[0];
                 char up[32];
                 describe_duration(PIDS_VAL(I_ELAPSED, real, st, info), up, sizeof up);
-                snprintf(buf, size, "user %s, running for %s", PIDS_VAL(I_USER, str, st, info), up);
+                snprintf(buf, size, "uid %u, running for %s", PIDS_VAL(I_EUID, u_int, st, info),
+                         up);
                 r = 0;
         }
         procps_pids_unref(&info);

@@ -73,24 +73,150 @@ const char *log_format_size(uint64_t kb, char *buf, size_t size)
         return buf;
 }
 
-/* Up to this many journal fields per entry; each is "KEY=value". */
+/* Length of the valid UTF-8 sequence that starts at S (1 to 4), or 0 if
+ * none does. The ranges are RFC 3629's: no overlong forms, no surrogates,
+ * nothing above U+10FFFF. S is NUL-terminated and a NUL is never a
+ * continuation byte, so this never reads past the end. */
+static size_t utf8_len(const unsigned char *s)
+{
+        unsigned char c = s[0], lo = 0x80, hi = 0xbf; /* range of the 2nd byte */
+        size_t len;
+        if (c < 0x80)
+                return 1;
+        if (c < 0xc2)
+                return 0; /* a continuation byte, or the lead of an overlong pair */
+        if (c < 0xe0) {
+                len = 2;
+        } else if (c < 0xf0) {
+                len = 3;
+                if (c == 0xe0)
+                        lo = 0xa0; /* overlong */
+                else if (c == 0xed)
+                        hi = 0x9f; /* surrogates */
+        } else if (c < 0xf5) {
+                len = 4;
+                if (c == 0xf0)
+                        lo = 0x90; /* overlong */
+                else if (c == 0xf4)
+                        hi = 0x8f; /* above U+10FFFF */
+        } else {
+                return 0;
+        }
+        if (s[1] < lo || s[1] > hi)
+                return 0;
+        for (size_t i = 2; i < len; i++)
+                if ((s[i] & 0xc0) != 0x80)
+                        return 0;
+        return len;
+}
+
+size_t log_escape(const char *in, char *out, size_t out_size)
+{
+        static const char hex[] = "0123456789abcdef";
+        if (out_size == 0)
+                return 0;
+        const unsigned char *s = (const unsigned char *)in;
+        size_t off = 0;
+        while (*s) {
+                /* One unit: a character copied whole or its escape, written
+                 * only if all of it fits. */
+                char esc[8];
+                const char *unit = esc;
+                size_t ulen = 0, used = 1, raw = 0;
+                size_t u8 = utf8_len(s);
+                if (*s == '\\') {
+                        esc[0] = '\\', esc[1] = '\\', ulen = 2;
+                } else if (*s == '\n') {
+                        esc[0] = '\\', esc[1] = 'n', ulen = 2;
+                } else if (*s == '\t') {
+                        esc[0] = '\\', esc[1] = 't', ulen = 2;
+                } else if (*s == '\r') {
+                        esc[0] = '\\', esc[1] = 'r', ulen = 2;
+                } else if (*s < 0x20 || *s == 0x7f || u8 == 0) {
+                        raw = 1;
+                } else if (u8 == 2 && s[0] == 0xc2 && s[1] < 0xa0) {
+                        raw = 2; /* C1: both bytes, so that \xc2 never stands alone */
+                        used = 2;
+                } else {
+                        unit = (const char *)s, ulen = u8, used = u8;
+                }
+                for (size_t i = 0; i < raw; i++) {
+                        esc[ulen++] = '\\';
+                        esc[ulen++] = 'x';
+                        esc[ulen++] = hex[s[i] >> 4];
+                        esc[ulen++] = hex[s[i] & 0xf];
+                }
+                if (ulen >= out_size - off)
+                        break;
+                memcpy(out + off, unit, ulen);
+                off += ulen;
+                s += used;
+        }
+        out[off] = '\0';
+        return off;
+}
+
+/* Formats into BUF like vsnprintf(); when it had to cut, drops a UTF-8
+ * sequence the cut left incomplete at the end: log_escape() would show its
+ * first bytes as \xNN, as if the name itself were broken there. */
+static void format_cut(char *buf, size_t size, const char *fmt, va_list ap)
+        __attribute__((format(printf, 3, 0)));
+static void format_cut(char *buf, size_t size, const char *fmt, va_list ap)
+{
+        int n = vsnprintf(buf, size, fmt, ap);
+        if (n < 0) {
+                buf[0] = '\0';
+                return;
+        }
+        if ((size_t)n < size)
+                return;
+        size_t len = strlen(buf), k = 0;
+        while (k < 3 && k < len && ((unsigned char)buf[len - 1 - k] & 0xc0) == 0x80)
+                k++;
+        if (k == len)
+                return;
+        unsigned char lead = (unsigned char)buf[len - 1 - k];
+        size_t want = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+        if (want > k + 1)
+                buf[len - 1 - k] = '\0';
+}
+
+/* Up to this many journal fields per entry; each is "KEY=value", the value
+ * escaped. A value is formatted into FIELD_VALUE_MAX bytes first: a unit
+ * name (at most 255 bytes) always fits, and so does its escaped form
+ * unless most of its bytes need escaping (then it is cut, whole escapes
+ * only). */
 #define MAX_FIELDS 20
-#define FIELD_MAX 320
+#define FIELD_VALUE_MAX 512
+#define FIELD_MAX 512
+
+/* MESSAGE as formatted, then escaped: 2 KiB holds a message with a unit
+ * name of 255 escaped bytes in it. */
+#define MESSAGE_MAX 1024
+#define MESSAGE_ESCAPED_MAX 2048
 
 typedef struct FieldBuf {
         char text[MAX_FIELDS][FIELD_MAX];
         size_t n;
 } FieldBuf;
 
-static void field_add(FieldBuf *fb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void field_add(FieldBuf *fb, const char *fmt, ...)
+static void field_add(FieldBuf *fb, const char *key, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+static void field_add(FieldBuf *fb, const char *key, const char *fmt, ...)
 {
+        /* Static, as log_event's buffers are: see there. */
+        static char value[FIELD_VALUE_MAX];
         if (fb->n >= MAX_FIELDS)
                 return;
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(fb->text[fb->n], FIELD_MAX, fmt, ap);
+        format_cut(value, sizeof value, fmt, ap);
         va_end(ap);
+        char *t = fb->text[fb->n];
+        int w = snprintf(t, FIELD_MAX, "%s=", key);
+        if (w < 0 || (size_t)w >= FIELD_MAX)
+                return;
+        log_escape(value, t + w, FIELD_MAX - (size_t)w);
         fb->n++;
 }
 
@@ -113,55 +239,73 @@ static void fields_build(const LogFields *f, FieldBuf *fb)
         if (!f)
                 return;
         if (f->rule)
-                field_add(fb, "MEMGUARD_RULE=%s", f->rule);
+                field_add(fb, "MEMGUARD_RULE", "%s", f->rule);
         if (f->action)
-                field_add(fb, "MEMGUARD_ACTION=%s", f->action);
+                field_add(fb, "MEMGUARD_ACTION", "%s", f->action);
         if (f->pid > 0)
-                field_add(fb, "MEMGUARD_PID=%d", (int)f->pid);
+                field_add(fb, "MEMGUARD_PID", "%d", (int)f->pid);
         if (f->comm && f->comm[0])
-                field_add(fb, "MEMGUARD_COMM=%s", f->comm);
+                field_add(fb, "MEMGUARD_COMM", "%s", f->comm);
         if (f->unit && f->unit[0])
-                field_add(fb, "MEMGUARD_UNIT=%s", f->unit);
+                field_add(fb, "MEMGUARD_UNIT", "%s", f->unit);
         if (f->pss_kb)
-                field_add(fb, "MEMGUARD_PSS_KB=%" PRIu64, f->pss_kb);
+                field_add(fb, "MEMGUARD_PSS_KB", "%" PRIu64, f->pss_kb);
         if (f->has_system) {
-                field_add(fb, "MEMGUARD_MEM_AVAILABLE_KB=%" PRIu64, f->mem_available_kb);
-                field_add(fb, "MEMGUARD_PSI_SOME_AVG10=%.2f", f->psi_some_avg10);
+                field_add(fb, "MEMGUARD_MEM_AVAILABLE_KB", "%" PRIu64, f->mem_available_kb);
+                field_add(fb, "MEMGUARD_PSI_SOME_AVG10", "%.2f", f->psi_some_avg10);
         }
         if (f->signal)
-                field_add(fb, "MEMGUARD_SIGNAL=%s", signal_name(f->signal));
+                field_add(fb, "MEMGUARD_SIGNAL", "%s", signal_name(f->signal));
         if (f->job_result)
-                field_add(fb, "MEMGUARD_JOB_RESULT=%s", f->job_result);
+                field_add(fb, "MEMGUARD_JOB_RESULT", "%s", f->job_result);
         if (f->errno_text)
-                field_add(fb, "MEMGUARD_ERROR=%s", f->errno_text);
+                field_add(fb, "MEMGUARD_ERROR", "%s", f->errno_text);
         if (f->has_growth)
-                field_add(fb, "MEMGUARD_GROWTH_BYTES_PER_HOUR=%" PRId64, f->growth_bytes_per_hour);
+                field_add(fb, "MEMGUARD_GROWTH_BYTES_PER_HOUR", "%" PRId64,
+                          f->growth_bytes_per_hour);
         if (f->has_eta)
-                field_add(fb, "MEMGUARD_ETA_SEC=%" PRIu64, f->eta_sec);
+                field_add(fb, "MEMGUARD_ETA_SEC", "%" PRIu64, f->eta_sec);
         if (f->rule || f->action)
-                field_add(fb, "MEMGUARD_DRY_RUN=%s", f->dry_run ? "yes" : "no");
+                field_add(fb, "MEMGUARD_DRY_RUN", "%s", f->dry_run ? "yes" : "no");
+}
+
+/* Appends LEN bytes of S to LINE at *OFF. The caller sized LINE for the
+ * worst case: the bound is a guard, it never cuts. */
+static void line_put(char *line, size_t size, size_t *off, const char *s, size_t len)
+{
+        if (len > size - *off)
+                len = size - *off;
+        memcpy(line + *off, s, len);
+        *off += len;
 }
 
 void log_event(LogEvent ev, int priority, const LogFields *fields, const char *fmt, ...)
 {
-        char message[1024];
+        /* Static: log_event may run when memory is short; 25 KiB of stack
+         * is avoidable and the daemon is single-threaded. */
+        static char message[MESSAGE_MAX];
+        static char msg[sizeof "MESSAGE=" - 1 + MESSAGE_ESCAPED_MAX] = "MESSAGE=";
+        static FieldBuf fb;
+        /* "memguard: " MESSAGE " [" key=value ... "]\n": room for all of it,
+         * so that the line is never cut in the middle of an escape. */
+        static char line[sizeof "memguard: " + MESSAGE_ESCAPED_MAX +
+                         MAX_FIELDS * (FIELD_MAX + 1) + 2];
+
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(message, sizeof message, fmt, ap);
+        format_cut(message, sizeof message, fmt, ap); /* first: %m reads errno */
         va_end(ap);
+        const size_t pre = sizeof "MESSAGE=" - 1;
+        size_t msg_len = log_escape(message, msg + pre, sizeof msg - pre);
 
-        /* Static: log_event may run when memory is short; 6 KiB of stack
-         * is avoidable and the daemon is single-threaded. */
-        static FieldBuf fb;
         fb.n = 0;
         fields_build(fields, &fb);
 
         if (to_journal) {
                 struct iovec iov[MAX_FIELDS + 4];
-                char mid[64], prio[32], msg[1100];
+                char mid[64], prio[32];
                 size_t n = 0;
-                snprintf(msg, sizeof msg, "MESSAGE=%s", message);
-                iov[n++] = (struct iovec){ msg, strlen(msg) };
+                iov[n++] = (struct iovec){ msg, pre + msg_len };
                 snprintf(prio, sizeof prio, "PRIORITY=%d", priority);
                 iov[n++] = (struct iovec){ prio, strlen(prio) };
                 if (ev != EVENT_NONE) {
@@ -176,21 +320,24 @@ void log_event(LogEvent ev, int priority, const LogFields *fields, const char *f
         }
 
         /* "memguard: MESSAGE [rule=x action=term pid=42 ...]" */
-        char line[4096];
         size_t off = 0;
-        int w = snprintf(line, sizeof line, "memguard: %s", message);
-        off = w < 0 ? 0 : (size_t)w;
-        for (size_t i = 0; i < fb.n && off < sizeof line; i++) {
-                const char *kv = fb.text[i] + strlen("MEMGUARD_");
-                const char *eq = strchr(kv, '=');
-                int klen = eq ? (int)(eq - kv) : (int)strlen(kv);
-                char key[64];
-                snprintf(key, sizeof key, "%.*s", klen, kv);
-                for (char *k = key; *k; k++)
-                        *k = (char)(*k >= 'A' && *k <= 'Z' ? *k - 'A' + 'a' : *k);
-                w = snprintf(line + off, sizeof line - off, "%s%s%s%s", i == 0 ? " [" : " ",
-                             key, eq ? eq : "", i + 1 == fb.n ? "]" : "");
-                off += w < 0 ? 0 : (size_t)w;
+        line_put(line, sizeof line, &off, "memguard: ", strlen("memguard: "));
+        line_put(line, sizeof line, &off, msg + pre, msg_len);
+        for (size_t i = 0; i < fb.n; i++) {
+                line_put(line, sizeof line, &off, i == 0 ? " [" : " ", i == 0 ? 2 : 1);
+                /* the key without MEMGUARD_, lower case; the value as escaped */
+                for (const char *k = fb.text[i] + strlen("MEMGUARD_"); *k; k++) {
+                        char c = *k >= 'A' && *k <= 'Z' ? (char)(*k - 'A' + 'a') : *k;
+                        line_put(line, sizeof line, &off, &c, 1);
+                        if (c == '=') {
+                                line_put(line, sizeof line, &off, k + 1, strlen(k + 1));
+                                break;
+                        }
+                }
         }
-        fprintf(stderr, "%s\n", line);
+        if (fb.n)
+                line_put(line, sizeof line, &off, "]", 1);
+        line_put(line, sizeof line, &off, "\n", 1);
+        /* one write: stderr is unbuffered, and a line is written whole */
+        fwrite(line, 1, off, stderr);
 }

@@ -2,6 +2,7 @@
 #include "testutil.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <sys/wait.h>
@@ -27,14 +28,33 @@ static void test_duration(void **state)
         assert_string_equal(b, "0 s");
 }
 
+/* NSS asked: these definitions take the place of libc's for libproc2
+ * too (the executable's symbols win), so a name lookup is counted. */
+static int nss_calls;
+
+struct passwd *getpwuid(uid_t uid)
+{
+        (void)uid;
+        nss_calls++;
+        return NULL;
+}
+
+struct group *getgrgid(gid_t gid)
+{
+        (void)gid;
+        nss_calls++;
+        return NULL;
+}
+
 static void test_self(void **state)
 {
         (void)state;
         char b[160], want[128];
-        const struct passwd *pw = getpwuid(geteuid());
-        assert_non_null(pw);
-        snprintf(want, sizeof want, "user %s, running for ", pw->pw_name);
+        /* the uid as a number: a name would need NSS (see describe.h) */
+        snprintf(want, sizeof want, "uid %u, running for ", (unsigned)geteuid());
+        nss_calls = 0;
         assert_int_equal(describe_process(getpid(), b, sizeof b), 0);
+        assert_int_equal(nss_calls, 0);
         assert_memory_equal(b, want, strlen(want));
 }
 
