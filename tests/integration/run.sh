@@ -5,7 +5,9 @@
 # Children hold at most 96+64 MiB at once (the house limit is 256 MiB).
 #
 # Env: MEMGUARD (binary), HELPERS (dir with mg-hog). Prints one line per
-# check and "N passed, N failed" last; exit status 1 if any failed.
+# check ("ok - # SKIP WHAT: WHY" for one that cannot run here) and "N
+# passed, N failed, N skipped" last, naming the skipped; exit status 1 if
+# any failed.
 set -u
 set +m
 MEMGUARD=${MEMGUARD:-build/memguard}
@@ -13,7 +15,8 @@ HELPERS=${HELPERS:-build/helpers}
 HOG=$HELPERS/mg-hog
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d /tmp/memguard-it.XXXXXX)
-passed=0 failed=0
+passed=0 failed=0 skipped=0
+skips=()
 children=()
 mg_pid=
 
@@ -28,6 +31,12 @@ check() { # check NAME CONDITION...
         local name=$1; shift
         if "$@"; then echo "ok - $name"; passed=$((passed + 1))
         else echo "not ok - $name"; failed=$((failed + 1)); fi
+}
+
+skip() { # skip WHAT WHY: a check that cannot run here, counted and named last
+        echo "ok - # SKIP $1: $2"
+        skipped=$((skipped + 1))
+        skips+=("$1")
 }
 
 # Waits up to $2 seconds for process $1 to exit (gone or zombie).
@@ -218,7 +227,7 @@ if wait_log "$work/idle.log" "started: .*( 0 units|cgroup v2)" 10; then
         count_reads 20
         check "idle with no unit to feed, no /proc walk in 20 s" [ "$extra" -lt 400 ]
 else
-        echo "ok - # SKIP idle walk count: units without cgroup v2 here ($(grep -o 'started: .*' "$work/idle.log"))"
+        skip "idle walk count" "units without cgroup v2 here ($(grep -o 'started: .*' "$work/idle.log"))"
 fi
 stop_memguard "$work/idle.log" "idle"
 kill "${sleepers[@]}" 2>/dev/null
@@ -408,5 +417,7 @@ kill "${sleepers[@]}" 2>/dev/null
 wait "${sleepers[@]}" 2>/dev/null
 
 echo
-echo "integration: $passed passed, $failed failed"
+line="integration: $passed passed, $failed failed, $skipped skipped"
+[ "$skipped" -gt 0 ] && line+=" ($(IFS=';'; echo "${skips[*]}" | sed 's/;/; /g'))"
+echo "$line"
 [ "$failed" -eq 0 ]
