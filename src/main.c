@@ -1,7 +1,15 @@
 /* main.c — command line and exit codes of memguard(8).
  *
  * Exit codes: 0 ok, 1 runtime failure, 2 usage, 78 configuration
- * (EX_CONFIG). */
+ * (EX_CONFIG).
+ *
+ * Built twice: build/memguard, the daemon that is installed, and
+ * build/memguard-test (-DMEMGUARD_TEST_HOOKS), which also takes
+ * --proc-root and --cgroup-root so that tests can feed it fixture trees.
+ * The production binary has no such options: a fixture tree names pids
+ * and units that are real on this box, and a daemon that has read one must
+ * never act on them (issue 14). memguard-test, given either root, is
+ * sandboxed (actions_set_sandboxed()); it is never installed. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -26,11 +34,23 @@ static void usage(FILE *out)
                 "  -n, --dry-run       log what would be done, do nothing\n"
                 "      --check-config  check the configuration and exit\n"
                 "  -V, --version       print the version and exit\n"
-                "  -h, --help          print this help and exit\n\n"
-                "Signals: SIGHUP reloads the configuration, SIGTERM stops.\n"
+                "  -h, --help          print this help and exit\n"
+#ifdef MEMGUARD_TEST_HOOKS
+                "test build only (sandboxed: signals only processes started by its parent,\n"
+                "restarts units only on $DBUS_SYSTEM_BUS_ADDRESS):\n"
+                "      --proc-root DIR    read processes and meminfo from DIR\n"
+                "      --cgroup-root DIR  read cgroups from DIR\n"
+#endif
+                "\nSignals: SIGHUP reloads the configuration, SIGTERM stops.\n"
                 "See memguard(8) and memguard.conf(5).\n",
                 DEFAULT_CONFIG);
 }
+
+#ifdef MEMGUARD_TEST_HOOKS
+#define BUILD_NOTE " (test build: --proc-root, --cgroup-root)"
+#else
+#define BUILD_NOTE ""
+#endif
 
 enum { OPT_CHECK = 0x100, OPT_PROC_ROOT, OPT_CGROUP_ROOT };
 
@@ -42,9 +62,10 @@ int main(int argc, char **argv)
                 { "check-config", no_argument, NULL, OPT_CHECK },
                 { "version", no_argument, NULL, 'V' },
                 { "help", no_argument, NULL, 'h' },
-                /* hidden, for tests: read another proc / cgroup tree */
+#ifdef MEMGUARD_TEST_HOOKS
                 { "proc-root", required_argument, NULL, OPT_PROC_ROOT },
                 { "cgroup-root", required_argument, NULL, OPT_CGROUP_ROOT },
+#endif
                 {},
         };
         ManagerOptions opts = { .config_path = DEFAULT_CONFIG };
@@ -61,14 +82,16 @@ int main(int argc, char **argv)
                 case OPT_CHECK:
                         check = true;
                         break;
+#ifdef MEMGUARD_TEST_HOOKS
                 case OPT_PROC_ROOT:
                         opts.proc_root = optarg;
                         break;
                 case OPT_CGROUP_ROOT:
                         opts.cgroup_root = optarg;
                         break;
+#endif
                 case 'V':
-                        printf("memguard %s\n", MEMGUARD_VERSION);
+                        printf("memguard %s%s\n", MEMGUARD_VERSION, BUILD_NOTE);
                         return EXIT_SUCCESS;
                 case 'h':
                         usage(stdout);

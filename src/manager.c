@@ -542,7 +542,7 @@ int manager_new(const ManagerOptions *opts, Config *config, Manager **ret)
         r = actions_new(m->event, on_action_done, m, &m->actions);
         if (r < 0)
                 goto fail;
-        actions_set_sandboxed(m->actions, opts->proc_root != NULL);
+        actions_set_sandboxed(m->actions, opts->proc_root || opts->cgroup_root);
         *ret = m;
         return 0;
 fail:

@@ -4,22 +4,29 @@
 # (mgtest-*). No system rule, so nothing else on the host can be chosen.
 # Children hold at most 96+64 MiB at once (the house limit is 256 MiB).
 #
-# Env: MEMGUARD (binary), HELPERS (dir with mg-hog). Prints one line per
-# check and "N passed, N failed" last; exit status 1 if any failed.
+# Env: MEMGUARD (the production binary: everything that needs no fixture
+# root), MEMGUARD_TEST (memguard-test, the same with --proc-root and
+# --cgroup-root), HELPERS (dir with mg-hog). Prints one line per check
+# ("ok - # SKIP WHAT: WHY" for one that cannot run here) and "N passed,
+# N failed, N skipped" last, naming the skipped; exit status 1 if any failed.
 set -u
 set +m
 MEMGUARD=${MEMGUARD:-build/memguard}
+MEMGUARD_TEST=${MEMGUARD_TEST:-build/memguard-test}
 HELPERS=${HELPERS:-build/helpers}
 HOG=$HELPERS/mg-hog
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d /tmp/memguard-it.XXXXXX)
-passed=0 failed=0
+passed=0 failed=0 skipped=0
+skips=()
 children=()
 mg_pid=
+cgdirs=() # real cgroups this test made, deepest first
 
 cleanup() {
         for p in "${children[@]}" $mg_pid; do kill -KILL "$p" 2>/dev/null; done
         wait 2>/dev/null
+        for d in "${cgdirs[@]}"; do rmdir "$d" 2>/dev/null; done
         [ "${KEEP:-}" ] && echo "kept $work" || rm -rf "$work"
 }
 trap cleanup EXIT
@@ -28,6 +35,12 @@ check() { # check NAME CONDITION...
         local name=$1; shift
         if "$@"; then echo "ok - $name"; passed=$((passed + 1))
         else echo "not ok - $name"; failed=$((failed + 1)); fi
+}
+
+skip() { # skip WHAT WHY: a check that cannot run here, counted and named last
+        echo "ok - # SKIP $1: $2"
+        skipped=$((skipped + 1))
+        skips+=("$1")
 }
 
 # Waits up to $2 seconds for process $1 to exit (gone or zombie).
@@ -104,6 +117,14 @@ check "--check-config names FILE:LINE: key" grep -q "^$work/bad.conf:3: action: 
 check "a bad config stops the daemon with exit 78" [ $rc -eq 78 ]
 "$MEMGUARD" --no-such-option >/dev/null 2>&1; rc=$?
 check "an unknown option is a usage error (exit 2)" [ $rc -eq 2 ]
+# The test hooks are not in the daemon that is installed (issue 14).
+"$MEMGUARD" --config "$work/test.conf" --proc-root "$work" --check-config >/dev/null 2>&1; rc=$?
+check "the production binary refuses --proc-root (exit 2)" [ $rc -eq 2 ]
+"$MEMGUARD" --config "$work/test.conf" --cgroup-root "$work" --check-config >/dev/null 2>&1; rc=$?
+check "the production binary refuses --cgroup-root (exit 2)" [ $rc -eq 2 ]
+check "... and its --help does not mention them" eval '! "$MEMGUARD" --help | grep -q -- "-root"'
+check "memguard-test takes both" eval '"$MEMGUARD_TEST" --config "$work/test.conf" \
+        --proc-root /proc --cgroup-root /sys/fs/cgroup --check-config >/dev/null'
 out=$("$MEMGUARD" --version); rc=$?
 check "--version" [ $rc -eq 0 -a "${out%% *}" = memguard ]
 "$MEMGUARD" --config "$work/missing.conf" --check-config >/dev/null 2>&1; rc=$?
@@ -218,7 +239,7 @@ if wait_log "$work/idle.log" "started: .*( 0 units|cgroup v2)" 10; then
         count_reads 20
         check "idle with no unit to feed, no /proc walk in 20 s" [ "$extra" -lt 400 ]
 else
-        echo "ok - # SKIP idle walk count: units without cgroup v2 here ($(grep -o 'started: .*' "$work/idle.log"))"
+        skip "idle walk count" "units without cgroup v2 here ($(grep -o 'started: .*' "$work/idle.log"))"
 fi
 stop_memguard "$work/idle.log" "idle"
 kill "${sleepers[@]}" 2>/dev/null
@@ -295,7 +316,7 @@ action = restart
 CONF
 log=$work/system.log
 DBUS_SYSTEM_BUS_ADDRESS=unix:path=$work/no-bus \
-        "$MEMGUARD" --config "$work/system.conf" --proc-root "$root" --cgroup-root "$work/nocgroup" 2>"$log" &
+        "$MEMGUARD_TEST" --config "$work/system.conf" --proc-root "$root" --cgroup-root "$work/nocgroup" 2>"$log" &
 mg_pid=$!
 check "sandboxed: memguard starts on the proc root" wait_log "$log" "started: 4 rules, 6 processes" 10
 check "restart without a reachable system bus is logged as a failure" \
@@ -357,7 +378,7 @@ when = unit.memory > 1K
 action = warn
 CONF
 log=$work/units.log
-"$MEMGUARD" --config "$work/units.conf" --proc-root "$uroot" --cgroup-root "$cg" 2>"$log" &
+"$MEMGUARD_TEST" --config "$work/units.conf" --proc-root "$uroot" --cgroup-root "$cg" 2>"$log" &
 mg_pid=$!
 check "watched: memguard watches the cgroup tree" \
         wait_log "$log" "started: 2 rules, 0 processes in 0 units.*cgroup v2 \(0 units, 2 cgroups watched\)" 10
@@ -404,7 +425,7 @@ kill -KILL "$u" "$v" 2>/dev/null; wait "$u" "$v" 2>/dev/null
 # the tree watched, no walk every interval (one would read 800 files).
 sleepers=()
 for _ in $(seq 200); do sleep 300 & sleepers+=($!); children+=($!); done
-"$MEMGUARD" --config "$work/units.conf" --cgroup-root "$cg" --dry-run 2>"$work/uidle.log" &
+"$MEMGUARD_TEST" --config "$work/units.conf" --cgroup-root "$cg" --dry-run 2>"$work/uidle.log" &
 mg_pid=$!
 if wait_log "$work/uidle.log" "started: .*cgroups watched" 10; then
         count_reads 5
@@ -416,6 +437,74 @@ stop_memguard "$work/uidle.log" "watched idle"
 kill "${sleepers[@]}" 2>/dev/null
 wait "${sleepers[@]}" 2>/dev/null
 
+# --- a cgroup root alone sandboxes memguard-test -----------------------------
+# With --cgroup-root and no --proc-root, memguard-test reads real processes
+# and a fixture's memory.current: the units it would act on are real. It
+# must be sandboxed all the same: a restart needs a bus the test names,
+# and a process that is not the test's own child is not signalled. For the
+# restart, a test child sits in a real cgroup v2 unit of this test's own
+# (empty of controllers, removed at the end), which the fixture says is
+# over its budget.
+cg2=$(awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") print $5; break } }' \
+        /proc/self/mountinfo | head -n 1)
+self_cg=$(sed -n 's/^0:://p' /proc/self/cgroup)
+self_cg=${self_cg%/}
+slice=mgtest-it-$$.slice
+unit_cg=$self_cg/$slice/mgtest-sbx.service
+sbx= have_unit=
+if [ -n "$cg2" ] && mkdir -p "$cg2$unit_cg" 2>/dev/null; then
+        cgdirs=("$cg2$unit_cg" "$cg2$self_cg/$slice")
+        spawn mgtest-sbx 1; sbx=$child
+        echo "$sbx" >"$cg2$unit_cg/cgroup.procs" 2>/dev/null
+        grep -qx "0::$unit_cg" /proc/"$sbx"/cgroup && have_unit=1
+fi
+fake=$work/sbxcg
+mkdir -p "$fake$unit_cg"
+echo "cpuset cpu io memory pids" >"$fake/cgroup.controllers"
+printf 'populated 1\nfrozen 0\n' >"$fake$unit_cg/cgroup.events"
+echo 67108864 >"$fake$unit_cg/memory.current"
+# a grandchild: its parent is a subshell, not this script
+bash -c "exec \"$HOG\" mgtest-sbxg 4 & wait" >/dev/null &
+children+=("$!"); gshell=$!
+for _ in $(seq 100); do g=$(pgrep -P "$gshell" -x mgtest-sbxg) && break; sleep 0.05; done
+children+=("$g")
+cat >"$work/sbx.conf" <<CONF
+[daemon]
+interval = 200ms
+fast-interval = 100ms
+
+[rule sbx-restart]
+unit = mgtest-sbx.service
+when = unit.memory > 8M
+action = restart
+
+[rule sbx-term]
+process = mgtest-sbxg
+when = proc.rss > 1M
+action = term
+CONF
+log=$work/sbx.log
+env -u DBUS_SYSTEM_BUS_ADDRESS "$MEMGUARD_TEST" --config "$work/sbx.conf" --cgroup-root "$fake" 2>"$log" &
+mg_pid=$!
+check "cgroup root alone: a process that is not the test's own child is not signalled" \
+        wait_log "$log" "mgtest-sbxg \(pid $g\) is not a child of the process that started memguard" 10
+check "... which is left alone" kill -0 "$g"
+if [ "$have_unit" ]; then
+        check "cgroup root alone: a restart without DBUS_SYSTEM_BUS_ADDRESS is refused as sandboxed, and logged" \
+                wait_log "$log" "not restarting mgtest-sbx.service.*\[rule=sbx-restart action=restart .*error=sandboxed" 10
+        check "... no system bus is asked" \
+                eval '! grep "action=restart" "$log" | grep -qv "error=sandboxed"'
+else
+        skip "cgroup root alone: restart refused" "no writable cgroup2 mount to put a test unit in"
+fi
+stop_memguard "$log" "cgroup root alone"
+kill -KILL "$g" 2>/dev/null
+[ -n "$sbx" ] && { kill -KILL "$sbx" 2>/dev/null; wait "$sbx" 2>/dev/null; }
+for d in "${cgdirs[@]}"; do rmdir "$d" 2>/dev/null; done
+cgdirs=()
+
 echo
-echo "integration: $passed passed, $failed failed"
+line="integration: $passed passed, $failed failed, $skipped skipped"
+[ "$skipped" -gt 0 ] && line+=" ($(IFS=';'; echo "${skips[*]}" | sed 's/;/; /g'))"
+echo "$line"
 [ "$failed" -eq 0 ]

@@ -214,7 +214,7 @@ static void test_read_fd_live(void **state)
         int fd = open("/proc/pressure/memory", O_RDONLY | O_CLOEXEC);
 
         if (fd < 0 && errno == ENOENT)
-                skip(); /* CONFIG_PSI=n or psi=0 on the command line */
+                SKIP("no /proc/pressure/memory (CONFIG_PSI=n or psi=0)");
         assert_true(fd >= 0);
         assert_int_equal(psi_read_fd(fd, buf, sizeof(buf), &a), 0);
         assert_int_equal(psi_read_fd(fd, buf, sizeof(buf), &b), 0);

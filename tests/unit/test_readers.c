@@ -516,7 +516,7 @@ static void test_live_kthread(void **state)
          * absent: then there is no kernel thread to look at. */
         if (proc_read_stat(root->proc_fd, 2, buf, sizeof(buf), &st) < 0 ||
             !(st.flags & PROC_PF_KTHREAD))
-                skip();
+                SKIP("pid 2 is not a kernel thread here (a PID namespace?)");
         assert_int_equal(proc_read_smaps_rollup(root->proc_fd, 2, buf, sizeof(buf), &r), -ENODATA);
         assert_int_equal(proc_read_status(root->proc_fd, 2, buf, sizeof(buf), &s), 0);
         assert_false(s.has_vm);
@@ -611,7 +611,7 @@ static void test_live_pid_reuse_new_inode(void **state)
         rmdir(dir);
         assert_true(WIFEXITED(status));
         if (WEXITSTATUS(status) == 77)
-                skip();
+                SKIP("cannot set up a PID namespace with its own procfs (not root, or forbidden)");
         assert_int_equal(WEXITSTATUS(status), 0);
 }
 
@@ -764,10 +764,8 @@ static void test_trigger_2s_window(void **state)
 
         /* Before 6.5 writers need CAP_SYS_RESOURCE whatever the window;
          * ENOENT: no PSI in this kernel. Those are the kernel refusing. */
-        if (fd == -EPERM || fd == -EACCES || fd == -ENOENT) {
-                print_message("kernel refused a PSI trigger: %s\n", strerror(-fd));
-                skip();
-        }
+        if (fd == -EPERM || fd == -EACCES || fd == -ENOENT)
+                SKIP("the kernel refused a PSI trigger: %s", strerror(-fd));
         assert_true(fd >= 0);
         assert_trigger_armed(fd);
         /* One trigger per fd: the kernel says EBUSY to a second. */
@@ -782,7 +780,7 @@ static void test_trigger_1s_window(void **state)
         int fd = psi_trigger_open(root->proc_fd, 150 * 1000, 1000 * 1000);
 
         if (fd == -ENOENT)
-                skip();
+                SKIP("no /proc/pressure/memory");
         if (have_cap_sys_resource()) {
                 assert_true(fd >= 0);
                 assert_trigger_armed(fd);
@@ -800,7 +798,7 @@ static void test_trigger_invalid(void **state)
         ProcRoot *root = *state;
 
         if (faccessat(root->proc_fd, "pressure/memory", F_OK, 0) < 0)
-                skip();
+                SKIP("no /proc/pressure/memory");
         /* Stall longer than the window, zero stall, window over 10 s. */
         assert_int_equal(psi_trigger_open(root->proc_fd, 3 * 1000 * 1000, 2 * 1000 * 1000),
                          -EINVAL);

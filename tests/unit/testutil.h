@@ -16,4 +16,13 @@
 /* A literal string and its length, for the *_parse() tests. */
 #define LIT(s) (s), (sizeof(s) - 1)
 
+/* Skips the running test, saying why in one line ("SKIPPED: REASON") that
+ * make check-unit (tests/unit/run.sh) lists with the test's name. FMT is
+ * a string literal. Every skip goes through this. */
+#define SKIP(fmt, ...)                                                          \
+        do {                                                                    \
+                print_message("SKIPPED: " fmt "\n", ##__VA_ARGS__);            \
+                skip();                                                         \
+        } while (0)
+
 #endif

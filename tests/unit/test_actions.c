@@ -1,0 +1,417 @@
+/* test_actions.c — the signal side of the action layer, through actions.h,
+ * on this test's own forked children and a real sd-event loop.
+ *
+ * What a watchdog that runs as root must get right before anything else:
+ * a signal reaches the process the rule chose and no other. A pid names a
+ * process only together with its start time (/proc/PID/stat field 22), so
+ * a decision whose start time is not the live process's is dropped, and
+ * that test fails if the start-time check in action_signal.c is removed.
+ * Also: term and kill, SIGTERM escalating to SIGKILL after the grace or at
+ * once (actions_escalate()), dry run, and a pid that is already gone.
+ *
+ * Only children forked here are ever named in a decision; the one pid
+ * that is not alive (test_reaped_pid) is this test's own reaped child.
+ * Deadlines are generous (seconds); the only timing assertion is the
+ * grace's lower bound. */
+#include "testutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <systemd/sd-event.h>
+
+#include "actions.h"
+#include "config.h"
+#include "log.h"
+#include "proc.h"
+#include "rules.h"
+#include "snapshot.h"
+
+#define MSEC 1000ULL
+#define SEC (1000 * MSEC)
+
+typedef struct Fixture {
+        sd_event *event;
+        Actions *actions;
+        int done_calls;
+        int proc_fd;
+        Rule rule;
+        Snapshot snap;
+        pid_t child;      /* the child under test; 0 once reaped */
+        int term_pipe;    /* read end: a 'T' per SIGTERM a stubborn child got */
+        int terms;        /* ... read so far */
+} Fixture;
+
+static uint64_t now_usec(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * SEC + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* ---- children ---- */
+
+static int term_note_fd = -1;
+
+static void note_term(int sig)
+{
+        (void)sig;
+        char c = 'T';
+        (void)!write(term_note_fd, &c, 1);
+}
+
+typedef enum ChildKind {
+        CHILD_PLAIN,    /* pause()s; SIGTERM kills it */
+        CHILD_STUBBORN, /* survives SIGTERM, writing 'T' to a pipe for each */
+        CHILD_EXIT,     /* exits once the parent writes a byte */
+} ChildKind;
+
+/* Forks a child of KIND and waits until it is ready; fills fx->child (and
+ * fx->term_pipe for CHILD_STUBBORN). RET_GO (CHILD_EXIT): the fd to write
+ * to. */
+static void start_child(Fixture *fx, ChildKind kind, int *ret_go)
+{
+        int ready[2], term[2] = { -1, -1 }, go[2] = { -1, -1 };
+        assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+        if (kind == CHILD_STUBBORN)
+                assert_int_equal(pipe2(term, O_CLOEXEC | O_NONBLOCK), 0);
+        if (kind == CHILD_EXIT)
+                assert_int_equal(pipe2(go, O_CLOEXEC), 0);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                /* never outlive the test, whatever happens to it */
+                (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+                (void)prctl(PR_SET_NAME, "mgtest-actions");
+                signal(SIGTERM, SIG_DFL);
+                if (kind == CHILD_STUBBORN) {
+                        term_note_fd = term[1];
+                        struct sigaction sa = { .sa_handler = note_term, .sa_flags = SA_RESTART };
+                        sigaction(SIGTERM, &sa, NULL);
+                }
+                char c = 'r';
+                if (write(ready[1], &c, 1) != 1)
+                        _exit(1);
+                if (kind == CHILD_EXIT) {
+                        (void)!read(go[0], &c, 1);
+                        _exit(0);
+                }
+                for (;;)
+                        pause();
+        }
+        close(ready[1]);
+        char c;
+        assert_int_equal(read(ready[0], &c, 1), 1);
+        close(ready[0]);
+        if (kind == CHILD_STUBBORN) {
+                close(term[1]);
+                fx->term_pipe = term[0];
+        }
+        if (kind == CHILD_EXIT) {
+                close(go[0]);
+                *ret_go = go[1];
+        }
+        fx->child = pid;
+}
+
+/* The child's start time, as the sampler would have read it. */
+static uint64_t start_time_of(Fixture *fx, pid_t pid)
+{
+        char buf[1024];
+        ProcStat st;
+        assert_int_equal(proc_read_stat(fx->proc_fd, pid, buf, sizeof buf, &st), 0);
+        return st.start_time;
+}
+
+/* True if the child has not exited (it is not reaped by this). */
+static bool child_alive(Fixture *fx)
+{
+        siginfo_t si = { 0 };
+        assert_int_equal(waitid(P_PID, (id_t)fx->child, &si, WEXITED | WNOHANG | WNOWAIT), 0);
+        return si.si_pid == 0;
+}
+
+/* Waits (up to 5 s) for the child to end and reaps it; returns the signal
+ * that killed it, or 0 if it exited by itself. */
+static int child_end_signal(Fixture *fx)
+{
+        int status = 0;
+        const uint64_t deadline = now_usec() + 5 * SEC;
+        pid_t r;
+        while ((r = waitpid(fx->child, &status, WNOHANG)) == 0) {
+                assert_true(now_usec() < deadline);
+                usleep(10 * 1000);
+        }
+        assert_int_equal(r, fx->child);
+        fx->child = 0;
+        return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
+/* SIGTERMs the stubborn child received so far. */
+static int terms_noted(Fixture *fx)
+{
+        char buf[16];
+        ssize_t k;
+        while ((k = read(fx->term_pipe, buf, sizeof buf)) > 0)
+                fx->terms += (int)k;
+        return fx->terms;
+}
+
+/* ---- the action layer ---- */
+
+static void on_done(void *userdata)
+{
+        Fixture *fx = userdata;
+        fx->done_calls++;
+}
+
+/* A decision of FX's rule on the child (pid, start time). */
+static Decision decision(Fixture *fx, Action action, uint64_t start_time)
+{
+        Decision d = {
+                .kind = DECISION_FIRE,
+                .rule = &fx->rule,
+                .action = action,
+                .pid = fx->child,
+                .start_time = start_time,
+                .pss_kb = 1024,
+        };
+        snprintf(d.comm, sizeof d.comm, "mgtest-actions");
+        snprintf(d.reason, sizeof d.reason, "test: %s pid %d", action_to_string(action), (int)fx->child);
+        return d;
+}
+
+/* The one place that calls actions_run(). When it comes to report whether
+ * the action started, pass the expected answer in and assert it here: each
+ * test already says it through actions_in_flight() right after. */
+static void run(Fixture *fx, const Decision *d, bool dry_run)
+{
+        fx->rule.action = d->action;
+        actions_run(fx->actions, d, &fx->snap, dry_run);
+}
+
+/* Runs the loop until the done callback has run WANT times; fails after
+ * 5 s. While it has not, the action is in flight. */
+static void run_until_done(Fixture *fx, int want)
+{
+        const uint64_t deadline = now_usec() + 5 * SEC;
+        while (fx->done_calls < want) {
+                assert_true(actions_in_flight(fx->actions));
+                assert_true(now_usec() < deadline);
+                assert_true(sd_event_run(fx->event, 100 * MSEC) >= 0);
+        }
+}
+
+/* Runs the loop for about USEC, whatever happens. */
+static void run_for(Fixture *fx, uint64_t usec)
+{
+        const uint64_t end = now_usec() + usec;
+        while (now_usec() < end)
+                assert_true(sd_event_run(fx->event, 10 * MSEC) >= 0);
+}
+
+static int setup(void **state)
+{
+        Fixture *fx = calloc(1, sizeof *fx);
+        assert_non_null(fx);
+        fx->term_pipe = -1;
+        fx->proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_true(fx->proc_fd >= 0);
+        fx->rule.name = (char *)"test-rule";
+        fx->rule.scope = SCOPE_PROCESS;
+        fx->rule.grace_usec = 5 * SEC;
+        fx->snap.self_pid = getpid();
+        assert_int_equal(sd_event_new(&fx->event), 0);
+        assert_int_equal(actions_new(fx->event, on_done, fx, &fx->actions), 0);
+        *state = fx;
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        Fixture *fx = *state;
+        actions_free(fx->actions);
+        sd_event_unref(fx->event);
+        if (fx->child > 0) {
+                kill(fx->child, SIGKILL);
+                waitpid(fx->child, NULL, 0);
+        }
+        if (fx->term_pipe >= 0)
+                close(fx->term_pipe);
+        close(fx->proc_fd);
+        free(fx);
+        return 0;
+}
+
+/* ---- tests ---- */
+
+/* The right process: SIGTERM, in flight until it is gone, done once. */
+static void test_term(void **state)
+{
+        Fixture *fx = *state;
+        start_child(fx, CHILD_PLAIN, NULL);
+        Decision d = decision(fx, ACTION_TERM, start_time_of(fx, fx->child));
+        assert_false(actions_in_flight(fx->actions));
+        run(fx, &d, false);
+        assert_true(actions_in_flight(fx->actions));
+        run_until_done(fx, 1);
+        assert_false(actions_in_flight(fx->actions));
+        assert_int_equal(child_end_signal(fx), SIGTERM);
+        run_for(fx, 200 * MSEC);
+        assert_int_equal(fx->done_calls, 1);
+        assert_false(actions_in_flight(fx->actions));
+}
+
+/* The pid of a live process, with another start time: a pid reused since
+ * the sample. Nothing is sent, nothing is in flight, the child lives. */
+static void test_wrong_start_time(void **state)
+{
+        Fixture *fx = *state;
+        start_child(fx, CHILD_PLAIN, NULL);
+        const uint64_t st = start_time_of(fx, fx->child);
+        for (int i = 0; i < 2; i++) {
+                /* one tick later and one earlier: neither is this process */
+                Decision d = decision(fx, i == 0 ? ACTION_TERM : ACTION_KILL, i == 0 ? st + 1 : st - 1);
+                run(fx, &d, false);
+                assert_false(actions_in_flight(fx->actions));
+                run_for(fx, 300 * MSEC);
+                assert_true(child_alive(fx));
+                assert_false(actions_in_flight(fx->actions));
+                assert_int_equal(fx->done_calls, 0);
+        }
+        assert_int_equal(kill(fx->child, SIGKILL), 0);
+        assert_int_equal(child_end_signal(fx), SIGKILL);
+}
+
+static void test_kill(void **state)
+{
+        Fixture *fx = *state;
+        start_child(fx, CHILD_PLAIN, NULL);
+        Decision d = decision(fx, ACTION_KILL, start_time_of(fx, fx->child));
+        run(fx, &d, false);
+        assert_true(actions_in_flight(fx->actions));
+        run_until_done(fx, 1);
+        assert_false(actions_in_flight(fx->actions));
+        assert_int_equal(child_end_signal(fx), SIGKILL);
+        run_for(fx, 100 * MSEC);
+        assert_int_equal(fx->done_calls, 1);
+}
+
+/* A child that survives SIGTERM: SIGKILL follows after the grace, and not
+ * before it. */
+static void test_term_then_kill_after_grace(void **state)
+{
+        Fixture *fx = *state;
+        fx->rule.grace_usec = 200 * MSEC;
+        start_child(fx, CHILD_STUBBORN, NULL);
+        Decision d = decision(fx, ACTION_TERM, start_time_of(fx, fx->child));
+        const uint64_t t0 = now_usec();
+        run(fx, &d, false);
+        assert_true(actions_in_flight(fx->actions));
+        run_until_done(fx, 1);
+        const uint64_t elapsed = now_usec() - t0;
+        assert_int_equal(child_end_signal(fx), SIGKILL);
+        assert_int_equal(terms_noted(fx), 1);
+        assert_true(elapsed >= 200 * MSEC);
+        assert_false(actions_in_flight(fx->actions));
+}
+
+/* Dry run: the timeline is followed (a term's grace, then what would be
+ * sent), nothing is sent. */
+static void test_dry_run(void **state)
+{
+        Fixture *fx = *state;
+        fx->rule.grace_usec = 200 * MSEC;
+        start_child(fx, CHILD_STUBBORN, NULL);
+        const uint64_t st = start_time_of(fx, fx->child);
+
+        Decision d = decision(fx, ACTION_TERM, st);
+        run(fx, &d, true);
+        run_until_done(fx, 1);
+        assert_false(actions_in_flight(fx->actions));
+
+        d = decision(fx, ACTION_KILL, st);
+        run(fx, &d, true);
+        run_for(fx, 300 * MSEC);
+        assert_false(actions_in_flight(fx->actions));
+
+        assert_true(child_alive(fx));
+        assert_int_equal(terms_noted(fx), 0);
+        assert_int_equal(fx->done_calls, 1);
+}
+
+/* The process exited and was reaped before the action: nothing is sent,
+ * nothing in flight. The pid is checked free just before; with pid reuse
+ * in between the start time would still not match. */
+static void test_reaped_pid(void **state)
+{
+        Fixture *fx = *state;
+        int go = -1;
+        start_child(fx, CHILD_EXIT, &go);
+        const uint64_t st = start_time_of(fx, fx->child);
+        const Decision term = decision(fx, ACTION_TERM, st), kill_ = decision(fx, ACTION_KILL, st);
+        assert_int_equal(write(go, "x", 1), 1);
+        close(go);
+        assert_int_equal(child_end_signal(fx), 0); /* exited by itself, reaped */
+        assert_int_equal(kill(term.pid, 0), -1);
+        assert_int_equal(errno, ESRCH);
+
+        run(fx, &term, false);
+        assert_false(actions_in_flight(fx->actions));
+        run(fx, &kill_, false);
+        assert_false(actions_in_flight(fx->actions));
+        assert_false(actions_escalate(fx->actions));
+        run_for(fx, 200 * MSEC);
+        assert_false(actions_in_flight(fx->actions));
+        assert_int_equal(fx->done_calls, 0);
+}
+
+/* actions_escalate() during a SIGTERM's grace: SIGKILL at once, not after
+ * the 30 s grace. */
+static void test_escalate(void **state)
+{
+        Fixture *fx = *state;
+        fx->rule.grace_usec = 30 * SEC;
+        start_child(fx, CHILD_STUBBORN, NULL);
+        assert_false(actions_escalate(fx->actions)); /* nothing in flight */
+        Decision d = decision(fx, ACTION_TERM, start_time_of(fx, fx->child));
+        run(fx, &d, false);
+        const uint64_t deadline = now_usec() + 5 * SEC;
+        while (terms_noted(fx) == 0) {
+                assert_true(now_usec() < deadline);
+                assert_true(sd_event_run(fx->event, 10 * MSEC) >= 0);
+        }
+        run_for(fx, 100 * MSEC);
+        assert_true(child_alive(fx));
+        assert_true(actions_in_flight(fx->actions));
+        assert_int_equal(fx->done_calls, 0);
+
+        assert_true(actions_escalate(fx->actions));
+        run_until_done(fx, 1); /* 5 s at most: well inside the grace */
+        assert_int_equal(child_end_signal(fx), SIGKILL);
+        assert_false(actions_in_flight(fx->actions));
+        assert_false(actions_escalate(fx->actions));
+}
+
+int main(void)
+{
+        log_open(true);
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_term, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_wrong_start_time, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_kill, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_term_then_kill_after_grace, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_reaped_pid, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_escalate, setup, teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
