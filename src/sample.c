@@ -552,7 +552,7 @@ int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
                 }
 
                 if (all_pss || rules_need_pss(config, p, pu, unit_from_pss)) {
-                        ProcRollup ru;
+                        ProcRollup ru = { 0 };
                         /* A failure here (gone, EACCES on PID 1 seen on
                          * a 6.18 host) leaves the process ranked by RSS; a
                          * process that vanished is dropped by the next

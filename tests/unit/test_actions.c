@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -167,9 +168,11 @@ static int terms_noted(Fixture *fx)
 
 /* ---- the action layer ---- */
 
-static void on_done(void *userdata)
+static void on_done(void *userdata, unsigned lane, bool not_done)
 {
         Fixture *fx = userdata;
+        assert_int_equal(lane, RULES_BUSY_SIGNAL);
+        assert_false(not_done); /* a signal's failures are known at once */
         fx->done_calls++;
 }
 
@@ -189,13 +192,12 @@ static Decision decision(Fixture *fx, Action action, uint64_t start_time)
         return d;
 }
 
-/* The one place that calls actions_run(). When it comes to report whether
- * the action started, pass the expected answer in and assert it here: each
- * test already says it through actions_in_flight() right after. */
-static void run(Fixture *fx, const Decision *d, bool dry_run)
+/* The one place that calls actions_run(), asserting what it returned:
+ * 1 in flight, 0 nothing to follow, -errno not carried out. */
+static void run(Fixture *fx, const Decision *d, bool dry_run, int want)
 {
         fx->rule.action = d->action;
-        actions_run(fx->actions, d, &fx->snap, dry_run);
+        assert_int_equal(actions_run(fx->actions, d, &fx->snap, dry_run), want);
 }
 
 /* Runs the loop until the done callback has run WANT times; fails after
@@ -260,7 +262,7 @@ static void test_term(void **state)
         start_child(fx, CHILD_PLAIN, NULL);
         Decision d = decision(fx, ACTION_TERM, start_time_of(fx, fx->child));
         assert_false(actions_in_flight(fx->actions));
-        run(fx, &d, false);
+        run(fx, &d, false, 1);
         assert_true(actions_in_flight(fx->actions));
         run_until_done(fx, 1);
         assert_false(actions_in_flight(fx->actions));
@@ -280,7 +282,7 @@ static void test_wrong_start_time(void **state)
         for (int i = 0; i < 2; i++) {
                 /* one tick later and one earlier: neither is this process */
                 Decision d = decision(fx, i == 0 ? ACTION_TERM : ACTION_KILL, i == 0 ? st + 1 : st - 1);
-                run(fx, &d, false);
+                run(fx, &d, false, 0);
                 assert_false(actions_in_flight(fx->actions));
                 run_for(fx, 300 * MSEC);
                 assert_true(child_alive(fx));
@@ -296,7 +298,7 @@ static void test_kill(void **state)
         Fixture *fx = *state;
         start_child(fx, CHILD_PLAIN, NULL);
         Decision d = decision(fx, ACTION_KILL, start_time_of(fx, fx->child));
-        run(fx, &d, false);
+        run(fx, &d, false, 1);
         assert_true(actions_in_flight(fx->actions));
         run_until_done(fx, 1);
         assert_false(actions_in_flight(fx->actions));
@@ -314,7 +316,7 @@ static void test_term_then_kill_after_grace(void **state)
         start_child(fx, CHILD_STUBBORN, NULL);
         Decision d = decision(fx, ACTION_TERM, start_time_of(fx, fx->child));
         const uint64_t t0 = now_usec();
-        run(fx, &d, false);
+        run(fx, &d, false, 1);
         assert_true(actions_in_flight(fx->actions));
         run_until_done(fx, 1);
         const uint64_t elapsed = now_usec() - t0;
@@ -334,12 +336,12 @@ static void test_dry_run(void **state)
         const uint64_t st = start_time_of(fx, fx->child);
 
         Decision d = decision(fx, ACTION_TERM, st);
-        run(fx, &d, true);
+        run(fx, &d, true, 1);
         run_until_done(fx, 1);
         assert_false(actions_in_flight(fx->actions));
 
         d = decision(fx, ACTION_KILL, st);
-        run(fx, &d, true);
+        run(fx, &d, true, 0);
         run_for(fx, 300 * MSEC);
         assert_false(actions_in_flight(fx->actions));
 
@@ -364,9 +366,9 @@ static void test_reaped_pid(void **state)
         assert_int_equal(kill(term.pid, 0), -1);
         assert_int_equal(errno, ESRCH);
 
-        run(fx, &term, false);
+        run(fx, &term, false, 0);
         assert_false(actions_in_flight(fx->actions));
-        run(fx, &kill_, false);
+        run(fx, &kill_, false, 0);
         assert_false(actions_in_flight(fx->actions));
         assert_false(actions_escalate(fx->actions));
         run_for(fx, 200 * MSEC);
@@ -383,7 +385,7 @@ static void test_escalate(void **state)
         start_child(fx, CHILD_STUBBORN, NULL);
         assert_false(actions_escalate(fx->actions)); /* nothing in flight */
         Decision d = decision(fx, ACTION_TERM, start_time_of(fx, fx->child));
-        run(fx, &d, false);
+        run(fx, &d, false, 1);
         const uint64_t deadline = now_usec() + 5 * SEC;
         while (terms_noted(fx) == 0) {
                 assert_true(now_usec() < deadline);
@@ -401,6 +403,70 @@ static void test_escalate(void **state)
         assert_false(actions_escalate(fx->actions));
 }
 
+/* ---- the kill path under the conditions it exists for ---- */
+
+/* Allocations of memguard's own code fail (this binary is linked with
+ * --wrap for malloc, calloc, realloc and strdup: see the Makefile); libc's
+ * and libsystemd's own go on. The signal still goes out: nothing on the
+ * path from a decision to its signal allocates. Before issue 14 the
+ * SignalAction was calloc'd first and an ENOMEM dropped the kill. */
+static bool fail_alloc;
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t m);
+void *__real_realloc(void *p, size_t n);
+char *__real_strdup(const char *s);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t m);
+void *__wrap_realloc(void *p, size_t n);
+char *__wrap_strdup(const char *s);
+void *__wrap_malloc(size_t n) { return fail_alloc ? NULL : __real_malloc(n); }
+void *__wrap_calloc(size_t n, size_t m) { return fail_alloc ? NULL : __real_calloc(n, m); }
+void *__wrap_realloc(void *p, size_t n) { return fail_alloc ? NULL : __real_realloc(p, n); }
+char *__wrap_strdup(const char *s) { return fail_alloc ? NULL : __real_strdup(s); }
+
+static void test_kill_without_memory(void **state)
+{
+        Fixture *fx = *state;
+        start_child(fx, CHILD_PLAIN, NULL);
+        Decision d = decision(fx, ACTION_KILL, start_time_of(fx, fx->child));
+        fail_alloc = true;
+        fx->rule.action = d.action;
+        int r = actions_run(fx->actions, &d, &fx->snap, false);
+        fail_alloc = false;
+        assert_true(r >= 0);
+        assert_int_equal(child_end_signal(fx), SIGKILL);
+        run_for(fx, 100 * MSEC);
+}
+
+/* Out of descriptors (RLIMIT_NOFILE reached): the pidfd and the start-time
+ * read come from the two descriptors the layer keeps in reserve. */
+static void test_term_without_descriptors(void **state)
+{
+        Fixture *fx = *state;
+        start_child(fx, CHILD_PLAIN, NULL);
+        Decision d = decision(fx, ACTION_TERM, start_time_of(fx, fx->child));
+        struct rlimit old, tight;
+        int fds[4096];
+        size_t n = 0;
+
+        assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+        tight = old;
+        tight.rlim_cur = 256;
+        assert_int_equal(setrlimit(RLIMIT_NOFILE, &tight), 0);
+        for (int fd; n < sizeof fds / sizeof *fds && (fd = open("/dev/null", O_RDONLY)) >= 0;)
+                fds[n++] = fd;
+        assert_int_equal(errno, EMFILE);
+        fx->rule.action = d.action;
+        int r = actions_run(fx->actions, &d, &fx->snap, false);
+        for (size_t i = 0; i < n; i++)
+                close(fds[i]);
+        assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+        assert_true(r >= 0);
+        assert_int_equal(child_end_signal(fx), SIGTERM);
+        run_for(fx, 200 * MSEC);
+        assert_false(actions_in_flight(fx->actions));
+}
+
 int main(void)
 {
         log_open(true);
@@ -412,6 +478,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_reaped_pid, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_escalate, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_kill_without_memory, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_term_without_descriptors, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
