@@ -28,7 +28,7 @@
  *    init.scope, a user's service manager (ProcSample.user_manager), and
  *    what the operator protects: a unit entry shields the unit's every
  *    process, a name or path entry the processes the sampler verified
- *    against their executable (ProcSample.exe_protected; protect.h);
+ *    against their executable (ProcSample.protected_by; protect.h);
  *    system rules also skip oom_score_adj = -1000.
  *  - Units are told apart by cgroup (snapshot.h): `unit =` matches the
  *    system manager's units, `user-unit =` those of users' managers. A
@@ -269,5 +269,13 @@ bool rules_kill_due(const Config *config, const RulesState *st, uint64_t now_use
  * counts too); false when it is not in SNAPSHOT. */
 bool rules_process_protected(const Config *config, const Snapshot *snapshot, pid_t pid,
                              uint64_t start_time, bool system_rule);
+
+/* Why process P of SNAPSHOT may not be acted on under CONFIG ("PID 1",
+ * "protect = ssh.service (unit)", "a user's service manager",
+ * "oom_score_adj -1000 (system rules)" when SYSTEM_RULE): written into BUF
+ * (SIZE bytes), which is returned; NULL when P may be acted on. The same
+ * judgement the engine makes (memguard --list-protected shows it). */
+const char *rules_protected_why(const Config *config, const Snapshot *snapshot,
+                                const ProcSample *p, bool system_rule, char *buf, size_t size);
 
 #endif

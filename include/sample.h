@@ -55,7 +55,7 @@ int sampler_system(Sampler *s, uint64_t now_usec, bool fresh_psi, SystemSample *
  * ALL_PSS reads smaps_rollup for every process (a system rule ranking by
  * PSS is about to act); otherwise only where rules_need_pss() says so. The
  * executable is read where protection needs it (protect.h), and the
- * verdicts are stored in ProcSample.exe_protected and .user_manager.
+ * verdicts are stored in ProcSample.protected_by and .user_manager.
  * RET->sys is left alone.
  *
  * The walk goes on when memguard itself runs short: out of descriptors it

@@ -36,9 +36,11 @@ typedef struct ProcSample {
         int unit;            /* index into Snapshot.units, or -1 */
         bool kthread;
         /* Protection that needs the executable, judged by the sampler
-         * against the config it was given (protect.h): a name or path
-         * entry protects it; it is a user's service manager. */
-        bool exe_protected;
+         * against the config it was given (protect.h): 1 + the index in
+         * Config.protect of the name or path entry that protects it, 0 for
+         * none (so that a zeroed sample protects nothing); whether it is a
+         * user's service manager. */
+        unsigned protected_by;
         bool user_manager;
 } ProcSample;
 

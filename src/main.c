@@ -19,6 +19,7 @@
 
 #include "cleanup.h"
 #include "config.h"
+#include "inspect.h"
 #include "log.h"
 #include "manager.h"
 
@@ -33,6 +34,8 @@ static void usage(FILE *out)
                 "                      drop-ins are read from PATH.d/*.conf\n"
                 "  -n, --dry-run       log what would be done, do nothing\n"
                 "      --check-config  check the configuration and exit\n"
+                "      --list-protected\n"
+                "                      list the processes no rule may act on, and why\n"
                 "  -V, --version       print the version and exit\n"
                 "  -h, --help          print this help and exit\n"
 #ifdef MEMGUARD_TEST_HOOKS
@@ -52,7 +55,7 @@ static void usage(FILE *out)
 #define BUILD_NOTE ""
 #endif
 
-enum { OPT_CHECK = 0x100, OPT_PROC_ROOT, OPT_CGROUP_ROOT };
+enum { OPT_CHECK = 0x100, OPT_LIST_PROTECTED, OPT_PROC_ROOT, OPT_CGROUP_ROOT };
 
 int main(int argc, char **argv)
 {
@@ -60,6 +63,7 @@ int main(int argc, char **argv)
                 { "config", required_argument, NULL, 'c' },
                 { "dry-run", no_argument, NULL, 'n' },
                 { "check-config", no_argument, NULL, OPT_CHECK },
+                { "list-protected", no_argument, NULL, OPT_LIST_PROTECTED },
                 { "version", no_argument, NULL, 'V' },
                 { "help", no_argument, NULL, 'h' },
 #ifdef MEMGUARD_TEST_HOOKS
@@ -69,7 +73,7 @@ int main(int argc, char **argv)
                 {},
         };
         ManagerOptions opts = { .config_path = DEFAULT_CONFIG };
-        bool check = false;
+        bool check = false, list_protected = false;
 
         for (int c; (c = getopt_long(argc, argv, "c:nVh", options, NULL)) >= 0;) {
                 switch (c) {
@@ -81,6 +85,9 @@ int main(int argc, char **argv)
                         break;
                 case OPT_CHECK:
                         check = true;
+                        break;
+                case OPT_LIST_PROTECTED:
+                        list_protected = true;
                         break;
 #ifdef MEMGUARD_TEST_HOOKS
                 case OPT_PROC_ROOT:
@@ -107,7 +114,7 @@ int main(int argc, char **argv)
                 return 2;
         }
 
-        log_open(check);
+        log_open(check || list_protected);
 
         Config *config = NULL;
         _cleanup_free_ char *errors = NULL;
@@ -117,13 +124,22 @@ int main(int argc, char **argv)
                         fputs(errors, stderr);
                 else
                         fprintf(stderr, "%s: %s\n", opts.config_path, strerror(-r));
-                if (!check)
+                if (!check && !list_protected)
                         fprintf(stderr, "memguard: not started: fix the configuration\n");
                 return EX_CONFIG;
         }
         if (check) {
                 printf("configuration OK\n");
                 config_free(config);
+                return EXIT_SUCCESS;
+        }
+        if (list_protected) {
+                r = inspect_protected(config, opts.proc_root, opts.cgroup_root, stdout);
+                config_free(config);
+                if (r < 0) {
+                        fprintf(stderr, "memguard: cannot read processes: %s\n", strerror(-r));
+                        return EXIT_FAILURE;
+                }
                 return EXIT_SUCCESS;
         }
 

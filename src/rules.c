@@ -226,28 +226,60 @@ static bool is_user_manager_unit(const UnitSample *u)
         return unit_is_system(u) && unit_owner_is_user(u->name, NULL);
 }
 
-/* Units whose every process is shielded, whatever a rule says: init.scope
- * holds PID 1; memguard's own unit would take memguard down with it; an
- * operator's unit entry. (user@UID.service is not among them: its user
- * may move processes into it, so there only the manager itself is
- * shielded, ProcSample.user_manager.) */
-static bool unit_shields(const Eval *x, const UnitSample *u)
+/* Why every process of unit U is shielded, whatever a rule says, or NULL:
+ * init.scope holds PID 1; memguard's own unit would take memguard down
+ * with it; an operator's unit entry (*RET_ENTRY). (user@UID.service is not
+ * among them: its user may move processes into it, so there only the
+ * manager itself is shielded, ProcSample.user_manager.) */
+static const char *unit_shield(const Eval *x, const UnitSample *u, const Protect **ret_entry)
 {
-        return (unit_is_system(u) && strcmp(u->name, "init.scope") == 0) || u == x->self_unit ||
-               protect_unit(x->config, u);
+        if (unit_is_system(u) && strcmp(u->name, "init.scope") == 0)
+                return "in init.scope";
+        if (u == x->self_unit)
+                return "in memguard's own unit";
+        if ((*ret_entry = protect_unit(x->config, u)))
+                return "unit";
+        return NULL;
 }
 
-/* Never a candidate for any rule: PID 1, kernel threads, memguard, what
- * the operator protects (by unit, or by a name or path verified against
- * the executable: protect.h), a user's service manager; system rules also
- * honour the kernel's "never kill" oom_score_adj. */
-static bool proc_protected(const Eval *x, const ProcSample *p, bool system_rule)
+/* Why P may never be a candidate, or NULL: PID 1, kernel threads,
+ * memguard, what the operator protects (by unit, or by a name or path
+ * verified against the executable: protect.h; *RET_ENTRY), a user's service
+ * manager; with SYSTEM_RULE also the kernel's "never kill" oom_score_adj.
+ * The one place that decides it: rules_protected_why() words it. */
+static const char *proc_shield(const Eval *x, const ProcSample *p, bool system_rule,
+                               const Protect **ret_entry)
 {
         const UnitSample *u = proc_unit(x->s, p);
+        const char *why;
 
-        return p->pid <= 1 || p->kthread || p->pid == x->s->self_pid || p->exe_protected ||
-               p->user_manager || (u && unit_shields(x, u)) ||
-               (system_rule && p->oom_score_adj == OOM_ADJ_NEVER);
+        *ret_entry = NULL;
+        if (p->pid <= 1)
+                return "PID 1";
+        if (p->kthread)
+                return "a kernel thread";
+        if (p->pid == x->s->self_pid)
+                return "memguard itself";
+        if (p->protected_by > 0 && p->protected_by <= x->config->n_protect) {
+                *ret_entry = &x->config->protect[p->protected_by - 1];
+                return (*ret_entry)->kind == PROTECT_EXE ? "executable" : "name";
+        }
+        /* judged under another config (cannot happen: a reload walks) */
+        if (p->protected_by > 0)
+                return "protected under the previous configuration";
+        if (p->user_manager)
+                return "a user's service manager";
+        if (u && (why = unit_shield(x, u, ret_entry)))
+                return why;
+        if (system_rule && p->oom_score_adj == OOM_ADJ_NEVER)
+                return "oom_score_adj -1000 (system rules)";
+        return NULL;
+}
+
+static bool proc_protected(const Eval *x, const ProcSample *p, bool system_rule)
+{
+        const Protect *e;
+        return proc_shield(x, p, system_rule, &e) != NULL;
 }
 
 /* Units no rule ever acts on as a whole (restart, or a unit rule's
@@ -258,7 +290,7 @@ static bool proc_protected(const Eval *x, const ProcSample *p, bool system_rule)
  * true. */
 static bool unit_protected(const Eval *x, const UnitSample *u, char *why, size_t why_size)
 {
-        const Protect *e;
+        const Protect *e = NULL;
 
         if (unit_is_system(u) && strcmp(u->name, "init.scope") == 0) {
                 snprintf(why, why_size, "it holds PID 1");
@@ -1776,6 +1808,25 @@ bool rules_process_protected(const Config *config, const Snapshot *snapshot, pid
                 return false;
         Eval x = { .config = config, .s = snapshot, .self_unit = self_unit(snapshot) };
         return proc_protected(&x, p, system_rule);
+}
+
+const char *rules_protected_why(const Config *config, const Snapshot *snapshot,
+                                const ProcSample *p, bool system_rule, char *buf, size_t size)
+{
+        Eval x = { .config = config, .s = snapshot, .self_unit = self_unit(snapshot) };
+        const Protect *e;
+        const char *why = proc_shield(&x, p, system_rule, &e);
+
+        if (!why)
+                return NULL;
+        if (e)
+                snprintf(buf, size, "protect = %s (%s)", e->glob,
+                         e->kind == PROTECT_UNIT   ? "unit"
+                         : e->kind == PROTECT_EXE ? "executable"
+                                                  : "name, checked against the executable");
+        else
+                snprintf(buf, size, "%s", why);
+        return buf;
 }
 
 /* ---- entry point ------------------------------------------------------ */

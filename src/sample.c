@@ -545,8 +545,9 @@ int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
                                 continue;
                         }
                         if (e >= 0 && u >= 0) {
-                                p->exe_protected = protect_by_exe(config, p->comm, s->exe,
-                                                                  root_owned, ps.uid) != NULL;
+                                const Protect *by = protect_by_exe(config, p->comm, s->exe,
+                                                                  root_owned, ps.uid);
+                                p->protected_by = by ? (unsigned)(by - config->protect) + 1 : 0;
                                 p->user_manager = protect_user_manager(pu, s->exe, root_owned);
                         }
                 }

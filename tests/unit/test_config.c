@@ -830,8 +830,11 @@ static void test_shipped(void **state)
         assert_int_equal(c->interval_usec, USEC_S);
         assert_int_equal(c->fast_interval_usec, 100 * USEC_MS);
         assert_false(c->dry_run);
-        for (size_t i = 0; i < c->n_protect; i++)
-                sshd |= strcmp(c->protect[i].glob, "sshd") == 0;
+        /* shipped entries are units: a name can be taken (issue 14) */
+        for (size_t i = 0; i < c->n_protect; i++) {
+                assert_int_equal(c->protect[i].kind, PROTECT_UNIT);
+                sshd |= strcmp(c->protect[i].glob, "ssh.service") == 0;
+        }
         assert_true(sshd);
 
         warn = find_rule(c, "low-memory");

@@ -248,7 +248,7 @@ static void test_fastest_growing_protected(void **state)
                    "target = fastest-growing\nwindow = 5m\naction = restart\n",
                    names);
         snprintf(w.procs[0].comm, sizeof w.procs[0].comm, "systemd-journal");
-        w.procs[0].exe_protected = true; /* what the sampler found */
+        w.procs[0].protected_by = 1; /* what the sampler found: protect[0] */
         snprintf(w.procs[1].comm, sizeof w.procs[1].comm, "systemd");
         w.procs[1].user_manager = true;
         for (uint64_t t = 0; t <= 20 * 60 && !d; t += 5) {

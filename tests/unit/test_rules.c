@@ -205,8 +205,8 @@ static void world_build(const Config *c, uint64_t ms, uint64_t avail_mb, const T
                 bool root_owned = !(t->flags & USEREXE);
                 const UnitSample *u = p->unit >= 0 ? &W.units[p->unit] : NULL;
                 if (!p->kthread && protect_needs_exe(c, p->comm, u)) {
-                        p->exe_protected =
-                                protect_by_exe(c, p->comm, path, root_owned, t->uid) != NULL;
+                        const Protect *e = protect_by_exe(c, p->comm, path, root_owned, t->uid);
+                        p->protected_by = e ? (unsigned)(e - c->protect) + 1 : 0;
                         p->user_manager = protect_user_manager(u, path, root_owned);
                 }
         }

@@ -1,20 +1,51 @@
 # shellcheck shell=bash
-# fast spike: a process allocating at ~200 MB/s, with no rule of its own, is
-# stopped by the shipped system rules before the kernel OOM killer fires. An
-# innocent service holding 400 MB and a protected process survive.
-#
-# The protected process is named sshd (in the shipped protect list) and has
-# oom_score_adj 1000, so it is the process the oom-score target would pick
-# first if protect were ignored (real sshd sets -1000, which memguard skips
-# for another reason).
-leak mg-sshd.service sshd 0 100 -p OOMScoreAdjust=1000
+# fast spike, and who is spared: a process allocating at ~200 MB/s, with no
+# rule of its own, is stopped by the shipped system rules before the kernel
+# OOM killer fires. Beside it:
+#  - mg-db, an innocent 400 MB service: survives;
+#  - mg-keep, in a unit the operator protects (a drop-in), with
+#    oom_score_adj 1000 so that it is the first the oom-score target would
+#    take: survives, never signalled;
+#  - "sshd", a user's program that named itself after a shipped protected
+#    program (its own file, /var/tmp/spoof/sshd, run as nobody, also with
+#    oom_score_adj 1000): not protected by the name it took, so memguard
+#    takes it rather than the database (issue 14; before, a comm was
+#    enough to become immune).
+# First, memguard --list-protected on the running guest: every entry of the
+# shipped protect list meets its real process here (Debian 12), the
+# spoofer is not listed and mg-keep is.
+SHIPPED=/etc/memguard.conf
+systemctl start getty@tty2.service # getty@tty1 is masked in the test image
+
+leak mg-keep.service mg-keep 0 100 -p OOMScoreAdjust=1000
 leak mg-db.service mg-db 0 400
+mkdir -p /var/tmp/spoof
+cp /usr/local/bin/mg-leak /var/tmp/spoof/sshd
+chown -R nobody /var/tmp/spoof
+systemd-run -q --unit=mg-spoof.service -p User=nobody -p OOMScoreAdjust=1000 \
+        /var/tmp/spoof/sshd sshd 0 100
 wait_until 30 eval 'journalctl -q -u mg-db.service -o cat | grep -q "holding 400 MiB"'
-wait_until 30 eval 'journalctl -q -u mg-sshd.service -o cat | grep -q "holding 100 MiB"'
-sshd=$(unit_prop mg-sshd.service MainPID)
+wait_until 30 eval 'journalctl -q -u mg-keep.service -o cat | grep -q "holding 100 MiB"'
+wait_until 30 eval 'journalctl -q -u mg-spoof.service -o cat | grep -q "holding 100 MiB"'
+keep=$(unit_prop mg-keep.service MainPID)
 db=$(unit_prop mg-db.service MainPID)
-log "sshd pid $sshd, mg-db pid $db; MemAvailable $(mem_available_mib) MiB"
-check "the innocent and the protected process are up" eval 'pid_alive "$sshd" && pid_alive "$db"'
+spoof=$(unit_prop mg-spoof.service MainPID)
+log "mg-keep pid $keep, mg-db pid $db, spoofed sshd pid $spoof (comm $(cat /proc/"$spoof"/comm)); MemAvailable $(mem_available_mib) MiB"
+check "the innocent, the protected and the spoofer are up" \
+        eval 'pid_alive "$keep" && pid_alive "$db" && pid_alive "$spoof"'
+
+memguard --list-protected >"$OUT/protected.txt" 2>&1
+sed 's/^/    /' "$OUT/protected.txt"
+for entry in $(sed -n 's/^protect *= *//p' "$SHIPPED"); do
+        check "shipped protect entry $entry meets its real process here" \
+                grep -qF "protect = $entry (unit)" "$OUT/protected.txt"
+done
+check "the drop-in's unit entry protects mg-keep (pid $keep)" \
+        eval 'grep -qE "^ *$keep .*protect = mg-keep.service \(unit\)" "$OUT/protected.txt"'
+check "the process that calls itself sshd is not protected (pid $spoof)" \
+        eval '! grep -qE "^ *$spoof " "$OUT/protected.txt"'
+check "the real sshd is (ssh.service)" \
+        eval 'grep -qE " sshd .*ssh.service .*protect = ssh.service \(unit\)" "$OUT/protected.txt"'
 
 leak mg-spike.service mg-spike 200 4096
 spike=$(unit_prop mg-spike.service MainPID)
@@ -22,6 +53,7 @@ log "mg-spike pid $spike"
 check "the spike is stopped" wait_until 60 eval '! systemctl is-active -q mg-spike.service'
 journalctl -q -u mg-spike.service -o cat | sed 's/^/    /'
 mg_journal -o verbose MEMGUARD_PID=$spike | grep -E '^ *(MESSAGE|MEMGUARD_)' | sed 's/^/    /'
+mg_journal -o verbose MEMGUARD_PID=$spoof | grep -E '^ *(MESSAGE|MEMGUARD_)' | sed 's/^/    /'
 log "mg-spike: Result=$(unit_prop mg-spike.service Result) ExecMainStatus=$(unit_prop mg-spike.service ExecMainStatus)"
 
 rules=$(journal_field MEMGUARD_RULE MESSAGE_ID=$MID_SIGNAL_SENT MEMGUARD_PID=$spike MEMGUARD_DRY_RUN=no | sort -u | tr '\n' ' ')
@@ -33,8 +65,11 @@ check "... by a shipped system rule (near-oom or oom-imminent)" \
 check "the kernel OOM killer never fired" no_kernel_oom
 check "the innocent service kept its process" \
         eval 'systemctl is-active -q mg-db.service && [ "$(unit_prop mg-db.service MainPID)" = "$db" ]'
-check "the protected process (sshd) survived" pid_alive "$sshd"
-check "memguard never signalled sshd or mg-db" \
-        eval '! journal_has MESSAGE_ID=$MID_SIGNAL_SENT MEMGUARD_PID=$sshd && ! journal_has MESSAGE_ID=$MID_SIGNAL_SENT MEMGUARD_PID=$db'
+check "the process in the protected unit survived" pid_alive "$keep"
+check "memguard never signalled mg-keep or mg-db" \
+        eval '! journal_has MESSAGE_ID=$MID_SIGNAL_SENT MEMGUARD_PID=$keep && ! journal_has MESSAGE_ID=$MID_SIGNAL_SENT MEMGUARD_PID=$db'
+check "the spoofed sshd was taken, not spared (MEMGUARD_PID=$spoof MEMGUARD_COMM=sshd)" \
+        journal_has MESSAGE_ID=$MID_SIGNAL_SENT MEMGUARD_PID=$spoof MEMGUARD_COMM=sshd MEMGUARD_DRY_RUN=no
+check "the real sshd survived" systemctl is-active -q ssh.service
 check "the memory came back (MemAvailable > 1 GiB)" wait_until 15 eval '[ "$(mem_available_mib)" -gt 1024 ]'
-systemctl stop mg-db.service mg-sshd.service
+systemctl stop mg-db.service mg-keep.service mg-spoof.service 2>/dev/null
