@@ -44,7 +44,15 @@ typedef struct LogFields {
         const char *action;      /* "warn", "term", "kill", "restart" */
         pid_t pid;
         const char *comm;
+        /* MEMGUARD_UNIT: a unit of the system manager, the one memguard
+         * talks to. A unit run by another manager is named by the system
+         * unit it runs in (user@1000.service), as journald's _SYSTEMD_UNIT
+         * does, and a user's unit by MEMGUARD_USER_UNIT besides (as
+         * _SYSTEMD_USER_UNIT); MEMGUARD_CGROUP, its cgroup, is what tells
+         * any two units apart. */
         const char *unit;
+        const char *user_unit;
+        const char *cgroup;
         uint64_t pss_kb;
         uint64_t mem_available_kb;
         double psi_some_avg10;

@@ -64,6 +64,7 @@ struct RestartClient {
         EarlyJob early[RESTART_EARLY_MAX];
         unsigned n_early;           /* signals seen; the newest overwrite the oldest */
         char unit[256];
+        char cgroup[PROC_CGROUP_MAX];
         char rule[128];
         uint64_t pss_kb;
         void (*done)(void *, bool);
@@ -110,7 +111,8 @@ bool restart_client_busy(const RestartClient *c)
 
 static void rc_fields(const RestartClient *c, LogFields *f)
 {
-        *f = (LogFields){ .rule = c->rule, .action = "restart", .unit = c->unit, .pss_kb = c->pss_kb };
+        *f = (LogFields){ .rule = c->rule, .action = "restart", .unit = c->unit,
+                          .cgroup = c->cgroup, .pss_kb = c->pss_kb };
 }
 
 /* NOT_DONE: the restart was certainly not carried out (systemd refused
@@ -366,6 +368,7 @@ int restart_client_start(RestartClient *c, const Decision *d, const Snapshot *sn
                 return r;
         }
         snprintf(c->unit, sizeof c->unit, "%s", d->unit);
+        snprintf(c->cgroup, sizeof c->cgroup, "%s", d->unit_cgroup);
         snprintf(c->rule, sizeof c->rule, "%s", d->rule->name);
         c->pss_kb = d->pss_kb;
         c->job[0] = '\0';

@@ -43,6 +43,8 @@ struct SignalAction {
         char rule[128];
         char comm[PROC_COMM_MAX];
         char unit[PROC_UNIT_MAX];
+        char user_unit[PROC_UNIT_MAX];
+        char cgroup[PROC_CGROUP_MAX];
         pid_t pid;
         uint64_t start_time;
         uint64_t pss_kb;
@@ -57,6 +59,8 @@ static void sa_fields(const SignalAction *sa, LogFields *f)
                 .pid = sa->pid,
                 .comm = sa->comm,
                 .unit = sa->unit,
+                .user_unit = sa->user_unit,
+                .cgroup = sa->cgroup,
                 .pss_kb = sa->pss_kb,
                 .signal = sa->sig,
                 .dry_run = sa->dry_run,
@@ -353,7 +357,9 @@ int signal_action_start(SignalAction *sa, sd_event *event, int proc_fd, const De
         sa->pidfd = TAKE_FD(pidfd);
         snprintf(sa->rule, sizeof sa->rule, "%s", d->rule->name);
         snprintf(sa->comm, sizeof sa->comm, "%s", d->comm);
-        snprintf(sa->unit, sizeof sa->unit, "%s", d->unit);
+        snprintf(sa->unit, sizeof sa->unit, "%s", f.unit ? f.unit : "");
+        snprintf(sa->user_unit, sizeof sa->user_unit, "%s", f.user_unit ? f.user_unit : "");
+        snprintf(sa->cgroup, sizeof sa->cgroup, "%s", f.cgroup ? f.cgroup : "");
         if (sig == SIGKILL)
                 sa_mrelease(sa);
 

@@ -248,6 +248,10 @@ static void fields_build(const LogFields *f, FieldBuf *fb)
                 field_add(fb, "MEMGUARD_COMM", "%s", f->comm);
         if (f->unit && f->unit[0])
                 field_add(fb, "MEMGUARD_UNIT", "%s", f->unit);
+        if (f->user_unit && f->user_unit[0])
+                field_add(fb, "MEMGUARD_USER_UNIT", "%s", f->user_unit);
+        if (f->cgroup && f->cgroup[0])
+                field_add(fb, "MEMGUARD_CGROUP", "%s", f->cgroup);
         if (f->pss_kb)
                 field_add(fb, "MEMGUARD_PSS_KB", "%" PRIu64, f->pss_kb);
         if (f->has_system) {

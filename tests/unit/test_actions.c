@@ -467,10 +467,43 @@ static void test_term_without_descriptors(void **state)
         assert_false(actions_in_flight(fx->actions));
 }
 
+/* The journal names a user's unit as journald does: the system unit it
+ * runs in, the user unit besides, and the cgroup that tells it from the
+ * system's unit of the same name. */
+static void test_fields_user_unit(void **state)
+{
+        (void)state;
+        static Rule rule = { .name = (char *)"r" };
+        Snapshot snap = { 0 };
+        Decision d = { .kind = DECISION_FIRE, .rule = &rule, .action = ACTION_TERM };
+        LogFields f;
+
+        snprintf(d.unit, sizeof d.unit, "api.service");
+        snprintf(d.unit_cgroup, sizeof d.unit_cgroup, "/system.slice/api.service");
+        actions_fields(&d, &snap, false, &f);
+        assert_string_equal(f.unit, "api.service");
+        assert_null(f.user_unit);
+        assert_string_equal(f.cgroup, "/system.slice/api.service");
+
+        snprintf(d.unit_owner, sizeof d.unit_owner, "user@1000.service");
+        snprintf(d.unit_cgroup, sizeof d.unit_cgroup,
+                 "/user.slice/user-1000.slice/user@1000.service/app.slice/api.service");
+        actions_fields(&d, &snap, false, &f);
+        assert_string_equal(f.unit, "user@1000.service");
+        assert_string_equal(f.user_unit, "api.service");
+        assert_string_equal(f.cgroup, d.unit_cgroup);
+
+        snprintf(d.unit_owner, sizeof d.unit_owner, "machine-web.scope");
+        actions_fields(&d, &snap, false, &f);
+        assert_string_equal(f.unit, "machine-web.scope");
+        assert_null(f.user_unit);
+}
+
 int main(void)
 {
         log_open(true);
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_fields_user_unit),
                 cmocka_unit_test_setup_teardown(test_term, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_wrong_start_time, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_kill, setup, teardown),
