@@ -668,6 +668,85 @@ static void test_unit_tier(void **state)
         assert_int_equal(nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS), 0);
 }
 
+
+/* A user's api.service and the system's api.service are two units (issue
+ * 14): keyed by cgroup, each with its owner, its own size and its own
+ * largest process, both with PSS sums (no cgroup v2) and with each
+ * cgroup's memory.current (cgroup v2). */
+#define USER_API_CG "/user.slice/user-1000.slice/user@1000.service/app.slice/api.service"
+static void test_same_named_units(void **state)
+{
+        (void)state;
+        Scratch sc;
+        const pid_t pids[] = { 1, 5326, 5338 };
+        scratch_open(&sc, pids, 3);
+        static const char sys_cg[] = "0::/system.slice/api.service\n";
+        static const char user_cg[] = "0::" USER_API_CG "/worker\n";
+        scratch_write(&sc, 5326, "cgroup", sys_cg, sizeof sys_cg - 1);
+        scratch_write(&sc, 5338, "cgroup", user_cg, sizeof user_cg - 1);
+        Config *c = load("[rule sys]\nunit = api.service\nwhen = unit.memory > 1G\naction = warn\n"
+                         "[rule user]\nuser-unit = api.service\nwhen = unit.memory > 1G\n"
+                         "action = warn\n");
+
+        for (int v2 = 0; v2 < 2; v2++) {
+                char cg[] = "/tmp/memguard-cg-XXXXXX", path[512];
+                if (v2) {
+                        /* the same processes, units measured by their cgroups */
+                        assert_non_null(mkdtemp(cg));
+                        write_rel(cg, "cgroup.controllers", "cpu io memory pids\n");
+                        const char *dirs[] = { "/system.slice", "/system.slice/api.service",
+                                               "/user.slice", "/user.slice/user-1000.slice",
+                                               "/user.slice/user-1000.slice/user@1000.service",
+                                               "/user.slice/user-1000.slice/user@1000.service/app.slice",
+                                               USER_API_CG };
+                        for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+                                snprintf(path, sizeof path, "%s%s", cg, dirs[i]);
+                                assert_int_equal(mkdir(path, 0755), 0);
+                        }
+                        write_rel(cg, "system.slice/api.service/memory.current", "104857600\n");
+                        write_rel(cg, USER_API_CG "/memory.current" + 1, "629145600\n");
+                        sampler_free(sc.sampler);
+                        procroot_close(&sc.root);
+                        snprintf(path, sizeof path, "%s/proc", sc.dir);
+                        assert_int_equal(procroot_open(path, cg, &sc.root), 0);
+                        assert_true(sc.root.cgroup_fd >= 0);
+                        assert_int_equal(sampler_new(&sc.root, &sc.sampler), 0);
+                }
+                Snapshot a = { 0 };
+                assert_int_equal(sampler_full(sc.sampler, c, false, NULL, 1, &a), 0);
+                assert_int_equal(a.n_units, 2);
+                const UnitSample *sys = snapshot_find_unit(&a, "/system.slice/api.service");
+                const UnitSample *user = snapshot_find_unit(&a, USER_API_CG);
+                assert_non_null(sys);
+                assert_non_null(user);
+                assert_string_equal(sys->name, "api.service");
+                assert_string_equal(user->name, "api.service");
+                assert_string_equal(sys->owner, "");
+                assert_string_equal(user->owner, "user@1000.service");
+                assert_int_equal(sys->main_pid, 5326);
+                assert_int_equal(user->main_pid, 5338);
+                assert_int_equal(sys->n_procs, 1);
+                assert_int_equal(user->n_procs, 1);
+                if (v2) {
+                        assert_int_equal(sys->memory_kb, 100 * 1024);
+                        assert_int_equal(user->memory_kb, 600 * 1024);
+                } else {
+                        /* the sums of each unit's own processes' PSS */
+                        assert_int_equal(sys->memory_kb, 649);
+                        assert_int_equal(user->memory_kb, 336);
+                }
+                assert_true(rules_match_unit(&c->rules[0], sys));
+                assert_false(rules_match_unit(&c->rules[0], user));
+                assert_false(rules_match_unit(&c->rules[1], sys));
+                assert_true(rules_match_unit(&c->rules[1], user));
+                snapshot_clear(&a);
+                if (v2)
+                        assert_int_equal(nftw(cg, remove_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+        }
+        config_free(c);
+        scratch_close(&sc);
+}
+
 static void test_missing_root(void **state)
 {
         (void)state;
@@ -678,6 +757,7 @@ static void test_missing_root(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_same_named_units),
                 cmocka_unit_test_setup_teardown(test_system_tier, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_full_tier, setup, teardown),
                 cmocka_unit_test(test_exec_invalidates_cmdline),
