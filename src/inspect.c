@@ -44,7 +44,9 @@ int inspect_protected(const Config *config, const char *proc, const char *cgroup
 {
         ProcRoot root = { -1, -1 };
         Sampler *s = NULL;
-        Snapshot snap = { .self_pid = getpid() };
+        /* This is not the daemon: its own unit is no "memguard's unit".
+         * The daemon's is, which the footer says. */
+        Snapshot snap = { .self_pid = 0 };
         size_t shown = 0;
         int r = procroot_open(proc, cgroup, &root);
 
@@ -72,8 +74,9 @@ int inspect_protected(const Config *config, const char *proc, const char *cgroup
                         u ? unit_label(u->name, u->owner, unit, sizeof unit) : "-", why);
                 shown++;
         }
-        fprintf(out, "%zu of %zu processes, and every kernel thread (%zu now)%s\n", shown,
-                snap.n_procs, count_kthreads(&root),
+        fprintf(out, "%zu of %zu processes, and every kernel thread (%zu now)%s; the memguard "
+                     "daemon and every process of its unit are never acted on either\n",
+                shown, snap.n_procs, count_kthreads(&root),
                 r > 0 ? "; some processes could not be read" : "");
         if (geteuid() != 0)
                 fprintf(out, "(not root: the executables of other users' processes cannot be read, "

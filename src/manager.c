@@ -476,19 +476,18 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         m->psi_every_tick = schedule_psi_every_tick(c);
         reschedule(m);
         /* A term in its grace was decided under the old rules: if the new
-         * ones protect its process or ask for a dry run, no SIGKILL follows.
-         * Protection by executable is judged by the walk (protect.h): walk
-         * now, under the new protect list, then look. */
+         * ones ask for a dry run, or protect its process, no SIGKILL
+         * follows. Protection by name or path is judged by the walk on the
+         * executable (protect.h), against the protect list of the config
+         * it was given: walk now, under the new one, then look. */
         pid_t pid;
         uint64_t start;
         const char *comm;
-        if (actions_signal_target(m->actions, &pid, &start, &comm)) {
-                if (dry_run(m))
-                        actions_cancel_signal(m->actions, "dry run after reload");
-                else if (tick_full(m, false) >= 0 && actions_signal_target(m->actions, &pid, &start, &comm) &&
-                         rules_process_protected(m->config, &m->snap, pid, start, false))
-                        actions_cancel_signal(m->actions, "protected after reload");
-        }
+        if (dry_run(m) && actions_signal_target(m->actions, &pid, &start, &comm))
+                actions_cancel_signal(m->actions, "dry run after reload");
+        if (tick_full(m, false) >= 0 && actions_signal_target(m->actions, &pid, &start, &comm) &&
+            rules_process_protected(m->config, &m->snap, pid, start, false))
+                actions_cancel_signal(m->actions, "protected after reload");
         if (wants_bus(c))
                 (void)actions_bus_connect(m->actions);
         log_event(EVENT_CONFIG_RELOADED, LOG_NOTICE, NULL, "configuration reloaded from %s: %zu rules%s",

@@ -1390,29 +1390,57 @@ static bool pick_fastest(const Eval *x, const Rule *r, Plan *ret, GrowthEstimate
 /* The process a system rule acts on: by oom_score (ties: the larger) or by
  * size, among processes that are not protected, not in cooldown and hold
  * memory. For restart, only processes in a unit that may be restarted. */
+/* A unit that pick_victim() found it may not restart, for the rest of
+ * one choice. Fixed: the choice runs when the box is short of memory. */
+#define PICK_SKIP_UNITS 32
+
 static bool pick_victim(const Eval *x, const Rule *r, Plan *ret)
 {
-        const ProcSample *best = NULL;
+        const UnitSample *skip[PICK_SKIP_UNITS];
+        size_t n_skip = 0;
+        bool skip_full = false;
 
-        for (size_t i = 0; i < x->s->n_procs; i++) {
-                const ProcSample *p = &x->s->procs[i];
-                const UnitSample *u = proc_unit(x->s, p);
+        /* Whether a unit holds a protected process is a walk of every
+         * process: judged only for the best candidate, and its unit
+         * skipped when it may not be restarted, until one may. */
+        for (;;) {
+                const ProcSample *best = NULL;
+                for (size_t i = 0; i < x->s->n_procs; i++) {
+                        const ProcSample *p = &x->s->procs[i];
+                        const UnitSample *u = proc_unit(x->s, p);
+                        bool skipped = false;
 
+                        if (p->rss_kb == 0 || proc_protected(x, p, true) || cooldown_proc(x, p, false))
+                                continue;
+                        if (r->action == ACTION_RESTART) {
+                                if (!u || unit_restart_why_not(u) ||
+                                    cooldown_unit(x->st, u->cgroup, x->now, true))
+                                        continue;
+                                for (size_t k = 0; k < n_skip && !skipped; k++)
+                                        skipped = skip[k] == u;
+                                char why[PROC_UNIT_MAX + 96];
+                                if (skipped || (skip_full && unit_protected(x, u, why, sizeof why)))
+                                        continue;
+                        }
+                        if (victim_better(r->target, p, best))
+                                best = p;
+                }
+                if (!best)
+                        return false;
+                const UnitSample *bu = proc_unit(x->s, best);
                 char why[PROC_UNIT_MAX + 96];
-                if (p->rss_kb == 0 || proc_protected(x, p, true) || cooldown_proc(x, p, false))
+                if (r->action == ACTION_RESTART && !skip_full &&
+                    unit_protected(x, bu, why, sizeof why)) {
+                        if (n_skip < PICK_SKIP_UNITS)
+                                skip[n_skip++] = bu;
+                        else
+                                skip_full = true; /* from now judge every unit */
                         continue;
-                if (r->action == ACTION_RESTART &&
-                    (!u || unit_restart_why_not(u) || unit_protected(x, u, why, sizeof why) ||
-                     cooldown_unit(x->st, u->cgroup, x->now, true)))
-                        continue;
-                if (victim_better(r->target, p, best))
-                        best = p;
+                }
+                ret->victim = best;
+                ret->restart = r->action == ACTION_RESTART ? bu : NULL;
+                return true;
         }
-        if (!best)
-                return false;
-        ret->victim = best;
-        ret->restart = r->action == ACTION_RESTART ? proc_unit(x->s, best) : NULL;
-        return true;
 }
 
 static const char *d_unit_name(const Eval *x, const ProcSample *p, char *buf, size_t size)

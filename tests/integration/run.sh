@@ -314,6 +314,11 @@ unit = mgtest.service
 when = unit.memory > 8M
 action = restart
 CONF
+"$MEMGUARD_TEST" --config "$work/system.conf" --proc-root "$root" --cgroup-root "$work/nocgroup" \
+        --list-protected >"$work/protected.txt" 2>&1
+check "--list-protected names the process of the protected unit, and why" \
+        grep -qE "^ *$d .*mgtest-keep.service +protect = mgtest-keep.service \(unit\)" "$work/protected.txt"
+check "... and not the one that took a protected name" eval '! grep -qE "^ *$f " "$work/protected.txt"'
 log=$work/system.log
 DBUS_SYSTEM_BUS_ADDRESS=unix:path=$work/no-bus \
         "$MEMGUARD_TEST" --config "$work/system.conf" --proc-root "$root" --cgroup-root "$work/nocgroup" 2>"$log" &

@@ -1327,6 +1327,26 @@ static void test_protected_units_issue14(void **state)
                             "postgresql@*.service)");
 }
 
+/* A system rule that restarts the unit of the process it chooses never
+ * restarts one that holds a protected process, nor a user's manager: the
+ * top oom_score here sits beside sshd in ssh.service, the next in
+ * user@1000.service; the third's unit is restarted. */
+static void test_system_restart_protected(void **state)
+{
+        (void)state;
+        Rule rules[] = { SYSRULE("nr", RESTART, 0, OOM_SCORE, PCT(MEM_AVAILABLE, '<', 8)) };
+        Config c = CONFIG(rules);
+        const TP procs[] = {
+                P(10, "sshd", 5, 0, IN("ssh.service")),
+                P(11, "helper", 300, 900, IN("ssh.service")),
+                P(12, "hog", 250, 800, IN(USER_INIT), .flags = USEREXE, .exe = "/home/u/hog"),
+                P(13, "python", 200, 700, IN("app.service")),
+                END_P,
+        };
+        const Step steps[] = { { 0, 50, procs, .want = "fire nr restart 13@app.service" } };
+        RUN(c, steps);
+}
+
 /* An action that could not be carried out leaves no cooldown: the target
  * may be chosen again. A restart that failed holds back only restarts. */
 static void test_action_failed(void **state)
@@ -1492,6 +1512,7 @@ int main(void)
                 cmocka_unit_test(test_restart_in_flight),
                 cmocka_unit_test(test_protection_unforgeable),
                 cmocka_unit_test(test_protected_units_issue14),
+                cmocka_unit_test(test_system_restart_protected),
                 cmocka_unit_test(test_action_failed),
                 cmocka_unit_test(test_partial_walk),
         };
