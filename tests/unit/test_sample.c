@@ -432,24 +432,11 @@ static void test_walk_without_descriptors(void **state)
         scratch_open(&sc, pids, 3);
         Config *c = load("");
 
-        struct rlimit old, tight;
-        assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
-        int fds[4096];
-        size_t n = 0;
-        /* fill every slot below a small limit */
-        tight = old;
-        tight.rlim_cur = 256;
-        assert_int_equal(setrlimit(RLIMIT_NOFILE, &tight), 0);
-        for (int fd; n < sizeof fds / sizeof *fds && (fd = open("/dev/null", O_RDONLY)) >= 0;)
-                fds[n++] = fd;
-        assert_int_equal(errno, EMFILE);
-
+        FdsFull full;
+        fds_fill(&full);
         Snapshot a = { 0 };
         int r = sampler_full(sc.sampler, c, false, NULL, 1, &a);
-
-        for (size_t i = 0; i < n; i++)
-                close(fds[i]);
-        assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+        fds_give_back(&full);
         assert_int_equal(r, 0);
         assert_int_equal(a.n_procs, 3);
         snapshot_clear(&a);
