@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "procroot.h"
 #include "rules.h"
 #include "sample.h"
@@ -70,8 +71,12 @@ int inspect_protected(const Config *config, const char *proc, const char *cgroup
                         continue;
                 if (proc_read_status(root.proc_fd, p->pid, buf, sizeof buf, &ps) >= 0)
                         snprintf(uid, sizeof uid, "%u", (unsigned)ps.uid);
-                fprintf(out, "%7d %6s  %-16s %-32s %s\n", (int)p->pid, uid, p->comm,
-                        u ? unit_label(u->name, u->owner, unit, sizeof unit) : "-", why);
+                /* names are their owners' choice: escaped as in the journal */
+                char comm[4 * PROC_COMM_MAX], unit_esc[4 * sizeof unit];
+                log_escape(p->comm, comm, sizeof comm);
+                log_escape(u ? unit_label(u->name, u->owner, unit, sizeof unit) : "-", unit_esc,
+                           sizeof unit_esc);
+                fprintf(out, "%7d %6s  %-16s %-32s %s\n", (int)p->pid, uid, comm, unit_esc, why);
                 shown++;
         }
         fprintf(out, "%zu of %zu processes, and every kernel thread (%zu now)%s; the memguard "
