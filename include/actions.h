@@ -9,14 +9,16 @@
  * restart: RestartUnit(NAME, "replace") over one long-lived system bus
  *       connection; the job's result is followed through JobRemoved.
  *
- * Two lanes, each with at most one action in flight (actions_busy()): a
- * signalled process, followed until it is gone (its pidfd polls readable)
- * or a timeout; and a restart job, followed until systemd removes it or a
- * timeout. A restart in flight does not hold back a signal: a unit's stop
- * may take its TimeoutStopSec, and the box may not wait that long. When an
- * action ends the DONE callback runs so the caller can sample and evaluate
- * again at once. In dry-run every action is logged as it would be carried
- * out, and nothing is done. */
+ * Three lanes, each with at most one action in flight (actions_busy()): a
+ * system rule's signalled process and a process or unit rule's, each
+ * followed until it is gone (its pidfd polls readable) or a timeout; and a
+ * restart job, followed until systemd removes it or a timeout. A restart
+ * in flight, or a process rule's SIGTERM in its grace, does not hold back
+ * a system rule's signal: a unit's stop may take its TimeoutStopSec, a
+ * grace up to an hour, and the box may not wait that long. When an action
+ * ends the DONE callback runs so the caller can sample and evaluate again
+ * at once. In dry-run every action is logged as it would be carried out,
+ * and nothing is done. */
 #ifndef MEMGUARD_ACTIONS_H
 #define MEMGUARD_ACTIONS_H
 
@@ -50,7 +52,8 @@ void actions_free(Actions *a);
 bool actions_in_flight(const Actions *a);
 
 /* The lanes with an action in flight, as rules_evaluate() takes them:
- * RULES_BUSY_SIGNAL, RULES_BUSY_RESTART. */
+ * RULES_BUSY_SIGNAL, RULES_BUSY_SYSTEM, RULES_BUSY_RESTART. A term/kill
+ * goes in RULES_BUSY_SYSTEM when its rule is a system rule. */
 unsigned actions_busy(const Actions *a);
 
 /* Test mode (a test binary given --proc-root or --cgroup-root): processes
@@ -59,17 +62,18 @@ unsigned actions_busy(const Actions *a);
  * $DBUS_SYSTEM_BUS_ADDRESS. */
 void actions_set_sandboxed(Actions *a, bool sandboxed);
 
-/* The process a term/kill in flight is following: false if none. */
-bool actions_signal_target(const Actions *a, pid_t *ret_pid, uint64_t *ret_start_time,
-                           const char **ret_comm);
+/* The process the term/kill in flight in LANE (RULES_BUSY_SIGNAL or
+ * RULES_BUSY_SYSTEM) is following: false if none. */
+bool actions_signal_target(const Actions *a, unsigned lane, pid_t *ret_pid,
+                           uint64_t *ret_start_time, const char **ret_comm);
 
-/* Ends a term in flight without further signals (WHY is logged); the DONE
- * callback runs. No-op if none. */
-void actions_cancel_signal(Actions *a, const char *why);
+/* Ends LANE's term in flight without further signals (WHY is logged); the
+ * DONE callback runs. No-op if none. */
+void actions_cancel_signal(Actions *a, unsigned lane, const char *why);
 
-/* If a SIGTERM is in flight and still in its grace, sends SIGKILL now
+/* If LANE's SIGTERM is in flight and still in its grace, sends SIGKILL now
  * (see rules_kill_due()). Returns true if it did. */
-bool actions_escalate(Actions *a);
+bool actions_escalate(Actions *a, unsigned lane);
 
 /* Carries out D, using SNAP for the system figures in the journal entry.
  * Returns 1 when an action is now in flight, 0 when D is done with

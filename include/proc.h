@@ -91,8 +91,10 @@ typedef struct CgroupUnit {
          * units, "machine-x.scope" for a container's). */
         char owner[PROC_UNIT_MAX];
         /* The unit's own cgroup is the first CGROUP_LEN bytes of the path:
-         * "/system.slice/api.service" of "/system.slice/api.service/w". */
+         * "/system.slice/api.service" of "/system.slice/api.service/w";
+         * the owner's, the first OWNER_CGROUP_LEN (0 without an owner). */
         size_t cgroup_len;
+        size_t owner_cgroup_len;
 } CgroupUnit;
 
 /* Maps a cgroup path to the unit that owns it (see CgroupUnit):

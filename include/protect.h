@@ -11,7 +11,7 @@
  *    (`protect = sshd`) holds only when the comm matches it AND the
  *    executable's file name matches it AND that file is such a root file;
  *    a path entry (`protect = /usr/sbin/sshd`) when the executable's path
- *    matches;
+ *    matches and the file is such a root file;
  *  - its owner: any user may run /usr/sbin/sshd (with LD_PRELOAD, say) and
  *    make it allocate, so name and path entries hold only for processes of
  *    root and of system accounts (real uid below PROTECT_LOGIN_UID_MIN,
@@ -52,16 +52,23 @@ bool protect_needs_exe(const Config *c, const char *comm, const UnitSample *u);
 const Protect *protect_by_exe(const Config *c, const char *comm, const char *exe,
                               bool root_owned, uid_t uid);
 
-/* True if a process running EXE (ROOT_OWNED as above) in unit U is a
- * user's service manager: U is the system unit user@UID.service and EXE is
- * a root-owned file named "systemd" (systemd --user and its (sd-pam)).
- * A user may move their own processes into user@UID.service's cgroups, so
- * the unit alone does not protect a process there. */
-bool protect_user_manager(const UnitSample *u, const char *exe, bool root_owned);
+/* True if a process of parent PPID running EXE (ROOT_OWNED as above) in
+ * unit U is a user's service manager: U is the system unit
+ * user@UID.service, EXE a root-owned file named "systemd", and its parent
+ * PID 1, which started it. A user may move their own processes into
+ * user@UID.service's cgroups and run the systemd binary there, so neither
+ * the unit nor the file alone protects a process; but a process the user
+ * started there has systemd --user (a subreaper) or another of theirs for
+ * parent, never PID 1, and one orphaned elsewhere (reparented to PID 1)
+ * cannot be moved in: its cgroup's and user@UID.service's common parent is
+ * root's. */
+bool protect_user_manager(const UnitSample *u, const char *exe, bool root_owned, pid_t ppid);
 
-/* The unit entry of C that protects unit U (a system unit whose name
- * matches), or NULL. A user's units are never protected by an entry: the
- * entries name the system manager's units. */
+/* The unit entry of C that protects unit U, or NULL: one that names U, a
+ * unit of the system manager, or for a unit of another manager (a user's,
+ * a container's) the system unit that manager runs in (U's owner): an
+ * entry covers every process in its unit's cgroup. A user's unit of the
+ * same name as a protected system unit is not protected by it. */
 const Protect *protect_unit(const Config *c, const UnitSample *u);
 
 /* "sshd" for a name, "/usr/sbin/sshd" for a path, "ssh.service" for a

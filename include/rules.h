@@ -16,13 +16,15 @@
  *    PSS) among candidates when it fires. If its condition still holds after
  *    that action has completed, it fires again on the next candidate: one
  *    firing per victim, since a system in danger must be relieved.
- *  - Destructive decisions go in two lanes: term/kill (one signalled
- *    process followed at a time) and restart (one restart job at a time).
- *    A decision is emitted only when its lane is free, at most one per
- *    evaluation, largest target first; a held condition whose action is
- *    deferred stays pending and fires on a later evaluation. A restart in
- *    flight (which may wait 90 s for a unit that ignores SIGTERM) never
- *    holds back a term or kill: near-oom acts within its tick.
+ *  - Destructive decisions go in three lanes, one action in flight in
+ *    each: a system rule's term/kill, a process or unit rule's term/kill,
+ *    and restart (any rule's). A decision is emitted only when its lane is
+ *    free, at most one per evaluation, largest target first; a held
+ *    condition whose action is deferred stays pending and fires on a later
+ *    evaluation. A restart in flight (which may wait 90 s for a unit that
+ *    ignores SIGTERM) and a process rule's SIGTERM in its grace never hold
+ *    back a system rule's term or kill: near-oom acts within its tick. No
+ *    restart is decided on a partial walk.
  *  - Never a candidate, whatever a rule says: PID 1, kernel threads,
  *    memguard itself (snapshot self_pid) and every process in its unit,
  *    init.scope, a user's service manager (ProcSample.user_manager), and
@@ -37,11 +39,13 @@
  *    unit entry, or holds a protected process; nor restarted when it is
  *    not the system manager's (memguard asks the system manager only).
  *  - After a destructive decision the target is in cooldown for
- *    config.cooldown_usec: no rule acts on it again in that time, except
- *    that a system rule choosing a process to signal is held back only by
- *    the process's own cooldown, not by its unit's (a unit being restarted
- *    may still hold the process that is eating the box). An action that
- *    could not be carried out leaves no cooldown (rules_action_failed()).
+ *    config.cooldown_usec: no rule acts on it again in that time. A
+ *    restart's target is its unit (the process a system rule chose it by
+ *    is not in cooldown), a signal's its process. A system rule choosing a
+ *    process to signal is held back only by the process's own cooldown,
+ *    not by its unit's (a unit being restarted may still hold the process
+ *    that is eating the box). An action that could not be carried out
+ *    leaves no cooldown (rules_action_failed()).
  *
  * Details (decided here, tested in tests/unit/test_rules.c):
  *  - Metrics. A size threshold in percent is resolved against MemTotal. On
@@ -182,8 +186,11 @@ size_t rules_state_size(const RulesState *st);
 
 /* The lanes of destructive actions with an action in flight. */
 enum {
-        RULES_BUSY_SIGNAL = 1 << 0,  /* a signalled process not yet gone */
+        RULES_BUSY_SIGNAL = 1 << 0,  /* a process or unit rule's signalled
+                                      * process not yet gone */
         RULES_BUSY_RESTART = 1 << 1, /* a restart job not yet done */
+        RULES_BUSY_SYSTEM = 1 << 2,  /* a system rule's signalled process not
+                                      * yet gone */
 };
 
 /* How fresh SNAPSHOT's process and unit tables are. */

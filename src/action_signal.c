@@ -264,9 +264,9 @@ static int pidfd_open_spared(SignalAction *sa, pid_t pid)
         return fd;
 }
 
-int signal_action_start(SignalAction *sa, sd_event *event, int proc_fd, const Decision *d,
-                        const Snapshot *snap, bool dry_run, pid_t only_ppid,
-                        void (*done)(void *), void *userdata)
+static int sa_start(SignalAction *sa, sd_event *event, int proc_fd, const Decision *d,
+                    const Snapshot *snap, bool dry_run, pid_t only_ppid, void (*done)(void *),
+                    void *userdata)
 {
         const int sig = d->action == ACTION_KILL ? SIGKILL : SIGTERM;
         const char *verb = sig == SIGKILL ? "SIGKILL" : "SIGTERM";
@@ -402,4 +402,16 @@ fail:
                           d->rule->name, d->comm, (int)d->pid, strerror(-r));
         signal_action_reset(sa);
         return 0;
+}
+
+int signal_action_start(SignalAction *sa, sd_event *event, int proc_fd, const Decision *d,
+                        const Snapshot *snap, bool dry_run, pid_t only_ppid,
+                        void (*done)(void *), void *userdata)
+{
+        int r = sa_start(sa, event, proc_fd, d, snap, dry_run, only_ppid, done, userdata);
+        /* The reserve was given up (EMFILE) for an action that is not
+         * followed: take it back now, not at some later action's end. */
+        if (!sa->busy)
+                spares_take(sa);
+        return r;
 }

@@ -13,15 +13,35 @@
 #include "cleanup.h"
 #include "log.h"
 
+/* A lane of signals: one SignalAction, made at start, busy while in
+ * flight. */
+typedef struct SignalLane {
+        Actions *a;
+        unsigned lane; /* RULES_BUSY_SIGNAL or RULES_BUSY_SYSTEM */
+        SignalAction *sa;
+} SignalLane;
+
 struct Actions {
         sd_event *event;
         int proc_fd;
         actions_done_fn done;
         void *userdata;
-        SignalAction *signal; /* made at start: busy while in flight */
+        /* [0]: process and unit rules; [1]: system rules, which nothing of
+         * the others' may hold back */
+        SignalLane signal[2];
         RestartClient *restart;
-        bool sandboxed;       /* --proc-root: see actions_set_sandboxed() */
+        bool sandboxed;       /* a test root: see actions_set_sandboxed() */
 };
+
+static SignalLane *lane_of(Actions *a, unsigned lane)
+{
+        return &a->signal[lane == RULES_BUSY_SYSTEM ? 1 : 0];
+}
+
+static const SignalLane *lane_of_const(const Actions *a, unsigned lane)
+{
+        return &a->signal[lane == RULES_BUSY_SYSTEM ? 1 : 0];
+}
 
 int actions_new(sd_event *event, actions_done_fn done, void *userdata, Actions **ret)
 {
@@ -34,11 +54,16 @@ int actions_new(sd_event *event, actions_done_fn done, void *userdata, Actions *
                 free(a);
                 return r;
         }
-        int r = signal_action_new(&a->signal);
+        int r = 0;
+        for (size_t i = 0; i < 2 && r >= 0; i++) {
+                a->signal[i] = (SignalLane){ a, i ? RULES_BUSY_SYSTEM : RULES_BUSY_SIGNAL, NULL };
+                r = signal_action_new(&a->signal[i].sa);
+        }
         if (r >= 0)
                 r = restart_client_new(event, &a->restart);
         if (r < 0) {
-                signal_action_free(a->signal);
+                signal_action_free(a->signal[0].sa);
+                signal_action_free(a->signal[1].sa);
                 close(a->proc_fd);
                 free(a);
                 return r;
@@ -54,7 +79,8 @@ void actions_free(Actions *a)
 {
         if (!a)
                 return;
-        signal_action_free(a->signal);
+        signal_action_free(a->signal[0].sa);
+        signal_action_free(a->signal[1].sa);
         restart_client_free(a->restart);
         sd_event_unref(a->event);
         close(a->proc_fd);
@@ -68,7 +94,8 @@ bool actions_in_flight(const Actions *a)
 
 unsigned actions_busy(const Actions *a)
 {
-        return (signal_action_busy(a->signal) ? RULES_BUSY_SIGNAL : 0) |
+        return (signal_action_busy(a->signal[0].sa) ? RULES_BUSY_SIGNAL : 0) |
+               (signal_action_busy(a->signal[1].sa) ? RULES_BUSY_SYSTEM : 0) |
                (restart_client_busy(a->restart) ? RULES_BUSY_RESTART : 0);
 }
 
@@ -77,23 +104,24 @@ void actions_set_sandboxed(Actions *a, bool sandboxed)
         a->sandboxed = sandboxed;
 }
 
-bool actions_escalate(Actions *a)
+bool actions_escalate(Actions *a, unsigned lane)
 {
-        return signal_action_escalate(a->signal);
+        return signal_action_escalate(lane_of(a, lane)->sa);
 }
 
-bool actions_signal_target(const Actions *a, pid_t *ret_pid, uint64_t *ret_start_time,
-                           const char **ret_comm)
+bool actions_signal_target(const Actions *a, unsigned lane, pid_t *ret_pid,
+                           uint64_t *ret_start_time, const char **ret_comm)
 {
-        if (!signal_action_busy(a->signal))
+        const SignalAction *sa = lane_of_const(a, lane)->sa;
+        if (!signal_action_busy(sa))
                 return false;
-        signal_action_target(a->signal, ret_pid, ret_start_time, ret_comm);
+        signal_action_target(sa, ret_pid, ret_start_time, ret_comm);
         return true;
 }
 
-void actions_cancel_signal(Actions *a, const char *why)
+void actions_cancel_signal(Actions *a, unsigned lane, const char *why)
 {
-        signal_action_cancel(a->signal, why);
+        signal_action_cancel(lane_of(a, lane)->sa, why);
 }
 
 int actions_bus_connect(Actions *a)
@@ -127,10 +155,10 @@ void actions_fields(const Decision *d, const Snapshot *snap, bool dry_run, LogFi
  * evaluate again and start the next action from inside the callback. */
 static void signal_done(void *userdata)
 {
-        Actions *a = userdata;
-        signal_action_reset(a->signal);
-        if (a->done)
-                a->done(a->userdata, RULES_BUSY_SIGNAL, false);
+        SignalLane *l = userdata;
+        signal_action_reset(l->sa);
+        if (l->a->done)
+                l->a->done(l->a->userdata, l->lane, false);
 }
 
 static void restart_done(void *userdata, bool not_done)
@@ -155,11 +183,15 @@ int actions_run(Actions *a, const Decision *d, const Snapshot *snap, bool dry_ru
                 log_event(EVENT_RULE_FIRED, LOG_WARNING, &f, "%s: %s", d->rule->name, d->reason);
                 return 0;
         case ACTION_TERM:
-        case ACTION_KILL:
-                if (signal_action_busy(a->signal)) /* the engine defers while in flight */
+        case ACTION_KILL: {
+                SignalLane *l = lane_of(a, d->rule && d->rule->scope == SCOPE_SYSTEM
+                                                   ? RULES_BUSY_SYSTEM
+                                                   : RULES_BUSY_SIGNAL);
+                if (signal_action_busy(l->sa)) /* the engine defers while in flight */
                         return -EBUSY;
-                return signal_action_start(a->signal, a->event, a->proc_fd, d, snap, dry_run,
-                                           a->sandboxed ? getppid() : 0, signal_done, a);
+                return signal_action_start(l->sa, a->event, a->proc_fd, d, snap, dry_run,
+                                           a->sandboxed ? getppid() : 0, signal_done, l);
+        }
         case ACTION_RESTART:
                 if (restart_client_busy(a->restart))
                         return -EBUSY;

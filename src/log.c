@@ -188,7 +188,7 @@ static void format_cut(char *buf, size_t size, const char *fmt, va_list ap)
  * only). */
 #define MAX_FIELDS 20
 #define FIELD_VALUE_MAX 512
-#define FIELD_MAX 512
+#define FIELD_MAX (FIELD_VALUE_MAX + 64) /* the value, and "MEMGUARD_KEY=" */
 
 /* MESSAGE as formatted, then escaped: 2 KiB holds a message with a unit
  * name of 255 escaped bytes in it. */

@@ -110,25 +110,50 @@ static UnitTier unit_tier(const Manager *m);
 static UnitTier full_tier(const Manager *m);
 static void timers_rearm(Manager *m);
 
-/* The process of the term in flight may be escalated to SIGKILL by a
+/* The process of LANE's term in flight may be escalated to SIGKILL by a
  * system kill rule: it is not protected from system rules (a process no
  * longer sampled is exiting). */
-static bool escalation_allowed(const Manager *m)
+static bool escalation_allowed(const Manager *m, unsigned lane)
 {
         pid_t pid;
         uint64_t start;
         const char *comm;
-        if (!actions_signal_target(m->actions, &pid, &start, &comm))
+        if (!actions_signal_target(m->actions, lane, &pid, &start, &comm))
                 return false;
         return !rules_process_protected(m->config, &m->snap, pid, start, true);
+}
+
+/* A kill rule is due while a SIGTERM's grace runs: do not let the box run
+ * out while the victim takes its time. Only a process a system rule could
+ * choose is escalated: a process rule's victim with oom_score_adj -1000
+ * keeps its grace (and no longer holds the system rules back). Returns the
+ * lanes it escalated. */
+static unsigned escalate_due(Manager *m)
+{
+        static const unsigned lanes[] = { RULES_BUSY_SIGNAL, RULES_BUSY_SYSTEM };
+        unsigned done = 0;
+        if (!rules_kill_due(m->config, m->state, m->snap.sys.usec))
+                return 0;
+        for (size_t i = 0; i < ELEMENTSOF(lanes); i++)
+                if (escalation_allowed(m, lanes[i]) && actions_escalate(m->actions, lanes[i])) {
+                        m->touched = true;
+                        done |= lanes[i];
+                }
+        return done;
 }
 
 /* Evaluates the rules and carries out what they decide. */
 static void evaluate(Manager *m, RulesProcs procs)
 {
         bool need_full = false;
-        int n = rules_evaluate(m->config, &m->snap, m->state, actions_busy(m->actions), procs,
-                               m->decisions, MAX_DECISIONS, &need_full);
+        unsigned busy = actions_busy(m->actions);
+        /* A process rule's victim in its grace, SIGKILLed now because a
+         * kill rule is due, is the relief on its way: the system rules do
+         * not take a second victim beside it in this evaluation. */
+        if (escalate_due(m) & RULES_BUSY_SIGNAL)
+                busy |= RULES_BUSY_SYSTEM;
+        int n = rules_evaluate(m->config, &m->snap, m->state, busy, procs, m->decisions,
+                               MAX_DECISIONS, &need_full);
         if (n < 0) {
                 log_msg(LOG_ERR, "rule evaluation failed: %s", strerror(-n));
                 return;
@@ -145,15 +170,8 @@ static void evaluate(Manager *m, RulesProcs procs)
                 else if (r > 0 && d->action == ACTION_RESTART)
                         m->restart = *d;
         }
-        /* A kill rule is due but a SIGTERM's grace holds back every new
-         * action: do not let the box run out while the victim takes its
-         * time. Only a process a system rule could choose is escalated: a
-         * process rule's victim with oom_score_adj -1000 keeps its grace. */
-        if (actions_in_flight(m->actions) && rules_kill_due(m->config, m->state, m->snap.sys.usec) &&
-            escalation_allowed(m)) {
-                m->touched = true;
-                (void)actions_escalate(m->actions);
-        }
+        /* ... and a kill rule that became due in this evaluation */
+        (void)escalate_due(m);
         if (need_full && procs == RULES_PROCS_STALE && !m->in_full_tick)
                 (void)tick_full(m, wants_all_pss(m->config));
 }
@@ -483,11 +501,15 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         pid_t pid;
         uint64_t start;
         const char *comm;
-        if (dry_run(m) && actions_signal_target(m->actions, &pid, &start, &comm))
-                actions_cancel_signal(m->actions, "dry run after reload");
-        if (tick_full(m, false) >= 0 && actions_signal_target(m->actions, &pid, &start, &comm) &&
-            rules_process_protected(m->config, &m->snap, pid, start, false))
-                actions_cancel_signal(m->actions, "protected after reload");
+        const unsigned lanes[] = { RULES_BUSY_SIGNAL, RULES_BUSY_SYSTEM };
+        for (size_t i = 0; i < ELEMENTSOF(lanes); i++)
+                if (dry_run(m) && actions_signal_target(m->actions, lanes[i], &pid, &start, &comm))
+                        actions_cancel_signal(m->actions, lanes[i], "dry run after reload");
+        if (tick_full(m, false) >= 0)
+                for (size_t i = 0; i < ELEMENTSOF(lanes); i++)
+                        if (actions_signal_target(m->actions, lanes[i], &pid, &start, &comm) &&
+                            rules_process_protected(m->config, &m->snap, pid, start, false))
+                                actions_cancel_signal(m->actions, lanes[i], "protected after reload");
         if (wants_bus(c))
                 (void)actions_bus_connect(m->actions);
         log_event(EVENT_CONFIG_RELOADED, LOG_NOTICE, NULL, "configuration reloaded from %s: %zu rules%s",

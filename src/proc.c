@@ -337,7 +337,7 @@ static bool is_unit_component(const char *s, size_t n)
 int proc_cgroup_to_unit(const char *path, CgroupUnit *ret)
 {
         const char *p = path, *best = NULL, *outer = NULL;
-        size_t best_len = 0, outer_len = 0, best_end = 0;
+        size_t best_len = 0, outer_len = 0, best_end = 0, outer_end = 0;
         bool parent_is_slice = true; /* the top counts as a slice */
 
         while (*p) {
@@ -367,6 +367,7 @@ int proc_cgroup_to_unit(const char *path, CgroupUnit *ret)
                         if (!outer) {
                                 outer = c;
                                 outer_len = n;
+                                outer_end = (size_t)(p - path);
                         }
                         best = c;
                         best_len = n;
@@ -381,11 +382,13 @@ int proc_cgroup_to_unit(const char *path, CgroupUnit *ret)
                 return -ENAMETOOLONG;
         memcpy(ret->name, best, best_len);
         ret->name[best_len] = '\0';
-        if (outer == best)
+        if (outer == best) {
                 ret->owner[0] = '\0';
-        else {
+                ret->owner_cgroup_len = 0;
+        } else {
                 memcpy(ret->owner, outer, outer_len);
                 ret->owner[outer_len] = '\0';
+                ret->owner_cgroup_len = outer_end;
         }
         ret->cgroup_len = best_end;
         return 0;

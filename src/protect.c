@@ -51,7 +51,9 @@ const Protect *protect_by_exe(const Config *c, const char *comm, const char *exe
                 return NULL;
         for (size_t i = 0; i < c->n_protect; i++) {
                 const Protect *e = &c->protect[i];
-                if (e->kind == PROTECT_EXE && glob_match(e->glob, exe))
+                /* a path names the file only when the file is root's: not
+                 * one bind-mounted there in a namespace of one's own */
+                if (e->kind == PROTECT_EXE && root_owned && glob_match(e->glob, exe))
                         return e;
                 /* A user can name a process anything, and can name a file
                  * anything too, but cannot make a file owned by root. */
@@ -62,9 +64,10 @@ const Protect *protect_by_exe(const Config *c, const char *comm, const char *exe
         return NULL;
 }
 
-bool protect_user_manager(const UnitSample *u, const char *exe, bool root_owned)
+bool protect_user_manager(const UnitSample *u, const char *exe, bool root_owned, pid_t ppid)
 {
-        if (!u || !unit_is_system(u) || !unit_owner_is_user(u->name, NULL) || !exe || !root_owned)
+        if (!u || !unit_is_system(u) || !unit_owner_is_user(u->name, NULL) || !exe || !root_owned ||
+            ppid != 1)
                 return false;
         const char *slash = strrchr(exe, '/');
         return slash && strcmp(slash + 1, "systemd") == 0;
@@ -72,10 +75,13 @@ bool protect_user_manager(const UnitSample *u, const char *exe, bool root_owned)
 
 const Protect *protect_unit(const Config *c, const UnitSample *u)
 {
-        if (!c || !u || !unit_is_system(u))
+        /* a unit of another manager is inside the system unit its owner
+         * names: a protected container unit protects what runs in it */
+        const char *name = u && !unit_is_system(u) ? u->owner : u ? u->name : NULL;
+        if (!c || !name)
                 return NULL;
         for (size_t i = 0; i < c->n_protect; i++)
-                if (c->protect[i].kind == PROTECT_UNIT && glob_match(c->protect[i].glob, u->name))
+                if (c->protect[i].kind == PROTECT_UNIT && glob_match(c->protect[i].glob, name))
                         return &c->protect[i];
         return NULL;
 }

@@ -111,23 +111,27 @@ typedef struct Eval {
         Decision *ret;
         size_t cap, n;
         unsigned busy;   /* RULES_BUSY_*: lanes with an action in flight */
+        bool partial;    /* the process table is a partial walk's */
         bool emitted;    /* a destructive decision was emitted: no second one */
         const UnitSample *self_unit; /* memguard's own unit, NULL if unknown */
         Pick pick;
 } Eval;
 
-/* Whether a destructive decision with ACTION may be emitted now: none was
+/* Whether a destructive decision of rule R may be emitted now: none was
  * this evaluation, and its lane is free. A restart job in flight (which
  * may wait a unit's TimeoutStopSec, 90 s by default) never holds back a
- * term or kill: the rules that stand between the box and the kernel OOM
- * killer must act within their tick whatever else is going on. */
-static bool lane_free(const Eval *x, Action action)
+ * term or kill, and a process or unit rule's SIGTERM in its grace (up to
+ * an hour) never holds back a system rule's: the rules that stand between
+ * the box and the kernel OOM killer act within their tick whatever else
+ * is going on. No restart is decided on a partial walk: a unit whose
+ * protected process could not be read would look restartable. */
+static bool lane_free(const Eval *x, const Rule *r)
 {
         if (x->emitted)
                 return false;
-        if (action == ACTION_RESTART)
-                return !(x->busy & RULES_BUSY_RESTART);
-        return !(x->busy & RULES_BUSY_SIGNAL);
+        if (r->action == ACTION_RESTART)
+                return !(x->busy & RULES_BUSY_RESTART) && !x->partial;
+        return !(x->busy & (r->scope == SCOPE_SYSTEM ? RULES_BUSY_SYSTEM : RULES_BUSY_SIGNAL));
 }
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -260,6 +264,9 @@ static const char *proc_shield(const Eval *x, const ProcSample *p, bool system_r
                 return "a kernel thread";
         if (p->pid == x->s->self_pid)
                 return "memguard itself";
+        /* the unit first: it is the stronger of the two to name */
+        if (u && (why = unit_shield(x, u, ret_entry)))
+                return why;
         if (p->protected_by > 0 && p->protected_by <= x->config->n_protect) {
                 *ret_entry = &x->config->protect[p->protected_by - 1];
                 return (*ret_entry)->kind == PROTECT_EXE ? "executable" : "name";
@@ -269,8 +276,6 @@ static const char *proc_shield(const Eval *x, const ProcSample *p, bool system_r
                 return "protected under the previous configuration";
         if (p->user_manager)
                 return "a user's service manager";
-        if (u && (why = unit_shield(x, u, ret_entry)))
-                return why;
         if (system_rule && p->oom_score_adj == OOM_ADJ_NEVER)
                 return "oom_score_adj -1000 (system rules)";
         return NULL;
@@ -308,9 +313,14 @@ static bool unit_protected(const Eval *x, const UnitSample *u, char *why, size_t
                 snprintf(why, why_size, "it is protected (protect = %s)", e->glob);
                 return true;
         }
+        /* its processes: those in it, and for a system unit those its own
+         * delegated manager runs (a container's units) */
         for (size_t i = 0; i < x->s->n_procs; i++) {
                 const ProcSample *p = &x->s->procs[i];
-                if (p->unit >= 0 && &x->s->units[p->unit] == u && proc_protected(x, p, false)) {
+                const UnitSample *pu = proc_unit(x->s, p);
+                bool in_u = pu == u || (pu && unit_is_system(u) && !unit_is_system(pu) &&
+                                        strcmp(pu->owner, u->name) == 0);
+                if (in_u && proc_protected(x, p, false)) {
                         snprintf(why, why_size, "it holds the protected process %s (pid %d)",
                                  p->comm, (int)p->pid);
                         return true;
@@ -1082,14 +1092,18 @@ static void cooldown_prune(const Eval *x, bool procs_fresh)
         st->n_cooldowns = j;
 }
 
+/* A restart puts its unit in cooldown, not the process a system rule
+ * chose it by (that one only names it in the journal): the process may be
+ * the one that keeps eating the box while its unit's stop hangs, and
+ * near-oom must still be able to take it. */
 static void cooldown_record(Eval *x, const Plan *plan)
 {
         uint64_t until = usec_add(x->now, x->config->cooldown_usec);
 
-        if (plan->victim)
-                cooldown_add(x->st, plan->victim->pid, plan->victim->start_time, NULL, until);
         if (plan->restart)
                 cooldown_add(x->st, 0, 0, plan->restart->cgroup, until);
+        else if (plan->victim)
+                cooldown_add(x->st, plan->victim->pid, plan->victim->start_time, NULL, until);
 }
 
 void rules_action_failed(RulesState *st, const Decision *d)
@@ -1102,8 +1116,11 @@ void rules_action_failed(RulesState *st, const Decision *d)
                 Cooldown *c = &st->cooldowns[i];
                 bool proc = !c->cgroup[0] && d->pid > 0 && c->pid == d->pid &&
                             c->start_time == d->start_time;
-                bool unit = c->cgroup[0] && d->unit_cgroup[0] && strcmp(c->cgroup, d->unit_cgroup) == 0;
-                if (proc || (unit && d->action != ACTION_RESTART))
+                /* a restart's cooldown is its unit's; a signal's its
+                 * process's (the unit's, if any, is an earlier action's) */
+                bool unit = d->action == ACTION_RESTART && c->cgroup[0] && d->unit_cgroup[0] &&
+                            strcmp(c->cgroup, d->unit_cgroup) == 0;
+                if (proc && d->action != ACTION_RESTART)
                         continue; /* not acted on after all */
                 if (unit)
                         c->failed = true;
@@ -1362,7 +1379,7 @@ static bool pick_fastest(const Eval *x, const Rule *r, Plan *ret, GrowthEstimate
                         continue;
                 char why[PROC_UNIT_MAX + 96];
                 if (unit_hidden(x, u) ||
-                    cooldown_unit(x->st, u->cgroup, x->now, r->action == ACTION_RESTART))
+                    (r->action == ACTION_RESTART && cooldown_unit(x->st, u->cgroup, x->now, true)))
                         continue;
                 if (r->action == ACTION_RESTART) {
                         if (unit_restart_why_not(u) || unit_protected(x, u, why, sizeof why))
@@ -1370,7 +1387,7 @@ static bool pick_fastest(const Eval *x, const Rule *r, Plan *ret, GrowthEstimate
                 } else {
                         v = u->main_pid > 0 ? find_pid(x->s, u->main_pid) : NULL;
                         if (!v || v->rss_kb == 0 || proc_protected(x, v, true) ||
-                            cooldown_proc(x, v, true))
+                            cooldown_proc(x, v, false))
                                 continue;
                 }
                 best = u;
@@ -1574,7 +1591,7 @@ static void eval_system_rules(Eval *x, bool procs_fresh, bool *need_full)
                         const RuleSlot *slot = &x->st->slots[i];
 
                         if (r->scope != SCOPE_SYSTEM || r->action == ACTION_WARN ||
-                            !lane_free(x, r->action) || !slot->active ||
+                            !lane_free(x, r) || !slot->active ||
                             held_usec(x->now, slot->since_usec) < r->for_usec ||
                             slot->fired != (pass == 1) || slot->tried_eval == x->st->evals)
                                 continue;
@@ -1694,7 +1711,7 @@ static void eval_target(Eval *x, size_t i, const ProcSample *p, const UnitSample
                 e->fired = true;
                 return;
         }
-        if (!lane_free(x, r->action) || plan_in_cooldown(x, &plan))
+        if (!lane_free(x, r) || plan_in_cooldown(x, &plan))
                 return; /* pending: fires on a later evaluation */
         uint64_t size = p ? proc_size_kb(p) : u->memory_kb;
         if (x->pick.set && size <= x->pick.size_kb)
@@ -1870,6 +1887,7 @@ int rules_evaluate(const Config *config, const Snapshot *snapshot, RulesState *s
                 .ret = ret,
                 .cap = ret ? cap : 0,
                 .busy = busy,
+                .partial = procs == RULES_PROCS_PARTIAL,
         };
         int r;
 

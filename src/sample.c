@@ -62,7 +62,10 @@ struct Sampler {
         char sysbuf[4096]; /* meminfo is ~1.5 KiB, pressure ~0.2 KiB */
         char buf[4096];    /* per-process files */
         char cmdline[4096];
-        char cgroup[PROC_CGROUP_MAX];
+        /* /proc/PID/cgroup: a hybrid host lists a dozen hierarchies, and a
+         * delegated subtree's owner may nest its cgroups to PATH_MAX */
+        char cgroup_file[16384];
+        char cgroup[4096];
         char exe[4096];    /* an executable's path (PATH_MAX) */
         /* Per RET process of the running sampler_full: the index in PREV
          * its cmdline was moved from, or FROM_NOWHERE; what a failed sample
@@ -490,10 +493,15 @@ int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
                  * sampled in systemd's fork window is still in the manager's
                  * cgroup. The file is small and its read takes no mmap_lock.
                  * A process whose unit cannot be read for want of memory or
-                 * descriptors is left out: its unit may protect it. */
+                 * descriptors is left out: its unit may protect it. One
+                 * whose file does not parse (a name with a newline, which
+                 * only a delegated subtree's owner can make) is kept with
+                 * no unit: no unit there protects its processes, and being
+                 * left out would make it immune. */
                 CgroupUnit cu;
-                rc = READ_SPARED(s, proc_read_cgroup(proc_fd, pid, s->buf, sizeof s->buf,
-                                                     s->cgroup, sizeof s->cgroup));
+                rc = READ_SPARED(s, proc_read_cgroup(proc_fd, pid, s->cgroup_file,
+                                                     sizeof s->cgroup_file, s->cgroup,
+                                                     sizeof s->cgroup));
                 if (rc == -ENOENT || rc == -ESRCH)
                         continue;
                 if (resource_error(rc)) {
@@ -501,6 +509,19 @@ int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
                         continue;
                 }
                 bool has_unit = rc >= 0 && proc_cgroup_to_unit(s->cgroup, &cu) >= 0;
+                /* A unit's cgroup is its key (PROC_CGROUP_MAX): one nested
+                 * deeper than that in a delegated subtree counts as its
+                 * owner, the system unit it runs in, whose units are not
+                 * told apart then, and where nothing but a user manager is
+                 * shielded. */
+                if (has_unit && cu.cgroup_len >= PROC_CGROUP_MAX) {
+                        if (!cu.owner[0] || cu.owner_cgroup_len >= PROC_CGROUP_MAX)
+                                continue; /* a system unit that deep: root made it; left out */
+                        memcpy(cu.name, cu.owner, sizeof cu.name);
+                        cu.owner[0] = '\0';
+                        cu.cgroup_len = cu.owner_cgroup_len;
+                        cu.owner_cgroup_len = 0;
+                }
 
                 /* The cmdline is carried over unless the comm changed: exec
                  * sets the comm to the new program's name. An exec that
@@ -548,7 +569,8 @@ int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
                                 const Protect *by = protect_by_exe(config, p->comm, s->exe,
                                                                   root_owned, ps.uid);
                                 p->protected_by = by ? (unsigned)(by - config->protect) + 1 : 0;
-                                p->user_manager = protect_user_manager(pu, s->exe, root_owned);
+                                p->user_manager =
+                                        protect_user_manager(pu, s->exe, root_owned, st.ppid);
                         }
                 }
 

@@ -171,7 +171,7 @@ static int terms_noted(Fixture *fx)
 static void on_done(void *userdata, unsigned lane, bool not_done)
 {
         Fixture *fx = userdata;
-        assert_int_equal(lane, RULES_BUSY_SIGNAL);
+        assert_true(lane == RULES_BUSY_SIGNAL || lane == RULES_BUSY_SYSTEM);
         assert_false(not_done); /* a signal's failures are known at once */
         fx->done_calls++;
 }
@@ -370,7 +370,7 @@ static void test_reaped_pid(void **state)
         assert_false(actions_in_flight(fx->actions));
         run(fx, &kill_, false, 0);
         assert_false(actions_in_flight(fx->actions));
-        assert_false(actions_escalate(fx->actions));
+        assert_false(actions_escalate(fx->actions, RULES_BUSY_SIGNAL));
         run_for(fx, 200 * MSEC);
         assert_false(actions_in_flight(fx->actions));
         assert_int_equal(fx->done_calls, 0);
@@ -383,7 +383,7 @@ static void test_escalate(void **state)
         Fixture *fx = *state;
         fx->rule.grace_usec = 30 * SEC;
         start_child(fx, CHILD_STUBBORN, NULL);
-        assert_false(actions_escalate(fx->actions)); /* nothing in flight */
+        assert_false(actions_escalate(fx->actions, RULES_BUSY_SIGNAL)); /* nothing in flight */
         Decision d = decision(fx, ACTION_TERM, start_time_of(fx, fx->child));
         run(fx, &d, false, 1);
         const uint64_t deadline = now_usec() + 5 * SEC;
@@ -396,11 +396,56 @@ static void test_escalate(void **state)
         assert_true(actions_in_flight(fx->actions));
         assert_int_equal(fx->done_calls, 0);
 
-        assert_true(actions_escalate(fx->actions));
+        assert_true(actions_escalate(fx->actions, RULES_BUSY_SIGNAL));
         run_until_done(fx, 1); /* 5 s at most: well inside the grace */
         assert_int_equal(child_end_signal(fx), SIGKILL);
         assert_false(actions_in_flight(fx->actions));
-        assert_false(actions_escalate(fx->actions));
+        assert_false(actions_escalate(fx->actions, RULES_BUSY_SIGNAL));
+}
+
+/* Two signal lanes: a process rule's SIGTERM in its (30 s) grace does not
+ * hold back a system rule's SIGKILL on another process, which goes out at
+ * once; each lane escalates and ends on its own. */
+static void test_system_lane(void **state)
+{
+        Fixture *fx = *state;
+        fx->rule.grace_usec = 30 * SEC;
+        start_child(fx, CHILD_STUBBORN, NULL);
+        Decision d = decision(fx, ACTION_TERM, start_time_of(fx, fx->child));
+        run(fx, &d, false, 1);
+        const uint64_t deadline = now_usec() + 5 * SEC;
+        while (terms_noted(fx) == 0) {
+                assert_true(now_usec() < deadline);
+                assert_true(sd_event_run(fx->event, 10 * MSEC) >= 0);
+        }
+        assert_int_equal(actions_busy(fx->actions), RULES_BUSY_SIGNAL);
+
+        pid_t other = fork();
+        assert_true(other >= 0);
+        if (other == 0) {
+                for (;;)
+                        pause();
+        }
+        static Rule sys = { .name = (char *)"sys-rule", .scope = SCOPE_SYSTEM, .action = ACTION_KILL };
+        Decision k = d;
+        k.rule = &sys;
+        k.action = ACTION_KILL;
+        k.pid = other;
+        k.start_time = start_time_of(fx, other);
+        assert_int_equal(actions_run(fx->actions, &k, &fx->snap, false), 1);
+        assert_int_equal(actions_busy(fx->actions), RULES_BUSY_SIGNAL | RULES_BUSY_SYSTEM);
+        int status;
+        assert_int_equal(waitpid(other, &status, 0), other);
+        assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+        run_until_done(fx, 1); /* the system lane's follow-up */
+        assert_int_equal(actions_busy(fx->actions), RULES_BUSY_SIGNAL);
+        assert_true(child_alive(fx)); /* still in its grace */
+
+        assert_false(actions_escalate(fx->actions, RULES_BUSY_SYSTEM));
+        assert_true(actions_escalate(fx->actions, RULES_BUSY_SIGNAL));
+        run_until_done(fx, 2);
+        assert_int_equal(child_end_signal(fx), SIGKILL);
+        assert_false(actions_in_flight(fx->actions));
 }
 
 /* ---- the kill path under the conditions it exists for ---- */
@@ -500,6 +545,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_reaped_pid, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_escalate, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_system_lane, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_kill_without_memory, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_term_without_descriptors, setup, teardown),
         };

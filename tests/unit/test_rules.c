@@ -50,6 +50,7 @@ static Protect protect_list[] = {
         { PROTECT_NAME, "systemd-journal" },
         { PROTECT_UNIT, "postgresql@*.service" },
         { PROTECT_EXE, "/opt/keep/*" },
+        { PROTECT_UNIT, "machine-keep.scope" },
 };
 
 #define CONFIG(r)                                                                          \
@@ -80,6 +81,7 @@ typedef struct TP {
         uint64_t start;   /* 0: 1000 + pid */
         const char *exe;  /* NULL: /usr/bin/COMM */
         uid_t uid;        /* its owner: 0, root, unless set */
+        pid_t ppid;       /* its parent: 0 unless set (PID 1 started it: 1) */
 } TP;
 
 typedef struct TU {
@@ -96,9 +98,10 @@ typedef struct Sys {
 } Sys;
 
 enum {
-        BUSY_SIG = 1 << 0,              /* a signalled process is followed */
+        BUSY_SIG = 1 << 0,              /* a process/unit rule's signal is followed */
         BUSY_RST = 1 << 2,              /* a restart job runs */
-        BUSY = BUSY_SIG | BUSY_RST,     /* both lanes */
+        BUSY_SYS = 1 << 4,              /* a system rule's signal is followed */
+        BUSY = BUSY_SIG | BUSY_RST | BUSY_SYS, /* every lane */
         STALE = 1 << 1,                 /* RULES_PROCS_STALE */
         PARTIAL = 1 << 3,               /* RULES_PROCS_PARTIAL */
 };
@@ -207,7 +210,7 @@ static void world_build(const Config *c, uint64_t ms, uint64_t avail_mb, const T
                 if (!p->kthread && protect_needs_exe(c, p->comm, u)) {
                         const Protect *e = protect_by_exe(c, p->comm, path, root_owned, t->uid);
                         p->protected_by = e ? (unsigned)(e - c->protect) + 1 : 0;
-                        p->user_manager = protect_user_manager(u, path, root_owned);
+                        p->user_manager = protect_user_manager(u, path, root_owned, t->ppid);
                 }
         }
 }
@@ -264,7 +267,8 @@ static void run_on(RulesState *st, const Config *c, const Step *steps, size_t n)
                         cur_units = s->units;
                 world_build(c, s->ms, s->avail, cur_procs, cur_units, s->sys);
                 unsigned busy = (s->flags & BUSY_SIG ? RULES_BUSY_SIGNAL : 0) |
-                                (s->flags & BUSY_RST ? RULES_BUSY_RESTART : 0);
+                                (s->flags & BUSY_RST ? RULES_BUSY_RESTART : 0) |
+                                (s->flags & BUSY_SYS ? RULES_BUSY_SYSTEM : 0);
                 RulesProcs procs = s->flags & STALE     ? RULES_PROCS_STALE
                                    : s->flags & PARTIAL ? RULES_PROCS_PARTIAL
                                                         : RULES_PROCS_FRESH;
@@ -1272,10 +1276,16 @@ static void test_protection_unforgeable(void **state)
         const TP procs[] = {
                 P(30, "sshd", 900, 999, .flags = USEREXE, .exe = "/home/u/sshd"), /* spoofer */
                 P(31, "sshd", 5, 998),                                             /* real */
-                P(32, "worker", 800, 997, .flags = USEREXE, .exe = "/opt/keep/worker"),
+                P(32, "worker", 800, 997, .exe = "/opt/keep/worker"),
+                /* a user's file where the path entry points (a bind mount
+                 * in a namespace of its own): the path is not enough */
+                P(40, "worker2", 290, 991, .flags = USEREXE, .exe = "/opt/keep/worker2"),
                 P(33, "postgres", 700, 996, IN("postgresql@15-main.service")),
-                P(34, "systemd", 600, 995, IN(USER_INIT), .exe = "/usr/lib/systemd/systemd"),
+                P(34, "systemd", 600, 995, IN(USER_INIT), .exe = "/usr/lib/systemd/systemd", .ppid = 1),
                 P(35, "hog", 500, 994, IN(USER_INIT), .flags = USEREXE, .exe = "/home/u/hog"),
+                /* the systemd binary run by the user in their manager's
+                 * cgroup (LD_PRELOAD...): its parent is not PID 1 */
+                P(39, "systemd", 350, 994, IN(USER_INIT), .exe = "/usr/lib/systemd/systemd", .ppid = 34),
                 /* renamed to a protected name, running a root-owned interpreter */
                 P(36, "systemd-journal", 400, 993, .exe = "/usr/bin/python3.11"),
                 /* a login user running the real sshd binary (LD_PRELOAD...) */
@@ -1286,10 +1296,12 @@ static void test_protection_unforgeable(void **state)
         const Step steps[] = {
                 { 0, 50, procs, .want = "fire near term 30" },
                 { 100, 50, .want = "fire near term 35" },
-                { 200, 50, .want = "fire near term 36" },
-                { 300, 50, .want = "fire near term 38" },
-                { 400, 50, .want = "fire near term 37" },
-                { 500, 50, .want = "fire near warn -" },
+                { 200, 50, .want = "fire near term 39" },
+                { 300, 50, .want = "fire near term 36" },
+                { 400, 50, .want = "fire near term 38" },
+                { 500, 50, .want = "fire near term 40" },
+                { 600, 50, .want = "fire near term 37" },
+                { 700, 50, .want = "fire near warn -" },
         };
         RUN(c, steps);
 }
@@ -1305,7 +1317,7 @@ static void test_protected_units_issue14(void **state)
         const TP procs[] = {
                 P(10, "sshd", 5, 0, IN("ssh.service")),
                 P(11, "postgres", 5, 0, IN("postgresql@15-main.service")),
-                P(12, "systemd", 5, 0, IN(USER_INIT), .exe = "/usr/lib/systemd/systemd"),
+                P(12, "systemd", 5, 0, IN(USER_INIT), .exe = "/usr/lib/systemd/systemd", .ppid = 1),
                 P(13, "app", 5, 0, IN("app.service")),
                 END_P,
         };
@@ -1344,6 +1356,76 @@ static void test_system_restart_protected(void **state)
                 END_P,
         };
         const Step steps[] = { { 0, 50, procs, .want = "fire nr restart 13@app.service" } };
+        RUN(c, steps);
+}
+
+/* A system rule's restart puts the unit in cooldown, not the process it
+ * chose the unit by: while the unit's stop hangs, that process may still be
+ * eating the box, and near-oom takes it. */
+static void test_system_restart_leaves_process_to_near_oom(void **state)
+{
+        (void)state;
+        Rule rules[] = { SYSRULE("nr", RESTART, 0, OOM_SCORE, PCT(MEM_AVAILABLE, '<', 8)),
+                         SYSRULE("near", TERM, 0, OOM_SCORE, PCT(MEM_AVAILABLE, '<', 5)) };
+        Config c = CONFIG(rules);
+        const TP procs[] = { P(52, "python", 200, 700, IN("app.service")),
+                             P(53, "ruby", 100, 600, IN("rb.service")), END_P };
+        const Step steps[] = {
+                { 0, 70, procs, .want = "fire nr restart 52@app.service" },
+                { 100, 40, .flags = BUSY_RST, .want = "fire near term 52" },
+        };
+        RUN(c, steps);
+}
+
+/* A process rule's SIGTERM in its grace (up to an hour) holds back the
+ * system rules no more than a restart does: they have a lane of their own. */
+static void test_process_term_in_flight(void **state)
+{
+        (void)state;
+        Rule rules[] = { SYSRULE("near", TERM, 0, OOM_SCORE, PCT(MEM_AVAILABLE, '<', 8)),
+                         PROCRULE("big", TERM, 0, "node", NULL, MB(PROC_PSS, '>', 300)) };
+        Config c = CONFIG(rules);
+        const TP procs[] = { P(42, "node", 400, 900), P(43, "java", 200, 500), END_P };
+        const Step steps[] = {
+                { 0, 500, procs, .want = "fire big term 42" },
+                /* 42 is in its grace (and in cooldown): near-oom takes 43 */
+                { 100, 50, .flags = BUSY_SIG, .want = "fire near term 43" },
+                /* a system rule's own signal in flight holds back the next */
+                { 200, 50, .flags = BUSY_SIG | BUSY_SYS, .want = "" },
+        };
+        RUN(c, steps);
+}
+
+/* No restart on a partial walk: a unit whose protected process could not
+ * be read would look restartable. Signals are decided as usual. */
+static void test_partial_no_restart(void **state)
+{
+        (void)state;
+        Rule rules[] = { SYSRULE("nr", RESTART, 0, OOM_SCORE, PCT(MEM_AVAILABLE, '<', 8)) };
+        Config c = CONFIG(rules);
+        const TP procs[] = { P(52, "python", 200, 700, IN("app.service")), END_P };
+        const Step steps[] = {
+                { 0, 70, procs, .flags = PARTIAL, .want = "" },
+                { 100, 70, .want = "fire nr restart 52@app.service" },
+        };
+        RUN(c, steps);
+}
+
+/* A unit entry covers every process in its cgroup, also those a delegated
+ * manager there runs in units of its own (a container's nginx.service). */
+static void test_protected_container(void **state)
+{
+        (void)state;
+        Rule rules[] = { SYSRULE("near", TERM, 0, OOM_SCORE, PCT(MEM_AVAILABLE, '<', 8)) };
+        Config c = CONFIG(rules);
+        const TP procs[] = {
+                P(60, "nginx", 500, 900,
+                  IN("/machine.slice/machine-keep.scope/payload/system.slice/nginx.service")),
+                P(61, "nginx", 400, 800,
+                  IN("/machine.slice/machine-other.scope/payload/system.slice/nginx.service")),
+                END_P,
+        };
+        const Step steps[] = { { 0, 50, procs, .want = "fire near term 61" } };
         RUN(c, steps);
 }
 
@@ -1514,6 +1596,10 @@ int main(void)
                 cmocka_unit_test(test_protected_units_issue14),
                 cmocka_unit_test(test_system_restart_protected),
                 cmocka_unit_test(test_action_failed),
+                cmocka_unit_test(test_system_restart_leaves_process_to_near_oom),
+                cmocka_unit_test(test_process_term_in_flight),
+                cmocka_unit_test(test_partial_no_restart),
+                cmocka_unit_test(test_protected_container),
                 cmocka_unit_test(test_partial_walk),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -441,8 +441,12 @@ static void test_walk_without_descriptors(void **state)
         assert_int_equal(a.n_procs, 3);
         snapshot_clear(&a);
 
-        /* and the spare is taken back for the next time */
-        assert_int_equal(sampler_full(sc.sampler, c, false, NULL, 2, &a), 0);
+        /* and the spare is taken back for the next time short of them */
+        fds_fill(&full);
+        r = sampler_full(sc.sampler, c, false, NULL, 2, &a);
+        fds_give_back(&full);
+        assert_int_equal(r, 0);
+        assert_int_equal(a.n_procs, 3);
         snapshot_clear(&a);
         config_free(c);
         scratch_close(&sc);
