@@ -33,7 +33,10 @@
 #define PSI_STALL_USEC (150 * USEC_PER_MSEC)
 #define PSI_WINDOW_USEC (1000 * USEC_PER_MSEC)
 
-#define MAX_DECISIONS 64
+/* Decisions of one evaluation; more are deferred to the next (rules.h), which
+ * comes within a fast tick. Each holds a reason and a unit's names (~1.7 KiB),
+ * all in the Manager, so this many is what an idle memguard keeps resident. */
+#define MAX_DECISIONS 32
 
 /* After units change (cgwatch.h), the walk waits UNITS_SETTLE_USEC, so
  * that a burst of unit starts costs one walk, and follows the last walk

@@ -22,6 +22,9 @@
  * Local because proc.h is another module's contract. */
 #define SAMPLE_PF_EXITING 0x00000004u
 
+/* /proc/PID/cgroup, whole: a line per hierarchy, each up to PATH_MAX. */
+#define CGROUP_FILE_MAX 16384
+
 /* Marks a RET process whose cmdline was freshly allocated rather than moved
  * from PREV. */
 #define FROM_NOWHERE SIZE_MAX
@@ -62,11 +65,12 @@ struct Sampler {
         char sysbuf[4096]; /* meminfo is ~1.5 KiB, pressure ~0.2 KiB */
         char buf[4096];    /* per-process files */
         char cmdline[4096];
-        /* /proc/PID/cgroup: a hybrid host lists a dozen hierarchies, and a
-         * delegated subtree's owner may nest its cgroups to PATH_MAX */
-        char cgroup_file[16384];
+        /* A cgroup path (a delegated subtree's owner may nest its cgroups
+         * to PATH_MAX), then, once the unit is known, an executable's path. */
         char cgroup[4096];
-        char exe[4096];    /* an executable's path (PATH_MAX) */
+        /* /proc/PID/cgroup when it does not fit buf (a hybrid host lists a
+         * dozen hierarchies): made on first need, kept. */
+        char *cgroup_file;
         /* Per RET process of the running sampler_full: the index in PREV
          * its cmdline was moved from, or FROM_NOWHERE; what a failed sample
          * uses to give the strings back. Kept across ticks: no allocation
@@ -133,6 +137,7 @@ void sampler_free(Sampler *s)
         if (s->spare_fd >= 0)
                 close(s->spare_fd);
         free(s->moved_from);
+        free(s->cgroup_file);
         free(s->kthreads);
         free(s->kthreads_next);
         free(s);
@@ -499,9 +504,13 @@ int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
                  * no unit: no unit there protects its processes, and being
                  * left out would make it immune. */
                 CgroupUnit cu;
-                rc = READ_SPARED(s, proc_read_cgroup(proc_fd, pid, s->cgroup_file,
-                                                     sizeof s->cgroup_file, s->cgroup,
-                                                     sizeof s->cgroup));
+                rc = READ_SPARED(s, proc_read_cgroup(proc_fd, pid, s->buf, sizeof s->buf,
+                                                     s->cgroup, sizeof s->cgroup));
+                if (rc == -EBADMSG && (s->cgroup_file ||
+                                       (s->cgroup_file = malloc(CGROUP_FILE_MAX))))
+                        rc = READ_SPARED(s, proc_read_cgroup(proc_fd, pid, s->cgroup_file,
+                                                             CGROUP_FILE_MAX, s->cgroup,
+                                                             sizeof s->cgroup));
                 if (rc == -ENOENT || rc == -ESRCH)
                         continue;
                 if (resource_error(rc)) {
@@ -557,7 +566,9 @@ int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
                 if (protect_needs_exe(config, p->comm, pu)) {
                         bool root_owned = false;
                         ProcStatus ps = { .uid = (uid_t)-1 };
-                        ssize_t e = READ_SPARED(s, proc_read_exe(proc_fd, pid, s->exe, sizeof s->exe,
+                        /* s->cgroup is free again: the unit is in RET */
+                        char *exe = s->cgroup;
+                        ssize_t e = READ_SPARED(s, proc_read_exe(proc_fd, pid, exe, sizeof s->cgroup,
                                                                  &root_owned));
                         int u = e < 0 ? 0 : READ_SPARED(s, proc_read_status(proc_fd, pid, s->buf,
                                                                                sizeof s->buf, &ps));
@@ -566,11 +577,11 @@ int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
                                 continue;
                         }
                         if (e >= 0 && u >= 0) {
-                                const Protect *by = protect_by_exe(config, p->comm, s->exe,
+                                const Protect *by = protect_by_exe(config, p->comm, exe,
                                                                   root_owned, ps.uid);
                                 p->protected_by = by ? (unsigned)(by - config->protect) + 1 : 0;
                                 p->user_manager =
-                                        protect_user_manager(pu, s->exe, root_owned, st.ppid);
+                                        protect_user_manager(pu, exe, root_owned, st.ppid);
                         }
                 }
 
