@@ -20,7 +20,7 @@ ALL_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS) -Iinclude -D_GNU_SOURCE \
               -DMEMGUARD_VERSION='"$(VERSION)"' \
               -DMEMGUARD_SYSCONFDIR='"$(SYSCONFDIR)"' \
               $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsystemd -lproc2 -linih)
+LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsystemd -lproc2 -linih) -lm
 TEST_LIBS := $(LIBS) $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 # B is the build directory: build/ for the plain build, build-san/ for the
@@ -150,6 +150,7 @@ clean:
 
 # ---- benchmarks (issue 4): never part of check; see bench/*.sh ----------
 # bench-floor (bench/floor.sh): the sampler against the bare reads it needs.
+# bench-growth (bench/growth-sweep.c): the leak estimator's sweep.
 # bench-idle (bench/idle.sh): CPU and peak RSS of memguard and earlyoom at
 # idle. build/bench/forker supplies sleeping processes in a 256 MiB memory
 # cgroup. Results go to bench/results/. Run as root (the cgroup).
@@ -157,7 +158,7 @@ clean:
 # and earlyoom side by side on this host.
 # bench-matrix (bench/matrix.sh, ~90 min): the protection matrix in the 2 GB
 # guest of the system tests; bench/matrix-report.sh rebuilds its tables.
-.PHONY: bench bench-floor bench-idle bench-paced bench-matrix
+.PHONY: bench bench-floor bench-idle bench-paced bench-matrix bench-growth
 
 $(B)/bench/forker: bench/forker.c | $(B)
 	@mkdir -p $(B)/bench
@@ -169,6 +170,15 @@ $(B)/bench/floor: bench/floor.c $(B)/libmemguard.a $(wildcard include/*.h) $(B)/
 
 bench-floor: $(B)/bench/floor
 	bench/floor.sh
+
+# bench-growth: the leak estimator against GC sawtooth sampled as the unit
+# tier samples (issue 21); the table of bench/RESULTS.md.
+$(B)/bench/growth-sweep: bench/growth-sweep.c tests/unit/growth_sweep.h $(B)/libmemguard.a $(wildcard include/*.h)
+	@mkdir -p $(B)/bench
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(B)/libmemguard.a $(LIBS)
+
+bench-growth: $(B)/bench/growth-sweep
+	$(B)/bench/growth-sweep | tee bench/results/growth-sweep.tsv
 
 # An LD_PRELOAD shim for idle.sh: earlyoom 1.7 has no poll-interval flag.
 $(B)/bench/sleepcap.so: bench/sleepcap.c | $(B)

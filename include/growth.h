@@ -55,6 +55,22 @@
  *     50 MiB/h (49 at worst in 150 000 estimates); a 200 MiB/h leak under
  *     it reads 116..220 MiB/h once the window is covered.
  *
+ * Band. Every estimate carries a half-width, band_kb_per_hour: the widest
+ * of Sen's 99% rank interval of the slope over the troughs (the envelope's
+ * distinct points), the same over every bucket's minimum, and the troughs'
+ * spread around the line of the rate, over a third of the span. A steady
+ * leak, a flat set and a sawtooth whose every trough is seen read a band
+ * near 0; a cycle whose troughs the samples catch at a random phase reads
+ * a band as wide as that phase makes the slope. Rules vouch for growth
+ * only with growth_low(): the rate less its band, and no growth at all
+ * while the band is wider than a quarter of the rate (issue 21). With the
+ * sampling of the unit tier (two samples per bucket, each period drawn
+ * from 0.5..1.5 of it, schedule.h) the sweep of bench/growth-sweep.c —
+ * sawtooth cycles from 1/50 to 1/3 of the window, amplitudes up to
+ * 400 MiB, random phases — read no growth above the threshold where there
+ * was none, and every growth it vouched for was within 25% of the truth
+ * (bench/RESULTS.md has the table).
+ *
  * Validity. No verdict (valid false, rate 0) until the samples span half the
  * window and each third of that span holds GROWTH_SEGMENT_MIN_POINTS
  * non-empty buckets: no leak alarm 20 s after a start, no slope through two
@@ -65,8 +81,8 @@
  * uptime; the caller holds one per tracked series, N series cost N * 392
  * bytes, and must bound N itself (e.g. the processes a rule matches).
  * Cost. growth_add(): O(1), no loop beyond GROWTH_BUCKETS. growth_estimate():
- * at most 435 + 3 * 55 slopes and four median selections, ~5 KiB of stack:
- * ~5 us on this machine, so 1000 series every second cost ~5 ms of CPU. */
+ * at most 3 * 435 + 3 * 55 slopes and eight selections, ~7 KiB of stack:
+ * ~10 us on this machine, so 1000 series every second cost ~10 ms of CPU. */
 #ifndef MEMGUARD_GROWTH_H
 #define MEMGUARD_GROWTH_H
 
@@ -99,6 +115,9 @@ typedef struct GrowthHistory {
 typedef struct GrowthEstimate {
         bool valid;          /* false: too little history for a verdict */
         double kb_per_hour;  /* signed, negative when shrinking; 0 unless valid */
+        double band_kb_per_hour; /* >= 0: how far the rate may be off (see
+                                  * Band above); INFINITY unless valid or
+                                  * with too few points to say */
         uint64_t span_usec;  /* from the oldest non-empty bucket's start to the latest sample */
         unsigned buckets;    /* non-empty buckets used */
         uint64_t current_kb; /* the latest sample (0 if none) */
@@ -135,6 +154,20 @@ int growth_add(GrowthHistory *h, uint64_t now_usec, uint64_t usage_kb);
 /* The estimate as of the latest sample (see the top of this file). Always
  * fills RET; RET->kb_per_hour is 0 when !RET->valid. */
 void growth_estimate(const GrowthHistory *h, GrowthEstimate *ret);
+
+/* The lowest rate E vouches for: its rate less its band, except that no
+ * growth is vouched for (0) while the band is wider than a quarter of the
+ * rate; 0 when E is not valid. What a "growth > X" condition, and an ETA
+ * that must be short before it acts, read. */
+double growth_low(const GrowthEstimate *e);
+
+/* The highest rate E allows: its rate plus its band; INFINITY when E is
+ * not valid. What a "growth < X" condition reads. */
+double growth_high(const GrowthEstimate *e);
+
+/* growth_eta_usec() at the rate KB_PER_HOUR (growth_low() or growth_high()
+ * of E) instead of E's own: GROWTH_ETA_NEVER when it is <= 0. */
+uint64_t growth_eta_at(const GrowthEstimate *e, double kb_per_hour, uint64_t limit_kb);
 
 /* Microseconds until the series reaches LIMIT_KB at E's rate, counted from
  * E->current_usec: 0 when it is already at or above the limit and still

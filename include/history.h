@@ -60,6 +60,14 @@ bool history_unit(History *h, uint64_t window_usec, const char *cgroup, GrowthEs
 bool history_proc(History *h, uint64_t window_usec, pid_t pid, uint64_t start_time,
                   GrowthEstimate *ret);
 
+/* True if some unit's growth series should be sampled densely at
+ * NOW_USEC: a rule asked for its estimate within the last window and
+ * found growth it could not vouch for (a band wider than a quarter of the
+ * rate: growth.h). The unit tier then samples four times as often
+ * (schedule_dense()); a sawtooth caught at more phases narrows the band.
+ * Flat and steadily growing units never ask for it. */
+bool history_dense(const History *h, uint64_t now_usec);
+
 /* Series tracked now; memory they hold (entries, not the array's slack);
  * series not started because of the cap since the daemon started. */
 size_t history_size(const History *h);

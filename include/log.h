@@ -61,8 +61,12 @@ typedef struct LogFields {
         int signal;              /* MEMGUARD_SIGNAL=SIGTERM|SIGKILL */
         const char *job_result;  /* MEMGUARD_JOB_RESULT */
         const char *errno_text;  /* MEMGUARD_ERROR */
-        bool has_growth;         /* MEMGUARD_GROWTH_BYTES_PER_HOUR (signed) */
+        bool has_growth;         /* MEMGUARD_GROWTH_BYTES_PER_HOUR (signed), and
+                                  * MEMGUARD_GROWTH_BAND_BYTES_PER_HOUR when
+                                  * growth_band_known */
         int64_t growth_bytes_per_hour;
+        bool growth_band_known;
+        int64_t growth_band_bytes_per_hour;
         bool has_eta;            /* MEMGUARD_ETA_SEC */
         uint64_t eta_sec;
 } LogFields;

@@ -153,6 +153,7 @@ typedef struct Decision {
          * to the target's budget when it has one, else to memory exhaustion. */
         bool has_growth;
         double growth_kb_per_hour;
+        double growth_band_kb_per_hour; /* its band (growth.h), INFINITY unknown */
         bool has_eta;
         uint64_t eta_usec;
         char reason[512];         /* one line, operator's words, no trailing '.' */

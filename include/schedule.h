@@ -80,6 +80,20 @@ bool schedule_needs_periodic_full(const Config *config, UnitTier tier);
  * UNIT_TIER_NONE. */
 uint64_t schedule_unit_interval(const Config *config, UnitTier tier);
 
+/* One sleep of a sampling tier whose mean period is PERIOD: PERIOD times a
+ * factor drawn uniformly from [0.5, 1.5) with *STATE (any value; updated).
+ * Samples at a fixed period catch a periodic workload (a garbage
+ * collector's cycle) at a phase that drifts slowly, and the drift reads as
+ * growth with no scatter to betray it (issue 21); drawn periods make it
+ * scatter, which the estimator's band sees (growth.h). The unit tier,
+ * which feeds units' growth series, sleeps this way. */
+uint64_t schedule_jittered(uint64_t period, uint64_t *state);
+
+/* The unit tier's period while a growth series asks for dense samples
+ * (history_dense()): a quarter of PERIOD, at least SCHEDULE_DENSE_MIN_USEC. */
+#define SCHEDULE_DENSE_MIN_USEC (500 * 1000ULL)
+uint64_t schedule_dense(uint64_t period);
+
 /* The period of the full tier: the shortest any rule asks for. A process
  * rule on sizes asks for `interval`, on growth alone for two samples per
  * bucket of its window (window / GROWTH_BUCKETS / 2: 10 s for a 10 min

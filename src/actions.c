@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +147,10 @@ void actions_fields(const Decision *d, const Snapshot *snap, bool dry_run, LogFi
                 .dry_run = dry_run,
                 .has_growth = d->has_growth,
                 .growth_bytes_per_hour = (int64_t)(d->growth_kb_per_hour * 1024.0),
+                .growth_band_known = isfinite(d->growth_band_kb_per_hour),
+                .growth_band_bytes_per_hour = isfinite(d->growth_band_kb_per_hour)
+                                                      ? (int64_t)(d->growth_band_kb_per_hour * 1024.0)
+                                                      : 0,
                 .has_eta = d->has_eta,
                 .eta_sec = d->eta_usec / 1000000,
         };

@@ -4,6 +4,7 @@
 #include "growth.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -281,12 +282,79 @@ static double rate(const Points *p)
         return combine(all, median(seg, 3), recent, net);
 }
 
+/* Sen's rank confidence interval (Sen 1968) of the slope of points X, Y
+ * (N of them, at distinct times): the slopes of all pairs, sorted, cut at
+ * the ranks that a 99% two-sided interval allows (z = 2.576 on the
+ * variance of Kendall's S). Returns how far it reaches from R, the rate,
+ * on its wider side; INFINITY with fewer than 4 points. BUF holds the
+ * slopes. */
+static double sen_band(const double *x, const double *y, long n, double r, double *buf)
+{
+        long m = 0;
+
+        if (n < 4)
+                return INFINITY;
+        pairs(x, y, 0, n, buf, &m);
+        if (m < 6)
+                return INFINITY;
+        double c = 2.576 * sqrt((double)n * (double)(n - 1) * (double)(2 * n + 5) / 18.0);
+        long lo = (long)floor(((double)m - c) / 2), hi = (long)ceil(((double)m + c) / 2);
+        if (lo < 0)
+                lo = 0;
+        if (hi > m - 1)
+                hi = m - 1;
+        double qlo = select_kth(buf, m, lo), qhi = select_kth(buf, m, hi);
+        double below = r - qlo, above = qhi - r;
+        double band = below > above ? below : above;
+        return band > 0 ? band : 0;
+}
+
+/* The band of rate R (kB/s) over P, whose envelope is taken: the widest of
+ *  - Sen's 99% interval over the troughs (the envelope's distinct points),
+ *  - Sen's 99% interval over every bucket's minimum,
+ *  - the troughs' spread around the line of slope R, over a third of the
+ *    span: how far two troughs a third of the span apart could be from
+ *    the line.
+ * A series the estimator reads well (a leak, a flat set, a sawtooth whose
+ * troughs every bucket sees) has all three near 0; one whose troughs are
+ * a random phase of a cycle (sampled too rarely to see every trough) has
+ * them as wide as that phase makes them. */
+static double band(const Points *p, double r, double span_sec)
+{
+        double tx[GROWTH_BUCKETS] = { 0 }, ty[GROWTH_BUCKETS] = { 0 }, buf[MAX_PAIRS];
+        double lo = INFINITY, hi = -INFINITY, b, widest;
+        long nt = 0;
+
+        /* the envelope's times never decrease: its distinct points are
+         * those whose time differs from the one before */
+        for (long i = 0; i < p->n; i++)
+                if (nt == 0 || tx[nt - 1] != p->env_x[i]) {
+                        tx[nt] = p->env_x[i];
+                        ty[nt] = p->env_kb[i];
+                        nt++;
+                }
+        widest = sen_band(tx, ty, nt, r, buf);
+        b = sen_band(p->x, p->kb, p->n, r, buf);
+        if (b > widest)
+                widest = b;
+        for (long k = 0; k < nt; k++) {
+                double res = ty[k] - r * tx[k];
+                if (res < lo)
+                        lo = res;
+                if (res > hi)
+                        hi = res;
+        }
+        b = nt >= 2 && span_sec > 0 ? (hi - lo) / (span_sec / 3) : INFINITY;
+        return b > widest ? b : widest;
+}
+
 void growth_estimate(const GrowthHistory *h, GrowthEstimate *ret)
 {
         Points p;
         uint64_t from;
 
-        *ret = (GrowthEstimate){.current_kb = h->last_kb, .current_usec = h->last_usec};
+        *ret = (GrowthEstimate){.current_kb = h->last_kb, .current_usec = h->last_usec,
+                                .band_kb_per_hour = INFINITY};
         if (!h->used)
                 return;
         load(h, &p);
@@ -299,18 +367,43 @@ void growth_estimate(const GrowthHistory *h, GrowthEstimate *ret)
                 return;
         envelope(&p);
         ret->valid = true;
-        ret->kb_per_hour = 3600 * rate(&p);
+        double r = rate(&p);
+        ret->kb_per_hour = 3600 * r;
+        ret->band_kb_per_hour = 3600 * band(&p, r, (double)ret->span_usec / 1e6);
+}
+
+double growth_low(const GrowthEstimate *e)
+{
+        if (!e->valid)
+                return 0;
+        double low = e->kb_per_hour - e->band_kb_per_hour;
+        /* growth is vouched for only by an estimate within a quarter */
+        if (low > 0 && e->band_kb_per_hour > e->kb_per_hour / 4)
+                return 0;
+        return low;
+}
+
+double growth_high(const GrowthEstimate *e)
+{
+        if (!e->valid)
+                return INFINITY;
+        return e->kb_per_hour + e->band_kb_per_hour;
 }
 
 uint64_t growth_eta_usec(const GrowthEstimate *e, uint64_t limit_kb)
 {
+        return e->valid ? growth_eta_at(e, e->kb_per_hour, limit_kb) : GROWTH_ETA_NEVER;
+}
+
+uint64_t growth_eta_at(const GrowthEstimate *e, double kb_per_hour, uint64_t limit_kb)
+{
         double usec;
 
-        if (!e->valid || !(e->kb_per_hour > 0))
+        if (!e->valid || !(kb_per_hour > 0))
                 return GROWTH_ETA_NEVER;
         if (e->current_kb >= limit_kb)
                 return 0;
-        usec = (double)(limit_kb - e->current_kb) / e->kb_per_hour * 3600e6;
+        usec = (double)(limit_kb - e->current_kb) / kb_per_hour * 3600e6;
         /* 1.8e19 < 2^64: the cast below is defined. */
         if (!(usec < 1.8e19))
                 return GROWTH_ETA_NEVER;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cleanup.h"
 #include "rules.h"
 
 typedef enum SeriesKind {
@@ -22,6 +23,7 @@ struct HistoryEntry {
         char cgroup[PROC_CGROUP_MAX]; /* a unit's: what names it (snapshot.h) */
         uint64_t seen_gen;  /* full sample that last fed it (units, processes) */
         bool est_fresh;     /* EST is the estimate of the latest sample */
+        uint64_t dense_until; /* a unit's: sample it densely until then */
         GrowthEstimate est;
         GrowthHistory growth;
 };
@@ -255,6 +257,12 @@ static bool estimate(History *h, const Key *k, GrowthEstimate *ret)
         if (!e->est_fresh) {
                 growth_estimate(&e->growth, &e->est);
                 e->est_fresh = true;
+                /* A rule looked at growth the estimate suspects but cannot
+                 * vouch for: denser samples narrow the band (issue 21). */
+                const GrowthEstimate *g = &e->est;
+                if (e->kind == SERIES_UNIT && g->valid && g->kb_per_hour > 0 &&
+                    !(g->band_kb_per_hour <= g->kb_per_hour / 4))
+                        e->dense_until = usec_add(g->current_usec, e->window_usec);
         }
         *ret = e->est;
         return true;
@@ -277,6 +285,14 @@ bool history_proc(History *h, uint64_t window_usec, pid_t pid, uint64_t start_ti
 {
         Key k = { window_usec, SERIES_PROC, pid, start_time, "" };
         return h && estimate(h, &k, ret);
+}
+
+bool history_dense(const History *h, uint64_t now_usec)
+{
+        for (size_t i = 0; h && i < h->n; i++)
+                if (h->entries[i].kind == SERIES_UNIT && h->entries[i].dense_until > now_usec)
+                        return true;
+        return false;
 }
 
 size_t history_size(const History *h)

@@ -267,6 +267,9 @@ static void fields_build(const LogFields *f, FieldBuf *fb)
         if (f->has_growth)
                 field_add(fb, "MEMGUARD_GROWTH_BYTES_PER_HOUR", "%" PRId64,
                           f->growth_bytes_per_hour);
+        if (f->has_growth && f->growth_band_known)
+                field_add(fb, "MEMGUARD_GROWTH_BAND_BYTES_PER_HOUR", "%" PRId64,
+                          f->growth_band_bytes_per_hour);
         if (f->has_eta)
                 field_add(fb, "MEMGUARD_ETA_SEC", "%" PRIu64, f->eta_sec);
         if (f->rule || f->action)

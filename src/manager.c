@@ -73,6 +73,7 @@ struct Manager {
         bool touched;   /* sd-event sources may have changed while it was armed */
         bool ready;
         bool in_full_tick;
+        uint64_t jitter;     /* schedule_jittered()'s state */
         bool partial_noted;  /* "processes partly sampled" said since the last whole walk */
         char status[256];
         Decision decisions[MAX_DECISIONS];
@@ -322,6 +323,15 @@ static int on_full_timer(sd_event_source *s, uint64_t usec, void *userdata)
         return 0;
 }
 
+/* The unit tier's next sleep: its period, a quarter of it while a growth
+ * series asks for dense samples, drawn around that (schedule.h). */
+static uint64_t unit_sleep(Manager *m, uint64_t period)
+{
+        if (history_dense(m->hist, now_usec(m)))
+                period = schedule_dense(period);
+        return schedule_jittered(period, &m->jitter);
+}
+
 /* The unit tier: memory.current of the units the last full sample found,
  * for their growth histories and unit rules, without a /proc walk; a walk
  * only where a unit rule would change state. */
@@ -340,7 +350,8 @@ static int on_unit_timer(sd_event_source *s, uint64_t usec, void *userdata)
         /* after the walk: it may have changed the tier */
         uint64_t period = schedule_unit_interval(m->config, unit_tier(m));
         if (period)
-                (void)sd_event_source_set_time(s, usec_add(now_usec(m), period));
+                (void)sd_event_source_set_time(
+                        s, usec_add(now_usec(m), unit_sleep(m, period)));
         else
                 (void)sd_event_source_set_enabled(s, SD_EVENT_OFF);
         return 0;
@@ -355,7 +366,8 @@ static void unit_timer_arm(Manager *m)
                 (void)sd_event_source_set_enabled(m->unit_timer, SD_EVENT_OFF);
                 return;
         }
-        (void)sd_event_source_set_time(m->unit_timer, usec_add(now_usec(m), period));
+        (void)sd_event_source_set_time(m->unit_timer,
+                                       usec_add(now_usec(m), unit_sleep(m, period)));
         (void)sd_event_source_set_enabled(m->unit_timer, SD_EVENT_ON);
 }
 
@@ -541,6 +553,7 @@ int manager_new(const ManagerOptions *opts, Config *config, Manager **ret)
         m->psi_trigger_fd = -1;
         m->root.proc_fd = m->root.cgroup_fd = -1;
         m->snap.self_pid = getpid();
+        m->jitter = monotonic_usec() ^ ((uint64_t)getpid() << 32);
 
         int r = procroot_open(opts->proc_root, opts->cgroup_root, &m->root);
         if (r < 0) {

@@ -369,13 +369,24 @@ static bool target_growth(const Eval *x, const Rule *r, const ProcSample *p, con
         return ok && ret->valid;
 }
 
-/* Time until MemAvailable reaches 0 at the trend over R's window. */
-static bool exhaustion_eta(const Eval *x, const Rule *r, uint64_t *ret_usec)
+/* The rate of E that a condition with OP may act on (issue 21): "> X"
+ * holds only on the growth the estimate vouches for (growth_low()), "< X"
+ * only on all the growth it allows (growth_high()). An ETA is short when
+ * growth is fast, so "eta < T" takes the slow end, "eta > T" the fast. */
+static double rate_for(const GrowthEstimate *e, char op, bool eta)
+{
+        bool low = eta ? op == '<' : op == '>';
+        return low ? growth_low(e) : growth_high(e);
+}
+
+/* Time until MemAvailable reaches 0 at the trend over R's window, at the
+ * end of its band that OP calls for. */
+static bool exhaustion_eta(const Eval *x, const Rule *r, char op, uint64_t *ret_usec)
 {
         GrowthEstimate e;
         if (!target_growth(x, r, NULL, NULL, &e))
                 return false;
-        *ret_usec = growth_eta_usec(&e, x->s->sys.mem.total_kb);
+        *ret_usec = growth_eta_at(&e, rate_for(&e, op, true), x->s->sys.mem.total_kb);
         return true;
 }
 
@@ -384,7 +395,9 @@ static double eta_value(uint64_t usec)
         return usec == GROWTH_ETA_NEVER ? INFINITY : (double)usec;
 }
 
-static bool metric_value(const Eval *x, const Rule *r, Metric m, const ProcSample *p,
+/* The value of metric M for a condition with OP (growth metrics read the
+ * end of their band that OP calls for: rate_for()). */
+static bool metric_value(const Eval *x, const Rule *r, Metric m, char op, const ProcSample *p,
                          const UnitSample *u, double *ret)
 {
         const Snapshot *s = x->s;
@@ -456,7 +469,7 @@ static bool metric_value(const Eval *x, const Rule *r, Metric m, const ProcSampl
                 *ret = (double)u->memory_kb;
                 return true;
         case METRIC_MEM_EXHAUSTION:
-                if (!exhaustion_eta(x, r, &usec))
+                if (!exhaustion_eta(x, r, op, &usec))
                         return false;
                 *ret = eta_value(usec);
                 return true;
@@ -465,15 +478,16 @@ static bool metric_value(const Eval *x, const Rule *r, Metric m, const ProcSampl
                 if ((m == METRIC_PROC_GROWTH ? !p : !u) ||
                     !target_growth(x, r, m == METRIC_PROC_GROWTH ? p : NULL, u, &e))
                         return false;
-                *ret = e.kb_per_hour;
+                *ret = rate_for(&e, op, false);
                 return true;
         case METRIC_PROC_BUDGET_ETA:
         case METRIC_UNIT_BUDGET_ETA:
                 if ((m == METRIC_PROC_BUDGET_ETA ? !p : !u) || r->budget_cond < 0 ||
                     !target_growth(x, r, m == METRIC_PROC_BUDGET_ETA ? p : NULL, u, &e))
                         return false;
-                *ret = eta_value(growth_eta_usec(
-                        &e, condition_threshold_kb(&r->conds[r->budget_cond], mi->total_kb)));
+                *ret = eta_value(growth_eta_at(
+                        &e, rate_for(&e, op, true),
+                        condition_threshold_kb(&r->conds[r->budget_cond], mi->total_kb)));
                 return true;
         case _METRIC_MAX:
         default:
@@ -498,7 +512,7 @@ static bool cond_holds(const Eval *x, const Rule *r, const Condition *c, const P
 {
         double v, t;
 
-        if (!metric_value(x, r, c->metric, p, u, &v))
+        if (!metric_value(x, r, c->metric, c->op, p, u, &v))
                 return false;
         t = cond_threshold(x->s, c);
         if (ret_value)
@@ -583,6 +597,22 @@ static void put_rate(Buf *b, double kb_per_hour)
                 bprintf(b, "%.1f MiB/h", mib);
         else
                 bprintf(b, "%.0f MiB/h", mib);
+}
+
+/* A rate's band after it (put_rate() of RATE just written), in the
+ * rate's unit: "38 MiB/h (±6)", "1.9 GiB/h (±0.3)", "2.5 MiB/h (±0.4)". */
+static void put_band(Buf *b, double rate_kb_per_hour, double band_kb_per_hour)
+{
+        double mib = fabs(rate_kb_per_hour) / 1024.0, band = band_kb_per_hour / 1024.0;
+
+        if (isinf(band_kb_per_hour))
+                bprintf(b, " (\u00b1?)");
+        else if (mib >= 1024)
+                bprintf(b, " (\u00b1%.1f)", band / 1024.0);
+        else if (mib < 9.95)
+                bprintf(b, " (\u00b1%.1f)", band);
+        else
+                bprintf(b, " (\u00b1%.0f)", band);
 }
 
 /* An ETA or a span as people say it: "45 s", "25 min", "2 h 20 min",
@@ -876,6 +906,7 @@ static bool put_leak(const Eval *x, Buf *b, Decision *d, const char *subject,
                         return false;
                 d->has_growth = true;
                 d->growth_kb_per_hour = sys.kb_per_hour;
+                d->growth_band_kb_per_hour = sys.band_kb_per_hour;
                 d->has_eta = sys_eta != GROWTH_ETA_NEVER;
                 d->eta_usec = sys_eta;
                 bprintf(b, "memory is exhausted in ~");
@@ -884,6 +915,7 @@ static bool put_leak(const Eval *x, Buf *b, Decision *d, const char *subject,
                 put_size(b, (double)x->s->sys.mem.available_kb);
                 bprintf(b, " available, falling ");
                 put_rate(b, sys.kb_per_hour);
+                put_band(b, sys.kb_per_hour, sys.band_kb_per_hour);
                 bprintf(b, " over the last ");
                 put_eta(b, (double)sys.span_usec);
                 return true;
@@ -892,8 +924,10 @@ static bool put_leak(const Eval *x, Buf *b, Decision *d, const char *subject,
                 return false;
         d->has_growth = true;
         d->growth_kb_per_hour = e.kb_per_hour;
+        d->growth_band_kb_per_hour = e.band_kb_per_hour;
         bprintf(b, "%s %s ", subject, e.kb_per_hour >= 0 ? "grows" : "shrinks");
         put_rate(b, fabs(e.kb_per_hour));
+        put_band(b, e.kb_per_hour, e.band_kb_per_hour);
         put_span_now(b, &e);
         if (target_budget(x, r, p, u, &budget) && e.kb_per_hour > 0) {
                 uint64_t eta = growth_eta_usec(&e, budget);
@@ -969,7 +1003,7 @@ static bool emit_recover(Eval *x, size_t rule, const ProcSample *p, const UnitSa
                 const Condition *c = &r->conds[i];
                 double v, t;
 
-                if (!metric_value(x, r, c->metric, p, u, &v))
+                if (!metric_value(x, r, c->metric, c->op, p, u, &v))
                         continue;
                 if (cond_holds(x, r, c, p, u, NULL, NULL))
                         continue;
@@ -1367,6 +1401,10 @@ static bool pick_fastest(const Eval *x, const Rule *r, Plan *ret, GrowthEstimate
         GrowthEstimate sys, best_e = { 0 };
         double floor = 0;
 
+        /* The decline a unit must explain: what the system estimate allows
+         * at most; a unit's growth: what its estimate vouches for at least
+         * (growth_low()). A unit whose estimate is too loose to vouch for
+         * growth is no candidate. */
         if (target_growth(x, r, NULL, NULL, &sys) && sys.kb_per_hour > 0)
                 floor = sys.kb_per_hour * FASTEST_SHARE;
         for (size_t i = 0; i < x->s->n_units; i++) {
@@ -1374,8 +1412,8 @@ static bool pick_fastest(const Eval *x, const Rule *r, Plan *ret, GrowthEstimate
                 const ProcSample *v = NULL;
                 GrowthEstimate e;
 
-                if (!target_growth(x, r, NULL, u, &e) || e.kb_per_hour <= floor ||
-                    e.kb_per_hour <= 0 || (best && e.kb_per_hour <= best_e.kb_per_hour))
+                if (!target_growth(x, r, NULL, u, &e) || growth_low(&e) <= floor ||
+                    growth_low(&e) <= 0 || (best && growth_low(&e) <= growth_low(&best_e)))
                         continue;
                 char why[PROC_UNIT_MAX + 96];
                 if (unit_hidden(x, u) ||
@@ -1519,12 +1557,14 @@ static void system_fire_destructive(Eval *x, size_t i)
         if (fastest && plan.restart) {
                 bprintf(&b, ": restarting %s, which grows ", label(plan.restart, name, sizeof name));
                 put_rate(&b, grow.kb_per_hour);
+                put_band(&b, grow.kb_per_hour, grow.band_kb_per_hour);
                 put_span_now(&b, &grow);
         } else if (fastest) {
                 bprintf(&b, ": %s %s (pid %d) of %s, which grows ", action_verb(r->action),
                         plan.victim->comm, (int)plan.victim->pid,
                         d_unit_name(x, plan.victim, name, sizeof name));
                 put_rate(&b, grow.kb_per_hour);
+                put_band(&b, grow.kb_per_hour, grow.band_kb_per_hour);
                 put_span_now(&b, &grow);
         } else if (plan.restart) {
                 bprintf(&b, ": restarting %s, which holds ", label(plan.restart, name, sizeof name));
@@ -1545,6 +1585,7 @@ static void system_fire_destructive(Eval *x, size_t i)
                 /* the journal's growth is the victim's; the ETA stays memory's */
                 d->has_growth = true;
                 d->growth_kb_per_hour = grow.kb_per_hour;
+                d->growth_band_kb_per_hour = grow.band_kb_per_hour;
         }
         cooldown_record(x, &plan);
         slot->fired = true;

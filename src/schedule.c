@@ -169,6 +169,24 @@ uint64_t schedule_unit_interval(const Config *config, UnitTier tier)
         return period;
 }
 
+uint64_t schedule_jittered(uint64_t period, uint64_t *state)
+{
+        /* xorshift64*: statistically plenty for a sleep, no syscall */
+        uint64_t x = *state ? *state : 0x9e3779b97f4a7c15ULL;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        *state = x;
+        double u = (double)((x * 0x2545f4914f6cdd1dULL) >> 11) / 9007199254740992.0;
+        return (uint64_t)((double)period * (0.5 + u));
+}
+
+uint64_t schedule_dense(uint64_t period)
+{
+        uint64_t d = period / 4;
+        return d < SCHEDULE_DENSE_MIN_USEC ? (period < SCHEDULE_DENSE_MIN_USEC ? period : SCHEDULE_DENSE_MIN_USEC) : d;
+}
+
 uint64_t schedule_full_interval(const Config *config, UnitTier tier)
 {
         uint64_t period = 0;

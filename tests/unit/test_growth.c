@@ -2,6 +2,7 @@
  * verdict growth.h promises for it: leaks read their rate, steps, warm-ups,
  * GC sawtooth, noise and restarts do not read as leaks. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 
 #include "testutil.h"
@@ -677,9 +678,45 @@ static void test_many_series_do_not_allocate(void **state)
         free(h);
 }
 
+/* The band (issue 21): infinite without a verdict; near 0 on a steady
+ * leak; growth_low() vouches for no growth while the band is wider than a
+ * quarter of the rate, and growth_high() allows the rate plus its band. */
+static void test_band(void **state)
+{
+        (void)state;
+        GrowthHistory h;
+        GrowthEstimate e;
+
+        assert_int_equal(growth_init(&h, WINDOW), 0);
+        add(&h, 0, 100);
+        e = estimate(&h);
+        assert_false(e.valid);
+        assert_true(isinf(e.band_kb_per_hour));
+        assert_true(growth_low(&e) == 0);
+        assert_true(isinf(growth_high(&e)));
+
+        for (double s = 10; s <= 900; s += 10)
+                add(&h, s, 100 + 60.0 * s / 3600); /* 60 MiB/h */
+        e = estimate(&h);
+        assert_true(e.valid);
+        assert_true(e.band_kb_per_hour < 0.01 * e.kb_per_hour);
+        assert_true(absd(growth_low(&e) - e.kb_per_hour) <= e.band_kb_per_hour + 1e-9);
+        assert_true(growth_high(&e) >= e.kb_per_hour);
+
+        GrowthEstimate loose = { .valid = true, .kb_per_hour = 100, .band_kb_per_hour = 30 };
+        assert_true(growth_low(&loose) == 0);   /* 30% of the rate: no growth vouched */
+        assert_true(growth_high(&loose) == 130);
+        loose.band_kb_per_hour = 20;
+        assert_true(growth_low(&loose) == 80);
+        GrowthEstimate shrinking = { .valid = true, .kb_per_hour = -100, .band_kb_per_hour = 50 };
+        assert_true(growth_low(&shrinking) == -150);
+        assert_int_equal(growth_eta_at(&loose, 0, 1000), GROWTH_ETA_NEVER);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_band),
                 cmocka_unit_test(test_memory_bound),
                 cmocka_unit_test(test_linear_leak),
                 cmocka_unit_test(test_step),

@@ -318,9 +318,34 @@ static void test_psi_every_tick(void **state)
         config_free(c);
 }
 
+/* The unit tier's sleeps: within [0.5, 1.5) of the period, their mean the
+ * period, and never a fixed stride (issue 21: regular samples alias a GC
+ * cycle into a slope). */
+static void test_jittered(void **state)
+{
+        (void)state;
+        uint64_t st = 42, sum = 0, lo = UINT64_MAX, hi = 0;
+        const uint64_t period = 10 * 1000000ULL;
+        const int n = 10000;
+        for (int i = 0; i < n; i++) {
+                uint64_t d = schedule_jittered(period, &st);
+                assert_true(d >= period / 2 && d < period * 3 / 2);
+                sum += d;
+                lo = d < lo ? d : lo;
+                hi = d > hi ? d : hi;
+        }
+        uint64_t mean = sum / (uint64_t)n;
+        assert_true(mean > period * 98 / 100 && mean < period * 102 / 100);
+        assert_true(lo < period * 55 / 100 && hi > period * 145 / 100);
+        uint64_t zero = 0;
+        assert_true(schedule_jittered(period, &zero) >= period / 2);
+        assert_true(zero != 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_jittered),
                 cmocka_unit_test(test_shipped_small_server),
                 cmocka_unit_test(test_shipped_big_host),
                 cmocka_unit_test(test_psi_rules),
