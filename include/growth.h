@@ -165,8 +165,8 @@ double growth_low(const GrowthEstimate *e);
  * not valid. What a "growth < X" condition reads. */
 double growth_high(const GrowthEstimate *e);
 
-/* growth_eta_usec() at the rate KB_PER_HOUR (growth_low() or growth_high()
- * of E) instead of E's own: GROWTH_ETA_NEVER when it is <= 0. */
+/* growth_eta_usec() at the rate KB_PER_HOUR (an end of E's band) instead
+ * of E's own: GROWTH_ETA_NEVER when it is <= 0. */
 uint64_t growth_eta_at(const GrowthEstimate *e, double kb_per_hour, uint64_t limit_kb);
 
 /* Microseconds until the series reaches LIMIT_KB at E's rate, counted from

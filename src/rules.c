@@ -372,11 +372,17 @@ static bool target_growth(const Eval *x, const Rule *r, const ProcSample *p, con
 /* The rate of E that a condition with OP may act on (issue 21): "> X"
  * holds only on the growth the estimate vouches for (growth_low()), "< X"
  * only on all the growth it allows (growth_high()). An ETA is short when
- * growth is fast, so "eta < T" takes the slow end, "eta > T" the fast. */
+ * growth is fast, so "eta < T" takes the slow end of the band, "eta > T"
+ * the fast. */
 static double rate_for(const GrowthEstimate *e, char op, bool eta)
 {
-        bool low = eta ? op == '<' : op == '>';
-        return low ? growth_low(e) : growth_high(e);
+        if (eta)
+                /* The slow end bounds how soon, however loose: a rate of
+                 * 15 GiB/h (±10) still says memory runs out within the
+                 * hour. (growth_low()'s quarter rule is for vouching for
+                 * growth itself.) */
+                return op == '<' ? e->kb_per_hour - e->band_kb_per_hour : growth_high(e);
+        return op == '>' ? growth_low(e) : growth_high(e);
 }
 
 /* Time until MemAvailable reaches 0 at the trend over R's window, at the
