@@ -58,7 +58,7 @@
  * Band. Every estimate carries a half-width, band_kb_per_hour: the widest
  * of Sen's 99% rank interval of the slope over the troughs (the envelope's
  * distinct points), the same over every bucket's minimum, and the troughs'
- * spread around the line of the rate, over a third of the span. A steady
+ * spread around the line of the rate, over the span. A steady
  * leak, a flat set and a sawtooth whose every trough is seen read a band
  * near 0; a cycle whose troughs the samples catch at a random phase reads
  * a band as wide as that phase makes the slope. Rules vouch for growth

@@ -312,9 +312,8 @@ static double sen_band(const double *x, const double *y, long n, double r, doubl
 /* The band of rate R (kB/s) over P, whose envelope is taken: the widest of
  *  - Sen's 99% interval over the troughs (the envelope's distinct points),
  *  - Sen's 99% interval over every bucket's minimum,
- *  - the troughs' spread around the line of slope R, over a third of the
- *    span: how far two troughs a third of the span apart could be from
- *    the line.
+ *  - the troughs' spread around the line of slope R, over the span: how
+ *    far a line through two troughs at its ends could be from slope R.
  * A series the estimator reads well (a leak, a flat set, a sawtooth whose
  * troughs every bucket sees) has all three near 0; one whose troughs are
  * a random phase of a cycle (sampled too rarely to see every trough) has
@@ -344,7 +343,7 @@ static double band(const Points *p, double r, double span_sec)
                 if (res > hi)
                         hi = res;
         }
-        b = nt >= 2 && span_sec > 0 ? (hi - lo) / (span_sec / 3) : INFINITY;
+        b = nt >= 2 && span_sec > 0 ? (hi - lo) / span_sec : INFINITY;
         return b > widest ? b : widest;
 }
 

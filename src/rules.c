@@ -40,6 +40,7 @@ typedef struct RuleSlot {
         bool fired;         /* fired (or noted it could not act) this episode */
         bool no_victim;     /* last full evaluation found no candidate */
         bool noted_stuck;   /* "nothing may be acted on" said this episode */
+        bool vouched;       /* ... and on its bands' vouched ends (rule_episode()) */
         uint64_t since_usec;
         uint64_t tried_eval; /* evaluation that last looked for a victim */
 } RuleSlot;
@@ -369,13 +370,18 @@ static bool target_growth(const Eval *x, const Rule *r, const ProcSample *p, con
         return ok && ret->valid;
 }
 
-/* The rate of E that a condition with OP may act on (issue 21): "> X"
- * holds only on the growth the estimate vouches for (growth_low()), "< X"
- * only on all the growth it allows (growth_high()). An ETA is short when
- * growth is fast, so "eta < T" takes the slow end of the band, "eta > T"
- * the fast. */
-static double rate_for(const GrowthEstimate *e, char op, bool eta)
+/* The rate of E that a condition with OP may start or act on (issue 21):
+ * "> X" holds only on the growth the estimate vouches for (growth_low()),
+ * "< X" only on all the growth it allows (growth_high()). An ETA is short
+ * when growth is fast, so "eta < T" takes the slow end of the band,
+ * "eta > T" the fast. HELD: the condition's episode is under way, and it
+ * ends only when the rate itself crosses back; a band that widens for a
+ * moment neither ends it ("growth back under 1 GiB/h" while the leak goes
+ * on) nor starts it again, while acting still takes the vouched end. */
+static double rate_for(const GrowthEstimate *e, char op, bool eta, bool held)
 {
+        if (held)
+                return e->kb_per_hour;
         if (eta)
                 /* The slow end bounds how soon, however loose: a rate of
                  * 15 GiB/h (±10) still says memory runs out within the
@@ -387,12 +393,12 @@ static double rate_for(const GrowthEstimate *e, char op, bool eta)
 
 /* Time until MemAvailable reaches 0 at the trend over R's window, at the
  * end of its band that OP calls for. */
-static bool exhaustion_eta(const Eval *x, const Rule *r, char op, uint64_t *ret_usec)
+static bool exhaustion_eta(const Eval *x, const Rule *r, char op, bool held, uint64_t *ret_usec)
 {
         GrowthEstimate e;
         if (!target_growth(x, r, NULL, NULL, &e))
                 return false;
-        *ret_usec = growth_eta_at(&e, rate_for(&e, op, true), x->s->sys.mem.total_kb);
+        *ret_usec = growth_eta_at(&e, rate_for(&e, op, true, held), x->s->sys.mem.total_kb);
         return true;
 }
 
@@ -402,9 +408,10 @@ static double eta_value(uint64_t usec)
 }
 
 /* The value of metric M for a condition with OP (growth metrics read the
- * end of their band that OP calls for: rate_for()). */
-static bool metric_value(const Eval *x, const Rule *r, Metric m, char op, const ProcSample *p,
-                         const UnitSample *u, double *ret)
+ * end of their band that OP calls for, or with HELD the rate itself:
+ * rate_for()). */
+static bool metric_value(const Eval *x, const Rule *r, Metric m, char op, bool held,
+                         const ProcSample *p, const UnitSample *u, double *ret)
 {
         const Snapshot *s = x->s;
         const MemInfo *mi = &s->sys.mem;
@@ -475,7 +482,7 @@ static bool metric_value(const Eval *x, const Rule *r, Metric m, char op, const 
                 *ret = (double)u->memory_kb;
                 return true;
         case METRIC_MEM_EXHAUSTION:
-                if (!exhaustion_eta(x, r, op, &usec))
+                if (!exhaustion_eta(x, r, op, held, &usec))
                         return false;
                 *ret = eta_value(usec);
                 return true;
@@ -484,7 +491,7 @@ static bool metric_value(const Eval *x, const Rule *r, Metric m, char op, const 
                 if ((m == METRIC_PROC_GROWTH ? !p : !u) ||
                     !target_growth(x, r, m == METRIC_PROC_GROWTH ? p : NULL, u, &e))
                         return false;
-                *ret = rate_for(&e, op, false);
+                *ret = rate_for(&e, op, false, held);
                 return true;
         case METRIC_PROC_BUDGET_ETA:
         case METRIC_UNIT_BUDGET_ETA:
@@ -492,7 +499,7 @@ static bool metric_value(const Eval *x, const Rule *r, Metric m, char op, const 
                     !target_growth(x, r, m == METRIC_PROC_BUDGET_ETA ? p : NULL, u, &e))
                         return false;
                 *ret = eta_value(growth_eta_at(
-                        &e, rate_for(&e, op, true),
+                        &e, rate_for(&e, op, true, held),
                         condition_threshold_kb(&r->conds[r->budget_cond], mi->total_kb)));
                 return true;
         case _METRIC_MAX:
@@ -512,13 +519,15 @@ static double cond_threshold(const Snapshot *s, const Condition *c)
         return (double)condition_threshold_kb(c, s->sys.mem.total_kb);
 }
 
-/* Evaluates condition C; false when its metric is unavailable. */
-static bool cond_holds(const Eval *x, const Rule *r, const Condition *c, const ProcSample *p,
-                       const UnitSample *u, double *ret_value, double *ret_threshold)
+/* Evaluates condition C (HELD: metric_value()); false when its metric is
+ * unavailable. */
+static bool cond_holds(const Eval *x, const Rule *r, const Condition *c, bool held,
+                       const ProcSample *p, const UnitSample *u, double *ret_value,
+                       double *ret_threshold)
 {
         double v, t;
 
-        if (!metric_value(x, r, c->metric, c->op, p, u, &v))
+        if (!metric_value(x, r, c->metric, c->op, held, p, u, &v))
                 return false;
         t = cond_threshold(x->s, c);
         if (ret_value)
@@ -532,7 +541,7 @@ static bool cond_holds(const Eval *x, const Rule *r, const Condition *c, const P
  * last: the estimate costs more than the rest of a fast tick, and the
  * shipped exhaustion rule's "mem.available < 20%" is false on a healthy
  * box. */
-static bool rule_holds(const Eval *x, const Rule *r, const ProcSample *p,
+static bool rule_holds(const Eval *x, const Rule *r, bool held, const ProcSample *p,
                        const UnitSample *u)
 {
         if (r->n_conds == 0)
@@ -540,9 +549,23 @@ static bool rule_holds(const Eval *x, const Rule *r, const ProcSample *p,
         for (int pass = 0; pass < 2; pass++)
                 for (size_t i = 0; i < r->n_conds; i++)
                         if (metric_needs_history(r->conds[i].metric) == (pass == 1) &&
-                            !cond_holds(x, r, &r->conds[i], p, u, NULL, NULL))
+                            !cond_holds(x, r, &r->conds[i], held, p, u, NULL, NULL))
                                 return false;
         return true;
+}
+
+/* Whether R's episode for a target (P, U; both NULL: the system) goes on:
+ * it starts only when R holds on the vouched ends of its growth bands, and
+ * once under way (HELD) it lasts while R holds on the rates themselves
+ * (rate_for()). *RET_VOUCHED: R holds on the vouched ends now, which
+ * firing and acting always need. */
+static bool rule_episode(const Eval *x, const Rule *r, bool held, const ProcSample *p,
+                         const UnitSample *u, bool *ret_vouched)
+{
+        bool vouched = rule_holds(x, r, false, p, u);
+
+        *ret_vouched = vouched;
+        return vouched || (held && rule_tracks_growth(r) && rule_holds(x, r, true, p, u));
 }
 
 /* ---- messages --------------------------------------------------------- */
@@ -973,7 +996,7 @@ static void decision_fire_reason(const Eval *x, Decision *d, const char *subject
         double v = 0, t = 0;
 
         d->held_usec = held_usec(x->now, since);
-        (void)cond_holds(x, r, &r->conds[0], p, u, &v, &t);
+        (void)cond_holds(x, r, &r->conds[0], false, p, u, &v, &t);
         d->value = v;
         d->threshold = t;
         if (!rule_tracks_growth(r) || !put_leak(x, &b, d, subject, p, u))
@@ -1005,18 +1028,22 @@ static bool emit_recover(Eval *x, size_t rule, const ProcSample *p, const UnitSa
         subject_of(subject, sizeof(subject), p, u);
         d->held_usec = held_usec(x->now, since);
         b = (Buf){ d->reason, sizeof(d->reason), 0 };
+        /* the episode ended on the rates themselves (rule_episode()) */
         for (size_t i = 0; i < r->n_conds; i++) {
                 const Condition *c = &r->conds[i];
                 double v, t;
+                GrowthEstimate e;
 
-                if (!metric_value(x, r, c->metric, c->op, p, u, &v))
+                if (!metric_value(x, r, c->metric, c->op, true, p, u, &v))
                         continue;
-                if (cond_holds(x, r, c, p, u, NULL, NULL))
+                if (cond_holds(x, r, c, true, p, u, NULL, NULL))
                         continue;
                 t = cond_threshold(x->s, c);
                 d->value = v;
                 d->threshold = t;
                 put_recovery(&b, x->s, c, v, t, subject[0] ? subject : NULL);
+                if (metric_kind(c->metric) == METRIC_KIND_RATE && target_growth(x, r, p, u, &e))
+                        put_band(&b, e.kb_per_hour, e.band_kb_per_hour);
                 return true;
         }
         /* Every false condition lost its metric (PSI went away). */
@@ -1341,6 +1368,7 @@ static int state_bind(RulesState *st, const Config *c)
                         slots[i].fired = old->fired;
                         slots[i].no_victim = old->no_victim;
                         slots[i].noted_stuck = old->noted_stuck;
+                        slots[i].vouched = old->vouched;
                         slots[i].since_usec = old->since_usec;
                         old->remap = i;
                         break;
@@ -1608,7 +1636,7 @@ static void eval_system_rules(Eval *x, bool procs_fresh, bool *need_full)
 
                 if (r->scope != SCOPE_SYSTEM)
                         continue;
-                if (!rule_holds(x, r, NULL, NULL)) {
+                if (!rule_episode(x, r, slot->active, NULL, NULL, &slot->vouched)) {
                         if (slot->active && slot->fired &&
                             !emit_recover(x, i, NULL, NULL, slot->since_usec))
                                 continue; /* RET full: say it next time */
@@ -1620,7 +1648,7 @@ static void eval_system_rules(Eval *x, bool procs_fresh, bool *need_full)
                         slot->fired = slot->no_victim = slot->noted_stuck = false;
                         slot->since_usec = x->now;
                 }
-                if (r->action != ACTION_WARN || slot->fired ||
+                if (r->action != ACTION_WARN || slot->fired || !slot->vouched ||
                     held_usec(x->now, slot->since_usec) < r->for_usec)
                         continue;
                 Decision *d = emit(x, DECISION_FIRE, i, ACTION_WARN);
@@ -1638,7 +1666,7 @@ static void eval_system_rules(Eval *x, bool procs_fresh, bool *need_full)
                         const RuleSlot *slot = &x->st->slots[i];
 
                         if (r->scope != SCOPE_SYSTEM || r->action == ACTION_WARN ||
-                            !lane_free(x, r) || !slot->active ||
+                            !lane_free(x, r) || !slot->active || !slot->vouched ||
                             held_usec(x->now, slot->since_usec) < r->for_usec ||
                             slot->fired != (pass == 1) || slot->tried_eval == x->st->evals)
                                 continue;
@@ -1725,8 +1753,9 @@ static void eval_target(Eval *x, size_t i, const ProcSample *p, const UnitSample
         char subject[PROC_UNIT_MAX + 32], why[2 * PROC_UNIT_MAX + 160];
         Plan plan;
         Decision *d;
+        bool vouched;
 
-        if (!rule_holds(x, r, p, u)) {
+        if (!rule_episode(x, r, e != NULL, p, u, &vouched)) {
                 if (e && e->fired && !emit_recover(x, i, p, p ? NULL : u, e->since_usec))
                         e->seen_gen = x->st->gen; /* RET full: keep, say it next time */
                 return; /* not marked seen: the sweep drops it */
@@ -1739,7 +1768,7 @@ static void eval_target(Eval *x, size_t i, const ProcSample *p, const UnitSample
                         return;
         }
         e->seen_gen = x->st->gen;
-        if (e->fired || held_usec(x->now, e->since_usec) < r->for_usec)
+        if (e->fired || !vouched || held_usec(x->now, e->since_usec) < r->for_usec)
                 return;
 
         subject_of(subject, sizeof(subject), p, p ? NULL : u);
@@ -1856,7 +1885,7 @@ bool rules_units_need_full(const Config *config, const Snapshot *snapshot, Rules
                                 continue;
                         TargetKey key = { i, 0, 0, u->cgroup };
                         const TargetEntry *e = entry_find(st, &key);
-                        bool holds = rule_holds(&x, r, NULL, u);
+                        bool vouched, holds = rule_episode(&x, r, e != NULL, NULL, u, &vouched);
                         if (!e) {
                                 if (holds)
                                         return true; /* starts */
@@ -1864,7 +1893,7 @@ bool rules_units_need_full(const Config *config, const Snapshot *snapshot, Rules
                         }
                         if (!holds)
                                 return true; /* recovers, or its `for` restarts */
-                        if (e->fired || held_usec(now_usec, e->since_usec) < r->for_usec)
+                        if (e->fired || !vouched || held_usec(now_usec, e->since_usec) < r->for_usec)
                                 continue;
                         /* Due. Waiting for a unit's cooldown needs no walk;
                          * a process victim (term/kill) comes from the last
@@ -1971,7 +2000,7 @@ bool rules_kill_due(const Config *config, const RulesState *st, uint64_t now_use
                 const Rule *r = &config->rules[i];
                 const RuleSlot *slot = &st->slots[i];
                 if (r->scope == SCOPE_SYSTEM && r->action == ACTION_KILL && slot->active &&
-                    held_usec(now_usec, slot->since_usec) >= r->for_usec)
+                    slot->vouched && held_usec(now_usec, slot->since_usec) >= r->for_usec)
                         return true;
         }
         return false;

@@ -429,44 +429,194 @@ static void test_unit_tier_feeds(void **state)
  *     3600 MiB/h (before: 6.5 GiB/h), if at all: under a cycle this tall
  *     the estimate may not vouch for it within ten minutes;
  *   - over a 1 MiB/s leak under a 20 MiB cycle, fires, within 25%. */
-static const Decision *gc_run(double amp_mib, double leak_mib_s)
+/* A workload: its size in MiB S seconds into the run. */
+typedef double (*Workload)(double s, const void *ctx);
+
+typedef struct Saw {
+        double amp_mib, leak_mib_s;
+} Saw;
+
+/* 50 MiB, a heap that climbs AMP over 10 s and drops, and a leak */
+static double saw(double s, const void *ctx)
+{
+        const Saw *w = ctx;
+        return 50 + fmod(s, 10.0) / 10.0 * w->amp_mib + w->leak_mib_s * s;
+}
+
+/* A series captured in the guest (tests/fixtures/growth): seconds, bytes. */
+typedef struct Series {
+        size_t n;
+        double t[2048], mib[2048];
+} Series;
+
+static void series_load(Series *w, const char *name)
+{
+        char path[512], line[256];
+        FILE *f;
+
+        snprintf(path, sizeof path, "%s/%s", TEST_PATH("fixtures/growth"), name);
+        f = fopen(path, "re");
+        if (!f)
+                fail_msg("%s: %m", path);
+        w->n = 0;
+        while (fgets(line, sizeof line, f) && w->n < 2048) {
+                double t, bytes;
+                if (line[0] != '#' && sscanf(line, "%lf %lf", &t, &bytes) == 2) {
+                        w->t[w->n] = t;
+                        w->mib[w->n++] = bytes / 1048576;
+                }
+        }
+        fclose(f);
+        assert_true(w->n > 100);
+}
+
+static double series_duration(const Series *w)
+{
+        return w->t[w->n - 1] - w->t[0];
+}
+
+/* the last size read at or before S */
+static double series_at(double s, const void *ctx)
+{
+        const Series *w = ctx;
+        size_t i = 0;
+        while (i + 1 < w->n && w->t[i + 1] - w->t[0] <= s)
+                i++;
+        return w->mib[i];
+}
+
+/* The series' growth as node-gc's test.sh measures it: the least-squares
+ * slope of the minima of 10 s slices, from 30 s on, in MiB/h. */
+static double series_truth(const Series *w)
+{
+        double m[256], x[256], sx = 0, sy = 0, sxx = 0, sxy = 0;
+        int n = 0, have[256] = { 0 };
+        for (size_t i = 0; i < w->n; i++) {
+                int k = (int)((w->t[i] - w->t[0]) / 10);
+                if (k < 0 || k >= 256)
+                        continue;
+                if (!have[k] || w->mib[i] < m[k]) {
+                        m[k] = w->mib[i];
+                        x[k] = w->t[i];
+                        have[k] = 1;
+                }
+        }
+        for (int k = 3; k < 256; k++)
+                if (have[k]) {
+                        n++;
+                        sx += x[k];
+                        sy += m[k];
+                        sxx += x[k] * x[k];
+                        sxy += x[k] * m[k];
+                }
+        assert_true(n > 2);
+        return (n * sxy - sx * sy) / (n * sxx - sx * sx) * 3600;
+}
+
+typedef struct GcRun {
+        Decision first;    /* the first firing, if any */
+        bool fired;
+        int fires, recovers; /* decisions of the rule over the run */
+} GcRun;
+
+/* "unit.growth > 1G/h" over a 2 minute window on gc.service, sampled at the
+ * unit tier's times (drawn periods, denser while the estimate asks) for
+ * SECONDS of workload F. */
+static void gc_run(Workload f, const void *ctx, double seconds, GcRun *ret)
 {
         static const char *const names[] = { "gc.service", NULL };
         static World w;
         uint64_t jitter = 99, t = 0;
-        const Decision *d = NULL;
-        static Decision first;
 
+        *ret = (GcRun){ 0 };
         world_init(&w, "[rule gc]\nunit = gc.service\nwhen = unit.growth > 1G/h\nwindow = 2m\n"
                        "action = warn\n",
                    names);
-        while (t < 600 * SEC) {
-                double s = (double)t / 1e6;
-                uint64_t size = (uint64_t)(50 * (double)MIB + fmod(s, 10.0) / 10.0 * amp_mib * (double)MIB +
-                                           leak_mib_s * s * (double)MIB);
+        while ((double)t / 1e6 < seconds) {
+                uint64_t size = (uint64_t)(f((double)t / 1e6, ctx) * (double)MIB);
                 int n = world_tick(&w, 7000 * SEC + t, &size);
                 assert_true(n >= 0);
-                const Decision *f = fired(&w, n, "gc", "gc.service");
-                if (f && !d) {
-                        first = *f;
-                        d = &first;
-                        fprintf(stderr, "    reason: %s\n", f->reason);
-                        assert_true(fabs(f->growth_kb_per_hour - 3600 * MIB) <= 0.25 * 3600 * MIB);
+                for (int i = 0; i < n; i++) {
+                        if (strcmp(w.d[i].rule->name, "gc") != 0)
+                                continue;
+                        if (w.d[i].kind == DECISION_RECOVER) {
+                                ret->recovers++;
+                                fprintf(stderr, "    at %.0f s: %s\n", (double)t / 1e6, w.d[i].reason);
+                        }
+                        if (w.d[i].kind != DECISION_FIRE)
+                                continue;
+                        if (!ret->fires++) {
+                                ret->first = w.d[i];
+                                ret->fired = true;
+                                fprintf(stderr, "    at %.0f s: %s\n", (double)t / 1e6, w.d[i].reason);
+                        }
                 }
                 uint64_t period = history_dense(w.h, 7000 * SEC + t) ? schedule_dense(2 * SEC)
                                                                     : 2 * SEC;
                 t += schedule_jittered(period, &jitter);
         }
         world_free(&w);
-        return d;
+}
+
+/* Within 25% of TRUTH (MiB/h). */
+static void assert_rate_near(const Decision *d, double truth_mib_h)
+{
+        double got = d->growth_kb_per_hour / (double)MIB;
+        if (fabs(got - truth_mib_h) > 0.25 * truth_mib_h)
+                fail_msg("flagged at %.0f MiB/h, the truth is %.0f MiB/h", got, truth_mib_h);
 }
 
 static void test_gc_sawtooth_rule(void **state)
 {
+        GcRun r;
         (void)state;
-        assert_null(gc_run(200, 0));
-        (void)gc_run(200, 1);
-        assert_non_null(gc_run(20, 1));
+        gc_run(saw, &(Saw){ 200, 0 }, 600, &r);
+        assert_false(r.fired);
+        gc_run(saw, &(Saw){ 200, 1 }, 600, &r);
+        if (r.fired)
+                assert_rate_near(&r.first, 3600);
+        gc_run(saw, &(Saw){ 20, 1 }, 600, &r);
+        assert_true(r.fired);
+        assert_rate_near(&r.first, 3600);
+        /* once flagged, a leak that goes on is one episode */
+        assert_int_equal(r.fires, 1);
+        assert_int_equal(r.recovers, 0);
+}
+
+/* Node.js in the guest (tests/system/scenarios/node-gc, tests/fixtures/
+ * growth), replayed at the daemon's sampling times: with glibc's default
+ * malloc the freed Buffers stay in its heap and the leak's RSS climbs in
+ * uneven steps. The steady
+ * service is never flagged; the leaking one is, within 25% of its growth
+ * measured as the system test measures it, and stays one episode (a band
+ * that widens for a moment used to end it: "growth back under 1.0 GiB/h:
+ * 0.0 MiB/h", then a new warning). */
+static void test_node_series(void **state)
+{
+        static Series leak, steady;
+        GcRun r;
+        (void)state;
+        series_load(&steady, "node-steady-heap.tsv");
+        gc_run(series_at, &steady, series_duration(&steady), &r);
+        assert_false(r.fired);
+        series_load(&leak, "node-leak-heap.tsv");
+        gc_run(series_at, &leak, series_duration(&leak), &r);
+        assert_true(r.fired);
+        assert_rate_near(&r.first, series_truth(&leak));
+        assert_int_equal(r.fires, 1);
+        assert_int_equal(r.recovers, 0);
+
+        /* glibc told to return freed Buffers: the RSS saws ~100 MiB high */
+        series_load(&steady, "node-steady-saw.tsv");
+        gc_run(series_at, &steady, series_duration(&steady), &r);
+        assert_false(r.fired);
+        /* the same leak under the saw: its troughs scatter too much for a
+         * 2 minute window to vouch for its rate within 25%; if it is
+         * flagged at all, it is within 25% */
+        series_load(&leak, "node-leak-saw.tsv");
+        gc_run(series_at, &leak, series_duration(&leak), &r);
+        if (r.fired)
+                assert_rate_near(&r.first, series_truth(&leak));
 }
 
 int main(void)
@@ -478,6 +628,7 @@ int main(void)
                 cmocka_unit_test(test_fastest_none),
                 cmocka_unit_test(test_fastest_growing_protected),
                 cmocka_unit_test(test_gc_sawtooth_rule),
+                cmocka_unit_test(test_node_series),
                 cmocka_unit_test(test_history_bound),
                 cmocka_unit_test(test_pid_reuse),
                 cmocka_unit_test(test_unit_tier_feeds),
