@@ -3,7 +3,7 @@
 // frees them), and with "leak N" also keeps N MiB a second for good.
 'use strict';
 const mode = process.argv[2] || 'steady';
-const leakMiB = Number(process.argv[3] || 0);
+const leakMiBs = Number(process.argv[3] || 0); // MiB a second, 1 MiB at a time
 let live = [];
 const kept = [];
 setInterval(() => {
@@ -11,6 +11,6 @@ setInterval(() => {
   live.push(Buffer.alloc(1 << 20, 1), Buffer.alloc(1 << 20, 2));
   if (live.length >= 100) live = [];
 }, 100);
-if (mode === 'leak')
-  setInterval(() => kept.push(Buffer.alloc(leakMiB << 20, 3)), 1000);
-setInterval(() => console.log(`gc.js ${mode}: rss ${(process.memoryUsage().rss / 1048576).toFixed(0)} MiB, kept ${kept.length * leakMiB} MiB`), 10000);
+if (mode === 'leak' && leakMiBs > 0)
+  setInterval(() => kept.push(Buffer.alloc(1 << 20, 3)), 1000 / leakMiBs);
+setInterval(() => console.log(`gc.js ${mode}: rss ${(process.memoryUsage().rss / 1048576).toFixed(0)} MiB, kept ${kept.length} MiB`), 10000);
