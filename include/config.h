@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "metric.h"
+
 #define CONFIG_MAX_CONDITIONS 8
 
 /* Limits of the duration keys, in µs. A duration is added to the clock
@@ -31,43 +33,6 @@
 #define CONFIG_MAX_GRACE_USEC (UINT64_C(3600) * 1000000)
 #define CONFIG_MIN_WINDOW_USEC (UINT64_C(60) * 1000000)
 #define CONFIG_MAX_WINDOW_USEC (UINT64_C(24) * 3600 * 1000000)
-
-typedef enum Metric {
-        METRIC_MEM_AVAILABLE,
-        METRIC_MEM_USED, /* MemTotal - MemAvailable */
-        METRIC_SWAP_FREE,
-        METRIC_SWAP_USED,
-        METRIC_PSI_SOME_AVG10,
-        METRIC_PSI_SOME_AVG60,
-        METRIC_PSI_SOME_AVG300,
-        METRIC_PSI_FULL_AVG10,
-        METRIC_PSI_FULL_AVG60,
-        METRIC_PSI_FULL_AVG300,
-        METRIC_PROC_PSS,
-        METRIC_PROC_RSS,
-        METRIC_PROC_SWAP,
-        METRIC_UNIT_MEMORY,
-        /* Leak detection (growth.h): estimated over the rule's window. */
-        METRIC_MEM_EXHAUSTION,  /* time until MemAvailable reaches 0 */
-        METRIC_PROC_GROWTH,     /* kB per hour */
-        METRIC_UNIT_GROWTH,
-        METRIC_PROC_BUDGET_ETA, /* time until the rule's budget is reached */
-        METRIC_UNIT_BUDGET_ETA,
-        _METRIC_MAX,
-} Metric;
-
-typedef enum MetricKind {
-        METRIC_KIND_SIZE,    /* kB, or a percentage of MemTotal */
-        METRIC_KIND_PERCENT, /* PSI: percent of time, 0..100 */
-        METRIC_KIND_RATE,    /* kB per hour ("50M/h") */
-        METRIC_KIND_TIME,    /* microseconds ("15m"); an ETA */
-} MetricKind;
-
-typedef enum RuleScope {
-        SCOPE_SYSTEM,  /* no unit=/user-unit=/process=/cmdline= */
-        SCOPE_PROCESS, /* process= and/or cmdline= */
-        SCOPE_UNIT,    /* unit= or user-unit= */
-} RuleScope;
 
 typedef enum Action {
         ACTION_WARN,
@@ -227,12 +192,7 @@ int config_load_string(const char *text, const char *filename, Config **ret_conf
 /* Frees a config; NULL-safe. */
 void config_free(Config *c);
 
-/* Names for messages: "mem.available", "term", "oom-score", ... */
-const char *metric_to_string(Metric m);
-MetricKind metric_kind(Metric m);
-/* The scope a metric belongs to: SCOPE_SYSTEM metrics may appear in any
- * rule; proc.* only in process rules; unit.* only in unit rules. */
-RuleScope metric_scope(Metric m);
+/* Names for messages: "term", "oom-score", ... (metrics: metric.h) */
 const char *action_to_string(Action a);
 const char *target_to_string(Target t);
 /* "name", "executable", "unit"; "?" for anything else. */
@@ -256,10 +216,6 @@ int config_parse_duration(const char *s, uint64_t *ret_usec);
 /* Resolves a size condition to kB against MEM_TOTAL_KB (a percentage is
  * rounded to the nearest kB). Returns 0 for a PSI condition. */
 uint64_t condition_threshold_kb(const Condition *c, uint64_t mem_total_kb);
-
-/* True for the metrics that need a growth history (growth.h): growth,
- * budget ETA and memory exhaustion. */
-bool metric_needs_history(Metric m);
 
 /* True if rule R needs growth histories of its targets (or, for
  * target = fastest-growing, of every unit). */

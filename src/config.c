@@ -72,28 +72,6 @@
 
 /* ---- names ------------------------------------------------------------ */
 
-static const char *const metric_names[_METRIC_MAX] = {
-        [METRIC_MEM_AVAILABLE] = "mem.available",
-        [METRIC_MEM_USED] = "mem.used",
-        [METRIC_SWAP_FREE] = "swap.free",
-        [METRIC_SWAP_USED] = "swap.used",
-        [METRIC_PSI_SOME_AVG10] = "psi.some.avg10",
-        [METRIC_PSI_SOME_AVG60] = "psi.some.avg60",
-        [METRIC_PSI_SOME_AVG300] = "psi.some.avg300",
-        [METRIC_PSI_FULL_AVG10] = "psi.full.avg10",
-        [METRIC_PSI_FULL_AVG60] = "psi.full.avg60",
-        [METRIC_PSI_FULL_AVG300] = "psi.full.avg300",
-        [METRIC_PROC_PSS] = "proc.pss",
-        [METRIC_PROC_RSS] = "proc.rss",
-        [METRIC_PROC_SWAP] = "proc.swap",
-        [METRIC_UNIT_MEMORY] = "unit.memory",
-        [METRIC_MEM_EXHAUSTION] = "mem.exhaustion",
-        [METRIC_PROC_GROWTH] = "proc.growth",
-        [METRIC_UNIT_GROWTH] = "unit.growth",
-        [METRIC_PROC_BUDGET_ETA] = "proc.budget-eta",
-        [METRIC_UNIT_BUDGET_ETA] = "unit.budget-eta",
-};
-
 static const char *const action_names[] = {
         [ACTION_WARN] = "warn",
         [ACTION_TERM] = "term",
@@ -113,41 +91,6 @@ static const char *const protect_kind_names[_PROTECT_KIND_MAX] = {
         [PROTECT_UNIT] = "unit",
 };
 
-const char *metric_to_string(Metric m)
-{
-        if ((unsigned)m >= _METRIC_MAX)
-                return "?";
-        return metric_names[m];
-}
-
-MetricKind metric_kind(Metric m)
-{
-        switch (m) {
-        case METRIC_PSI_SOME_AVG10:
-        case METRIC_PSI_SOME_AVG60:
-        case METRIC_PSI_SOME_AVG300:
-        case METRIC_PSI_FULL_AVG10:
-        case METRIC_PSI_FULL_AVG60:
-        case METRIC_PSI_FULL_AVG300:
-                return METRIC_KIND_PERCENT;
-        case METRIC_PROC_GROWTH:
-        case METRIC_UNIT_GROWTH:
-                return METRIC_KIND_RATE;
-        case METRIC_MEM_EXHAUSTION:
-        case METRIC_PROC_BUDGET_ETA:
-        case METRIC_UNIT_BUDGET_ETA:
-                return METRIC_KIND_TIME;
-        default:
-                return METRIC_KIND_SIZE;
-        }
-}
-
-bool metric_needs_history(Metric m)
-{
-        return m == METRIC_MEM_EXHAUSTION || m == METRIC_PROC_GROWTH || m == METRIC_UNIT_GROWTH ||
-               m == METRIC_PROC_BUDGET_ETA || m == METRIC_UNIT_BUDGET_ETA;
-}
-
 bool rule_tracks_growth(const Rule *r)
 {
         if (r->scope == SCOPE_SYSTEM && r->target == TARGET_FASTEST_GROWING &&
@@ -157,24 +100,6 @@ bool rule_tracks_growth(const Rule *r)
                 if (metric_needs_history(r->conds[i].metric))
                         return true;
         return false;
-}
-
-RuleScope metric_scope(Metric m)
-{
-        switch (m) {
-        case METRIC_PROC_PSS:
-        case METRIC_PROC_RSS:
-        case METRIC_PROC_SWAP:
-        case METRIC_PROC_GROWTH:
-        case METRIC_PROC_BUDGET_ETA:
-                return SCOPE_PROCESS;
-        case METRIC_UNIT_MEMORY:
-        case METRIC_UNIT_GROWTH:
-        case METRIC_UNIT_BUDGET_ETA:
-                return SCOPE_UNIT;
-        default:
-                return SCOPE_SYSTEM;
-        }
 }
 
 const char *action_to_string(Action a)
@@ -919,7 +844,7 @@ static bool parse_condition(Parser *p, const char *text, size_t len, Condition *
         }
         saved = buf[mlen];
         buf[mlen] = '\0';
-        m = lookup(metric_names, _METRIC_MAX, buf);
+        m = metric_from_string(buf);
         if (m < 0) {
                 diag(p, p->lineno, "when: unknown metric '%s'", buf);
                 return false;
@@ -933,26 +858,26 @@ static bool parse_condition(Parser *p, const char *text, size_t len, Condition *
                 return false;
         }
         if (*s != '<' && *s != '>') {
-                diag(p, p->lineno, "when: expected < or > after %s", metric_names[m]);
+                diag(p, p->lineno, "when: expected < or > after %s", metric_to_string((Metric)m));
                 return false;
         }
         c.op = *s;
         value = skip_ws(s + 1);
         if (!*value) {
-                diag(p, p->lineno, "when: %s %c needs a value", metric_names[m], c.op);
+                diag(p, p->lineno, "when: %s %c needs a value", metric_to_string((Metric)m), c.op);
                 return false;
         }
 
         if (metric_kind(c.metric) == METRIC_KIND_PERCENT) {
                 r = parse_psi_percent(value, &c.percent);
                 if (r == -ERANGE) {
-                        diag(p, p->lineno, "when: %s: '%s' is more than 100%%", metric_names[m],
+                        diag(p, p->lineno, "when: %s: '%s' is more than 100%%", metric_to_string((Metric)m),
                              value);
                         return false;
                 }
                 if (r < 0) {
                         diag(p, p->lineno, "when: %s takes a percentage 0..100, not '%s'",
-                             metric_names[m], value);
+                             metric_to_string((Metric)m), value);
                         return false;
                 }
                 *ret = c;
@@ -966,7 +891,7 @@ static bool parse_condition(Parser *p, const char *text, size_t len, Condition *
                         return false;
                 }
                 if (r < 0) {
-                        diag(p, p->lineno, "when: %s: '%s' is not a %s", metric_names[m], value,
+                        diag(p, p->lineno, "when: %s: '%s' is not a %s", metric_to_string((Metric)m), value,
                              rate ? "rate (use e.g. 50M/h or 1G/d)"
                                   : "duration (use e.g. 15m or 2h)");
                         return false;
@@ -982,22 +907,22 @@ static bool parse_condition(Parser *p, const char *text, size_t len, Condition *
         }
         if (r == -ERANGE) {
                 if (strchr(value, '%'))
-                        diag(p, p->lineno, "when: %s: '%s' is more than 100%%", metric_names[m],
+                        diag(p, p->lineno, "when: %s: '%s' is more than 100%%", metric_to_string((Metric)m),
                              value);
                 else
-                        diag(p, p->lineno, "when: %s: '%s' is too large", metric_names[m], value);
+                        diag(p, p->lineno, "when: %s: '%s' is too large", metric_to_string((Metric)m), value);
                 return false;
         }
         if (r < 0) {
                 diag(p, p->lineno, "when: %s: '%s' is not a size (use e.g. 500M, 2G or 15%%)",
-                     metric_names[m], value);
+                     metric_to_string((Metric)m), value);
                 return false;
         }
         /* A percentage is of MemTotal; of swap that would be a trap. */
         if (c.is_percent && (c.metric == METRIC_SWAP_FREE || c.metric == METRIC_SWAP_USED)) {
                 diag(p, p->lineno,
                      "when: %s: percentages are of MemTotal, give swap as a size (e.g. 1G)",
-                     metric_names[m]);
+                     metric_to_string((Metric)m));
                 return false;
         }
         *ret = c;

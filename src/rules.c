@@ -700,40 +700,6 @@ static void put_threshold(Buf *b, const Condition *c, double t)
                 put_size(b, t);
 }
 
-static const char *metric_label(Metric m)
-{
-        switch (m) {
-        case METRIC_MEM_AVAILABLE: return "available memory";
-        case METRIC_MEM_USED: return "used memory";
-        case METRIC_SWAP_FREE: return "free swap";
-        case METRIC_SWAP_USED: return "used swap";
-        case METRIC_PSI_SOME_AVG10: return "memory pressure (some avg10)";
-        case METRIC_PSI_SOME_AVG60: return "memory pressure (some avg60)";
-        case METRIC_PSI_SOME_AVG300: return "memory pressure (some avg300)";
-        case METRIC_PSI_FULL_AVG10: return "memory pressure (full avg10)";
-        case METRIC_PSI_FULL_AVG60: return "memory pressure (full avg60)";
-        case METRIC_PSI_FULL_AVG300: return "memory pressure (full avg300)";
-        case METRIC_MEM_EXHAUSTION: return "time to memory exhaustion";
-        case METRIC_PROC_GROWTH:
-        case METRIC_UNIT_GROWTH: return "growth";
-        case METRIC_PROC_BUDGET_ETA:
-        case METRIC_UNIT_BUDGET_ETA: return "time to budget";
-        case METRIC_PROC_PSS:
-        case METRIC_PROC_RSS:
-        case METRIC_PROC_SWAP:
-        case METRIC_UNIT_MEMORY:
-        case _METRIC_MAX:
-        default: return metric_to_string(m);
-        }
-}
-
-/* What a process/unit size metric reads as after the value: "412 MiB",
- * "412 MiB resident", "412 MiB in swap". */
-static const char *metric_suffix(Metric m)
-{
-        return m == METRIC_PROC_RSS ? " resident" : m == METRIC_PROC_SWAP ? " in swap" : "";
-}
-
 static bool metric_is_target(Metric m)
 {
         return metric_scope(m) != SCOPE_SYSTEM;
