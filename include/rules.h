@@ -58,7 +58,10 @@
  *    metrics ("proc.pss > 300M and mem.available < 20%").
  *  - Time. A pair's clock starts at the first evaluation that finds its
  *    condition true; it fires when now - start >= `for` (for = 0: at once).
- *    A false evaluation before that resets it silently. Process and unit
+ *    A false evaluation before that resets it silently. A growth condition
+ *    starts a pair and fires it on the vouched end of its band; once the
+ *    pair's clock runs, it holds while the other end of the band still
+ *    allows it (issue 21). Process and unit
  *    rules are evaluated only on whole walks (RULES_PROCS_FRESH), system
  *    rules on every evaluation; a walk that could read only part of /proc
  *    (RULES_PROCS_PARTIAL) serves system rules' victim choice only.

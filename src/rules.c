@@ -375,19 +375,24 @@ static bool target_growth(const Eval *x, const Rule *r, const ProcSample *p, con
  * "< X" only on all the growth it allows (growth_high()). An ETA is short
  * when growth is fast, so "eta < T" takes the slow end of the band,
  * "eta > T" the fast. HELD: the condition's episode is under way, and it
- * ends only when the rate itself crosses back; a band that widens for a
- * moment neither ends it ("growth back under 1 GiB/h" while the leak goes
- * on) nor starts it again, while acting still takes the vouched end. */
+ * lasts while the other end of the band still allows it: it ends when the
+ * estimate vouches that it is over, not when the band widens for a moment
+ * (a rate of 750 MiB/h (±3012) does not say a 3.5 GiB/h leak went "back
+ * under 1 GiB/h"). Firing and acting always take the vouched end. */
 static double rate_for(const GrowthEstimate *e, char op, bool eta, bool held)
 {
+        double low = e->kb_per_hour - e->band_kb_per_hour;
+
         if (held)
-                return e->kb_per_hour;
+                /* growth ">", ETA "<": fast growth keeps them; the others
+                 * are kept by slow growth */
+                return (op == '>') != eta ? growth_high(e) : low;
         if (eta)
                 /* The slow end bounds how soon, however loose: a rate of
                  * 15 GiB/h (±10) still says memory runs out within the
                  * hour. (growth_low()'s quarter rule is for vouching for
                  * growth itself.) */
-                return op == '<' ? e->kb_per_hour - e->band_kb_per_hour : growth_high(e);
+                return op == '<' ? low : growth_high(e);
         return op == '>' ? growth_low(e) : growth_high(e);
 }
 
@@ -408,7 +413,7 @@ static double eta_value(uint64_t usec)
 }
 
 /* The value of metric M for a condition with OP (growth metrics read the
- * end of their band that OP calls for, or with HELD the rate itself:
+ * end of their band that OP calls for, or with HELD the other end:
  * rate_for()). */
 static bool metric_value(const Eval *x, const Rule *r, Metric m, char op, bool held,
                          const ProcSample *p, const UnitSample *u, double *ret)
@@ -556,7 +561,7 @@ static bool rule_holds(const Eval *x, const Rule *r, bool held, const ProcSample
 
 /* Whether R's episode for a target (P, U; both NULL: the system) goes on:
  * it starts only when R holds on the vouched ends of its growth bands, and
- * once under way (HELD) it lasts while R holds on the rates themselves
+ * once under way (HELD) it lasts while R holds on their other ends
  * (rate_for()). *RET_VOUCHED: R holds on the vouched ends now, which
  * firing and acting always need. */
 static bool rule_episode(const Eval *x, const Rule *r, bool held, const ProcSample *p,
@@ -629,7 +634,8 @@ static void put_rate(Buf *b, double kb_per_hour)
 }
 
 /* A rate's band after it (put_rate() of RATE just written), in the
- * rate's unit: "38 MiB/h (±6)", "1.9 GiB/h (±0.3)", "2.5 MiB/h (±0.4)". */
+ * rate's unit: "38 MiB/h (±6)", "1.9 GiB/h (±0.3)", "2.5 MiB/h (±0.4)",
+ * "0.0 MiB/h (±850)". */
 static void put_band(Buf *b, double rate_kb_per_hour, double band_kb_per_hour)
 {
         double mib = fabs(rate_kb_per_hour) / 1024.0, band = band_kb_per_hour / 1024.0;
@@ -638,7 +644,7 @@ static void put_band(Buf *b, double rate_kb_per_hour, double band_kb_per_hour)
                 bprintf(b, " (\u00b1?)");
         else if (mib >= 1024)
                 bprintf(b, " (\u00b1%.1f)", band / 1024.0);
-        else if (mib < 9.95)
+        else if (mib < 9.95 && band < 9.95)
                 bprintf(b, " (\u00b1%.1f)", band);
         else
                 bprintf(b, " (\u00b1%.0f)", band);
@@ -1005,10 +1011,16 @@ static bool emit_recover(Eval *x, size_t rule, const ProcSample *p, const UnitSa
                 if (cond_holds(x, r, c, true, p, u, NULL, NULL))
                         continue;
                 t = cond_threshold(x->s, c);
+                /* a rate is said as the rate itself and its band, not the
+                 * end of the band that ended the episode */
+                bool rate = metric_kind(c->metric) == METRIC_KIND_RATE &&
+                            target_growth(x, r, p, u, &e);
+                if (rate)
+                        v = e.kb_per_hour;
                 d->value = v;
                 d->threshold = t;
                 put_recovery(&b, x->s, c, v, t, subject[0] ? subject : NULL);
-                if (metric_kind(c->metric) == METRIC_KIND_RATE && target_growth(x, r, p, u, &e))
+                if (rate)
                         put_band(&b, e.kb_per_hour, e.band_kb_per_hour);
                 return true;
         }
