@@ -20,8 +20,10 @@ ALL_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS) -Iinclude -D_GNU_SOURCE \
               -DMEMGUARD_VERSION='"$(VERSION)"' \
               -DMEMGUARD_SYSCONFDIR='"$(SYSCONFDIR)"' \
               $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsystemd -lproc2 -linih) -lm
-TEST_LIBS := $(LIBS) $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+# No libm in the daemon: memguard locks its memory, and mlockall() would
+# keep all of libm's text resident (~350 kB) for three calls (growth.c).
+LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsystemd -lproc2 -linih)
+TEST_LIBS := $(LIBS) $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka) -lm
 
 # B is the build directory: build/ for the plain build, build-san/ for the
 # sanitizer build (make SANITIZE=1).
@@ -175,7 +177,7 @@ bench-floor: $(B)/bench/floor
 # tier samples (issue 21); the table of bench/RESULTS.md.
 $(B)/bench/growth-sweep: bench/growth-sweep.c tests/unit/growth_sweep.h $(B)/libmemguard.a $(wildcard include/*.h)
 	@mkdir -p $(B)/bench
-	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(B)/libmemguard.a $(LIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(B)/libmemguard.a $(LIBS) -lm
 
 bench-growth: $(B)/bench/growth-sweep
 	$(B)/bench/growth-sweep | tee bench/results/growth-sweep.tsv

@@ -282,6 +282,36 @@ static double rate(const Points *p)
         return combine(all, median(seg, 3), recent, net);
 }
 
+/* sqrt(V) for V >= 0 by Newton's method, and floor and ceil of V within
+ * long: the daemon links no libm (Makefile). Exact to the last bit or two
+ * for the small values of sen_band(). */
+static double root(double v)
+{
+        double x = v > 1 ? v : 1;
+
+        if (!(v > 0))
+                return 0;
+        for (int i = 0; i < 64; i++) {
+                double next = 0.5 * (x + v / x);
+                if (next == x)
+                        break;
+                x = next;
+        }
+        return x;
+}
+
+static long floor_long(double v)
+{
+        long i = (long)v;
+        return (double)i > v ? i - 1 : i;
+}
+
+static long ceil_long(double v)
+{
+        long i = (long)v;
+        return (double)i < v ? i + 1 : i;
+}
+
 /* Sen's rank confidence interval (Sen 1968) of the slope of points X, Y
  * (N of them, at distinct times): the slopes of all pairs, sorted, cut at
  * the ranks that a 99% two-sided interval allows (z = 2.576 on the
@@ -297,8 +327,8 @@ static double sen_band(const double *x, const double *y, long n, double r, doubl
         pairs(x, y, 0, n, buf, &m);
         if (m < 6)
                 return INFINITY;
-        double c = 2.576 * sqrt((double)n * (double)(n - 1) * (double)(2 * n + 5) / 18.0);
-        long lo = (long)floor(((double)m - c) / 2), hi = (long)ceil(((double)m + c) / 2);
+        double c = 2.576 * root((double)n * (double)(n - 1) * (double)(2 * n + 5) / 18.0);
+        long lo = floor_long(((double)m - c) / 2), hi = ceil_long(((double)m + c) / 2);
         if (lo < 0)
                 lo = 0;
         if (hi > m - 1)
