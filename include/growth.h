@@ -161,6 +161,11 @@ void growth_estimate(const GrowthHistory *h, GrowthEstimate *ret);
  * that must be short before it acts, read. */
 double growth_low(const GrowthEstimate *e);
 
+/* E reads growth it cannot vouch for: valid, a rate above 0, and a band
+ * wider than a quarter of it (or unknown). The unit tier samples such a
+ * series densely (history_dense()). */
+bool growth_suspect(const GrowthEstimate *e);
+
 /* The highest rate E allows: its rate plus its band; INFINITY when E is
  * not valid. What a "growth < X" condition reads. */
 double growth_high(const GrowthEstimate *e);

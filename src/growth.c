@@ -401,15 +401,25 @@ void growth_estimate(const GrowthHistory *h, GrowthEstimate *ret)
         ret->band_kb_per_hour = 3600 * band(&p, r, (double)ret->span_usec / 1e6);
 }
 
+/* Growth is vouched for only by an estimate within a quarter of its rate. */
+static bool within_quarter(const GrowthEstimate *e)
+{
+        return e->band_kb_per_hour <= e->kb_per_hour / 4;
+}
+
 double growth_low(const GrowthEstimate *e)
 {
         if (!e->valid)
                 return 0;
         double low = e->kb_per_hour - e->band_kb_per_hour;
-        /* growth is vouched for only by an estimate within a quarter */
-        if (low > 0 && e->band_kb_per_hour > e->kb_per_hour / 4)
+        if (low > 0 && !within_quarter(e))
                 return 0;
         return low;
+}
+
+bool growth_suspect(const GrowthEstimate *e)
+{
+        return e->valid && e->kb_per_hour > 0 && !within_quarter(e);
 }
 
 double growth_high(const GrowthEstimate *e)

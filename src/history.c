@@ -259,10 +259,8 @@ static bool estimate(History *h, const Key *k, GrowthEstimate *ret)
                 e->est_fresh = true;
                 /* A rule looked at growth the estimate suspects but cannot
                  * vouch for: denser samples narrow the band (issue 21). */
-                const GrowthEstimate *g = &e->est;
-                if (e->kind == SERIES_UNIT && g->valid && g->kb_per_hour > 0 &&
-                    !(g->band_kb_per_hour <= g->kb_per_hour / 4))
-                        e->dense_until = usec_add(g->current_usec, e->window_usec);
+                if (e->kind == SERIES_UNIT && growth_suspect(&e->est))
+                        e->dense_until = usec_add(e->est.current_usec, e->window_usec);
         }
         *ret = e->est;
         return true;

@@ -184,7 +184,10 @@ uint64_t schedule_jittered(uint64_t period, uint64_t *state)
 uint64_t schedule_dense(uint64_t period)
 {
         uint64_t d = period / 4;
-        return d < SCHEDULE_DENSE_MIN_USEC ? (period < SCHEDULE_DENSE_MIN_USEC ? period : SCHEDULE_DENSE_MIN_USEC) : d;
+
+        if (d < SCHEDULE_DENSE_MIN_USEC)
+                d = period < SCHEDULE_DENSE_MIN_USEC ? period : SCHEDULE_DENSE_MIN_USEC;
+        return d;
 }
 
 uint64_t schedule_full_interval(const Config *config, UnitTier tier)

@@ -91,7 +91,7 @@ static inline void sweep_run(const SweepCase *k, double period_s, double amp_kb,
                 GrowthEstimate e;
                 (void)growth_add(&h, t, (uint64_t)kb);
                 growth_estimate(&h, &e);
-                if (e.valid && e.kb_per_hour > 0 && !(e.band_kb_per_hour <= e.kb_per_hour / 4))
+                if (growth_suspect(&e))
                         dense_until = t + k->window_usec;
                 if (e.valid) {
                         double low = k->before ? e.kb_per_hour : growth_low(&e);
