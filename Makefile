@@ -35,9 +35,13 @@ else
 B := build
 endif
 
-SRCS := $(sort $(wildcard src/*.c))
-LIB_SRCS := $(filter-out src/main.c,$(SRCS))
-LIB_OBJS := $(LIB_SRCS:src/%.c=$(B)/%.o)
+# src/STAGE/*.c, headers in include/STAGE/ (README, Architecture): every
+# source is found by wildcard, and lint checks that no stage includes a
+# later one (tests/layers.sh).
+SRCS := $(sort $(wildcard src/*/*.c))
+HDRS := $(sort $(wildcard include/*/*.h))
+LIB_SRCS := $(filter-out src/daemon/main.c,$(SRCS))
+LIB_OBJS := $(LIB_SRCS:src/%.c=$(B)/obj/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(sort $(wildcard tests/unit/test_*.c)))
 HELPERS := $(patsubst tests/helpers/%.c,$(B)/helpers/%,$(sort $(wildcard tests/helpers/*.c)))
 
@@ -46,23 +50,24 @@ HELPERS := $(patsubst tests/helpers/%.c,$(B)/helpers/%,$(sort $(wildcard tests/h
 
 all: $(B)/memguard $(B)/memguard-test
 
-$(B)/%.o: src/%.c $(wildcard include/*.h) | $(B)
+$(B)/obj/%.o: src/%.c $(HDRS) | $(B)
+	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/libmemguard.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
-$(B)/memguard: $(B)/main.o $(B)/libmemguard.a
+$(B)/memguard: $(B)/obj/daemon/main.o $(B)/libmemguard.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # main.c again with the test hooks (see its head comment); never installed.
-$(B)/main-test.o: src/main.c $(wildcard include/*.h) | $(B)
+$(B)/main-test.o: src/daemon/main.c $(HDRS) | $(B)
 	$(CC) $(ALL_CFLAGS) -DMEMGUARD_TEST_HOOKS -c -o $@ $<
 
 $(B)/memguard-test: $(B)/main-test.o $(B)/libmemguard.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/tests/%: tests/unit/%.c $(B)/libmemguard.a $(wildcard include/*.h) tests/unit/testutil.h | $(B)
+$(B)/tests/%: tests/unit/%.c $(B)/libmemguard.a $(HDRS) tests/unit/testutil.h | $(B)
 	@mkdir -p $(B)/tests
 	$(CC) $(ALL_CFLAGS) -Itests/unit -DTOP_SRCDIR='"$(CURDIR)"' $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $< $(B)/libmemguard.a $(TEST_LIBS)
 
@@ -166,7 +171,7 @@ $(B)/bench/forker: bench/forker.c | $(B)
 	@mkdir -p $(B)/bench
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
 
-$(B)/bench/floor: bench/floor.c $(B)/libmemguard.a $(wildcard include/*.h) $(B)/bench/forker
+$(B)/bench/floor: bench/floor.c $(B)/libmemguard.a $(HDRS) $(B)/bench/forker
 	@mkdir -p $(B)/bench
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libmemguard.a $(LIBS)
 
@@ -175,7 +180,7 @@ bench-floor: $(B)/bench/floor
 
 # bench-growth: the leak estimator against GC sawtooth sampled as the unit
 # tier samples (issue 21); the table of bench/RESULTS.md.
-$(B)/bench/growth-sweep: bench/growth-sweep.c tests/unit/growth_sweep.h $(B)/libmemguard.a $(wildcard include/*.h)
+$(B)/bench/growth-sweep: bench/growth-sweep.c tests/unit/growth_sweep.h $(B)/libmemguard.a $(HDRS)
 	@mkdir -p $(B)/bench
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(B)/libmemguard.a $(LIBS) -lm
 

@@ -49,10 +49,10 @@
 
 #include <valgrind/callgrind.h>
 
-#include "config.h"
-#include "procroot.h"
-#include "sample.h"
-#include "snapshot.h"
+#include "config/config.h"
+#include "util/procroot.h"
+#include "sample/sample.h"
+#include "read/snapshot.h"
 
 #define PID_LIMIT (1u << 22) /* pid_max can be at most 4194304 */
 

@@ -22,9 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "config.h"
-#include "growth.h"
-#include "schedule.h"
+#include "config/config.h"
+#include "sample/growth.h"
+#include "sample/schedule.h"
 
 typedef struct SweepCase {
         uint64_t window_usec;

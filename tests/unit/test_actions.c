@@ -29,12 +29,12 @@
 
 #include <systemd/sd-event.h>
 
-#include "actions.h"
-#include "config.h"
-#include "log.h"
-#include "proc.h"
-#include "rules.h"
-#include "snapshot.h"
+#include "act/actions.h"
+#include "config/config.h"
+#include "util/log.h"
+#include "read/proc.h"
+#include "rules/rules.h"
+#include "read/snapshot.h"
 
 #define MSEC 1000ULL
 #define SEC (1000 * MSEC)

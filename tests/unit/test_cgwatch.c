@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cgwatch.h"
+#include "read/cgwatch.h"
 
 static char top[64];
 static char root[96];

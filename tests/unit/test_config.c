@@ -14,7 +14,7 @@
 
 #include "testutil.h"
 
-#include "config.h"
+#include "config/config.h"
 
 #define USEC_S UINT64_C(1000000)
 #define USEC_MS UINT64_C(1000)

@@ -8,7 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "describe.h"
+#include "act/describe.h"
 
 static void test_duration(void **state)
 {

@@ -7,7 +7,7 @@
 
 #include "testutil.h"
 
-#include "growth.h"
+#include "sample/growth.h"
 
 #define SEC 1000000ULL
 #define MINUTE (60 * SEC)

@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "history.h"
-#include "rules.h"
-#include "schedule.h"
-#include "snapshot.h"
+#include "config/config.h"
+#include "sample/history.h"
+#include "rules/rules.h"
+#include "sample/schedule.h"
+#include "read/snapshot.h"
 
 #define SEC UINT64_C(1000000)
 #define MIB UINT64_C(1024) /* kB */

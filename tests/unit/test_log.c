@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <systemd/sd-journal.h>
 
-#include "log.h"
+#include "util/log.h"
 
 static void test_sizes(void **state)
 {

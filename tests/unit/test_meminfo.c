@@ -6,7 +6,7 @@
 
 #include "testutil.h"
 
-#include "meminfo.h"
+#include "read/meminfo.h"
 
 /* The head of this host's /proc/meminfo (kernel 6.18, no swap). */
 #define HOST_HEAD                                                                                  \

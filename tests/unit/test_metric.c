@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "metric.h"
+#include "config/metric.h"
 
 static void test_table(void **state)
 {

@@ -7,7 +7,7 @@
 
 #include "testutil.h"
 
-#include "proc.h"
+#include "read/proc.h"
 
 /* Real /proc/PID/stat lines captured on this host (6.18). */
 #define STAT_INIT                                                                                  \

@@ -7,7 +7,7 @@
 
 #include "testutil.h"
 
-#include "psi.h"
+#include "read/psi.h"
 
 static PsiInfo sentinel(void)
 {

@@ -21,10 +21,10 @@
 
 #include "testutil.h"
 
-#include "meminfo.h"
-#include "proc.h"
-#include "procroot.h"
-#include "psi.h"
+#include "read/meminfo.h"
+#include "read/proc.h"
+#include "util/procroot.h"
+#include "read/psi.h"
 
 #define FIXTURE TEST_PATH("fixtures/host-v1")
 #ifndef CGROUP2_SUPER_MAGIC

@@ -28,11 +28,11 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
-#include "action_restart.h"
-#include "config.h"
-#include "log.h"
-#include "rules.h"
-#include "snapshot.h"
+#include "act/action_restart.h"
+#include "config/config.h"
+#include "util/log.h"
+#include "rules/rules.h"
+#include "read/snapshot.h"
 
 #define UNIT "api.service"
 #define OLD_JOB "/org/freedesktop/systemd1/job/1"

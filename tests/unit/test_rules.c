@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "config.h"
-#include "protect.h"
-#include "rules.h"
-#include "snapshot.h"
+#include "util/cleanup.h"
+#include "config/config.h"
+#include "select/protect.h"
+#include "rules/rules.h"
+#include "read/snapshot.h"
 
 #define SEC UINT64_C(1000000)
 #define TOTAL_MB UINT64_C(1000) /* MemTotal: 1% = 10 MiB */

@@ -11,11 +11,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "procroot.h"
-#include "rules.h"
-#include "sample.h"
-#include "snapshot.h"
+#include "config/config.h"
+#include "util/procroot.h"
+#include "rules/rules.h"
+#include "sample/sample.h"
+#include "read/snapshot.h"
 
 typedef struct Fx {
         ProcRoot root;

@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "config.h"
-#include "schedule.h"
-#include "snapshot.h"
+#include "config/config.h"
+#include "sample/schedule.h"
+#include "read/snapshot.h"
 
 #define MS UINT64_C(1000)
 #define SEC UINT64_C(1000000)

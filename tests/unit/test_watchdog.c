@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
-#include "watchdog.h"
+#include "daemon/watchdog.h"
 
 #define SEC UINT64_C(1000000)
 

@@ -6,7 +6,7 @@
 OUT=${OUT:-/mnt/data/out}
 CHECKS=$OUT/checks
 
-# MESSAGE_IDs from src/log.c.
+# MESSAGE_IDs from src/util/log.c.
 MID_STARTED=994e93ce9d5f469b9ee172d05d86ce5f
 MID_STOPPED=32639f3d6f374233b6fd52394ba1b56f
 MID_RULE_FIRED=5464adcc9eec4d26aed4780890f37694

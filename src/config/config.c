@@ -1,0 +1,2084 @@
+/* config.c — memguard.conf(5): read, validate, build a Config.
+ *
+ * How inih is used, and why through a reader callback.
+ *
+ * Debian's libinih (55) is built without INI_HANDLER_LINENO, so the handler
+ * never learns the line it is called for, yet every diagnostic must say
+ * FILE:LINE. We therefore feed inih through ini_parse_stream() with our own
+ * reader. inih reads one line, handles it completely (at most one handler
+ * call per line) and only then asks the reader for the next one, so the
+ * count of lines the reader has handed out is the line of the handler call.
+ * (Checked against the library: reader, handler, reader, ... strictly
+ * alternate.)
+ *
+ * The reader also normalises each line before inih sees it, because the
+ * library's compiled-in behaviour does not match the language:
+ *  - inline comments: inih only knows ';' (INI_INLINE_COMMENT_PREFIXES),
+ *    the language also has `key = value   # comment`. The reader cuts a
+ *    line at the first '#' or ';' that starts the line or follows
+ *    whitespace.
+ *  - continuation lines: INI_ALLOW_MULTILINE is on, so an indented line
+ *    would silently extend the previous key. The reader strips leading
+ *    whitespace, which turns continuations off: an indented line is an
+ *    ordinary line.
+ *  - long lines: the line buffer is INI_MAX_LINE (200) bytes on the stack
+ *    and inih would split a longer line into two without a word. The
+ *    reader knows the buffer size (its NUM argument) and reports a line
+ *    that does not fit instead of handing it over.
+ *  - lines inih rejects (no '=' or ':') get no handler call and only the
+ *    first one is returned; the reader notices a content line that
+ *    produced no handler call and reports each one.
+ *  - section headers: inih truncates names to 50 bytes, ignores text after
+ *    ']' and never reports an empty section, but a rule with no keys must
+ *    still be reported ("when: missing"). The reader parses headers itself
+ *    and hands inih an empty line instead; inih's SECTION argument is
+ *    unused.
+ * What is left to inih is splitting `KEY = VALUE` (or `KEY: VALUE`) and
+ * trimming both sides.
+ *
+ * Diagnostics are collected with (file, line, sequence) and sorted before
+ * they are joined, so they come out in file and line order even though some
+ * (a rule's missing keys, scope conflicts) are found only at the end of a
+ * section or of all files. */
+#include "config/config.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+
+#define DEFAULT_INTERVAL_USEC USEC_PER_SEC
+#define DEFAULT_FAST_INTERVAL_USEC (100 * USEC_PER_MSEC)
+#define DEFAULT_COOLDOWN_USEC (30 * USEC_PER_SEC)
+#define DEFAULT_GRACE_USEC (5 * USEC_PER_SEC)
+#define DEFAULT_WINDOW_USEC (10 * 60 * USEC_PER_SEC)
+/* The kernel keeps 15 characters of a task name (TASK_COMM_LEN 16). */
+#define COMM_CHARS 15
+/* A configuration file larger than this is a mistake, not a config. */
+#define MAX_FILE_SIZE (1024 * 1024)
+/* Sizes are kept in kB; stay where the byte count still fits in 64 bits. */
+#define MAX_SIZE_KB (UINT64_MAX / 1024)
+
+/* ---- names ------------------------------------------------------------ */
+
+static const char *const action_names[] = {
+        [ACTION_WARN] = "warn",
+        [ACTION_TERM] = "term",
+        [ACTION_KILL] = "kill",
+        [ACTION_RESTART] = "restart",
+};
+
+static const char *const target_names[] = {
+        [TARGET_OOM_SCORE] = "oom-score",
+        [TARGET_PSS] = "pss",
+        [TARGET_FASTEST_GROWING] = "fastest-growing",
+};
+
+static const char *const protect_kind_names[_PROTECT_KIND_MAX] = {
+        [PROTECT_NAME] = "name",
+        [PROTECT_EXE] = "executable",
+        [PROTECT_UNIT] = "unit",
+};
+
+bool rule_tracks_growth(const Rule *r)
+{
+        if (r->scope == SCOPE_SYSTEM && r->target == TARGET_FASTEST_GROWING &&
+            r->action != ACTION_WARN)
+                return true;
+        for (size_t i = 0; i < r->n_conds; i++)
+                if (metric_needs_history(r->conds[i].metric))
+                        return true;
+        return false;
+}
+
+const char *action_to_string(Action a)
+{
+        if ((unsigned)a >= ELEMENTSOF(action_names))
+                return "?";
+        return action_names[a];
+}
+
+const char *target_to_string(Target t)
+{
+        if ((unsigned)t >= ELEMENTSOF(target_names))
+                return "?";
+        return target_names[t];
+}
+
+const char *protect_kind_to_string(ProtectKind k)
+{
+        if ((unsigned)k >= _PROTECT_KIND_MAX)
+                return "?";
+        return protect_kind_names[k];
+}
+
+static int lookup(const char *const *names, size_t n, const char *s)
+{
+        for (size_t i = 0; i < n; i++)
+                if (names[i] && strcasecmp(names[i], s) == 0)
+                        return (int)i;
+        return -1;
+}
+
+uint64_t condition_threshold_kb(const Condition *c, uint64_t mem_total_kb)
+{
+        if (metric_kind(c->metric) != METRIC_KIND_SIZE)
+                return 0;
+        if (!c->is_percent)
+                return c->kb;
+        /* Rounded to the nearest kB; exact enough for any MemTotal. */
+        return (uint64_t)((double)mem_total_kb * c->percent / 100.0 + 0.5);
+}
+
+/* ---- value syntax ----------------------------------------------------- */
+
+/* A decimal number as written: digits, optionally '.' and more digits. No
+ * sign, no exponent, no hex: a config value is read by people. Fraction
+ * digits beyond nine are validated and dropped (below a nanosecond or a
+ * millionth of a kB). */
+typedef struct Number {
+        uint64_t ip;         /* integer part */
+        uint64_t frac;       /* fraction digits as an integer ... */
+        uint64_t frac_scale; /* ... over this power of ten (1 if none) */
+        bool overflow;       /* integer part did not fit */
+} Number;
+
+static const char *skip_ws(const char *s)
+{
+        while (*s && isspace((unsigned char)*s))
+                s++;
+        return s;
+}
+
+/* Parses a Number at *P and advances *P past it. Returns 0 or -EINVAL. */
+static int parse_number(const char **p, Number *ret)
+{
+        const char *s = *p;
+        Number n = {.frac_scale = 1};
+
+        if (!isdigit((unsigned char)*s))
+                return -EINVAL;
+        for (; isdigit((unsigned char)*s); s++) {
+                uint64_t d = (uint64_t)(*s - '0');
+                if (__builtin_mul_overflow(n.ip, 10, &n.ip) ||
+                    __builtin_add_overflow(n.ip, d, &n.ip))
+                        n.overflow = true;
+        }
+        if (*s == '.') {
+                s++;
+                if (!isdigit((unsigned char)*s))
+                        return -EINVAL;
+                for (; isdigit((unsigned char)*s); s++)
+                        if (n.frac_scale < UINT64_C(1000000000)) {
+                                n.frac = n.frac * 10 + (uint64_t)(*s - '0');
+                                n.frac_scale *= 10;
+                        }
+        }
+        *p = s;
+        *ret = n;
+        return 0;
+}
+
+/* N * MULT, rounding a fraction up when ROUND_UP (sizes: never say less
+ * than was written) and down otherwise. MULT <= 2^32 keeps the fraction
+ * product below 2^62. Returns 0 or -ERANGE. */
+static int number_scale(const Number *n, uint64_t mult, bool round_up, uint64_t *ret)
+{
+        uint64_t v, f;
+
+        if (n->overflow || __builtin_mul_overflow(n->ip, mult, &v))
+                return -ERANGE;
+        f = n->frac * mult;
+        f = round_up ? (f + n->frac_scale - 1) / n->frac_scale : f / n->frac_scale;
+        if (__builtin_add_overflow(v, f, &v))
+                return -ERANGE;
+        *ret = v;
+        return 0;
+}
+
+static double number_to_double(const Number *n)
+{
+        return (double)n->ip + (double)n->frac / (double)n->frac_scale;
+}
+
+/* Copies S without surrounding whitespace into a new string. */
+static char *strdup_trimmed(const char *s)
+{
+        const char *b = skip_ws(s);
+        size_t len = strlen(b);
+
+        while (len > 0 && isspace((unsigned char)b[len - 1]))
+                len--;
+        return strndup(b, len);
+}
+
+int config_parse_size(const char *s, uint64_t *ret_kb, bool *ret_is_percent, double *ret_percent)
+{
+        static const struct {
+                const char *suffix;
+                unsigned shift; /* of 1024 */
+        } units[] = {
+                {"", 0},    {"b", 0}, {"k", 1},  {"kb", 1},  {"kib", 1}, {"m", 2},  {"mb", 2},
+                {"mib", 2}, {"g", 3}, {"gb", 3}, {"gib", 3}, {"t", 4},   {"tb", 4}, {"tib", 4},
+        };
+        _cleanup_free_ char *t = NULL;
+        const char *p;
+        Number n;
+        uint64_t kb;
+        int r;
+
+        if (!s)
+                return -EINVAL;
+        t = strdup_trimmed(s);
+        if (!t)
+                return -ENOMEM;
+        p = t;
+        if (parse_number(&p, &n) < 0)
+                return -EINVAL;
+        p = skip_ws(p); /* "10 M" reads as "10M" */
+
+        if (strcmp(p, "%") == 0) {
+                double pct = number_to_double(&n);
+                if (n.overflow || pct > 100.0)
+                        return -ERANGE;
+                *ret_kb = 0;
+                *ret_is_percent = true;
+                *ret_percent = pct;
+                return 0;
+        }
+
+        for (size_t i = 0; i < ELEMENTSOF(units); i++) {
+                if (strcasecmp(p, units[i].suffix) != 0)
+                        continue;
+                if (units[i].shift == 0) {
+                        /* Bytes: a partial kB counts as a whole one. */
+                        uint64_t bytes;
+                        r = number_scale(&n, 1, true, &bytes);
+                        if (r < 0)
+                                return r;
+                        kb = bytes / 1024 + (bytes % 1024 ? 1 : 0);
+                } else {
+                        r = number_scale(&n, UINT64_C(1) << (10 * (units[i].shift - 1)), true, &kb);
+                        if (r < 0)
+                                return r;
+                }
+                if (kb > MAX_SIZE_KB)
+                        return -ERANGE;
+                *ret_kb = kb;
+                *ret_is_percent = false;
+                *ret_percent = 0;
+                return 0;
+        }
+        return -EINVAL;
+}
+
+int config_parse_duration(const char *s, uint64_t *ret_usec)
+{
+        static const struct {
+                const char *suffix;
+                uint64_t usec;
+        } units[] = {
+                {"", USEC_PER_SEC},         {"us", 1},
+                {"ms", USEC_PER_MSEC},      {"s", USEC_PER_SEC},
+                {"m", 60 * USEC_PER_SEC},   {"min", 60 * USEC_PER_SEC},
+                {"h", 3600 * USEC_PER_SEC},
+        };
+        _cleanup_free_ char *t = NULL;
+        const char *p;
+        Number n;
+
+        if (!s)
+                return -EINVAL;
+        t = strdup_trimmed(s);
+        if (!t)
+                return -ENOMEM;
+        p = t;
+        if (parse_number(&p, &n) < 0)
+                return -EINVAL;
+        p = skip_ws(p);
+        for (size_t i = 0; i < ELEMENTSOF(units); i++)
+                if (strcasecmp(p, units[i].suffix) == 0)
+                        return number_scale(&n, units[i].usec, false, ret_usec);
+        return -EINVAL;
+}
+
+int config_parse_rate(const char *s, uint64_t *ret_kb_per_hour)
+{
+        static const struct {
+                const char *suffix;
+                uint64_t per_hour;
+        } units[] = {
+                {"s", 3600}, {"m", 60}, {"min", 60}, {"h", 1}, {"d", 0},
+        };
+        _cleanup_free_ char *t = NULL;
+        char *slash;
+        uint64_t kb;
+        bool is_percent;
+        double percent;
+        int r;
+
+        if (!s)
+                return -EINVAL;
+        t = strdup_trimmed(s);
+        if (!t)
+                return -ENOMEM;
+        slash = strchr(t, '/');
+        if (!slash)
+                return -EINVAL;
+        *slash = '\0';
+        r = config_parse_size(t, &kb, &is_percent, &percent);
+        if (r < 0)
+                return r;
+        if (is_percent)
+                return -EINVAL;
+        const char *u = skip_ws(slash + 1);
+        for (size_t i = 0; i < ELEMENTSOF(units); i++) {
+                if (strcasecmp(u, units[i].suffix) != 0)
+                        continue;
+                if (units[i].per_hour == 0) { /* per day: round up */
+                        *ret_kb_per_hour = kb / 24 + (kb % 24 != 0);
+                        return 0;
+                }
+                if (kb > MAX_SIZE_KB / units[i].per_hour)
+                        return -ERANGE;
+                *ret_kb_per_hour = kb * units[i].per_hour;
+                return 0;
+        }
+        return -EINVAL;
+}
+
+/* A PSI threshold: percent of time, "20" or "20%", 0..100. */
+static int parse_psi_percent(const char *s, double *ret)
+{
+        const char *p = skip_ws(s);
+        Number n;
+        double v;
+
+        if (parse_number(&p, &n) < 0)
+                return -EINVAL;
+        p = skip_ws(p);
+        if (*p == '%')
+                p = skip_ws(p + 1);
+        if (*p)
+                return -EINVAL;
+        v = number_to_double(&n);
+        if (n.overflow || v > 100.0)
+                return -ERANGE;
+        *ret = v;
+        return 0;
+}
+
+static int parse_bool(const char *s)
+{
+        static const char *const yes[] = {"yes", "true", "on", "1"};
+        static const char *const no[] = {"no", "false", "off", "0"};
+
+        if (lookup(yes, ELEMENTSOF(yes), s) >= 0)
+                return 1;
+        if (lookup(no, ELEMENTSOF(no), s) >= 0)
+                return 0;
+        return -EINVAL;
+}
+
+static void format_duration(uint64_t usec, char *buf, size_t size)
+{
+        if (usec == 0)
+                snprintf(buf, size, "0");
+        else if (usec % (3600 * USEC_PER_SEC) == 0)
+                snprintf(buf, size, "%" PRIu64 "h", usec / (3600 * USEC_PER_SEC));
+        else if (usec % (60 * USEC_PER_SEC) == 0)
+                snprintf(buf, size, "%" PRIu64 "m", usec / (60 * USEC_PER_SEC));
+        else if (usec % USEC_PER_SEC == 0)
+                snprintf(buf, size, "%" PRIu64 "s", usec / USEC_PER_SEC);
+        else if (usec % USEC_PER_MSEC == 0)
+                snprintf(buf, size, "%" PRIu64 "ms", usec / USEC_PER_MSEC);
+        else
+                snprintf(buf, size, "%" PRIu64 "us", usec);
+}
+
+static bool has_glob(const char *s)
+{
+        return strpbrk(s, "*?[") != NULL;
+}
+
+/* A literal process name longer than the kernel keeps could never match;
+ * cut it as the kernel does ("systemd-journald" runs as
+ * "systemd-journal"). Globs are left alone. */
+static void comm_truncate(char *s)
+{
+        if (!has_glob(s) && strlen(s) > COMM_CHARS)
+                s[COMM_CHARS] = '\0';
+}
+
+/* ---- the parser ------------------------------------------------------- */
+
+enum {
+        DKEY_INTERVAL,
+        DKEY_FAST_INTERVAL,
+        DKEY_DRY_RUN,
+        DKEY_PROTECT,
+        DKEY_COOLDOWN,
+        _DKEY_MAX,
+};
+
+static const char *const daemon_keys[_DKEY_MAX] = {
+        [DKEY_INTERVAL] = "interval", [DKEY_FAST_INTERVAL] = "fast-interval",
+        [DKEY_DRY_RUN] = "dry-run",   [DKEY_PROTECT] = "protect",
+        [DKEY_COOLDOWN] = "cooldown",
+};
+
+enum {
+        RKEY_WHEN,
+        RKEY_FOR,
+        RKEY_ACTION,
+        RKEY_UNIT,
+        RKEY_PROCESS,
+        RKEY_CMDLINE,
+        RKEY_TARGET,
+        RKEY_GRACE,
+        RKEY_WINDOW,
+        RKEY_USER_UNIT,
+        _RKEY_MAX,
+};
+
+static const char *const rule_keys[_RKEY_MAX] = {
+        [RKEY_WHEN] = "when",     [RKEY_FOR] = "for",         [RKEY_ACTION] = "action",
+        [RKEY_UNIT] = "unit",     [RKEY_PROCESS] = "process", [RKEY_CMDLINE] = "cmdline",
+        [RKEY_TARGET] = "target", [RKEY_GRACE] = "grace",     [RKEY_WINDOW] = "window",
+        [RKEY_USER_UNIT] = "user-unit",
+};
+
+typedef struct Diag {
+        size_t file_idx;
+        unsigned line; /* 0: about the whole file */
+        size_t seq;
+        char *text; /* complete line, with "FILE:LINE: " and no '\n' */
+} Diag;
+
+typedef enum Section {
+        SECTION_NONE, /* before the first header of a file */
+        SECTION_DAEMON,
+        SECTION_RULE,
+        SECTION_SKIP, /* a bad header, already reported: ignore its keys */
+} Section;
+
+typedef struct RuleDraft {
+        Rule rule;                    /* owned until committed */
+        unsigned key_line[_RKEY_MAX]; /* 0: not given */
+        bool key_ok[_RKEY_MAX];       /* given with a valid value */
+        bool discard;                 /* parse for errors only, never commit */
+} RuleDraft;
+
+typedef struct Where {
+        size_t file_idx;
+        unsigned line; /* 0: the default */
+} Where;
+
+typedef struct Parser {
+        Config *config;
+
+        char **files; /* every file read, indexed by Diag.file_idx */
+        size_t n_files;
+
+        Diag *diags;
+        size_t n_diags, cap_diags;
+        bool oom;
+
+        /* the file being read */
+        size_t file_idx;
+        const char *text;
+        size_t text_len, pos;
+        unsigned lineno;
+        char *line; /* the current line, normalised; owned */
+        size_t line_cap;
+        const char *content; /* into line: what was handed to inih */
+        bool key_pending, handler_called;
+        Section section;
+        RuleDraft draft;
+        unsigned daemon_line[_DKEY_MAX]; /* per file: keys given twice */
+
+        Where interval_at, fast_interval_at;
+} Parser;
+
+static const char *cur_file(const Parser *p)
+{
+        return p->files[p->file_idx];
+}
+
+static void diag_valist(Parser *p, size_t file_idx, unsigned line, const char *fmt, va_list ap)
+{
+        _cleanup_free_ char *msg = NULL;
+        char *text = NULL;
+        int r;
+
+        if (vasprintf(&msg, fmt, ap) < 0) {
+                msg = NULL;
+                p->oom = true;
+                return;
+        }
+        if (line > 0)
+                r = asprintf(&text, "%s:%u: %s", p->files[file_idx], line, msg);
+        else
+                r = asprintf(&text, "%s: %s", p->files[file_idx], msg);
+        if (r < 0) {
+                p->oom = true;
+                return;
+        }
+        if (p->n_diags == p->cap_diags) {
+                size_t cap = p->cap_diags ? 2 * p->cap_diags : 16;
+                Diag *d = reallocarray(p->diags, cap, sizeof(Diag));
+                if (!d) {
+                        free(text);
+                        p->oom = true;
+                        return;
+                }
+                p->diags = d;
+                p->cap_diags = cap;
+        }
+        p->diags[p->n_diags] = (Diag){file_idx, line, p->n_diags, text};
+        p->n_diags++;
+}
+
+__attribute__((format(printf, 3, 4))) static void diag(Parser *p, unsigned line, const char *fmt,
+                                                       ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        diag_valist(p, p->file_idx, line, fmt, ap);
+        va_end(ap);
+}
+
+__attribute__((format(printf, 3, 4))) static void diag_where(Parser *p, Where w, const char *fmt,
+                                                             ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        diag_valist(p, w.file_idx, w.line, fmt, ap);
+        va_end(ap);
+}
+
+static bool has_diag_at(const Parser *p, size_t file_idx, unsigned line)
+{
+        for (size_t i = 0; i < p->n_diags; i++)
+                if (p->diags[i].file_idx == file_idx && p->diags[i].line == line)
+                        return true;
+        return false;
+}
+
+static void rule_done(Rule *r)
+{
+        free(r->name);
+        free(r->file);
+        free(r->unit_glob);
+        free(r->comm_glob);
+        free(r->cmdline_glob);
+        *r = (Rule){0};
+}
+
+void config_free(Config *c)
+{
+        if (!c)
+                return;
+        for (size_t i = 0; i < c->n_protect; i++)
+                free(c->protect[i].glob);
+        free(c->protect);
+        for (size_t i = 0; i < c->n_rules; i++)
+                rule_done(&c->rules[i]);
+        free(c->rules);
+        free(c);
+}
+
+static Config *config_new(void)
+{
+        Config *c = calloc(1, sizeof(Config));
+
+        if (!c)
+                return NULL;
+        c->interval_usec = DEFAULT_INTERVAL_USEC;
+        c->fast_interval_usec = DEFAULT_FAST_INTERVAL_USEC;
+        c->dry_run = false;
+        c->cooldown_usec = DEFAULT_COOLDOWN_USEC;
+        return c;
+}
+
+static void protect_clear(Config *c)
+{
+        for (size_t i = 0; i < c->n_protect; i++)
+                free(c->protect[i].glob);
+        free(c->protect);
+        c->protect = NULL;
+        c->n_protect = 0;
+}
+
+/* Adds GLOB (taken over: freed on failure or when a duplicate). */
+static int protect_add(Config *c, ProtectKind kind, char *glob)
+{
+        Protect *l;
+
+        for (size_t i = 0; i < c->n_protect; i++)
+                if (c->protect[i].kind == kind && strcmp(c->protect[i].glob, glob) == 0) {
+                        free(glob);
+                        return 0;
+                }
+        l = reallocarray(c->protect, c->n_protect + 1, sizeof(Protect));
+        if (!l) {
+                free(glob);
+                return -ENOMEM;
+        }
+        l[c->n_protect++] = (Protect){kind, glob};
+        c->protect = l;
+        return 0;
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+        size_t n = strlen(s), m = strlen(suffix);
+
+        return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* An executable as /proc/PID/exe shows it: absolute, and no empty, "." or
+ * ".." component (the kernel prints the path it resolved), so that a
+ * pattern that could never match is refused rather than kept. */
+static bool exe_path_normal(const char *s)
+{
+        if (s[0] != '/')
+                return false;
+        for (const char *c = s; *c;) {
+                size_t n;
+                c++; /* the '/' */
+                n = strcspn(c, "/");
+                if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+                        return false;
+                c += n;
+        }
+        return true;
+}
+
+/* One whitespace-separated word of `protect =`: what it names is told by
+ * its form (a '/' makes an executable, a unit suffix a unit, anything else
+ * a program name; see ProtectKind). */
+static void protect_entry(Parser *p, const char *key, const char *word, size_t len)
+{
+        static const char *const unit_suffixes[] = {".service", ".scope", ".socket", ".mount",
+                                                    ".swap"};
+        static const char *const empty_suffixes[] = {".target", ".timer", ".path", ".device",
+                                                     ".automount"};
+        _cleanup_free_ char *s = strndup(word, len);
+        ProtectKind kind = PROTECT_NAME;
+
+        if (!s) {
+                p->oom = true;
+                return;
+        }
+        if (strchr(s, ',')) {
+                diag(p, p->lineno, "%s: '%s': separate names with spaces, not commas", key, s);
+                return;
+        }
+        if (strchr(s, '/')) {
+                if (s[0] != '/') {
+                        diag(p, p->lineno, "%s: '%s': an executable is named by its absolute path",
+                             key, s);
+                        return;
+                }
+                if (!exe_path_normal(s)) {
+                        diag(p, p->lineno,
+                             "%s: '%s': write the executable as /proc/PID/exe shows it, without "
+                             "//, . or .. and with no '/' at the end",
+                             key, s);
+                        return;
+                }
+                kind = PROTECT_EXE;
+        } else if (has_suffix(s, ".slice")) {
+                diag(p, p->lineno,
+                     "%s: '%s': a slice cannot be protected (it would shield every process below "
+                     "it); name its units",
+                     key, s);
+                return;
+        } else {
+                for (size_t i = 0; i < ELEMENTSOF(empty_suffixes); i++)
+                        if (has_suffix(s, empty_suffixes[i])) {
+                                diag(p, p->lineno,
+                                     "%s: '%s': a %s unit runs no processes; name the units "
+                                     "that do (.service, .scope, .socket, .mount, .swap)",
+                                     key, s, empty_suffixes[i]);
+                                return;
+                        }
+                for (size_t i = 0; i < ELEMENTSOF(unit_suffixes); i++)
+                        if (has_suffix(s, unit_suffixes[i]))
+                                kind = PROTECT_UNIT;
+        }
+        if (kind == PROTECT_NAME)
+                comm_truncate(s);
+        if (protect_add(p->config, kind, TAKE_PTR(s)) < 0)
+                p->oom = true;
+}
+
+/* ---- [daemon] --------------------------------------------------------- */
+
+/* A duration key: MIN_USEC..MAX_USEC (see config.h for why a maximum).
+ * EXAMPLES for the syntax error. Writes *RET only if valid. */
+static bool key_duration(Parser *p, const char *key, const char *value, uint64_t min_usec,
+                         uint64_t max_usec, const char *examples, uint64_t *ret)
+{
+        char limit[32];
+        uint64_t usec = 0;
+        int r = config_parse_duration(value, &usec);
+
+        if (r == -ENOMEM) {
+                p->oom = true;
+                return false;
+        }
+        if (r < 0 && r != -ERANGE) {
+                diag(p, p->lineno, "%s: '%s' is not a duration (use e.g. %s)", key, value,
+                     examples);
+                return false;
+        }
+        if (r == -ERANGE || usec > max_usec) {
+                format_duration(max_usec, limit, sizeof(limit));
+                diag(p, p->lineno, "%s: '%s' is too long (at most %s)", key, value, limit);
+                return false;
+        }
+        if (usec < min_usec) {
+                format_duration(min_usec, limit, sizeof(limit));
+                diag(p, p->lineno, "%s: '%s' is too short (at least %s)", key, value, limit);
+                return false;
+        }
+        *ret = usec;
+        return true;
+}
+
+#define DAEMON_EXAMPLES "100ms, 1s, 2m"
+#define RULE_EXAMPLES "500ms, 10s, 2m"
+
+static void daemon_key(Parser *p, const char *key, const char *value)
+{
+        Config *c = p->config;
+        int k = lookup(daemon_keys, _DKEY_MAX, key);
+
+        if (k < 0 || strcmp(daemon_keys[k], key) != 0) {
+                diag(p, p->lineno, "%s: unknown key in [daemon]", key);
+                return;
+        }
+        /* protect is a list: each line adds to it, an empty one clears it. */
+        if (k != DKEY_PROTECT && p->daemon_line[k]) {
+                diag(p, p->lineno, "%s: given twice in [daemon] (first at line %u)", key,
+                     p->daemon_line[k]);
+                return;
+        }
+        p->daemon_line[k] = p->lineno;
+
+        switch (k) {
+        case DKEY_INTERVAL:
+                if (key_duration(p, key, value, CONFIG_MIN_INTERVAL_USEC, CONFIG_MAX_INTERVAL_USEC,
+                                 DAEMON_EXAMPLES, &c->interval_usec))
+                        p->interval_at = (Where){p->file_idx, p->lineno};
+                break;
+        case DKEY_FAST_INTERVAL:
+                if (key_duration(p, key, value, CONFIG_MIN_INTERVAL_USEC, CONFIG_MAX_INTERVAL_USEC,
+                                 DAEMON_EXAMPLES, &c->fast_interval_usec))
+                        p->fast_interval_at = (Where){p->file_idx, p->lineno};
+                break;
+        case DKEY_COOLDOWN:
+                (void)key_duration(p, key, value, 0, CONFIG_MAX_COOLDOWN_USEC, DAEMON_EXAMPLES,
+                                   &c->cooldown_usec);
+                break;
+        case DKEY_DRY_RUN: {
+                int b = parse_bool(value);
+                if (b < 0)
+                        diag(p, p->lineno, "%s: expected yes or no, not '%s'", key, value);
+                else
+                        c->dry_run = b;
+                break;
+        }
+        case DKEY_PROTECT: {
+                const char *s = skip_ws(value);
+                if (!*s) {
+                        protect_clear(c);
+                        break;
+                }
+                while (*s) {
+                        size_t len = 0;
+                        while (s[len] && !isspace((unsigned char)s[len]))
+                                len++;
+                        protect_entry(p, key, s, len);
+                        s = skip_ws(s + len);
+                }
+                break;
+        }
+        }
+}
+
+/* ---- [rule NAME] ------------------------------------------------------ */
+
+static bool parse_condition(Parser *p, const char *text, size_t len, Condition *ret)
+{
+        _cleanup_free_ char *buf = strndup(text, len);
+        Condition c = {0};
+        const char *s, *value;
+        size_t mlen;
+        char saved;
+        int m, r;
+
+        if (!buf) {
+                p->oom = true;
+                return false;
+        }
+        mlen = strcspn(buf, " \t<>=!");
+        if (mlen == 0) {
+                diag(p, p->lineno, "when: '%s' does not start with a metric", buf);
+                return false;
+        }
+        saved = buf[mlen];
+        buf[mlen] = '\0';
+        m = metric_from_string(buf);
+        if (m < 0) {
+                diag(p, p->lineno, "when: unknown metric '%s'", buf);
+                return false;
+        }
+        buf[mlen] = saved;
+        c.metric = (Metric)m;
+
+        s = skip_ws(buf + mlen);
+        if ((*s == '<' || *s == '>') && s[1] == '=') {
+                diag(p, p->lineno, "when: '%.2s' is not supported, use < or >", s);
+                return false;
+        }
+        if (*s != '<' && *s != '>') {
+                diag(p, p->lineno, "when: expected < or > after %s", metric_to_string((Metric)m));
+                return false;
+        }
+        c.op = *s;
+        value = skip_ws(s + 1);
+        if (!*value) {
+                diag(p, p->lineno, "when: %s %c needs a value", metric_to_string((Metric)m), c.op);
+                return false;
+        }
+
+        if (metric_kind(c.metric) == METRIC_KIND_PERCENT) {
+                r = parse_psi_percent(value, &c.percent);
+                if (r == -ERANGE) {
+                        diag(p, p->lineno, "when: %s: '%s' is more than 100%%", metric_to_string((Metric)m),
+                             value);
+                        return false;
+                }
+                if (r < 0) {
+                        diag(p, p->lineno, "when: %s takes a percentage 0..100, not '%s'",
+                             metric_to_string((Metric)m), value);
+                        return false;
+                }
+                *ret = c;
+                return true;
+        }
+        if (metric_kind(c.metric) == METRIC_KIND_RATE || metric_kind(c.metric) == METRIC_KIND_TIME) {
+                bool rate = metric_kind(c.metric) == METRIC_KIND_RATE;
+                r = rate ? config_parse_rate(value, &c.kb) : config_parse_duration(value, &c.usec);
+                if (r == -ENOMEM) {
+                        p->oom = true;
+                        return false;
+                }
+                if (r < 0) {
+                        diag(p, p->lineno, "when: %s: '%s' is not a %s", metric_to_string((Metric)m), value,
+                             rate ? "rate (use e.g. 50M/h or 1G/d)"
+                                  : "duration (use e.g. 15m or 2h)");
+                        return false;
+                }
+                *ret = c;
+                return true;
+        }
+
+        r = config_parse_size(value, &c.kb, &c.is_percent, &c.percent);
+        if (r == -ENOMEM) {
+                p->oom = true;
+                return false;
+        }
+        if (r == -ERANGE) {
+                if (strchr(value, '%'))
+                        diag(p, p->lineno, "when: %s: '%s' is more than 100%%", metric_to_string((Metric)m),
+                             value);
+                else
+                        diag(p, p->lineno, "when: %s: '%s' is too large", metric_to_string((Metric)m), value);
+                return false;
+        }
+        if (r < 0) {
+                diag(p, p->lineno, "when: %s: '%s' is not a size (use e.g. 500M, 2G or 15%%)",
+                     metric_to_string((Metric)m), value);
+                return false;
+        }
+        /* A percentage is of MemTotal; of swap that would be a trap. */
+        if (c.is_percent && (c.metric == METRIC_SWAP_FREE || c.metric == METRIC_SWAP_USED)) {
+                diag(p, p->lineno,
+                     "when: %s: percentages are of MemTotal, give swap as a size (e.g. 1G)",
+                     metric_to_string((Metric)m));
+                return false;
+        }
+        *ret = c;
+        return true;
+}
+
+/* `when`: comparisons joined by the word "and" (any case). A comparison
+ * may contain spaces ("mem.available < 10 M"), so conditions are the runs
+ * of words between "and"s. Reports every bad comparison. */
+static bool parse_when(Parser *p, const char *value, Rule *rule)
+{
+        Condition conds[CONFIG_MAX_CONDITIONS];
+        const char *s = value;
+        size_t n = 0, total = 0;
+        bool ok = true, and_seen = false, and_reported = false;
+
+        for (;;) {
+                const char *first = NULL, *end = NULL;
+                bool saw_and = false;
+
+                for (;;) {
+                        const char *w;
+                        s = skip_ws(s);
+                        if (!*s)
+                                break;
+                        w = s;
+                        while (*s && !isspace((unsigned char)*s))
+                                s++;
+                        if (s - w == 3 && strncasecmp(w, "and", 3) == 0) {
+                                saw_and = true;
+                                break;
+                        }
+                        if (!first)
+                                first = w;
+                        end = s;
+                }
+
+                if (!first) {
+                        /* once per line: "a and and b", "and" */
+                        if (saw_and || and_seen) {
+                                if (!and_reported)
+                                        diag(p, p->lineno,
+                                             "when: 'and' needs a comparison on each side");
+                                and_reported = true;
+                        } else
+                                diag(p, p->lineno,
+                                     "when: empty (expected e.g. mem.available < 10%%)");
+                        ok = false;
+                } else {
+                        total++;
+                        if (n < CONFIG_MAX_CONDITIONS) {
+                                if (parse_condition(p, first, (size_t)(end - first), &conds[n]))
+                                        n++;
+                                else
+                                        ok = false;
+                        }
+                }
+                if (!saw_and)
+                        break;
+                and_seen = true;
+        }
+        if (total > CONFIG_MAX_CONDITIONS) {
+                diag(p, p->lineno, "when: %zu comparisons, at most %d are allowed", total,
+                     CONFIG_MAX_CONDITIONS);
+                ok = false;
+        }
+        if (!ok)
+                return false;
+        memcpy(rule->conds, conds, n * sizeof(Condition));
+        rule->n_conds = n;
+        return true;
+}
+
+static bool rule_string(Parser *p, const char *key, const char *value, char **ret)
+{
+        if (!*value) {
+                diag(p, p->lineno, "%s: empty", key);
+                return false;
+        }
+        *ret = strdup(value);
+        if (!*ret) {
+                p->oom = true;
+                return false;
+        }
+        return true;
+}
+
+/* unit= and user-unit=: a glob; "api" means api.service, as it does to
+ * systemctl. Both keys fill unit_glob: the second of the two is parsed for
+ * errors and dropped (rule_finish() reports the pair). */
+static bool rule_unit(Parser *p, const char *key, const char *value, Rule *r)
+{
+        char *u = NULL;
+
+        if (!rule_string(p, key, value, &u))
+                return false;
+        if (!has_glob(u) && !strchr(u, '.')) {
+                char *full;
+                if (asprintf(&full, "%s.service", u) < 0) {
+                        free(u);
+                        p->oom = true;
+                        return false;
+                }
+                free(u);
+                u = full;
+        }
+        if (r->unit_glob)
+                free(u);
+        else
+                r->unit_glob = u;
+        return true;
+}
+
+static void rule_key(Parser *p, const char *key, const char *value)
+{
+        RuleDraft *d = &p->draft;
+        Rule *r = &d->rule;
+        int k = lookup(rule_keys, _RKEY_MAX, key), v;
+        bool ok = false;
+
+        if (k < 0 || strcmp(rule_keys[k], key) != 0) {
+                diag(p, p->lineno, "%s: unknown key in [rule %s]", key, r->name);
+                return;
+        }
+        if (d->key_line[k]) {
+                diag(p, p->lineno, "%s: given twice in [rule %s] (first at line %u)", key, r->name,
+                     d->key_line[k]);
+                return;
+        }
+        d->key_line[k] = p->lineno;
+
+        switch (k) {
+        case RKEY_WHEN:
+                ok = parse_when(p, value, r);
+                break;
+        case RKEY_FOR:
+                ok = key_duration(p, key, value, 0, CONFIG_MAX_FOR_USEC, RULE_EXAMPLES,
+                                  &r->for_usec);
+                break;
+        case RKEY_GRACE:
+                ok = key_duration(p, key, value, 0, CONFIG_MAX_GRACE_USEC, RULE_EXAMPLES,
+                                  &r->grace_usec);
+                break;
+        case RKEY_WINDOW: {
+                uint64_t usec = 0;
+                int e = config_parse_duration(value, &usec);
+                if (e == -ENOMEM)
+                        p->oom = true;
+                else if (e < 0 && e != -ERANGE)
+                        diag(p, p->lineno, "%s: '%s' is not a duration (use e.g. %s)", key, value,
+                             RULE_EXAMPLES);
+                else if (e == -ERANGE || usec < CONFIG_MIN_WINDOW_USEC ||
+                         usec > CONFIG_MAX_WINDOW_USEC)
+                        diag(p, p->lineno, "window: '%s' is outside 1m..24h", value);
+                else {
+                        r->window_usec = usec;
+                        ok = true;
+                }
+                break;
+        }
+        case RKEY_ACTION:
+                v = lookup(action_names, ELEMENTSOF(action_names), value);
+                if (v < 0)
+                        diag(p, p->lineno, "action: '%s' is not warn, term, kill or restart",
+                             value);
+                else
+                        r->action = (Action)v;
+                ok = v >= 0;
+                break;
+        case RKEY_TARGET:
+                v = lookup(target_names, ELEMENTSOF(target_names), value);
+                if (v < 0)
+                        diag(p, p->lineno, "target: '%s' is not oom-score, pss or fastest-growing",
+                             value);
+                else
+                        r->target = (Target)v;
+                ok = v >= 0;
+                break;
+        case RKEY_UNIT:
+        case RKEY_USER_UNIT:
+                ok = rule_unit(p, key, value, r);
+                break;
+        case RKEY_PROCESS:
+                ok = rule_string(p, key, value, &r->comm_glob);
+                if (ok)
+                        comm_truncate(r->comm_glob);
+                break;
+        case RKEY_CMDLINE:
+                ok = rule_string(p, key, value, &r->cmdline_glob);
+                break;
+        }
+        d->key_ok[k] = ok;
+}
+
+static Rule *find_rule(Config *c, const char *name)
+{
+        for (size_t i = 0; i < c->n_rules; i++)
+                if (strcmp(c->rules[i].name, name) == 0)
+                        return &c->rules[i];
+        return NULL;
+}
+
+/* unit.budget-eta / proc.budget-eta count down to the rule's budget: its
+ * one size condition on the same target with '<' ("unit.memory < 400M and
+ * unit.budget-eta < 30m": still under 400M, and reaching it within 30m). */
+static void rule_find_budget(Parser *p, Rule *r)
+{
+        const unsigned line = p->draft.key_line[RKEY_WHEN];
+        int eta = -1, budget = -1, n_budgets = 0;
+
+        for (size_t i = 0; i < r->n_conds; i++) {
+                Metric m = r->conds[i].metric;
+                if (m == METRIC_UNIT_BUDGET_ETA || m == METRIC_PROC_BUDGET_ETA)
+                        eta = (int)i;
+        }
+        if (eta < 0)
+                return;
+        bool unit = r->conds[eta].metric == METRIC_UNIT_BUDGET_ETA;
+        for (size_t i = 0; i < r->n_conds; i++) {
+                Metric m = r->conds[i].metric;
+                if (unit ? m == METRIC_UNIT_MEMORY : (m == METRIC_PROC_PSS || m == METRIC_PROC_RSS)) {
+                        n_budgets++;
+                        if (r->conds[i].op == '<')
+                                budget = (int)i;
+                }
+        }
+        const char *example = unit ? "unit.memory < 400M and unit.budget-eta < 30m"
+                                   : "proc.pss < 400M and proc.budget-eta < 30m";
+        if (n_budgets > 1)
+                diag(p, line, "when: %s: more than one %s condition; the budget must be one",
+                     metric_to_string(r->conds[eta].metric), unit ? "unit.memory" : "size");
+        else if (budget < 0 && n_budgets == 1)
+                diag(p, line,
+                     "when: %s counts down to a budget not yet reached: write it with '<', e.g. "
+                     "'%s'",
+                     metric_to_string(r->conds[eta].metric), example);
+        else if (budget < 0)
+                diag(p, line, "when: %s counts down to a budget: write it in the same rule, e.g. '%s'",
+                     metric_to_string(r->conds[eta].metric), example);
+        else
+                r->budget_cond = budget;
+}
+
+/* Checks what only the whole section can tell, then adds the rule to the
+ * config. A rule of the same name from an earlier file (the main file or
+ * an earlier drop-in) is replaced whole, in place. */
+static void rule_finish(Parser *p)
+{
+        RuleDraft *d = &p->draft;
+        Rule *r = &d->rule;
+        const unsigned *kl = d->key_line;
+        const bool any_unit = kl[RKEY_UNIT] || kl[RKEY_USER_UNIT];
+        bool conflict = any_unit && (kl[RKEY_PROCESS] || kl[RKEY_CMDLINE]);
+        Rule *old;
+
+        if (!kl[RKEY_WHEN])
+                diag(p, r->line, "when: missing (every rule needs a condition)");
+        if (!kl[RKEY_ACTION])
+                diag(p, r->line, "action: missing (warn, term, kill or restart)");
+
+        if (kl[RKEY_UNIT] && kl[RKEY_USER_UNIT]) {
+                diag(p, kl[RKEY_USER_UNIT], "user-unit: a rule has either unit or user-unit");
+        }
+        if (conflict) {
+                unsigned pl = kl[RKEY_PROCESS] ? kl[RKEY_PROCESS] : kl[RKEY_CMDLINE];
+                int uk = kl[RKEY_UNIT] ? RKEY_UNIT : RKEY_USER_UNIT;
+                diag(p, kl[uk],
+                     "%s: cannot be combined with %s (line %u): a rule watches a unit or "
+                     "processes, not both",
+                     rule_keys[uk], kl[RKEY_PROCESS] ? "process" : "cmdline", pl);
+        }
+        r->scope = any_unit                                 ? SCOPE_UNIT
+                   : (kl[RKEY_PROCESS] || kl[RKEY_CMDLINE]) ? SCOPE_PROCESS
+                                                            : SCOPE_SYSTEM;
+        r->user_unit = kl[RKEY_USER_UNIT] != 0;
+        /* RestartUnit goes to the system manager, which knows nothing of a
+         * user manager's units (and a same-named system unit would be the
+         * wrong one). */
+        if (kl[RKEY_USER_UNIT] && d->key_ok[RKEY_ACTION] && r->action == ACTION_RESTART)
+                diag(p, kl[RKEY_ACTION],
+                     "action: restart: memguard talks to the system manager, which cannot "
+                     "restart a user's unit; use term or kill");
+
+        if (!conflict && d->key_ok[RKEY_WHEN])
+                for (size_t i = 0; i < r->n_conds; i++) {
+                        Metric m = r->conds[i].metric;
+                        RuleScope ms = metric_scope(m);
+                        if (ms == SCOPE_PROCESS && r->scope != SCOPE_PROCESS)
+                                diag(p, kl[RKEY_WHEN],
+                                     "when: %s is per process: it needs process= or cmdline=",
+                                     metric_to_string(m));
+                        else if (ms == SCOPE_UNIT && r->scope != SCOPE_UNIT)
+                                diag(p, kl[RKEY_WHEN], "when: %s is per unit: it needs unit= or user-unit=",
+                                     metric_to_string(m));
+                }
+
+        if (d->key_ok[RKEY_TARGET] && !conflict) {
+                if (r->scope != SCOPE_SYSTEM)
+                        diag(p, kl[RKEY_TARGET],
+                             "target: only system rules choose a victim; this rule acts on the "
+                             "%s it matches",
+                             r->scope == SCOPE_UNIT ? "unit" : "processes");
+                else if (d->key_ok[RKEY_ACTION] && r->action == ACTION_WARN)
+                        diag(p, kl[RKEY_TARGET], "target: a warn rule acts on nothing");
+        }
+        if (kl[RKEY_GRACE] && d->key_ok[RKEY_ACTION] && r->action != ACTION_TERM)
+                diag(p, kl[RKEY_GRACE], "grace: only applies to action = term");
+        if (!conflict && d->key_ok[RKEY_WHEN])
+                rule_find_budget(p, r);
+        if (rule_tracks_growth(r)) {
+                if (!kl[RKEY_WINDOW])
+                        r->window_usec = DEFAULT_WINDOW_USEC;
+        } else if (kl[RKEY_WINDOW] && d->key_ok[RKEY_WHEN] &&
+                   (!kl[RKEY_TARGET] || d->key_ok[RKEY_TARGET])) {
+                diag(p, kl[RKEY_WINDOW],
+                     "window: only applies to rules on growth, budget-eta or mem.exhaustion, or "
+                     "with target = fastest-growing");
+        }
+
+        if (d->discard) {
+                rule_done(r);
+                return;
+        }
+        old = find_rule(p->config, r->name);
+        if (old) {
+                /* Same file: caught at the header and discarded. */
+                rule_done(old);
+                *old = *r;
+        } else {
+                Rule *l = reallocarray(p->config->rules, p->config->n_rules + 1, sizeof(Rule));
+                if (!l) {
+                        p->oom = true;
+                        rule_done(r);
+                        return;
+                }
+                l[p->config->n_rules++] = *r;
+                p->config->rules = l;
+        }
+        *r = (Rule){0};
+}
+
+static bool rule_name_valid(const char *s)
+{
+        for (; *s; s++)
+                if (!isalnum((unsigned char)*s) && !strchr("-_.:@", *s))
+                        return false;
+        return true;
+}
+
+static void section_finish(Parser *p)
+{
+        if (p->section == SECTION_RULE)
+                rule_finish(p);
+        p->section = SECTION_NONE;
+}
+
+static void rule_begin(Parser *p, const char *name)
+{
+        RuleDraft *d = &p->draft;
+        Rule *old;
+
+        *d = (RuleDraft){0};
+        p->section = SECTION_RULE;
+        d->rule.name = strdup(name);
+        d->rule.file = strdup(cur_file(p));
+        if (!d->rule.name || !d->rule.file) {
+                p->oom = true;
+                rule_done(&d->rule);
+                p->section = SECTION_SKIP;
+                return;
+        }
+        d->rule.line = p->lineno;
+        d->rule.target = TARGET_OOM_SCORE;
+        d->rule.grace_usec = DEFAULT_GRACE_USEC;
+        d->rule.budget_cond = -1;
+
+        if (!*name) {
+                diag(p, p->lineno, "empty rule name: write [rule NAME]");
+                d->discard = true;
+        } else if (!rule_name_valid(name)) {
+                diag(p, p->lineno, "invalid rule name '%s': use letters, digits and - _ . : @",
+                     name);
+                d->discard = true;
+        } else if ((old = find_rule(p->config, name)) && strcmp(old->file, cur_file(p)) == 0) {
+                diag(p, p->lineno, "rule %s: defined twice in this file (first at line %u)", name,
+                     old->line);
+                d->discard = true;
+        }
+}
+
+/* LINE: a header, trimmed, starting with '['. */
+static void section_begin(Parser *p, char *line)
+{
+        size_t len = strlen(line);
+        char *inner, *rb;
+
+        section_finish(p);
+        p->section = SECTION_SKIP;
+
+        rb = strchr(line, ']');
+        if (!rb) {
+                diag(p, p->lineno, "section header without ']'");
+                return;
+        }
+        if (rb != line + len - 1) {
+                diag(p, p->lineno, "unexpected text after ']' in section header");
+                return;
+        }
+        *rb = '\0';
+        inner = (char *)skip_ws(line + 1);
+        len = strlen(inner);
+        while (len > 0 && isspace((unsigned char)inner[len - 1]))
+                inner[--len] = '\0';
+
+        if (strcmp(inner, "daemon") == 0)
+                p->section = SECTION_DAEMON;
+        else if (strncmp(inner, "rule", 4) == 0 &&
+                 (inner[4] == '\0' || isspace((unsigned char)inner[4])))
+                rule_begin(p, skip_ws(inner + 4));
+        else
+                diag(p, p->lineno, "unknown section [%s] (expected [daemon] or [rule NAME])",
+                     inner);
+}
+
+#if INI_HANDLER_LINENO
+static int ini_handler_cb(void *user, const char *section, const char *name, const char *value,
+                          int lineno)
+#else
+static int ini_handler_cb(void *user, const char *section, const char *name, const char *value)
+#endif
+{
+        Parser *p = user;
+
+        (void)section; /* we track sections ourselves, see the top */
+#if INI_HANDLER_LINENO
+        (void)lineno; /* the same as p->lineno */
+#endif
+        p->handler_called = true;
+        if (!*name) {
+                diag(p, p->lineno, "missing key before '='");
+                return 1;
+        }
+        switch (p->section) {
+        case SECTION_NONE:
+                diag(p, p->lineno, "%s: outside any section (put it under [daemon] or [rule NAME])",
+                     name);
+                break;
+        case SECTION_DAEMON:
+                daemon_key(p, name, value);
+                break;
+        case SECTION_RULE:
+                rule_key(p, name, value);
+                break;
+        case SECTION_SKIP:
+                break;
+        }
+        return 1; /* never stop inih: every error in one pass */
+}
+
+/* A content line that inih did not turn into a handler call had no '='. */
+static void check_pending(Parser *p)
+{
+        if (p->key_pending && !p->handler_called)
+                diag(p, p->lineno, "expected KEY = VALUE, not '%.40s'", p->content);
+        p->key_pending = false;
+        p->handler_called = false;
+}
+
+/* The ini_reader: hands inih one normalised line at a time (see the top). */
+static char *ini_reader_cb(char *str, int num, void *user)
+{
+        Parser *p = user;
+        const char *start, *nl;
+        size_t len, room;
+        char *s;
+
+        check_pending(p);
+        if (p->pos >= p->text_len || num < 3)
+                return NULL;
+
+        start = p->text + p->pos;
+        nl = memchr(start, '\n', p->text_len - p->pos);
+        len = nl ? (size_t)(nl - start) : p->text_len - p->pos;
+        p->pos += len + (nl ? 1 : 0);
+        p->lineno++;
+        str[0] = '\n';
+        str[1] = '\0';
+
+        if (len + 1 > p->line_cap) {
+                char *l = realloc(p->line, len + 1);
+                if (!l) {
+                        p->oom = true;
+                        return str;
+                }
+                p->line = l;
+                p->line_cap = len + 1;
+        }
+        memcpy(p->line, start, len);
+        p->line[len] = '\0';
+        if (strlen(p->line) != len) {
+                diag(p, p->lineno, "NUL byte in line");
+                return str;
+        }
+
+        s = p->line;
+        if (p->lineno == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
+                s += 3;
+        for (char *c = s; *c; c++)
+                if ((*c == '#' || *c == ';') && (c == s || isspace((unsigned char)c[-1]))) {
+                        *c = '\0';
+                        break;
+                }
+        s = (char *)skip_ws(s);
+        len = strlen(s);
+        while (len > 0 && isspace((unsigned char)s[len - 1]))
+                s[--len] = '\0';
+        p->content = s;
+
+        if (len == 0)
+                return str;
+        if (*s == '[') {
+                section_begin(p, s);
+                return str;
+        }
+        /* inih: "must be 3 more than the longest line" ('\r', '\n', NUL). */
+        room = (size_t)num - 3;
+        if (len > room) {
+                diag(p, p->lineno, "line too long (%zu characters, at most %zu without comments)",
+                     len, room);
+                return str;
+        }
+        memcpy(str, s, len);
+        str[len] = '\n';
+        str[len + 1] = '\0';
+        p->key_pending = true;
+        return str;
+}
+
+static int parser_add_file(Parser *p, const char *name)
+{
+        char **l = reallocarray(p->files, p->n_files + 1, sizeof(char *));
+
+        if (!l)
+                return -ENOMEM;
+        p->files = l;
+        l[p->n_files] = strdup(name);
+        if (!l[p->n_files])
+                return -ENOMEM;
+        p->file_idx = p->n_files++;
+        return 0;
+}
+
+/* Parses TEXT (LEN bytes) as the file NAME, adding to p->config. */
+static void parse_text(Parser *p, const char *name, const char *text, size_t len)
+{
+        int r;
+
+        if (parser_add_file(p, name) < 0) {
+                p->oom = true;
+                return;
+        }
+        p->text = text;
+        p->text_len = len;
+        p->pos = 0;
+        p->lineno = 0;
+        p->key_pending = p->handler_called = false;
+        p->section = SECTION_NONE;
+        memset(p->daemon_line, 0, sizeof(p->daemon_line));
+
+        r = ini_parse_stream(ini_reader_cb, p, ini_handler_cb, p);
+        check_pending(p);
+        section_finish(p);
+        if (r == -2)
+                p->oom = true;
+        else if (r > 0 && !has_diag_at(p, p->file_idx, (unsigned)r))
+                /* Never seen: every line inih rejects is reported above. */
+                diag(p, (unsigned)r, "syntax error");
+        p->text = NULL;
+}
+
+/* ---- trust ------------------------------------------------------------ */
+
+/* The configuration is code that root runs (it decides what is killed), so
+ * it is read only if nobody but root could have written it: see
+ * config_load() in config.h for the rules, which are those of sshd's
+ * StrictModes and of sudo. Files are judged by fstat() of the descriptor
+ * that is then read, so a file swapped after the check is never read;
+ * directories are judged as the path is resolved, one component at a time,
+ * and the resolved file must be the one that was opened. */
+
+typedef enum TrustKind {
+        TRUST_FILE,       /* a configuration file */
+        TRUST_DROPIN_DIR, /* PATH.d: whoever can write it can add a drop-in */
+        TRUST_PARENT,     /* a directory on the way: the sticky bit (/tmp) suffices */
+} TrustKind;
+
+/* Root, or the user memguard runs as: a developer's own checkout when the
+ * tests run unprivileged. As root, this is root alone. */
+static bool owner_trusted(uid_t uid)
+{
+        return uid == 0 || uid == geteuid();
+}
+
+static const char *file_type(mode_t m)
+{
+        return S_ISDIR(m)    ? "directory"
+               : S_ISFIFO(m) ? "fifo"
+               : S_ISCHR(m)  ? "character device"
+               : S_ISBLK(m)  ? "block device"
+               : S_ISSOCK(m) ? "socket"
+               : S_ISLNK(m)  ? "symlink"
+                             : "special file";
+}
+
+/* Judges ST as KIND. WHAT names it in the reason ("directory /srv",
+ * "its target /x.conf"), NULL for the file as given. Sets *RET_REASON to
+ * NULL if trusted, else to why not and what would make it trusted.
+ * Returns 0 or -ENOMEM. */
+static int trust_judge(const struct stat *st, TrustKind kind, const char *what, char **ret_reason)
+{
+        const bool owner_ok = owner_trusted(st->st_uid);
+        mode_t w = st->st_mode & (S_IWGRP | S_IWOTH);
+        char owner[48], writable[40], tail[96];
+        int r;
+
+        *ret_reason = NULL;
+        if (kind == TRUST_FILE && !S_ISREG(st->st_mode)) {
+                r = asprintf(ret_reason, "%s%sa %s, not a regular file", what ? what : "",
+                             what ? " is " : "", file_type(st->st_mode));
+                return r < 0 ? (*ret_reason = NULL, -ENOMEM) : 0;
+        }
+        if (kind == TRUST_PARENT && (st->st_mode & S_ISVTX))
+                w = 0; /* nobody can rename or delete what is not theirs */
+        if (owner_ok && !w)
+                return 0;
+
+        snprintf(owner, sizeof(owner), "owned by uid %u", (unsigned)st->st_uid);
+        snprintf(writable, sizeof(writable), "writable by %s",
+                 w == (S_IWGRP | S_IWOTH) ? "group and others"
+                 : w == S_IWGRP           ? "group"
+                                          : "others");
+        if (geteuid() == 0)
+                snprintf(tail, sizeof(tail), "it must be owned by root and writable only by root");
+        else
+                snprintf(tail, sizeof(tail),
+                         "it must be owned by root or uid %u (who runs memguard) and writable "
+                         "only by its owner",
+                         (unsigned)geteuid());
+        r = asprintf(ret_reason, "%s%s%s%s%s (mode %04o); %s", what ? what : "", what ? " is " : "",
+                     owner_ok ? "" : owner, !owner_ok && w ? " and " : "", w ? writable : "",
+                     (unsigned)(st->st_mode & 07777), tail);
+        if (r < 0) {
+                *ret_reason = NULL;
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+static int trust_judge_dir(const char *dir, const struct stat *st, char **ret_reason)
+{
+        _cleanup_free_ char *what = NULL;
+
+        if (asprintf(&what, "directory %s", dir) < 0) {
+                what = NULL;
+                return -ENOMEM;
+        }
+        return trust_judge(st, TRUST_PARENT, what, ret_reason);
+}
+
+static int readlink_malloc(const char *path, char **ret)
+{
+        for (size_t size = 256;; size *= 2) {
+                char *buf = malloc(size);
+                ssize_t n;
+
+                if (!buf)
+                        return -ENOMEM;
+                n = readlink(path, buf, size);
+                if (n < 0) {
+                        int e = errno;
+                        free(buf);
+                        return -e;
+                }
+                if ((size_t)n < size) {
+                        buf[n] = '\0';
+                        *ret = buf;
+                        return 0;
+                }
+                free(buf);
+                if (size > 65536)
+                        return -ENAMETOOLONG;
+        }
+}
+
+/* Resolves PATH (relative to the working directory) one component at a
+ * time, as the kernel does, and judges every directory it passes through:
+ * those on the real path, and those that hold a symlink on the way
+ * (whoever can write them can point the link elsewhere; the link itself
+ * has no permissions that matter). On success returns 0 with *RET_REAL
+ * (malloc'd) the real path of what PATH names, *RET_ST its lstat() and
+ * *RET_HOPS the number of symlinks followed, and *RET_REASON NULL or the
+ * reason the first untrusted directory (from / down) is not trusted, the
+ * other outputs then unset. -errno if the path cannot be resolved (ELOOP
+ * after 40 symlinks, as the kernel). */
+static int trust_walk(const char *path, char **ret_real, struct stat *ret_st, unsigned *ret_hops,
+                      char **ret_reason)
+{
+        _cleanup_free_ char *cur = NULL, *rest = NULL;
+        const char *q;
+        struct stat st;
+        unsigned hops = 0;
+        int r;
+
+        *ret_reason = NULL;
+        if (path[0] == '/')
+                rest = strdup(path);
+        else {
+                _cleanup_free_ char *cwd = getcwd(NULL, 0);
+                if (!cwd)
+                        return -errno;
+                if (asprintf(&rest, "%s/%s", cwd, path) < 0)
+                        rest = NULL;
+        }
+        cur = strdup("/");
+        if (!rest || !cur)
+                return -ENOMEM;
+        if (lstat("/", &st) < 0)
+                return -errno;
+        r = trust_judge_dir("/", &st, ret_reason);
+        if (r < 0 || *ret_reason)
+                return r;
+
+        for (q = rest;;) {
+                _cleanup_free_ char *next = NULL;
+                const char *comp, *t;
+                size_t n;
+                bool last;
+
+                while (*q == '/')
+                        q++;
+                if (!*q) {
+                        /* PATH ended in "/", "." or "..": it names cur */
+                        if (lstat(cur, &st) < 0)
+                                return -errno;
+                        break;
+                }
+                comp = q;
+                n = strcspn(q, "/");
+                q += n;
+                for (t = q; *t == '/'; t++)
+                        ;
+                last = !*t;
+                if (n == 1 && comp[0] == '.')
+                        continue;
+                if (n == 2 && comp[0] == '.' && comp[1] == '.') {
+                        char *slash = strrchr(cur, '/');
+                        slash[slash == cur] = '\0'; /* "/a/b" -> "/a", "/a" -> "/" */
+                        continue;
+                }
+                if (asprintf(&next, "%s%s%.*s", cur, cur[1] ? "/" : "", (int)n, comp) < 0) {
+                        next = NULL;
+                        return -ENOMEM;
+                }
+                if (lstat(next, &st) < 0)
+                        return -errno;
+                if (S_ISLNK(st.st_mode)) {
+                        _cleanup_free_ char *target = NULL;
+                        char *spliced;
+                        if (++hops > 40)
+                                return -ELOOP;
+                        r = readlink_malloc(next, &target);
+                        if (r < 0)
+                                return r;
+                        /* The target's components come next; a relative one
+                         * starts from the directory holding the link. */
+                        if (asprintf(&spliced, "%s%s", target, q) < 0)
+                                return -ENOMEM;
+                        free(rest);
+                        rest = spliced;
+                        q = rest;
+                        if (target[0] == '/')
+                                cur[1] = '\0'; /* cur[0] is '/' */
+                        continue;
+                }
+                if (last) {
+                        free(cur);
+                        cur = TAKE_PTR(next);
+                        break;
+                }
+                if (!S_ISDIR(st.st_mode))
+                        return -ENOTDIR;
+                r = trust_judge_dir(next, &st, ret_reason);
+                if (r < 0 || *ret_reason)
+                        return r;
+                free(cur);
+                cur = TAKE_PTR(next);
+        }
+        *ret_real = TAKE_PTR(cur);
+        *ret_st = st;
+        *ret_hops = hops;
+        return 0;
+}
+
+/* Judges FD, opened from PATH, as KIND: its directories, and the open file
+ * itself. Sets *RET_REASON to NULL if trusted, else to why not. Returns 0,
+ * -ENOMEM, or -errno if PATH could not be resolved. */
+static int trust_check(int fd, const char *path, TrustKind kind, char **ret_reason)
+{
+        _cleanup_free_ char *real = NULL, *what = NULL;
+        struct stat st, walked = {0};
+        unsigned hops = 0;
+        int r;
+
+        *ret_reason = NULL;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        r = trust_walk(path, &real, &walked, &hops, ret_reason);
+        if (r < 0 || *ret_reason)
+                return r;
+        if (walked.st_dev != st.st_dev || walked.st_ino != st.st_ino) {
+                *ret_reason = strdup("replaced while it was being checked; try again");
+                return *ret_reason ? 0 : -ENOMEM;
+        }
+        if (hops > 0 && asprintf(&what, "its target %s", real) < 0) {
+                what = NULL;
+                return -ENOMEM;
+        }
+        return trust_judge(&st, kind, what, ret_reason);
+}
+
+/* ---- reading files ---------------------------------------------------- */
+
+static int read_fd(int fd, char **ret, size_t *ret_len)
+{
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0, cap = 0;
+
+        for (;;) {
+                ssize_t n;
+                if (len == cap) {
+                        char *b;
+                        if (cap >= MAX_FILE_SIZE)
+                                return -EFBIG;
+                        cap = cap ? 2 * cap : 4096;
+                        b = realloc(buf, cap + 1);
+                        if (!b)
+                                return -ENOMEM;
+                        buf = b;
+                }
+                n = read(fd, buf + len, cap - len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        break;
+                len += (size_t)n;
+        }
+        buf[len] = '\0';
+        *ret = TAKE_PTR(buf);
+        *ret_len = len;
+        return 0;
+}
+
+/* Reports a file (or directory) PATH that cannot be used: ERR is the
+ * -errno of reading it, or -EPERM with REASON. Returns ERR. */
+static int file_problem(Parser *p, const char *path, int err, const char *reason)
+{
+        if (err == -ENOMEM || parser_add_file(p, path) < 0) {
+                p->oom = true;
+                return -ENOMEM;
+        }
+        if (err == -EPERM)
+                diag(p, 0, "not trusted: %s", reason);
+        else if (err == -EFBIG)
+                diag(p, 0, "larger than %d bytes, not a configuration file", MAX_FILE_SIZE);
+        else
+                diag(p, 0, "cannot read: %s", strerror(-err));
+        return err;
+}
+
+/* Judges (see trust_check()) FD, opened from PATH, as KIND; reports it
+ * and returns -EPERM if it is not trusted, 0 if it is. */
+static int trusted_or_report(Parser *p, int fd, const char *path, TrustKind kind)
+{
+        _cleanup_free_ char *reason = NULL, *failed = NULL;
+        int r = trust_check(fd, path, kind, &reason);
+
+        if (r == -ENOMEM)
+                return file_problem(p, path, r, NULL);
+        if (r < 0) {
+                /* Fail closed: what cannot be checked is not trusted. */
+                if (asprintf(&failed, "cannot check its path: %s", strerror(-r)) < 0)
+                        return file_problem(p, path, -ENOMEM, NULL);
+                return file_problem(p, path, -EPERM, failed);
+        }
+        return reason ? file_problem(p, path, -EPERM, reason) : 0;
+}
+
+/* Reads and parses the file PATH, if it can be trusted. A drop-in
+ * (DROPIN) that is not a regular file, or a dangling link, is no drop-in
+ * and skipped. Returns 0, or the -errno reported (-EPERM: not trusted). */
+static int parse_file(Parser *p, const char *path, bool dropin)
+{
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *text = NULL;
+        struct stat st;
+        size_t len = 0;
+        int r;
+
+        /* Never open what is not a regular file: opening a device can do
+         * things (arm /dev/watchdog, rewind a tape). What is opened is
+         * judged again by fstat() below, so this stat() decides nothing
+         * about trust. */
+        if (stat(path, &st) < 0) {
+                r = -errno;
+                if (dropin && (r == -ENOENT || r == -ELOOP))
+                        return 0; /* a dangling link: no drop-in */
+                return file_problem(p, path, r, NULL);
+        }
+        if (!S_ISREG(st.st_mode)) {
+                _cleanup_free_ char *reason = NULL;
+                if (dropin)
+                        return 0; /* a directory, a fifo, ...: no drop-in */
+                if (S_ISDIR(st.st_mode))
+                        return file_problem(p, path, -EISDIR, NULL);
+                if (trust_judge(&st, TRUST_FILE, NULL, &reason) < 0)
+                        return file_problem(p, path, -ENOMEM, NULL);
+                return file_problem(p, path, -EPERM, reason);
+        }
+        /* O_NONBLOCK: should a fifo appear here meanwhile, it is judged (and
+         * refused), not waited on. */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return file_problem(p, path, -errno, NULL);
+        r = trusted_or_report(p, fd, path, TRUST_FILE);
+        if (r < 0)
+                return r;
+        r = read_fd(fd, &text, &len);
+        if (r < 0)
+                return file_problem(p, path, r, NULL);
+        parse_text(p, path, text, len);
+        return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The drop-ins of PATH: PATH.d/ *.conf in strcmp() order (byte order, as
+ * systemd sorts its drop-ins: "10-a" < "20-b" < "9-c"). Hidden files and
+ * anything that is not a regular file are skipped; a missing directory is
+ * fine; an untrusted one is reported and none of its files read. Every
+ * drop-in is read even if an earlier one could not be. Returns 0 or the
+ * -errno of the first problem. */
+static int parse_dropins(Parser *p, const char *path)
+{
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int fd = -1;
+        char **names = NULL;
+        size_t n = 0;
+        DIR *d;
+        struct dirent *de;
+        int ret = 0;
+
+        if (asprintf(&dir, "%s.d", path) < 0) {
+                dir = NULL;
+                p->oom = true;
+                return -ENOMEM;
+        }
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) {
+                if (errno == ENOENT || errno == ENOTDIR)
+                        return 0;
+                ret = -errno;
+                if (parser_add_file(p, dir) < 0) {
+                        p->oom = true;
+                        return -ENOMEM;
+                }
+                diag(p, 0, "cannot read drop-in directory: %s", strerror(-ret));
+                return ret;
+        }
+        ret = trusted_or_report(p, fd, dir, TRUST_DROPIN_DIR);
+        if (ret < 0)
+                return ret;
+        d = fdopendir(fd);
+        if (!d) {
+                ret = -errno;
+                return file_problem(p, dir, ret, NULL);
+        }
+        fd = -1; /* owned by d */
+        while ((de = readdir(d))) {
+                size_t len = strlen(de->d_name);
+                char **l;
+                if (de->d_name[0] == '.' || len <= 5 || strcmp(de->d_name + len - 5, ".conf") != 0)
+                        continue;
+                l = reallocarray(names, n + 1, sizeof(char *));
+                if (!l || !(l[n] = strdup(de->d_name))) {
+                        if (l)
+                                names = l;
+                        p->oom = true;
+                        ret = -ENOMEM;
+                        break;
+                }
+                names = l;
+                n++;
+        }
+        closedir(d);
+        if (names)
+                qsort(names, n, sizeof(char *), cmp_str);
+
+        for (size_t i = 0; i < n && ret != -ENOMEM; i++) {
+                _cleanup_free_ char *f = NULL;
+                int r;
+                if (asprintf(&f, "%s/%s", dir, names[i]) < 0) {
+                        f = NULL;
+                        p->oom = true;
+                        ret = -ENOMEM;
+                        break;
+                }
+                r = parse_file(p, f, true);
+                if (r == -ENOMEM || (r < 0 && ret == 0))
+                        ret = r;
+        }
+        for (size_t i = 0; i < n; i++)
+                free(names[i]);
+        free(names);
+        return ret;
+}
+
+/* Checks across keys and files, once everything has been read. */
+static void parser_check(Parser *p)
+{
+        const Config *c = p->config;
+
+        if (c->fast_interval_usec > c->interval_usec) {
+                char fast[32], full[32];
+                format_duration(c->fast_interval_usec, fast, sizeof(fast));
+                format_duration(c->interval_usec, full, sizeof(full));
+                /* Blame the setting read last: that is the edit that broke it
+                 * (a drop-in lowering interval, say). */
+                Where f = p->fast_interval_at, i = p->interval_at;
+                bool fast_last = f.line && (!i.line || f.file_idx > i.file_idx ||
+                                            (f.file_idx == i.file_idx && f.line > i.line));
+                if (fast_last)
+                        diag_where(p, p->fast_interval_at,
+                                   "fast-interval: %s is longer than interval (%s)", fast, full);
+                else
+                        diag_where(p, p->interval_at,
+                                   "interval: %s is shorter than fast-interval (%s)", full, fast);
+        }
+}
+
+static int cmp_diag(const void *a, const void *b)
+{
+        const Diag *x = a, *y = b;
+
+        if (x->file_idx != y->file_idx)
+                return x->file_idx < y->file_idx ? -1 : 1;
+        if (x->line != y->line)
+                return x->line < y->line ? -1 : 1;
+        return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static char *diags_join(Parser *p)
+{
+        size_t len = 0;
+        char *s, *q;
+
+        qsort(p->diags, p->n_diags, sizeof(Diag), cmp_diag);
+        for (size_t i = 0; i < p->n_diags; i++)
+                len += strlen(p->diags[i].text) + 1;
+        s = malloc(len + 1);
+        if (!s)
+                return NULL;
+        q = s;
+        for (size_t i = 0; i < p->n_diags; i++)
+                q = stpcpy(stpcpy(q, p->diags[i].text), "\n");
+        *q = '\0';
+        return s;
+}
+
+static void parser_done(Parser *p)
+{
+        rule_done(&p->draft.rule);
+        for (size_t i = 0; i < p->n_diags; i++)
+                free(p->diags[i].text);
+        free(p->diags);
+        for (size_t i = 0; i < p->n_files; i++)
+                free(p->files[i]);
+        free(p->files);
+        free(p->line);
+        config_free(p->config);
+}
+
+/* Hands over the result: 0 and the config if nothing was wrong; the
+ * errors otherwise. READ_ERR is a -errno from reading a file, or 0. */
+static int parser_result(Parser *p, int read_err, Config **ret_config, char **ret_errors)
+{
+        int r;
+
+        if (!p->oom)
+                parser_check(p);
+        if (p->oom) {
+                *ret_errors = strdup("out of memory\n");
+                r = -ENOMEM;
+        } else if (p->n_diags > 0) {
+                *ret_errors = diags_join(p);
+                r = !*ret_errors ? -ENOMEM : read_err < 0 ? read_err : -EINVAL;
+        } else {
+                *ret_config = TAKE_PTR(p->config);
+                *ret_errors = NULL;
+                r = 0;
+        }
+        parser_done(p);
+        return r;
+}
+
+static int parser_init(Parser *p)
+{
+        *p = (Parser){0};
+        p->config = config_new();
+        return p->config ? 0 : -ENOMEM;
+}
+
+int config_load(const char *path, Config **ret_config, char **ret_errors)
+{
+        Parser p;
+        int r;
+
+        if (parser_init(&p) < 0) {
+                *ret_errors = strdup("out of memory\n");
+                return -ENOMEM;
+        }
+        r = parse_file(&p, path, false);
+        /* An untrusted main file still has its drop-ins judged (and
+         * parsed), so that one run names every file to fix. */
+        if (r == 0 || r == -EPERM) {
+                int k = parse_dropins(&p, path);
+                if (r == 0)
+                        r = k;
+        }
+        return parser_result(&p, r, ret_config, ret_errors);
+}
+
+int config_load_string(const char *text, const char *filename, Config **ret_config,
+                       char **ret_errors)
+{
+        Parser p;
+
+        if (parser_init(&p) < 0) {
+                *ret_errors = strdup("out of memory\n");
+                return -ENOMEM;
+        }
+        parse_text(&p, filename, text, strlen(text));
+        return parser_result(&p, 0, ret_config, ret_errors);
+}

@@ -1,0 +1,117 @@
+/* meminfo.c — /proc/meminfo for the fast tier: one pread, one linear scan,
+ * no allocation, no stdio. */
+#include "read/meminfo.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "util/procroot.h"
+
+/* Parses the value of a meminfo line, which the kernel prints as
+ * "%*lu kB" (show_val_kb): padding spaces, digits, " kB". Anything else,
+ * including a value cut by the end of the buffer, is malformed. */
+static int parse_kb(const char *p, const char *end, uint64_t *ret)
+{
+        uint64_t v = 0;
+        const char *digits;
+
+        while (p < end && *p == ' ')
+                p++;
+        digits = p;
+        while (p < end && *p >= '0' && *p <= '9') {
+                unsigned d = (unsigned)(*p - '0');
+
+                if (v > (UINT64_MAX - d) / 10)
+                        return -EBADMSG;
+                v = v * 10 + d;
+                p++;
+        }
+        if (p == digits || end - p < 3 || memcmp(p, " kB", 3) != 0)
+                return -EBADMSG;
+        p += 3;
+        if (p != end && *p != '\n')
+                return -EBADMSG;
+        *ret = v;
+        return 0;
+}
+
+enum {
+        F_TOTAL = 1 << 0,
+        F_FREE = 1 << 1,
+        F_AVAILABLE = 1 << 2,
+        F_SWAP_TOTAL = 1 << 3,
+        F_SWAP_FREE = 1 << 4,
+        F_REQUIRED = F_TOTAL | F_FREE | F_AVAILABLE,
+        F_ALL = F_REQUIRED | F_SWAP_TOTAL | F_SWAP_FREE,
+};
+
+static const struct {
+        const char *key;
+        size_t len;
+        unsigned flag;
+        size_t offset;
+} fields[] = {
+#define FIELD(k, f, m)                                                                             \
+        {                                                                                          \
+                k, sizeof(k) - 1, f, offsetof(MemInfo, m)                                          \
+        }
+        FIELD("MemTotal", F_TOTAL, total_kb),
+        FIELD("MemFree", F_FREE, free_kb),
+        FIELD("MemAvailable", F_AVAILABLE, available_kb),
+        FIELD("SwapTotal", F_SWAP_TOTAL, swap_total_kb),
+        FIELD("SwapFree", F_SWAP_FREE, swap_free_kb),
+#undef FIELD
+};
+
+int meminfo_parse(const char *buf, size_t len, MemInfo *ret)
+{
+        MemInfo m = {0};
+        const char *p = buf, *end = buf + len;
+        unsigned seen = 0;
+
+        while (p < end && seen != F_ALL) {
+                const char *eol = memchr(p, '\n', (size_t)(end - p));
+
+                if (!eol)
+                        eol = end;
+                /* The five keys all start with 'M' or 'S' and sit in the first
+                 * 16 lines; the first-byte test skips the other lines without
+                 * a string compare. */
+                if (*p == 'M' || *p == 'S') {
+                        size_t llen = (size_t)(eol - p);
+
+                        for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+                                size_t klen = fields[i].len;
+                                uint64_t v;
+
+                                if (llen <= klen || p[klen] != ':' || memcmp(p, fields[i].key, klen) != 0)
+                                        continue;
+                                if (seen & fields[i].flag)
+                                        return -EBADMSG; /* a duplicate: not the kernel's text */
+                                if (parse_kb(p + klen + 1, eol, &v) < 0)
+                                        return -EBADMSG;
+                                memcpy((char *)&m + fields[i].offset, &v, sizeof(v));
+                                seen |= fields[i].flag;
+                                break;
+                        }
+                }
+                if (eol == end)
+                        break;
+                p = eol + 1;
+        }
+
+        if ((seen & F_REQUIRED) != F_REQUIRED)
+                return -EBADMSG;
+        *ret = m;
+        return 0;
+}
+
+int meminfo_read_fd(int fd, char *buf, size_t size, MemInfo *ret)
+{
+        ssize_t n = procroot_pread(fd, buf, size);
+
+        if (n < 0)
+                return (int)n;
+        return meminfo_parse(buf, (size_t)n, ret);
+}

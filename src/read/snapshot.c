@@ -1,0 +1,75 @@
+/* snapshot.c — ownership and look-ups of a Snapshot.
+ *
+ * Look-ups are linear: a snapshot holds a few hundred processes and a few
+ * dozen units, and the callers (rule engine, actions) look up a handful of
+ * targets per evaluation, so an index would cost more to build than it saves. */
+#include "read/snapshot.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void snapshot_clear(Snapshot *s)
+{
+        if (!s)
+                return;
+        for (size_t i = 0; i < s->n_procs; i++)
+                free(s->procs[i].cmdline);
+        free(s->procs);
+        free(s->units);
+        memset(s, 0, sizeof(*s));
+}
+
+const UnitSample *snapshot_find_unit(const Snapshot *s, const char *cgroup)
+{
+        if (!s || !cgroup)
+                return NULL;
+        for (size_t i = 0; i < s->n_units; i++)
+                if (strcmp(s->units[i].cgroup, cgroup) == 0)
+                        return &s->units[i];
+        return NULL;
+}
+
+bool unit_owner_is_user(const char *owner, unsigned *ret_uid)
+{
+        static const char prefix[] = "user@", suffix[] = ".service";
+        size_t n = owner ? strlen(owner) : 0;
+        unsigned long uid = 0;
+
+        if (n <= strlen(prefix) + strlen(suffix) || strncmp(owner, prefix, strlen(prefix)) != 0 ||
+            strcmp(owner + n - strlen(suffix), suffix) != 0)
+                return false;
+        for (const char *c = owner + strlen(prefix); c < owner + n - strlen(suffix); c++) {
+                if (*c < '0' || *c > '9' || uid > 0xffffffffUL / 10)
+                        return false;
+                uid = uid * 10 + (unsigned long)(*c - '0');
+        }
+        if (uid > 0xfffffffeUL)
+                return false;
+        if (ret_uid)
+                *ret_uid = (unsigned)uid;
+        return true;
+}
+
+const char *unit_label(const char *name, const char *owner, char *buf, size_t size)
+{
+        unsigned uid;
+
+        if (!owner || !owner[0])
+                snprintf(buf, size, "%s", name);
+        else if (unit_owner_is_user(owner, &uid))
+                snprintf(buf, size, "%s (user %u)", name, uid);
+        else
+                snprintf(buf, size, "%s (in %s)", name, owner);
+        return buf;
+}
+
+const ProcSample *snapshot_find_proc(const Snapshot *s, pid_t pid, uint64_t start_time)
+{
+        if (!s)
+                return NULL;
+        for (size_t i = 0; i < s->n_procs; i++)
+                if (s->procs[i].pid == pid && s->procs[i].start_time == start_time)
+                        return &s->procs[i];
+        return NULL;
+}

@@ -1,0 +1,206 @@
+/* schedule.c — sleep lengths from the distance to thresholds; see schedule.h. */
+#include "sample/schedule.h"
+
+#include "sample/growth.h"
+
+static double psi_value(Metric metric, const PsiInfo *psi)
+{
+        switch (metric) {
+        case METRIC_PSI_SOME_AVG10: return psi->some.avg10;
+        case METRIC_PSI_SOME_AVG60: return psi->some.avg60;
+        case METRIC_PSI_SOME_AVG300: return psi->some.avg300;
+        case METRIC_PSI_FULL_AVG10: return psi->full.avg10;
+        case METRIC_PSI_FULL_AVG60: return psi->full.avg60;
+        default: return psi->full.avg300;
+        }
+}
+
+/* PSI averages: no rate bounds them; the cap does, and the trigger. A
+ * condition that holds now bounds nothing. (proc.* and unit.* are not
+ * system conditions.) */
+static uint64_t psi_condition_eta_usec(const Condition *c, const SystemSample *sys)
+{
+        if (metric_kind(c->metric) != METRIC_KIND_PERCENT || !sys->has_psi)
+                return SCHEDULE_MAX_SLEEP_USEC;
+        double v = psi_value(c->metric, &sys->psi);
+        bool holds = c->op == '<' ? v < c->percent : v > c->percent;
+        return holds ? 0 : SCHEDULE_MAX_SLEEP_USEC;
+}
+
+/* The least time in which condition C, which does not hold now, could come
+ * to hold; 0 if it holds. */
+static uint64_t condition_eta_usec(const Condition *c, const SystemSample *sys)
+{
+        const MemInfo *m = &sys->mem;
+        uint64_t value, rate;
+        switch (c->metric) {
+        case METRIC_MEM_AVAILABLE:
+                value = m->available_kb;
+                rate = SCHEDULE_MEM_RATE_KB_PER_SEC;
+                break;
+        case METRIC_MEM_USED:
+                value = m->total_kb > m->available_kb ? m->total_kb - m->available_kb : 0;
+                rate = SCHEDULE_MEM_RATE_KB_PER_SEC;
+                break;
+        case METRIC_SWAP_FREE:
+                value = m->swap_free_kb;
+                rate = SCHEDULE_SWAP_RATE_KB_PER_SEC;
+                break;
+        case METRIC_SWAP_USED:
+                value = m->swap_total_kb > m->swap_free_kb ? m->swap_total_kb - m->swap_free_kb : 0;
+                rate = SCHEDULE_SWAP_RATE_KB_PER_SEC;
+                break;
+        default:
+                return psi_condition_eta_usec(c, sys);
+        }
+        uint64_t threshold = condition_threshold_kb(c, m->total_kb);
+        uint64_t gap;
+        if (c->op == '<')
+                gap = value > threshold ? value - threshold : 0;
+        else
+                gap = threshold > value ? threshold - value : 0;
+        if (gap > UINT64_MAX / 1000000)
+                return UINT64_MAX;
+        return gap * 1000000 / rate;
+}
+
+uint64_t schedule_fast_sleep(const Config *config, const SystemSample *sys, bool busy)
+{
+        uint64_t fast = config->fast_interval_usec;
+        uint64_t cap = fast > SCHEDULE_MAX_SLEEP_USEC ? fast : SCHEDULE_MAX_SLEEP_USEC;
+        if (busy)
+                return fast;
+        uint64_t sleep = cap;
+        for (size_t i = 0; i < config->n_rules; i++) {
+                const Rule *r = &config->rules[i];
+                /* A warning protects nothing: it may come one capped
+                 * sleep late, and on a small box the warnings' higher
+                 * thresholds would otherwise set the pace (schedule.h). */
+                if (r->scope != SCOPE_SYSTEM || r->action == ACTION_WARN)
+                        continue;
+                /* All conditions must hold: the rule cannot fire before the
+                 * slowest of them could. */
+                uint64_t rule_eta = 0;
+                for (size_t j = 0; j < r->n_conds; j++) {
+                        uint64_t eta = condition_eta_usec(&r->conds[j], sys);
+                        if (eta > rule_eta)
+                                rule_eta = eta;
+                }
+                if (rule_eta < sleep)
+                        sleep = rule_eta;
+        }
+        return sleep < fast ? fast : sleep;
+}
+
+bool schedule_psi_every_tick(const Config *config)
+{
+        for (size_t i = 0; i < config->n_rules; i++) {
+                const Rule *r = &config->rules[i];
+                if (r->scope != SCOPE_SYSTEM || r->action == ACTION_WARN)
+                        continue;
+                for (size_t j = 0; j < r->n_conds; j++)
+                        if (metric_kind(r->conds[j].metric) == METRIC_KIND_PERCENT)
+                                return true;
+        }
+        return false;
+}
+
+/* A rule that only watches growth (its other target condition, if any,
+ * being the budget of its budget-eta) needs two samples per bucket of its
+ * window, not one per interval. Returns that period, or 0 for a rule that
+ * needs fresh sizes every interval (or nothing, a plain system rule). */
+static uint64_t growth_period(const Config *config, const Rule *r)
+{
+        if (!rule_tracks_growth(r))
+                return 0;
+        for (size_t j = 0; j < r->n_conds; j++)
+                if (metric_scope(r->conds[j].metric) != SCOPE_SYSTEM &&
+                    !metric_needs_history(r->conds[j].metric) && (int)j != r->budget_cond)
+                        return 0;
+        uint64_t period = r->window_usec / GROWTH_BUCKETS / 2;
+        return period > config->interval_usec ? period : config->interval_usec;
+}
+
+/* The full-tier period rule R asks for; 0 for none. A unit rule on sizes
+ * needs fresh sizes every interval: with the watched unit tier the unit
+ * tier reads them, and a walk follows only when a unit rule would change
+ * state (rules_units_need_full()) or units change (cgwatch.h). Growth
+ * series of units are fed by the unit tier; without a watch the walk that
+ * finds new units runs every third of the window: soon enough, the
+ * estimator's own verdict takes half of it. */
+static uint64_t rule_full_period(const Config *config, const Rule *r, UnitTier tier)
+{
+        bool watched = tier == UNIT_TIER_WATCHED && r->scope != SCOPE_PROCESS;
+        if (!rule_tracks_growth(r))
+                return r->scope == SCOPE_SYSTEM || watched ? 0 : config->interval_usec;
+        if (watched)
+                return 0;
+        uint64_t g = growth_period(config, r);
+        if (!g)
+                return config->interval_usec;
+        if (tier == UNIT_TIER_NONE || r->scope == SCOPE_PROCESS)
+                return g;
+        uint64_t third = r->window_usec / 3;
+        return third > config->interval_usec ? third : config->interval_usec;
+}
+
+bool schedule_needs_periodic_full(const Config *config, UnitTier tier)
+{
+        for (size_t i = 0; i < config->n_rules; i++)
+                if (rule_full_period(config, &config->rules[i], tier))
+                        return true;
+        return false;
+}
+
+uint64_t schedule_unit_interval(const Config *config, UnitTier tier)
+{
+        uint64_t period = 0;
+        for (size_t i = 0; i < config->n_rules && tier != UNIT_TIER_NONE; i++) {
+                const Rule *r = &config->rules[i];
+                if (r->scope == SCOPE_PROCESS)
+                        continue;
+                uint64_t p = growth_period(config, r);
+                /* sizes of units, for unit rules evaluated without a walk */
+                if (!p && tier == UNIT_TIER_WATCHED && r->scope == SCOPE_UNIT)
+                        p = config->interval_usec;
+                if (p && (!period || p < period))
+                        period = p;
+        }
+        return period;
+}
+
+uint64_t schedule_jittered(uint64_t period, uint64_t *state)
+{
+        /* xorshift64*: statistically plenty for a sleep, no syscall */
+        uint64_t x = *state ? *state : 0x9e3779b97f4a7c15ULL;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        *state = x;
+        double u = (double)((x * 0x2545f4914f6cdd1dULL) >> 11) / 9007199254740992.0;
+        return (uint64_t)((double)period * (0.5 + u));
+}
+
+uint64_t schedule_dense(uint64_t period)
+{
+        uint64_t d = period / 4;
+
+        if (d < SCHEDULE_DENSE_MIN_USEC)
+                d = period < SCHEDULE_DENSE_MIN_USEC ? period : SCHEDULE_DENSE_MIN_USEC;
+        return d;
+}
+
+uint64_t schedule_full_interval(const Config *config, UnitTier tier)
+{
+        uint64_t period = 0;
+        for (size_t i = 0; i < config->n_rules; i++) {
+                uint64_t p = rule_full_period(config, &config->rules[i], tier);
+                if (p && (!period || p < period))
+                        period = p;
+        }
+        if (period)
+                return period;
+        uint64_t idle = tier == UNIT_TIER_WATCHED ? SCHEDULE_IDLE_FULL_WATCHED_USEC
+                                                  : SCHEDULE_IDLE_FULL_USEC;
+        return config->interval_usec > idle ? config->interval_usec : idle;
+}
