@@ -243,31 +243,6 @@ void rules_action_failed(RulesState *st, const Decision *d);
 bool rules_units_need_full(const Config *config, const Snapshot *snapshot, RulesState *st,
                            uint64_t now_usec);
 
-/* True if some rule of CONFIG looks at the memory of unit UNIT: a unit
- * rule whose glob matches it, or a system rule that tracks growth (which
- * ranks every unit: target = fastest-growing). The unit tier reads only
- * these (sampler_units()). */
-bool rules_unit_sampled(const Config *config, const UnitSample *unit);
-
-/* True if any rule needs PSS (smaps_rollup) for process P (comm and
- * cmdline filled in) that sits in UNIT (NULL if none): a process rule
- * matching P that uses proc.pss or proc.swap, or a unit rule matching UNIT
- * when UNIT_MEMORY_FROM_PSS (no cgroup v2 memory controller). System rules
- * with target = pss are not counted: the caller samples PSS for every
- * process when such a rule is about to fire (RET_NEED_FULL); until then
- * the engine ranks by RSS. The sampler uses this to read smaps_rollup only
- * where it matters (it costs ~3x status, DESIGN §6). */
-bool rules_need_pss(const Config *config, const ProcSample *p, const UnitSample *unit,
-                    bool unit_memory_from_pss);
-
-/* True if process P matches process rule R (comm glob and cmdline glob,
- * each if set). */
-bool rules_match_process(const Rule *r, const ProcSample *p);
-
-/* True if unit rule R matches unit U: its glob matches U's name, and U is
- * the system manager's (unit =) or a user manager's (user-unit =). */
-bool rules_match_unit(const Rule *r, const UnitSample *u);
-
 /* True if a system rule with action = kill held its condition for its
  * `for` at the last evaluation (at time NOW_USEC). While an action is in
  * flight no second victim is chosen; instead the caller escalates a SIGTERM

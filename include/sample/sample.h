@@ -53,7 +53,7 @@ int sampler_system(Sampler *s, uint64_t now_usec, bool fresh_psi, SystemSample *
  * PREV may be NULL; its process table is sorted by pid in place.
  *
  * ALL_PSS reads smaps_rollup for every process (a system rule ranking by
- * PSS is about to act); otherwise only where rules_need_pss() says so. The
+ * PSS is about to act); otherwise only where demand_pss() says so. The
  * executable is read where protection needs it (protect.h), and the
  * verdicts are stored in ProcSample.protected_by and .user_manager.
  * RET->sys is left alone.
@@ -74,7 +74,7 @@ int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
 
 /* The unit tier: re-reads memory.current of the units of SNAP (as the
  * last full sample found them) that some rule of CONFIG looks at
- * (rules_unit_sampled()) in place, setting their memory_usec to NOW_USEC;
+ * (demand_unit()) in place, setting their memory_usec to NOW_USEC;
  * a unit whose cgroup is gone keeps its old value and time, and so does a
  * unit no rule looks at. One small read per unit and no /proc walk: what
  * growth histories and unit rules need between full samples (schedule.h).

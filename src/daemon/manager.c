@@ -22,6 +22,7 @@
 #include "util/procroot.h"
 #include "read/psi.h"
 #include "rules/rules.h"
+#include "select/demand.h"
 #include "sample/sample.h"
 #include "sample/schedule.h"
 #include "read/snapshot.h"
@@ -261,7 +262,7 @@ static bool units_from_cgroup(const Manager *m)
 {
         for (size_t i = 0; i < m->snap.n_units; i++)
                 if (!m->snap.units[i].memory_from_cgroup &&
-                    rules_unit_sampled(m->config, &m->snap.units[i]))
+                    demand_unit(m->config, &m->snap.units[i]))
                         return false;
         return true;
 }

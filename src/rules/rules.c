@@ -17,10 +17,10 @@
 
 #include "util/cleanup.h"
 #include "sample/history.h"
+#include "select/match.h"
 #include "select/protect.h"
 
 #include <errno.h>
-#include <fnmatch.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -167,63 +167,6 @@ static const UnitSample *self_unit(const Snapshot *s)
 static uint64_t held_usec(uint64_t now, uint64_t since)
 {
         return now > since ? now - since : 0;
-}
-
-static bool glob_match(const char *glob, const char *s)
-{
-        return glob && fnmatch(glob, s ? s : "", 0) == 0;
-}
-
-bool rules_match_process(const Rule *r, const ProcSample *p)
-{
-        if (!r || !p || (!r->comm_glob && !r->cmdline_glob))
-                return false;
-        if (r->comm_glob && !glob_match(r->comm_glob, p->comm))
-                return false;
-        if (r->cmdline_glob && !glob_match(r->cmdline_glob, p->cmdline))
-                return false;
-        return true;
-}
-
-bool rules_match_unit(const Rule *r, const UnitSample *u)
-{
-        if (!r || !u || r->scope != SCOPE_UNIT || !glob_match(r->unit_glob, u->name))
-                return false;
-        /* unit = names the system manager's units, user-unit = those of
-         * users' managers; another manager's (a container's) neither. */
-        return r->user_unit ? unit_owner_is_user(u->owner, NULL) : unit_is_system(u);
-}
-
-static bool rule_uses(const Rule *r, Metric m)
-{
-        for (size_t i = 0; i < r->n_conds; i++)
-                if (r->conds[i].metric == m)
-                        return true;
-        return false;
-}
-
-bool rules_need_pss(const Config *config, const ProcSample *p, const UnitSample *unit,
-                    bool unit_memory_from_pss)
-{
-        if (!config || !p || p->kthread)
-                return false;
-        for (size_t i = 0; i < config->n_rules; i++) {
-                const Rule *r = &config->rules[i];
-
-                if (r->scope == SCOPE_PROCESS &&
-                    (rule_uses(r, METRIC_PROC_PSS) || rule_uses(r, METRIC_PROC_SWAP) ||
-                     rule_uses(r, METRIC_PROC_GROWTH) || rule_uses(r, METRIC_PROC_BUDGET_ETA)) &&
-                    p->pid > 1 && rules_match_process(r, p))
-                        return true;
-                /* Without cgroup v2 a unit's memory is its processes' PSS
-                 * where a unit.memory rule needs it. Growth series of units
-                 * make do with RSS: smaps_rollup of every process every few
-                 * seconds would cost more than the trend is worth. */
-                if (r->scope == SCOPE_UNIT && unit_memory_from_pss && unit &&
-                    rules_match_unit(r, unit) && rule_uses(r, METRIC_UNIT_MEMORY))
-                        return true;
-        }
-        return false;
 }
 
 static bool is_user_manager_unit(const UnitSample *u)
@@ -861,8 +804,8 @@ static bool target_budget(const Eval *x, const Rule *r, const ProcSample *p, con
         }
         for (size_t i = 0; i < x->config->n_rules; i++) {
                 const Rule *o = &x->config->rules[i];
-                if (p ? o->scope != SCOPE_PROCESS || !rules_match_process(o, p)
-                      : !rules_match_unit(o, u))
+                if (p ? o->scope != SCOPE_PROCESS || !match_process(o, p)
+                      : !match_unit(o, u))
                         continue;
                 for (size_t j = 0; j < o->n_conds; j++) {
                         const Condition *c = &o->conds[j];
@@ -1824,14 +1767,14 @@ static void eval_target_rules(Eval *x)
                 if (r->scope == SCOPE_PROCESS) {
                         for (size_t j = 0; j < s->n_procs; j++) {
                                 const ProcSample *p = &s->procs[j];
-                                if (!rules_match_process(r, p) || proc_protected(x, p, false))
+                                if (!match_process(r, p) || proc_protected(x, p, false))
                                         continue;
                                 eval_target(x, i, p, proc_unit(s, p));
                         }
                 } else if (r->scope == SCOPE_UNIT) {
                         for (size_t j = 0; j < s->n_units; j++) {
                                 const UnitSample *u = &s->units[j];
-                                if (!rules_match_unit(r, u) || unit_hidden(x, u))
+                                if (!match_unit(r, u) || unit_hidden(x, u))
                                         continue;
                                 eval_target(x, i, NULL, u);
                         }
@@ -1859,7 +1802,7 @@ bool rules_units_need_full(const Config *config, const Snapshot *snapshot, Rules
                         continue;
                 for (size_t j = 0; j < snapshot->n_units; j++) {
                         const UnitSample *u = &snapshot->units[j];
-                        if (!rules_match_unit(r, u) || unit_hidden(&x, u))
+                        if (!match_unit(r, u) || unit_hidden(&x, u))
                                 continue;
                         TargetKey key = { i, 0, 0, u->cgroup };
                         const TargetEntry *e = entry_find(st, &key);
@@ -1884,17 +1827,6 @@ bool rules_units_need_full(const Config *config, const Snapshot *snapshot, Rules
                                 continue;
                         return true;
                 }
-        }
-        return false;
-}
-
-bool rules_unit_sampled(const Config *config, const UnitSample *u)
-{
-        for (size_t i = 0; i < config->n_rules; i++) {
-                const Rule *r = &config->rules[i];
-                if (r->scope == SCOPE_UNIT ? rules_match_unit(r, u)
-                                           : r->scope == SCOPE_SYSTEM && rule_tracks_growth(r))
-                        return true;
         }
         return false;
 }

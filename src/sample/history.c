@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "util/cleanup.h"
-#include "rules/rules.h"
+#include "select/match.h"
 
 typedef enum SeriesKind {
         SERIES_SYSTEM,
@@ -188,7 +188,7 @@ int history_add_full(History *h, const Config *config, const Snapshot *snap)
                         /* a system rule (fastest-growing) ranks every unit */
                         for (size_t j = 0; j < snap->n_units; j++) {
                                 const UnitSample *u = &snap->units[j];
-                                if (r->scope == SCOPE_UNIT && !rules_match_unit(r, u))
+                                if (r->scope == SCOPE_UNIT && !match_unit(r, u))
                                         continue;
                                 Key k = { r->window_usec, SERIES_UNIT, 0, 0, u->cgroup };
                                 HistoryEntry *e = get(h, &k, &oom);
@@ -198,7 +198,7 @@ int history_add_full(History *h, const Config *config, const Snapshot *snap)
                 } else if (rule_on(r, SERIES_PROC)) {
                         for (size_t j = 0; j < snap->n_procs; j++) {
                                 const ProcSample *p = &snap->procs[j];
-                                if (p->kthread || !rules_match_process(r, p))
+                                if (p->kthread || !match_process(r, p))
                                         continue;
                                 Key k = { r->window_usec, SERIES_PROC, p->pid, p->start_time, "" };
                                 HistoryEntry *e = get(h, &k, &oom);

@@ -14,7 +14,7 @@
 
 #include "util/cleanup.h"
 #include "select/protect.h"
-#include "rules/rules.h"
+#include "select/demand.h"
 
 /* The kernel's PF_EXITING (include/linux/sched.h), set in do_exit() before
  * exit_mm(): from then on stat's RSS reads 0 although the memory is not yet
@@ -585,7 +585,7 @@ int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
                         }
                 }
 
-                if (all_pss || rules_need_pss(config, p, pu, unit_from_pss)) {
+                if (all_pss || demand_pss(config, p, pu, unit_from_pss)) {
                         ProcRollup ru = { 0 };
                         /* A failure here (gone, EACCES on PID 1 seen on
                          * a 6.18 host) leaves the process ranked by RSS; a
@@ -661,7 +661,7 @@ int sampler_units(Sampler *s, const Config *config, uint64_t now_usec, Snapshot 
         for (size_t i = 0; i < snap->n_units; i++) {
                 UnitSample *u = &snap->units[i];
                 uint64_t kb;
-                if (!u->memory_from_cgroup || !rules_unit_sampled(config, u) ||
+                if (!u->memory_from_cgroup || !demand_unit(config, u) ||
                     read_memory_current(s, u->cgroup, &kb) < 0)
                         continue; /* gone since the walk: its series waits for the next */
                 u->memory_kb = kb;

@@ -15,6 +15,8 @@
 
 #include "util/cleanup.h"
 #include "config/config.h"
+#include "select/demand.h"
+#include "select/match.h"
 #include "select/protect.h"
 #include "rules/rules.h"
 #include "read/snapshot.h"
@@ -661,21 +663,21 @@ static void test_match_process(void **state)
         Rule none = SYSRULE("sys", WARN, 0, OOM_SCORE, PCT(MEM_AVAILABLE, '<', 1));
         ProcSample p = { .pid = 5, .comm = "node", .cmdline = "node /srv/app/server.js --port 80" };
 
-        assert_true(rules_match_process(&js, &p));
-        assert_false(rules_match_process(&py, &p));
-        assert_false(rules_match_process(&none, &p));
+        assert_true(match_process(&js, &p));
+        assert_false(match_process(&py, &p));
+        assert_false(match_process(&none, &p));
         p.cmdline = "node worker.js";
-        assert_false(rules_match_process(&js, &p));
+        assert_false(match_process(&js, &p));
         p.cmdline = NULL;
-        assert_false(rules_match_process(&js, &p));
+        assert_false(match_process(&js, &p));
         snprintf(p.comm, sizeof(p.comm), "python3");
         p.cmdline = "/usr/bin/python3 /usr/bin/gunicorn app:app";
-        assert_true(rules_match_process(&py, &p));
+        assert_true(match_process(&py, &p));
         snprintf(p.comm, sizeof(p.comm), "postgres");
         p.cmdline = "";
-        assert_true(rules_match_process(&pg, &p));
-        assert_false(rules_match_process(&py, &p));
-        assert_false(rules_match_process(NULL, &p));
+        assert_true(match_process(&pg, &p));
+        assert_false(match_process(&py, &p));
+        assert_false(match_process(NULL, &p));
 
 }
 
@@ -1502,23 +1504,23 @@ static void test_need_pss(void **state)
         Config c = CONFIG(rules);
         ProcSample p = { .pid = 10, .comm = "node", .cmdline = "" };
 
-        assert_true(rules_need_pss(&c, &p, NULL, false));
+        assert_true(demand_pss(&c, &p, NULL, false));
         snprintf(p.comm, sizeof(p.comm), "java");
-        assert_false(rules_need_pss(&c, &p, NULL, false));
+        assert_false(demand_pss(&c, &p, NULL, false));
         UnitSample api = { .name = "api.service", .cgroup = "/system.slice/api.service" };
         UnitSample web = { .name = "web.service", .cgroup = "/system.slice/web.service" };
         UnitSample user_api = { .name = "api.service", .owner = "user@1000.service",
                                 .cgroup = "/user.slice/user-1000.slice/user@1000.service/app.slice/api.service" };
-        assert_false(rules_need_pss(&c, &p, &api, false));
-        assert_true(rules_need_pss(&c, &p, &api, true));
-        assert_false(rules_need_pss(&c, &p, &web, true)); /* no unit.memory */
-        assert_false(rules_need_pss(&c, &p, &user_api, true)); /* not the system's */
+        assert_false(demand_pss(&c, &p, &api, false));
+        assert_true(demand_pss(&c, &p, &api, true));
+        assert_false(demand_pss(&c, &p, &web, true)); /* no unit.memory */
+        assert_false(demand_pss(&c, &p, &user_api, true)); /* not the system's */
         snprintf(p.comm, sizeof(p.comm), "redis-server");
-        assert_true(rules_need_pss(&c, &p, NULL, false));
+        assert_true(demand_pss(&c, &p, NULL, false));
         snprintf(p.comm, sizeof(p.comm), "node");
         p.kthread = true;
-        assert_false(rules_need_pss(&c, &p, NULL, false));
-        assert_false(rules_need_pss(NULL, &p, NULL, false));
+        assert_false(demand_pss(&c, &p, NULL, false));
+        assert_false(demand_pss(NULL, &p, NULL, false));
 }
 
 /* ---- snapshot --------------------------------------------------------- */

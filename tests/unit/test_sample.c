@@ -13,7 +13,7 @@
 
 #include "config/config.h"
 #include "util/procroot.h"
-#include "rules/rules.h"
+#include "select/match.h"
 #include "sample/sample.h"
 #include "read/snapshot.h"
 
@@ -726,10 +726,10 @@ static void test_same_named_units(void **state)
                         assert_int_equal(sys->memory_kb, 649);
                         assert_int_equal(user->memory_kb, 336);
                 }
-                assert_true(rules_match_unit(&c->rules[0], sys));
-                assert_false(rules_match_unit(&c->rules[0], user));
-                assert_false(rules_match_unit(&c->rules[1], sys));
-                assert_true(rules_match_unit(&c->rules[1], user));
+                assert_true(match_unit(&c->rules[0], sys));
+                assert_false(match_unit(&c->rules[0], user));
+                assert_false(match_unit(&c->rules[1], sys));
+                assert_true(match_unit(&c->rules[1], user));
                 snapshot_clear(&a);
                 if (v2)
                         assert_int_equal(nftw(cg, remove_one, 16, FTW_DEPTH | FTW_PHYS), 0);

@@ -1,0 +1,39 @@
+/* demand.c — what the rules need sampled; see demand.h. */
+#include "select/demand.h"
+
+#include "select/match.h"
+
+bool demand_pss(const Config *config, const ProcSample *p, const UnitSample *unit,
+                bool unit_memory_from_pss)
+{
+        if (!config || !p || p->kthread)
+                return false;
+        for (size_t i = 0; i < config->n_rules; i++) {
+                const Rule *r = &config->rules[i];
+
+                if (r->scope == SCOPE_PROCESS &&
+                    (rule_uses(r, METRIC_PROC_PSS) || rule_uses(r, METRIC_PROC_SWAP) ||
+                     rule_uses(r, METRIC_PROC_GROWTH) || rule_uses(r, METRIC_PROC_BUDGET_ETA)) &&
+                    p->pid > 1 && match_process(r, p))
+                        return true;
+                /* Without cgroup v2 a unit's memory is its processes' PSS
+                 * where a unit.memory rule needs it. Growth series of units
+                 * make do with RSS: smaps_rollup of every process every few
+                 * seconds would cost more than the trend is worth. */
+                if (r->scope == SCOPE_UNIT && unit_memory_from_pss && unit &&
+                    match_unit(r, unit) && rule_uses(r, METRIC_UNIT_MEMORY))
+                        return true;
+        }
+        return false;
+}
+
+bool demand_unit(const Config *config, const UnitSample *u)
+{
+        for (size_t i = 0; i < config->n_rules; i++) {
+                const Rule *r = &config->rules[i];
+                if (r->scope == SCOPE_UNIT ? match_unit(r, u)
+                                           : r->scope == SCOPE_SYSTEM && rule_tracks_growth(r))
+                        return true;
+        }
+        return false;
+}
