@@ -9,7 +9,7 @@
 #include "config/config.h"
 
 /* Writes to OUT every process that no rule of CONFIG may act on, with the
- * reason the rule engine gives (rules_protected_why()): one table, pid
+ * reason the rule engine gives (shield_proc_why()): one table, pid
  * order, then the count of kernel threads (never acted on either). PROC
  * and CGROUP are the roots to read (NULL: /proc, /sys/fs/cgroup). Returns
  * 0 or -errno (the proc root cannot be read). */

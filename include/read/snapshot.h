@@ -96,4 +96,20 @@ const char *unit_label(const char *name, const char *owner, char *buf, size_t si
 /* Finds the process (PID, START_TIME); NULL if absent. */
 const ProcSample *snapshot_find_proc(const Snapshot *s, pid_t pid, uint64_t start_time);
 
+/* Finds the process PID, whatever its start time; NULL if absent. */
+const ProcSample *snapshot_find_pid(const Snapshot *s, pid_t pid);
+
+/* The unit P runs in; NULL if none. */
+const UnitSample *snapshot_proc_unit(const Snapshot *s, const ProcSample *p);
+
+/* The unit memguard runs in (the unit of self_pid); NULL if unknown. */
+const UnitSample *snapshot_self_unit(const Snapshot *s);
+
+/* A process's size as rules and histories weigh it: PSS where
+ * smaps_rollup was read, else RSS (an upper bound of PSS). */
+static inline uint64_t proc_size_kb(const ProcSample *p)
+{
+        return p->has_pss ? p->pss_kb : p->rss_kb;
+}
+
 #endif

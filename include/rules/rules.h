@@ -25,7 +25,8 @@
  *    ignores SIGTERM) and a process rule's SIGTERM in its grace never hold
  *    back a system rule's term or kill: near-oom acts within its tick. No
  *    restart is decided on a partial walk.
- *  - Never a candidate, whatever a rule says: PID 1, kernel threads,
+ *  - Never a candidate, whatever a rule says (judged by select/protect.h,
+ *    shield_*()): PID 1, kernel threads,
  *    memguard itself (snapshot self_pid) and every process in its unit,
  *    init.scope, a user's service manager (ProcSample.user_manager), and
  *    what the operator protects: a unit entry shields the unit's every
@@ -249,19 +250,5 @@ bool rules_units_need_full(const Config *config, const Snapshot *snapshot, Rules
  * still in its grace period to SIGKILL at once, so that memory does not run
  * out while a process takes its time to exit. */
 bool rules_kill_due(const Config *config, const RulesState *st, uint64_t now_usec);
-
-/* True if the process (PID, START_TIME) of SNAPSHOT may not be acted on
- * under CONFIG (by a system rule when SYSTEM_RULE: oom_score_adj -1000
- * counts too); false when it is not in SNAPSHOT. */
-bool rules_process_protected(const Config *config, const Snapshot *snapshot, pid_t pid,
-                             uint64_t start_time, bool system_rule);
-
-/* Why process P of SNAPSHOT may not be acted on under CONFIG ("PID 1",
- * "protect = ssh.service (unit)", "a user's service manager",
- * "oom_score_adj -1000 (system rules)" when SYSTEM_RULE): written into BUF
- * (SIZE bytes), which is returned; NULL when P may be acted on. The same
- * judgement the engine makes (memguard --list-protected shows it). */
-const char *rules_protected_why(const Config *config, const Snapshot *snapshot,
-                                const ProcSample *p, bool system_rule, char *buf, size_t size);
 
 #endif

@@ -74,7 +74,4 @@ size_t history_size(const History *h);
 size_t history_bytes(const History *h);
 uint64_t history_dropped(const History *h);
 
-/* The size a process series tracks: PSS where read, else RSS. */
-uint64_t history_proc_kb(const ProcSample *p);
-
 #endif

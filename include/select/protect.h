@@ -23,14 +23,17 @@
  * afresh on every walk, never carried over: an exec that keeps the comm
  * would otherwise keep the old verdict.
  *
- * The hard limits that do not depend on the config (PID 1, kernel threads,
- * memguard and its unit, init.scope, user@.service) are the rule engine's
- * (rules.h); this module answers for the config and for the one builtin
- * that needs the executable: the user manager. */
+ * Beside the config's entries, the hard limits that do not depend on it
+ * (PID 1, kernel threads, memguard and its unit, init.scope, a user's
+ * service manager; for system rules oom_score_adj -1000) are judged here
+ * too (shield_*()): the one place that decides who may be acted on, which
+ * the rule engine and `memguard --list-protected` both ask. */
 #ifndef MEMGUARD_PROTECT_H
 #define MEMGUARD_PROTECT_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "config/config.h"
@@ -77,5 +80,55 @@ static inline const char *protect_glob(const Protect *p)
 {
         return p ? p->glob : "";
 }
+
+/* What judging a target needs: the config, the snapshot it is in, and
+ * memguard's own unit in that snapshot (snapshot_self_unit(); NULL when
+ * not known, as between walks). */
+typedef struct Shield {
+        const Config *config;
+        const Snapshot *snap;
+        const UnitSample *self_unit;
+} Shield;
+
+/* Fills SH for CONFIG and SNAP. */
+void shield_init(Shield *sh, const Config *config, const Snapshot *snap);
+
+/* Why process P may never be a candidate, or NULL: PID 1, kernel threads,
+ * memguard, what the operator protects (by unit, or by a name or path
+ * verified against the executable; *RET_ENTRY the entry), a user's
+ * service manager; with SYSTEM_RULE also the kernel's "never kill"
+ * oom_score_adj. Short words ("PID 1", "unit", "executable"):
+ * shield_proc_why() says it in full. */
+const char *shield_proc(const Shield *sh, const ProcSample *p, bool system_rule,
+                        const Protect **ret_entry);
+
+/* True if P may never be a candidate (shield_proc()). */
+bool shield_proc_protected(const Shield *sh, const ProcSample *p, bool system_rule);
+
+/* Units no rule ever acts on as a whole (restart, or a unit rule's
+ * term/kill): init.scope, memguard's own, a user's service manager
+ * (user@UID.service: restarting it ends the user's every unit and
+ * session), one protected by a unit entry, and one that holds a protected
+ * process (a restart would take it down too). Writes why into WHY ("it
+ * holds PID 1") and returns true. */
+bool shield_unit(const Shield *sh, const UnitSample *u, char *why, size_t why_size);
+
+/* Units that are never a target of any rule, not even for a warning:
+ * init.scope, memguard's own, a user's service manager. */
+bool shield_unit_hidden(const Shield *sh, const UnitSample *u);
+
+/* True if the process (PID, START_TIME) of SNAPSHOT may not be acted on
+ * under CONFIG (by a system rule when SYSTEM_RULE: oom_score_adj -1000
+ * counts too); false when it is not in SNAPSHOT. */
+bool shield_process(const Config *config, const Snapshot *snapshot, pid_t pid,
+                    uint64_t start_time, bool system_rule);
+
+/* Why process P of SNAPSHOT may not be acted on under CONFIG ("PID 1",
+ * "protect = ssh.service (unit)", "a user's service manager",
+ * "oom_score_adj -1000 (system rules)" when SYSTEM_RULE): written into BUF
+ * (SIZE bytes), which is returned; NULL when P may be acted on. The same
+ * judgement the engine makes (memguard --list-protected shows it). */
+const char *shield_proc_why(const Config *config, const Snapshot *snapshot, const ProcSample *p,
+                            bool system_rule, char *buf, size_t size);
 
 #endif

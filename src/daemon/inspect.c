@@ -10,7 +10,7 @@
 
 #include "util/log.h"
 #include "util/procroot.h"
-#include "rules/rules.h"
+#include "select/protect.h"
 #include "sample/sample.h"
 #include "read/snapshot.h"
 
@@ -67,7 +67,7 @@ int inspect_protected(const Config *config, const char *proc, const char *cgroup
 
                 /* protection from every rule; system rules also skip
                  * oom_score_adj -1000, said as such */
-                if (!rules_protected_why(config, &snap, p, true, why, sizeof why))
+                if (!shield_proc_why(config, &snap, p, true, why, sizeof why))
                         continue;
                 if (proc_read_status(root.proc_fd, p->pid, buf, sizeof buf, &ps) >= 0)
                         snprintf(uid, sizeof uid, "%u", (unsigned)ps.uid);

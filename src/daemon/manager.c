@@ -23,6 +23,7 @@
 #include "read/psi.h"
 #include "rules/rules.h"
 #include "select/demand.h"
+#include "select/protect.h"
 #include "sample/sample.h"
 #include "sample/schedule.h"
 #include "read/snapshot.h"
@@ -125,7 +126,7 @@ static bool escalation_allowed(const Manager *m, unsigned lane)
         const char *comm;
         if (!actions_signal_target(m->actions, lane, &pid, &start, &comm))
                 return false;
-        return !rules_process_protected(m->config, &m->snap, pid, start, true);
+        return !shield_process(m->config, &m->snap, pid, start, true);
 }
 
 /* A kill rule is due while a SIGTERM's grace runs: do not let the box run
@@ -524,7 +525,7 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         if (tick_full(m, false) >= 0)
                 for (size_t i = 0; i < ELEMENTSOF(lanes); i++)
                         if (actions_signal_target(m->actions, lanes[i], &pid, &start, &comm) &&
-                            rules_process_protected(m->config, &m->snap, pid, start, false))
+                            shield_process(m->config, &m->snap, pid, start, false))
                                 actions_cancel_signal(m->actions, lanes[i], "protected after reload");
         if (wants_bus(c))
                 (void)actions_bus_connect(m->actions);

@@ -73,3 +73,24 @@ const ProcSample *snapshot_find_proc(const Snapshot *s, pid_t pid, uint64_t star
                         return &s->procs[i];
         return NULL;
 }
+
+const ProcSample *snapshot_find_pid(const Snapshot *s, pid_t pid)
+{
+        for (size_t i = 0; i < s->n_procs; i++)
+                if (s->procs[i].pid == pid)
+                        return &s->procs[i];
+        return NULL;
+}
+
+const UnitSample *snapshot_proc_unit(const Snapshot *s, const ProcSample *p)
+{
+        if (p->unit < 0 || (size_t)p->unit >= s->n_units)
+                return NULL;
+        return &s->units[p->unit];
+}
+
+const UnitSample *snapshot_self_unit(const Snapshot *s)
+{
+        const ProcSample *self = snapshot_find_pid(s, s->self_pid);
+        return self ? snapshot_proc_unit(s, self) : NULL;
+}

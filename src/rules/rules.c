@@ -27,10 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The kernel's OOM_SCORE_ADJ_MIN: "never OOM-kill this", which memguard
- * honours for its own system-wide victim choice. */
-#define OOM_ADJ_NEVER (-1000)
-
 typedef struct RuleSlot {
         char *name;
         RuleScope scope;
@@ -114,7 +110,7 @@ typedef struct Eval {
         unsigned busy;   /* RULES_BUSY_*: lanes with an action in flight */
         bool partial;    /* the process table is a partial walk's */
         bool emitted;    /* a destructive decision was emitted: no second one */
-        const UnitSample *self_unit; /* memguard's own unit, NULL if unknown */
+        Shield shield;   /* who may never be acted on (protect.h) */
         Pick pick;
 } Eval;
 
@@ -137,147 +133,9 @@ static bool lane_free(const Eval *x, const Rule *r)
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static uint64_t proc_size_kb(const ProcSample *p)
-{
-        return p->has_pss ? p->pss_kb : p->rss_kb;
-}
-
-static const UnitSample *proc_unit(const Snapshot *s, const ProcSample *p)
-{
-        if (p->unit < 0 || (size_t)p->unit >= s->n_units)
-                return NULL;
-        return &s->units[p->unit];
-}
-
-static const ProcSample *find_pid(const Snapshot *s, pid_t pid)
-{
-        for (size_t i = 0; i < s->n_procs; i++)
-                if (s->procs[i].pid == pid)
-                        return &s->procs[i];
-        return NULL;
-}
-
-/* The unit memguard runs in (snapshot self_pid), by its cgroup. */
-static const UnitSample *self_unit(const Snapshot *s)
-{
-        const ProcSample *self = find_pid(s, s->self_pid);
-        return self ? proc_unit(s, self) : NULL;
-}
-
 static uint64_t held_usec(uint64_t now, uint64_t since)
 {
         return now > since ? now - since : 0;
-}
-
-static bool is_user_manager_unit(const UnitSample *u)
-{
-        return unit_is_system(u) && unit_owner_is_user(u->name, NULL);
-}
-
-/* Why every process of unit U is shielded, whatever a rule says, or NULL:
- * init.scope holds PID 1; memguard's own unit would take memguard down
- * with it; an operator's unit entry (*RET_ENTRY). (user@UID.service is not
- * among them: its user may move processes into it, so there only the
- * manager itself is shielded, ProcSample.user_manager.) */
-static const char *unit_shield(const Eval *x, const UnitSample *u, const Protect **ret_entry)
-{
-        if (unit_is_system(u) && strcmp(u->name, "init.scope") == 0)
-                return "in init.scope";
-        if (u == x->self_unit)
-                return "in memguard's own unit";
-        if ((*ret_entry = protect_unit(x->config, u)))
-                return "unit";
-        return NULL;
-}
-
-/* Why P may never be a candidate, or NULL: PID 1, kernel threads,
- * memguard, what the operator protects (by unit, or by a name or path
- * verified against the executable: protect.h; *RET_ENTRY), a user's service
- * manager; with SYSTEM_RULE also the kernel's "never kill" oom_score_adj.
- * The one place that decides it: rules_protected_why() words it. */
-static const char *proc_shield(const Eval *x, const ProcSample *p, bool system_rule,
-                               const Protect **ret_entry)
-{
-        const UnitSample *u = proc_unit(x->s, p);
-        const char *why;
-
-        *ret_entry = NULL;
-        if (p->pid <= 1)
-                return "PID 1";
-        if (p->kthread)
-                return "a kernel thread";
-        if (p->pid == x->s->self_pid)
-                return "memguard itself";
-        /* the unit first: it is the stronger of the two to name */
-        if (u && (why = unit_shield(x, u, ret_entry)))
-                return why;
-        if (p->protected_by > 0 && p->protected_by <= x->config->n_protect) {
-                *ret_entry = &x->config->protect[p->protected_by - 1];
-                return (*ret_entry)->kind == PROTECT_EXE ? "executable" : "name";
-        }
-        /* judged under another config (cannot happen: a reload walks) */
-        if (p->protected_by > 0)
-                return "protected under the previous configuration";
-        if (p->user_manager)
-                return "a user's service manager";
-        if (system_rule && p->oom_score_adj == OOM_ADJ_NEVER)
-                return "oom_score_adj -1000 (system rules)";
-        return NULL;
-}
-
-static bool proc_protected(const Eval *x, const ProcSample *p, bool system_rule)
-{
-        const Protect *e;
-        return proc_shield(x, p, system_rule, &e) != NULL;
-}
-
-/* Units no rule ever acts on as a whole (restart, or a unit rule's
- * term/kill): those of unit_shields(), a user's service manager
- * (user@UID.service: restarting it ends the user's every unit and
- * session), and a unit that holds a protected process (a restart would
- * take it down too). Writes why into WHY ("it holds PID 1") and returns
- * true. */
-static bool unit_protected(const Eval *x, const UnitSample *u, char *why, size_t why_size)
-{
-        const Protect *e = NULL;
-
-        if (unit_is_system(u) && strcmp(u->name, "init.scope") == 0) {
-                snprintf(why, why_size, "it holds PID 1");
-                return true;
-        }
-        if (u == x->self_unit) {
-                snprintf(why, why_size, "memguard runs in it");
-                return true;
-        }
-        if (is_user_manager_unit(u)) {
-                snprintf(why, why_size, "it is a user's service manager");
-                return true;
-        }
-        if ((e = protect_unit(x->config, u))) {
-                snprintf(why, why_size, "it is protected (protect = %s)", e->glob);
-                return true;
-        }
-        /* its processes: those in it, and for a system unit those its own
-         * delegated manager runs (a container's units) */
-        for (size_t i = 0; i < x->s->n_procs; i++) {
-                const ProcSample *p = &x->s->procs[i];
-                const UnitSample *pu = proc_unit(x->s, p);
-                bool in_u = pu == u || (pu && unit_is_system(u) && !unit_is_system(pu) &&
-                                        strcmp(pu->owner, u->name) == 0);
-                if (in_u && proc_protected(x, p, false)) {
-                        snprintf(why, why_size, "it holds the protected process %s (pid %d)",
-                                 p->comm, (int)p->pid);
-                        return true;
-                }
-        }
-        return false;
-}
-
-/* Units that are never a target of any rule, not even for a warning. */
-static bool unit_hidden(const Eval *x, const UnitSample *u)
-{
-        return (unit_is_system(u) && strcmp(u->name, "init.scope") == 0) || u == x->self_unit ||
-               is_user_manager_unit(u);
 }
 
 /* RestartUnit only applies to services (scopes have no start command), and
@@ -773,7 +631,7 @@ static void decision_name_unit(Decision *d, const UnitSample *u)
 
 static void decision_set_proc(const Eval *x, Decision *d, const ProcSample *p)
 {
-        const UnitSample *u = proc_unit(x->s, p);
+        const UnitSample *u = snapshot_proc_unit(x->s, p);
 
         d->pid = p->pid;
         d->start_time = p->start_time;
@@ -998,7 +856,7 @@ static bool cooldown_unit(const RulesState *st, const char *cgroup, uint64_t now
 static bool cooldown_proc(const Eval *x, const ProcSample *p, bool unit_too)
 {
         const RulesState *st = x->st;
-        const UnitSample *u = proc_unit(x->s, p);
+        const UnitSample *u = snapshot_proc_unit(x->s, p);
 
         for (size_t i = 0; i < st->n_cooldowns; i++)
                 if (st->cooldowns[i].pid == p->pid &&
@@ -1371,15 +1229,15 @@ static bool pick_fastest(const Eval *x, const Rule *r, Plan *ret, GrowthEstimate
                     growth_low(&e) <= 0 || (best && growth_low(&e) <= growth_low(&best_e)))
                         continue;
                 char why[PROC_UNIT_MAX + 96];
-                if (unit_hidden(x, u) ||
+                if (shield_unit_hidden(&x->shield, u) ||
                     (r->action == ACTION_RESTART && cooldown_unit(x->st, u->cgroup, x->now, true)))
                         continue;
                 if (r->action == ACTION_RESTART) {
-                        if (unit_restart_why_not(u) || unit_protected(x, u, why, sizeof why))
+                        if (unit_restart_why_not(u) || shield_unit(&x->shield, u, why, sizeof why))
                                 continue;
                 } else {
-                        v = u->main_pid > 0 ? find_pid(x->s, u->main_pid) : NULL;
-                        if (!v || v->rss_kb == 0 || proc_protected(x, v, true) ||
+                        v = u->main_pid > 0 ? snapshot_find_pid(x->s, u->main_pid) : NULL;
+                        if (!v || v->rss_kb == 0 || shield_proc_protected(&x->shield, v, true) ||
                             cooldown_proc(x, v, false))
                                 continue;
                 }
@@ -1392,7 +1250,7 @@ static bool pick_fastest(const Eval *x, const Rule *r, Plan *ret, GrowthEstimate
         ret->victim = best_p;
         ret->restart = r->action == ACTION_RESTART ? best : NULL;
         if (!best_p) /* restart: name the unit's largest process in the journal */
-                ret->victim = best->main_pid > 0 ? find_pid(x->s, best->main_pid) : NULL;
+                ret->victim = best->main_pid > 0 ? snapshot_find_pid(x->s, best->main_pid) : NULL;
         *ret_est = best_e;
         return true;
 }
@@ -1417,10 +1275,10 @@ static bool pick_victim(const Eval *x, const Rule *r, Plan *ret)
                 const ProcSample *best = NULL;
                 for (size_t i = 0; i < x->s->n_procs; i++) {
                         const ProcSample *p = &x->s->procs[i];
-                        const UnitSample *u = proc_unit(x->s, p);
+                        const UnitSample *u = snapshot_proc_unit(x->s, p);
                         bool skipped = false;
 
-                        if (p->rss_kb == 0 || proc_protected(x, p, true) || cooldown_proc(x, p, false))
+                        if (p->rss_kb == 0 || shield_proc_protected(&x->shield, p, true) || cooldown_proc(x, p, false))
                                 continue;
                         if (r->action == ACTION_RESTART) {
                                 if (!u || unit_restart_why_not(u) ||
@@ -1429,7 +1287,7 @@ static bool pick_victim(const Eval *x, const Rule *r, Plan *ret)
                                 for (size_t k = 0; k < n_skip && !skipped; k++)
                                         skipped = skip[k] == u;
                                 char why[PROC_UNIT_MAX + 96];
-                                if (skipped || (skip_full && unit_protected(x, u, why, sizeof why)))
+                                if (skipped || (skip_full && shield_unit(&x->shield, u, why, sizeof why)))
                                         continue;
                         }
                         if (victim_better(r->target, p, best))
@@ -1437,10 +1295,10 @@ static bool pick_victim(const Eval *x, const Rule *r, Plan *ret)
                 }
                 if (!best)
                         return false;
-                const UnitSample *bu = proc_unit(x->s, best);
+                const UnitSample *bu = snapshot_proc_unit(x->s, best);
                 char why[PROC_UNIT_MAX + 96];
                 if (r->action == ACTION_RESTART && !skip_full &&
-                    unit_protected(x, bu, why, sizeof why)) {
+                    shield_unit(&x->shield, bu, why, sizeof why)) {
                         if (n_skip < PICK_SKIP_UNITS)
                                 skip[n_skip++] = bu;
                         else
@@ -1455,7 +1313,7 @@ static bool pick_victim(const Eval *x, const Rule *r, Plan *ret)
 
 static const char *d_unit_name(const Eval *x, const ProcSample *p, char *buf, size_t size)
 {
-        const UnitSample *u = proc_unit(x->s, p);
+        const UnitSample *u = snapshot_proc_unit(x->s, p);
         return u ? label(u, buf, size) : "no unit";
 }
 
@@ -1626,7 +1484,7 @@ static bool plan_target(const Eval *x, const Rule *r, const ProcSample *p, const
                         snprintf(why, why_size, ": cannot restart %s, %s", name, no);
                         return false;
                 }
-                if (unit_protected(x, u, prot, sizeof prot)) {
+                if (shield_unit(&x->shield, u, prot, sizeof prot)) {
                         snprintf(why, why_size, ": will not restart %s, %s", name, prot);
                         return false;
                 }
@@ -1644,13 +1502,13 @@ static bool plan_target(const Eval *x, const Rule *r, const ProcSample *p, const
         }
         /* term/kill on a unit rule: its largest process, as sampled; not in
          * a unit that is protected as a whole. */
-        if (unit_protected(x, u, prot, sizeof prot)) {
+        if (shield_unit(&x->shield, u, prot, sizeof prot)) {
                 snprintf(why, why_size, ": will not act on %s, %s", label(u, name, sizeof name),
                          prot);
                 return false;
         }
-        const ProcSample *v = u->main_pid > 0 ? find_pid(x->s, u->main_pid) : NULL;
-        if (!v || proc_protected(x, v, false)) {
+        const ProcSample *v = u->main_pid > 0 ? snapshot_find_pid(x->s, u->main_pid) : NULL;
+        if (!v || shield_proc_protected(&x->shield, v, false)) {
                 snprintf(why, why_size, ": its largest process may not be %s",
                          action_passive(r->action));
                 return false;
@@ -1767,14 +1625,14 @@ static void eval_target_rules(Eval *x)
                 if (r->scope == SCOPE_PROCESS) {
                         for (size_t j = 0; j < s->n_procs; j++) {
                                 const ProcSample *p = &s->procs[j];
-                                if (!match_process(r, p) || proc_protected(x, p, false))
+                                if (!match_process(r, p) || shield_proc_protected(&x->shield, p, false))
                                         continue;
-                                eval_target(x, i, p, proc_unit(s, p));
+                                eval_target(x, i, p, snapshot_proc_unit(s, p));
                         }
                 } else if (r->scope == SCOPE_UNIT) {
                         for (size_t j = 0; j < s->n_units; j++) {
                                 const UnitSample *u = &s->units[j];
-                                if (!match_unit(r, u) || unit_hidden(x, u))
+                                if (!match_unit(r, u) || shield_unit_hidden(&x->shield, u))
                                         continue;
                                 eval_target(x, i, NULL, u);
                         }
@@ -1795,14 +1653,14 @@ bool rules_units_need_full(const Config *config, const Snapshot *snapshot, Rules
         if (!state_matches(st, config))
                 return true; /* a reload not yet evaluated */
         Eval x = { .config = config, .s = snapshot, .st = st, .now = now_usec };
-        x.self_unit = self_unit(snapshot);
+        shield_init(&x.shield, config, snapshot);
         for (size_t i = 0; i < config->n_rules; i++) {
                 const Rule *r = &config->rules[i];
                 if (r->scope != SCOPE_UNIT)
                         continue;
                 for (size_t j = 0; j < snapshot->n_units; j++) {
                         const UnitSample *u = &snapshot->units[j];
-                        if (!match_unit(r, u) || unit_hidden(&x, u))
+                        if (!match_unit(r, u) || shield_unit_hidden(&x.shield, u))
                                 continue;
                         TargetKey key = { i, 0, 0, u->cgroup };
                         const TargetEntry *e = entry_find(st, &key);
@@ -1829,35 +1687,6 @@ bool rules_units_need_full(const Config *config, const Snapshot *snapshot, Rules
                 }
         }
         return false;
-}
-
-bool rules_process_protected(const Config *config, const Snapshot *snapshot, pid_t pid,
-                             uint64_t start_time, bool system_rule)
-{
-        const ProcSample *p = snapshot_find_proc(snapshot, pid, start_time);
-        if (!p)
-                return false;
-        Eval x = { .config = config, .s = snapshot, .self_unit = self_unit(snapshot) };
-        return proc_protected(&x, p, system_rule);
-}
-
-const char *rules_protected_why(const Config *config, const Snapshot *snapshot,
-                                const ProcSample *p, bool system_rule, char *buf, size_t size)
-{
-        Eval x = { .config = config, .s = snapshot, .self_unit = self_unit(snapshot) };
-        const Protect *e;
-        const char *why = proc_shield(&x, p, system_rule, &e);
-
-        if (!why)
-                return NULL;
-        if (e)
-                snprintf(buf, size, "protect = %s (%s)", e->glob,
-                         e->kind == PROTECT_UNIT   ? "unit"
-                         : e->kind == PROTECT_EXE ? "executable"
-                                                  : "name, checked against the executable");
-        else
-                snprintf(buf, size, "%s", why);
-        return buf;
 }
 
 /* ---- entry point ------------------------------------------------------ */
@@ -1887,7 +1716,7 @@ int rules_evaluate(const Config *config, const Snapshot *snapshot, RulesState *s
         cooldown_reserve(st);
         cooldown_prune(&x, procs == RULES_PROCS_FRESH);
         if (procs != RULES_PROCS_STALE)
-                x.self_unit = self_unit(snapshot);
+                shield_init(&x.shield, config, snapshot);
         eval_system_rules(&x, procs != RULES_PROCS_STALE, ret_need_full);
         /* A partial walk would look as if processes had vanished: process
          * and unit episodes wait for a whole one. */

@@ -58,11 +58,6 @@ void history_free(History *h)
         free(h);
 }
 
-uint64_t history_proc_kb(const ProcSample *p)
-{
-        return p->has_pss ? p->pss_kb : p->rss_kb;
-}
-
 static int key_cmp(const Key *k, const HistoryEntry *e)
 {
         if (k->window_usec != e->window_usec)
@@ -203,7 +198,7 @@ int history_add_full(History *h, const Config *config, const Snapshot *snap)
                                 Key k = { r->window_usec, SERIES_PROC, p->pid, p->start_time, "" };
                                 HistoryEntry *e = get(h, &k, &oom);
                                 if (e && e->seen_gen != h->gen)
-                                        feed(e, usec, history_proc_kb(p), h->gen);
+                                        feed(e, usec, proc_size_kb(p), h->gen);
                         }
                 }
         }
