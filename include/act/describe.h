@@ -21,7 +21,4 @@
  * Returns 0, or -errno (the process is gone: -ESRCH; BUF is then ""). */
 int describe_process(pid_t pid, char *buf, size_t size);
 
-/* Formats SECONDS as "45 s", "12 min", "3 h 12 min", "2 d 4 h". */
-void describe_duration(double seconds, char *buf, size_t size);
-
 #endif

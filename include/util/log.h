@@ -108,7 +108,4 @@ const char *log_message_id(LogEvent ev);
  * Returns strlen(OUT). Pure: no allocation, no locale, no errno. */
 size_t log_escape(const char *in, char *out, size_t out_size);
 
-/* Formats KB as "412 MiB", "1.5 GiB", "9.8 MiB" into BUF (>= 16 bytes). */
-const char *log_format_size(uint64_t kb, char *buf, size_t size);
-
 #endif

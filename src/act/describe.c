@@ -1,22 +1,11 @@
 /* describe.c — see describe.h. */
 #include "act/describe.h"
 
+#include "util/format.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <libproc2/pids.h>
-
-void describe_duration(double seconds, char *buf, size_t size)
-{
-        unsigned long s = seconds > 0 ? (unsigned long)seconds : 0;
-        if (s < 60)
-                snprintf(buf, size, "%lu s", s);
-        else if (s < 3600)
-                snprintf(buf, size, "%lu min", s / 60);
-        else if (s < 86400)
-                snprintf(buf, size, "%lu h %lu min", s / 3600, s % 3600 / 60);
-        else
-                snprintf(buf, size, "%lu d %lu h", s / 86400, s % 86400 / 3600);
-}
 
 int describe_process(pid_t pid, char *buf, size_t size)
 {
@@ -36,7 +25,7 @@ int describe_process(pid_t pid, char *buf, size_t size)
         if (f && f->counts->total == 1) {
                 struct pids_stack *st = f->stacks[0];
                 char up[32];
-                describe_duration(PIDS_VAL(I_ELAPSED, real, st, info), up, sizeof up);
+                format_span(PIDS_VAL(I_ELAPSED, real, st, info) * 1e6, up, sizeof up);
                 snprintf(buf, size, "uid %u, running for %s", PIDS_VAL(I_EUID, u_int, st, info),
                          up);
                 r = 0;

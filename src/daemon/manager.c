@@ -18,6 +18,7 @@
 #include "read/cgwatch.h"
 #include "util/cleanup.h"
 #include "sample/history.h"
+#include "util/format.h"
 #include "util/log.h"
 #include "util/procroot.h"
 #include "read/psi.h"
@@ -189,8 +190,8 @@ static void update_status(Manager *m)
         unsigned pct = mem->total_kb ? (unsigned)(mem->available_kb * 100 / mem->total_kb) : 0;
         snprintf(status, sizeof status,
                  "available %s of %s (%u%%), PSI some %.2f%%; %zu processes in %zu units; %zu rules%s%s",
-                 log_format_size(mem->available_kb, avail, sizeof avail),
-                 log_format_size(mem->total_kb, total, sizeof total), pct,
+                 format_size((double)mem->available_kb, avail, sizeof avail),
+                 format_size((double)mem->total_kb, total, sizeof total), pct,
                  m->snap.sys.has_psi ? m->snap.sys.psi.some.avg10 : 0.0, m->snap.n_procs,
                  m->snap.n_units, m->config->n_rules, dry_run(m) ? "; dry run" : "",
                  actions_in_flight(m->actions) ? "; acting" : "");

@@ -18,11 +18,11 @@
 #include "util/cleanup.h"
 #include "sample/history.h"
 #include "select/match.h"
+#include "util/format.h"
 #include "select/protect.h"
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -376,102 +376,6 @@ static bool rule_episode(const Eval *x, const Rule *r, bool held, const ProcSamp
 
 /* ---- messages --------------------------------------------------------- */
 
-typedef struct Buf {
-        char *p;
-        size_t size, len;
-} Buf;
-
-__attribute__((format(printf, 2, 3))) static void bprintf(Buf *b, const char *fmt, ...)
-{
-        va_list ap;
-        int r;
-
-        if (b->len + 1 >= b->size)
-                return;
-        va_start(ap, fmt);
-        r = vsnprintf(b->p + b->len, b->size - b->len, fmt, ap);
-        va_end(ap);
-        if (r < 0)
-                return;
-        b->len += (size_t)r;
-        if (b->len >= b->size)
-                b->len = b->size - 1; /* truncated: keep what fits */
-}
-
-/* Sizes in MiB, one decimal under 10 MiB: what `free -m` users read. */
-static void put_size(Buf *b, double kb)
-{
-        double mib = kb / 1024.0;
-
-        if (mib < 9.95)
-                bprintf(b, "%.1f MiB", mib);
-        else
-                bprintf(b, "%.0f MiB", mib);
-}
-
-static void put_duration(Buf *b, uint64_t usec)
-{
-        unsigned long long sec = (unsigned long long)(usec / 1000000);
-
-        if (sec < 120)
-                bprintf(b, "%llu s", sec);
-        else if (sec % 60 == 0)
-                bprintf(b, "%llu min", sec / 60);
-        else
-                bprintf(b, "%llu min %llu s", sec / 60, sec % 60);
-}
-
-/* Growth: "38 MiB/h", "2.5 MiB/h", "1.9 GiB/h". */
-static void put_rate(Buf *b, double kb_per_hour)
-{
-        double mib = kb_per_hour / 1024.0;
-
-        if (fabs(mib) >= 1024)
-                bprintf(b, "%.1f GiB/h", mib / 1024.0);
-        else if (fabs(mib) < 9.95)
-                bprintf(b, "%.1f MiB/h", mib);
-        else
-                bprintf(b, "%.0f MiB/h", mib);
-}
-
-/* A rate's band after it (put_rate() of RATE just written), in the
- * rate's unit: "38 MiB/h (±6)", "1.9 GiB/h (±0.3)", "2.5 MiB/h (±0.4)",
- * "0.0 MiB/h (±850)". */
-static void put_band(Buf *b, double rate_kb_per_hour, double band_kb_per_hour)
-{
-        double mib = fabs(rate_kb_per_hour) / 1024.0, band = band_kb_per_hour / 1024.0;
-
-        if (isinf(band_kb_per_hour))
-                bprintf(b, " (\u00b1?)");
-        else if (mib >= 1024)
-                bprintf(b, " (\u00b1%.1f)", band / 1024.0);
-        else if (mib < 9.95 && band < 9.95)
-                bprintf(b, " (\u00b1%.1f)", band);
-        else
-                bprintf(b, " (\u00b1%.0f)", band);
-}
-
-/* An ETA or a span as people say it: "45 s", "25 min", "2 h 20 min",
- * "3 d 4 h"; INFINITY is "never". */
-static void put_eta(Buf *b, double usec)
-{
-        if (isinf(usec)) {
-                bprintf(b, "never");
-                return;
-        }
-        unsigned long long sec = (unsigned long long)(usec / 1e6);
-        unsigned long long min = sec / 60, h = min / 60, d = h / 24;
-
-        if (sec < 120)
-                bprintf(b, "%llu s", sec);
-        else if (min < 120)
-                bprintf(b, "%llu min", min);
-        else if (h < 48)
-                bprintf(b, min % 60 ? "%llu h %llu min" : "%llu h", h, min % 60);
-        else
-                bprintf(b, h % 24 ? "%llu d %llu h" : "%llu d", d, h % 24);
-}
-
 static void put_value(Buf *b, const Snapshot *s, const Condition *c, double v)
 {
         if (metric_kind(c->metric) == METRIC_KIND_PERCENT) {
@@ -479,32 +383,32 @@ static void put_value(Buf *b, const Snapshot *s, const Condition *c, double v)
                 return;
         }
         if (metric_kind(c->metric) == METRIC_KIND_RATE) {
-                put_rate(b, v);
+                fmt_rate(b, v);
                 return;
         }
         if (metric_kind(c->metric) == METRIC_KIND_TIME) {
-                put_eta(b, v);
+                fmt_span(b, v);
                 return;
         }
         if (c->is_percent && s->sys.mem.total_kb > 0) {
                 bprintf(b, "%.1f%% (", v * 100.0 / (double)s->sys.mem.total_kb);
-                put_size(b, v);
+                fmt_size(b, v);
                 bprintf(b, ")");
                 return;
         }
-        put_size(b, v);
+        fmt_size(b, v);
 }
 
 static void put_threshold(Buf *b, const Condition *c, double t)
 {
         if (metric_kind(c->metric) == METRIC_KIND_RATE)
-                put_rate(b, t);
+                fmt_rate(b, t);
         else if (metric_kind(c->metric) == METRIC_KIND_TIME)
-                put_eta(b, t);
+                fmt_span(b, t);
         else if (metric_kind(c->metric) == METRIC_KIND_PERCENT || c->is_percent)
                 bprintf(b, "%g%%", c->percent);
         else
-                put_size(b, t);
+                fmt_size(b, t);
 }
 
 static bool metric_is_target(Metric m)
@@ -682,9 +586,9 @@ static bool target_budget(const Eval *x, const Rule *r, const ProcSample *p, con
 static void put_span_now(Buf *b, const GrowthEstimate *e)
 {
         bprintf(b, " over the last ");
-        put_eta(b, (double)e->span_usec);
+        fmt_span(b, (double)e->span_usec);
         bprintf(b, " (now ");
-        put_size(b, (double)e->current_kb);
+        fmt_size(b, (double)e->current_kb);
         bprintf(b, ")");
 }
 
@@ -712,14 +616,14 @@ static bool put_leak(const Eval *x, Buf *b, Decision *d, const char *subject,
                 d->has_eta = sys_eta != GROWTH_ETA_NEVER;
                 d->eta_usec = sys_eta;
                 bprintf(b, "memory is exhausted in ~");
-                put_eta(b, eta_value(sys_eta));
+                fmt_span(b, eta_value(sys_eta));
                 bprintf(b, " at the current trend: ");
-                put_size(b, (double)x->s->sys.mem.available_kb);
+                fmt_size(b, (double)x->s->sys.mem.available_kb);
                 bprintf(b, " available, falling ");
-                put_rate(b, sys.kb_per_hour);
-                put_band(b, sys.kb_per_hour, sys.band_kb_per_hour);
+                fmt_rate(b, sys.kb_per_hour);
+                fmt_band(b, sys.kb_per_hour, sys.band_kb_per_hour);
                 bprintf(b, " over the last ");
-                put_eta(b, (double)sys.span_usec);
+                fmt_span(b, (double)sys.span_usec);
                 return true;
         }
         if (!target_growth(x, r, p, u, &e))
@@ -728,8 +632,8 @@ static bool put_leak(const Eval *x, Buf *b, Decision *d, const char *subject,
         d->growth_kb_per_hour = e.kb_per_hour;
         d->growth_band_kb_per_hour = e.band_kb_per_hour;
         bprintf(b, "%s %s ", subject, e.kb_per_hour >= 0 ? "grows" : "shrinks");
-        put_rate(b, fabs(e.kb_per_hour));
-        put_band(b, e.kb_per_hour, e.band_kb_per_hour);
+        fmt_rate(b, fabs(e.kb_per_hour));
+        fmt_band(b, e.kb_per_hour, e.band_kb_per_hour);
         put_span_now(b, &e);
         if (target_budget(x, r, p, u, &budget) && e.kb_per_hour > 0) {
                 uint64_t eta = growth_eta_usec(&e, budget);
@@ -737,18 +641,18 @@ static bool put_leak(const Eval *x, Buf *b, Decision *d, const char *subject,
                 d->eta_usec = eta;
                 if (e.current_kb >= budget) {
                         bprintf(b, "; it is over its ");
-                        put_size(b, (double)budget);
+                        fmt_size(b, (double)budget);
                         bprintf(b, " budget");
                 } else if (d->has_eta) {
                         bprintf(b, "; at this rate it reaches its ");
-                        put_size(b, (double)budget);
+                        fmt_size(b, (double)budget);
                         bprintf(b, " budget in ");
-                        put_eta(b, (double)eta);
+                        fmt_span(b, (double)eta);
                 }
         }
         if (sys_eta != GROWTH_ETA_NEVER) {
                 bprintf(b, "; memory is exhausted in ~");
-                put_eta(b, (double)sys_eta);
+                fmt_span(b, (double)sys_eta);
                 if (!d->has_eta) {
                         d->has_eta = true;
                         d->eta_usec = sys_eta;
@@ -777,7 +681,7 @@ static void decision_fire_reason(const Eval *x, Decision *d, const char *subject
         /* "for 30 s" tells why the rule waited; with for = 0 it is noise */
         if (r->for_usec > 0) {
                 bprintf(&b, " for ");
-                put_duration(&b, d->held_usec);
+                fmt_held(&b, d->held_usec);
         }
         bprintf(&b, "%s", suffix);
 }
@@ -822,7 +726,7 @@ static bool emit_recover(Eval *x, size_t rule, const ProcSample *p, const UnitSa
                 d->threshold = t;
                 put_recovery(&b, x->s, c, v, t, subject[0] ? subject : NULL);
                 if (rate)
-                        put_band(&b, e.kb_per_hour, e.band_kb_per_hour);
+                        fmt_band(&b, e.kb_per_hour, e.band_kb_per_hour);
                 return true;
         }
         /* Every false condition lost its metric (PSI went away). */
@@ -1322,7 +1226,7 @@ static void put_victim(Buf *b, const Rule *r, const ProcSample *p)
         bprintf(b, "%s (pid %d, ", p->comm, (int)p->pid);
         if (r->target == TARGET_OOM_SCORE)
                 bprintf(b, "oom_score %d, ", p->oom_score);
-        put_size(b, (double)proc_size_kb(p));
+        fmt_size(b, (double)proc_size_kb(p));
         bprintf(b, ")");
 }
 
@@ -1369,15 +1273,15 @@ static void system_fire_destructive(Eval *x, size_t i)
         char name[PROC_UNIT_MAX + 32];
         if (fastest && plan.restart) {
                 bprintf(&b, ": restarting %s, which grows ", label(plan.restart, name, sizeof name));
-                put_rate(&b, grow.kb_per_hour);
-                put_band(&b, grow.kb_per_hour, grow.band_kb_per_hour);
+                fmt_rate(&b, grow.kb_per_hour);
+                fmt_band(&b, grow.kb_per_hour, grow.band_kb_per_hour);
                 put_span_now(&b, &grow);
         } else if (fastest) {
                 bprintf(&b, ": %s %s (pid %d) of %s, which grows ", action_verb(r->action),
                         plan.victim->comm, (int)plan.victim->pid,
                         d_unit_name(x, plan.victim, name, sizeof name));
-                put_rate(&b, grow.kb_per_hour);
-                put_band(&b, grow.kb_per_hour, grow.band_kb_per_hour);
+                fmt_rate(&b, grow.kb_per_hour);
+                fmt_band(&b, grow.kb_per_hour, grow.band_kb_per_hour);
                 put_span_now(&b, &grow);
         } else if (plan.restart) {
                 bprintf(&b, ": restarting %s, which holds ", label(plan.restart, name, sizeof name));
@@ -1516,7 +1420,7 @@ static bool plan_target(const Eval *x, const Rule *r, const ProcSample *p, const
         Buf b = { why, why_size, 0 };
         bprintf(&b, ": %s its largest process %s (pid %d, ", action_verb(r->action), v->comm,
                 (int)v->pid);
-        put_size(&b, (double)proc_size_kb(v));
+        fmt_size(&b, (double)proc_size_kb(v));
         bprintf(&b, ")");
         ret->victim = v;
         return true;

@@ -60,19 +60,6 @@ const char *log_message_id(LogEvent ev)
         return message_ids[ev];
 }
 
-const char *log_format_size(uint64_t kb, char *buf, size_t size)
-{
-        if (kb >= UINT64_C(10) * 1024 * 1024)
-                snprintf(buf, size, "%.1f GiB", (double)kb / (1024.0 * 1024.0));
-        else if (kb >= UINT64_C(1024) * 1024)
-                snprintf(buf, size, "%.2f GiB", (double)kb / (1024.0 * 1024.0));
-        else if (kb >= UINT64_C(10) * 1024)
-                snprintf(buf, size, "%" PRIu64 " MiB", (kb + 512) / 1024);
-        else
-                snprintf(buf, size, "%.1f MiB", (double)kb / 1024.0);
-        return buf;
-}
-
 /* Length of the valid UTF-8 sequence that starts at S (1 to 4), or 0 if
  * none does. The ranges are RFC 3629's: no overlong forms, no surrogates,
  * nothing above U+10FFFF. S is NUL-terminated and a NUL is never a

@@ -10,24 +10,6 @@
 
 #include "act/describe.h"
 
-static void test_duration(void **state)
-{
-        (void)state;
-        char b[32];
-        describe_duration(0, b, sizeof b);
-        assert_string_equal(b, "0 s");
-        describe_duration(59.9, b, sizeof b);
-        assert_string_equal(b, "59 s");
-        describe_duration(60, b, sizeof b);
-        assert_string_equal(b, "1 min");
-        describe_duration(3 * 3600 + 12 * 60 + 5, b, sizeof b);
-        assert_string_equal(b, "3 h 12 min");
-        describe_duration(2 * 86400 + 4 * 3600 + 59, b, sizeof b);
-        assert_string_equal(b, "2 d 4 h");
-        describe_duration(-5, b, sizeof b);
-        assert_string_equal(b, "0 s");
-}
-
 /* NSS asked: these definitions take the place of libc's for libproc2
  * too (the executable's symbols win), so a name lookup is counted. */
 static int nss_calls;
@@ -74,7 +56,6 @@ static void test_gone(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_duration),
                 cmocka_unit_test(test_self),
                 cmocka_unit_test(test_gone),
         };

@@ -1,4 +1,4 @@
-/* test_log.c — sizes in messages, the escaping of what processes and users
+/* test_log.c — message ids, the escaping of what processes and users
  * name, and the stderr line format. */
 #include "testutil.h"
 
@@ -10,17 +10,6 @@
 #include <systemd/sd-journal.h>
 
 #include "util/log.h"
-
-static void test_sizes(void **state)
-{
-        (void)state;
-        char b[32];
-        assert_string_equal(log_format_size(0, b, sizeof b), "0.0 MiB");
-        assert_string_equal(log_format_size(9 * 1024 + 820, b, sizeof b), "9.8 MiB");
-        assert_string_equal(log_format_size(412 * 1024, b, sizeof b), "412 MiB");
-        assert_string_equal(log_format_size(1536 * 1024, b, sizeof b), "1.50 GiB");
-        assert_string_equal(log_format_size(UINT64_C(24) * 1024 * 1024, b, sizeof b), "24.0 GiB");
-}
 
 static void test_ids(void **state)
 {
@@ -266,7 +255,6 @@ static void test_journal_hostile(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_sizes),
                 cmocka_unit_test(test_ids),
                 cmocka_unit_test(test_stderr_line),
                 cmocka_unit_test(test_escape_controls),
