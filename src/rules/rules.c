@@ -686,25 +686,16 @@ static void decision_fire_reason(const Eval *x, Decision *d, const char *subject
         bprintf(&b, "%s", suffix);
 }
 
-/* Emits a RECOVER decision, describing the first condition that no longer
- * holds. Returns false if RET is full. */
-static bool emit_recover(Eval *x, size_t rule, const ProcSample *p, const UnitSample *u,
-                         uint64_t since)
+/* Writes the reason of RECOVER decision D of rule R for target P or U
+ * (both NULL: the system): the first condition that no longer holds, and
+ * its measured value and threshold into D. */
+static void reason_recover(const Eval *x, Decision *d, const ProcSample *p, const UnitSample *u)
 {
-        const Rule *r = &x->config->rules[rule];
-        Decision *d = emit(x, DECISION_RECOVER, rule, r->action);
+        const Rule *r = d->rule;
         char subject[PROC_UNIT_MAX + 32];
-        Buf b;
+        Buf b = { d->reason, sizeof(d->reason), 0 };
 
-        if (!d)
-                return false;
-        if (p)
-                decision_set_proc(x, d, p);
-        else if (u)
-                decision_set_unit(d, u);
         subject_of(subject, sizeof(subject), p, u);
-        d->held_usec = held_usec(x->now, since);
-        b = (Buf){ d->reason, sizeof(d->reason), 0 };
         /* the episode ended on the rates themselves (rule_episode()) */
         for (size_t i = 0; i < r->n_conds; i++) {
                 const Condition *c = &r->conds[i];
@@ -727,13 +718,31 @@ static bool emit_recover(Eval *x, size_t rule, const ProcSample *p, const UnitSa
                 put_recovery(&b, x->s, c, v, t, subject[0] ? subject : NULL);
                 if (rate)
                         fmt_band(&b, e.kb_per_hour, e.band_kb_per_hour);
-                return true;
+                return;
         }
         /* Every false condition lost its metric (PSI went away). */
         if (subject[0])
                 bprintf(&b, "%s: ", subject);
         bprintf(&b, "%s no longer measured: condition cleared",
                 metric_label(r->conds[0].metric));
+}
+
+/* Emits a RECOVER decision, describing the first condition that no longer
+ * holds. Returns false if RET is full. */
+static bool emit_recover(Eval *x, size_t rule, const ProcSample *p, const UnitSample *u,
+                         uint64_t since)
+{
+        const Rule *r = &x->config->rules[rule];
+        Decision *d = emit(x, DECISION_RECOVER, rule, r->action);
+
+        if (!d)
+                return false;
+        if (p)
+                decision_set_proc(x, d, p);
+        else if (u)
+                decision_set_unit(d, u);
+        d->held_usec = held_usec(x->now, since);
+        reason_recover(x, d, p, u);
         return true;
 }
 
@@ -1230,6 +1239,54 @@ static void put_victim(Buf *b, const Rule *r, const ProcSample *p)
         bprintf(b, ")");
 }
 
+/* ": no process may be terminated: every candidate is protected, ...":
+ * why system rule R found nothing to act on. */
+static void reason_no_victim(Buf *b, const Rule *r)
+{
+        if (r->target == TARGET_FASTEST_GROWING)
+                bprintf(b, ": no unit may be %s: none grows enough to explain the "
+                           "decline, or every one that does is protected, was acted on "
+                           "in the last cooldown%s",
+                        action_passive(r->action),
+                        r->action == ACTION_RESTART ? " or cannot be restarted"
+                                                    : " or has no process to signal");
+        else
+                bprintf(b, ": no process may be %s: every candidate is protected, was "
+                           "acted on in the last cooldown, holds no memory%s",
+                        action_passive(r->action),
+                        r->action == ACTION_RESTART ? " or runs in no restartable service"
+                                                    : "");
+}
+
+/* ": restarting api.service, which holds node (pid 42, 812 MiB)": what
+ * system rule R acts on (PLAN), with GROW the growth it was chosen by
+ * (target = fastest-growing), else NULL. */
+static void reason_victim(const Eval *x, Buf *b, const Rule *r, const Plan *plan,
+                          const GrowthEstimate *grow)
+{
+        char name[PROC_UNIT_MAX + 32];
+
+        if (grow && plan->restart) {
+                bprintf(b, ": restarting %s, which grows ", label(plan->restart, name, sizeof name));
+                fmt_rate(b, grow->kb_per_hour);
+                fmt_band(b, grow->kb_per_hour, grow->band_kb_per_hour);
+                put_span_now(b, grow);
+        } else if (grow) {
+                bprintf(b, ": %s %s (pid %d) of %s, which grows ", action_verb(r->action),
+                        plan->victim->comm, (int)plan->victim->pid,
+                        d_unit_name(x, plan->victim, name, sizeof name));
+                fmt_rate(b, grow->kb_per_hour);
+                fmt_band(b, grow->kb_per_hour, grow->band_kb_per_hour);
+                put_span_now(b, grow);
+        } else if (plan->restart) {
+                bprintf(b, ": restarting %s, which holds ", label(plan->restart, name, sizeof name));
+                put_victim(b, r, plan->victim);
+        } else {
+                bprintf(b, ": %s ", action_verb(r->action));
+                put_victim(b, r, plan->victim);
+        }
+}
+
 /* Fires system rule I on a victim; when there is none, says so once per
  * episode. Leaves the rule pending if RET is full. */
 static void system_fire_destructive(Eval *x, size_t i)
@@ -1248,19 +1305,7 @@ static void system_fire_destructive(Eval *x, size_t i)
                 slot->no_victim = true;
                 if (slot->noted_stuck)
                         return;
-                if (fastest)
-                        bprintf(&b, ": no unit may be %s: none grows enough to explain the "
-                                    "decline, or every one that does is protected, was acted on "
-                                    "in the last cooldown%s",
-                                action_passive(r->action),
-                                r->action == ACTION_RESTART ? " or cannot be restarted"
-                                                            : " or has no process to signal");
-                else
-                        bprintf(&b, ": no process may be %s: every candidate is protected, was "
-                                    "acted on in the last cooldown, holds no memory%s",
-                                action_passive(r->action),
-                                r->action == ACTION_RESTART ? " or runs in no restartable service"
-                                                            : "");
+                reason_no_victim(&b, r);
                 d = emit(x, DECISION_FIRE, i, ACTION_WARN);
                 if (!d)
                         return;
@@ -1270,26 +1315,7 @@ static void system_fire_destructive(Eval *x, size_t i)
                 return;
         }
         slot->no_victim = false;
-        char name[PROC_UNIT_MAX + 32];
-        if (fastest && plan.restart) {
-                bprintf(&b, ": restarting %s, which grows ", label(plan.restart, name, sizeof name));
-                fmt_rate(&b, grow.kb_per_hour);
-                fmt_band(&b, grow.kb_per_hour, grow.band_kb_per_hour);
-                put_span_now(&b, &grow);
-        } else if (fastest) {
-                bprintf(&b, ": %s %s (pid %d) of %s, which grows ", action_verb(r->action),
-                        plan.victim->comm, (int)plan.victim->pid,
-                        d_unit_name(x, plan.victim, name, sizeof name));
-                fmt_rate(&b, grow.kb_per_hour);
-                fmt_band(&b, grow.kb_per_hour, grow.band_kb_per_hour);
-                put_span_now(&b, &grow);
-        } else if (plan.restart) {
-                bprintf(&b, ": restarting %s, which holds ", label(plan.restart, name, sizeof name));
-                put_victim(&b, r, plan.victim);
-        } else {
-                bprintf(&b, ": %s ", action_verb(r->action));
-                put_victim(&b, r, plan.victim);
-        }
+        reason_victim(x, &b, r, &plan, fastest ? &grow : NULL);
         d = emit(x, DECISION_FIRE, i, r->action);
         if (!d)
                 return;
@@ -1426,6 +1452,36 @@ static bool plan_target(const Eval *x, const Rule *r, const ProcSample *p, const
         return true;
 }
 
+/* Where a (rule, target) pair stands at this evaluation: the one decision
+ * table of a pair's episode, which eval_target() acts on and
+ * rules_units_need_full() asks about without acting. */
+typedef enum PairStep {
+        PAIR_QUIET, /* R does not hold, and no episode is under way */
+        PAIR_ENDS,  /* the episode under way ends: a RECOVER if it fired */
+        PAIR_STARTS, /* an episode starts (its clock starts now) */
+        PAIR_WAITS, /* under way, not due: held less than `for`, held only
+                     * on the far ends of its bands, or fired already */
+        PAIR_DUE,   /* due to fire (E may be NULL: for = 0 starts and fires) */
+} PairStep;
+
+/* The step of rule R's pair with target P or U, whose entry is E (NULL: no
+ * episode under way). An episode starts on the vouched ends of R's growth
+ * bands and lasts while their other ends allow it (rule_episode()); it
+ * fires once, on the vouched ends, after `for`. */
+static PairStep pair_step(const Eval *x, const Rule *r, const TargetEntry *e, const ProcSample *p,
+                          const UnitSample *u)
+{
+        bool vouched;
+
+        if (!rule_episode(x, r, e != NULL, p, u, &vouched))
+                return e ? PAIR_ENDS : PAIR_QUIET;
+        if (e && e->fired)
+                return PAIR_WAITS;
+        if (!vouched || held_usec(x->now, e ? e->since_usec : x->now) < r->for_usec)
+                return e ? PAIR_WAITS : PAIR_STARTS;
+        return PAIR_DUE;
+}
+
 /* One (rule, target) pair of a process rule (P set, U its unit or NULL) or
  * a unit rule (P NULL, U the unit). */
 static void eval_target(Eval *x, size_t i, const ProcSample *p, const UnitSample *u)
@@ -1434,12 +1490,14 @@ static void eval_target(Eval *x, size_t i, const ProcSample *p, const UnitSample
         TargetKey key = { i, p ? p->pid : 0, p ? p->start_time : 0, p ? "" : u->cgroup };
         TargetEntry *e = entry_find(x->st, &key);
         char subject[PROC_UNIT_MAX + 32], why[2 * PROC_UNIT_MAX + 160];
+        PairStep step = pair_step(x, r, e, p, u);
         Plan plan;
         Decision *d;
-        bool vouched;
 
-        if (!rule_episode(x, r, e != NULL, p, u, &vouched)) {
-                if (e && e->fired && !emit_recover(x, i, p, p ? NULL : u, e->since_usec))
+        if (step == PAIR_QUIET)
+                return;
+        if (step == PAIR_ENDS) {
+                if (e->fired && !emit_recover(x, i, p, p ? NULL : u, e->since_usec))
                         e->seen_gen = x->st->gen; /* RET full: keep, say it next time */
                 return; /* not marked seen: the sweep drops it */
         }
@@ -1451,7 +1509,7 @@ static void eval_target(Eval *x, size_t i, const ProcSample *p, const UnitSample
                         return;
         }
         e->seen_gen = x->st->gen;
-        if (e->fired || !vouched || held_usec(x->now, e->since_usec) < r->for_usec)
+        if (step != PAIR_DUE)
                 return;
 
         subject_of(subject, sizeof(subject), p, p ? NULL : u);
@@ -1547,10 +1605,10 @@ static void eval_target_rules(Eval *x)
 }
 
 /* Whether a full evaluation would change anything for unit rules, judged
- * on SNAPSHOT's units as the unit tier last read them (rules.h). Mirrors
- * eval_target(): where it would start, reset, fire or recover a pair, say
- * so; a pair that holds and waits for its `for`, has fired, or whose
- * destructive plan is in cooldown needs nothing. */
+ * on SNAPSHOT's units as the unit tier last read them (rules.h). The same
+ * pair_step() as eval_target(): where it would start, reset, fire or
+ * recover a pair, say so; a pair that holds and waits for its `for`, has
+ * fired, or whose destructive plan is in cooldown needs nothing. */
 bool rules_units_need_full(const Config *config, const Snapshot *snapshot, RulesState *st,
                            uint64_t now_usec)
 {
@@ -1568,16 +1626,14 @@ bool rules_units_need_full(const Config *config, const Snapshot *snapshot, Rules
                                 continue;
                         TargetKey key = { i, 0, 0, u->cgroup };
                         const TargetEntry *e = entry_find(st, &key);
-                        bool vouched, holds = rule_episode(&x, r, e != NULL, NULL, u, &vouched);
-                        if (!e) {
-                                if (holds)
-                                        return true; /* starts */
+                        PairStep step = pair_step(&x, r, e, NULL, u);
+                        if (step == PAIR_QUIET || step == PAIR_WAITS)
                                 continue;
-                        }
-                        if (!holds)
-                                return true; /* recovers, or its `for` restarts */
-                        if (e->fired || !vouched || held_usec(now_usec, e->since_usec) < r->for_usec)
-                                continue;
+                        /* A pair that starts (its entry is made by a full
+                         * evaluation), or ends: recovers, or its `for`
+                         * restarts. */
+                        if (step != PAIR_DUE || !e)
+                                return true;
                         /* Due. Waiting for a unit's cooldown needs no walk;
                          * a process victim (term/kill) comes from the last
                          * walk, and may have exited since: walk. */
