@@ -25,7 +25,6 @@
 #include <stdbool.h>
 #include <systemd/sd-event.h>
 
-#include "util/log.h"
 #include "rules/rules.h"
 #include "read/snapshot.h"
 
@@ -86,10 +85,6 @@ bool actions_escalate(Actions *a, unsigned lane);
  * a unit that is not the system manager's is refused (-EPERM): memguard
  * would be asking the system manager for a unit of the same name. */
 int actions_run(Actions *a, const Decision *d, const Snapshot *snap, bool dry_run);
-
-/* Fills the journal fields of an entry about D (rule, action, target,
- * system figures from SNAP). The strings point into D and SNAP. */
-void actions_fields(const Decision *d, const Snapshot *snap, bool dry_run, LogFields *ret);
 
 /* Exposed for tests: the system-bus connection used for restarts, opened on
  * first use (-errno if the bus is unavailable). */

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <systemd/sd-bus.h>
 
-#include "act/actions.h"
+#include "act/fields.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 
@@ -338,7 +338,7 @@ int restart_client_start(RestartClient *c, const Decision *d, const Snapshot *sn
                          void (*done)(void *, bool), void *userdata)
 {
         LogFields f;
-        actions_fields(d, snap, dry_run, &f);
+        fields_of_decision(d, snap, dry_run, &f);
         if (!d->unit[0]) {
                 log_event(EVENT_ACTION_FAILED, LOG_ERR, &f, "%s: %s (pid %d) is in no systemd unit: nothing to restart",
                           d->rule->name, d->comm, (int)d->pid);

@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "act/actions.h"
+#include "act/fields.h"
 #include "util/cleanup.h"
 #include "act/describe.h"
 #include "util/log.h"
@@ -271,7 +271,7 @@ static int sa_start(SignalAction *sa, sd_event *event, int proc_fd, const Decisi
         const int sig = d->action == ACTION_KILL ? SIGKILL : SIGTERM;
         const char *verb = sig == SIGKILL ? "SIGKILL" : "SIGTERM";
         LogFields f;
-        actions_fields(d, snap, dry_run, &f);
+        fields_of_decision(d, snap, dry_run, &f);
         f.signal = sig;
 
         if (sa->busy)

@@ -1,16 +1,17 @@
 /* actions.c — dispatch of decisions and the one-in-flight rule; see
- * actions.h. The kinds live in action_signal.c and action_restart.c. */
+ * actions.h. The kinds live in action_signal.c and action_restart.c, the
+ * journal fields of a decision in fields.c. */
 #include "act/actions.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "act/action_restart.h"
 #include "act/action_signal.h"
+#include "act/fields.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 
@@ -130,32 +131,6 @@ int actions_bus_connect(Actions *a)
         return restart_client_connect(a->restart);
 }
 
-void actions_fields(const Decision *d, const Snapshot *snap, bool dry_run, LogFields *ret)
-{
-        *ret = (LogFields){
-                .rule = d->rule ? d->rule->name : NULL,
-                .action = action_to_string(d->action),
-                .pid = d->pid,
-                .comm = d->comm,
-                .unit = d->unit_owner[0] ? d->unit_owner : d->unit,
-                .user_unit = unit_owner_is_user(d->unit_owner, NULL) ? d->unit : NULL,
-                .cgroup = d->unit_cgroup,
-                .pss_kb = d->pss_kb,
-                .has_system = true,
-                .mem_available_kb = snap->sys.mem.available_kb,
-                .psi_some_avg10 = snap->sys.has_psi ? snap->sys.psi.some.avg10 : 0.0,
-                .dry_run = dry_run,
-                .has_growth = d->has_growth,
-                .growth_bytes_per_hour = (int64_t)(d->growth_kb_per_hour * 1024.0),
-                .growth_band_known = isfinite(d->growth_band_kb_per_hour),
-                .growth_band_bytes_per_hour = isfinite(d->growth_band_kb_per_hour)
-                                                      ? (int64_t)(d->growth_band_kb_per_hour * 1024.0)
-                                                      : 0,
-                .has_eta = d->has_eta,
-                .eta_sec = d->eta_usec / 1000000,
-        };
-}
-
 /* The signal action ended: make it idle, then tell the manager, which may
  * evaluate again and start the next action from inside the callback. */
 static void signal_done(void *userdata)
@@ -176,7 +151,7 @@ static void restart_done(void *userdata, bool not_done)
 int actions_run(Actions *a, const Decision *d, const Snapshot *snap, bool dry_run)
 {
         LogFields f;
-        actions_fields(d, snap, dry_run, &f);
+        fields_of_decision(d, snap, dry_run, &f);
 
         if (d->kind == DECISION_RECOVER) {
                 log_event(EVENT_RULE_RECOVERED, LOG_NOTICE, &f, "%s: %s", d->rule->name, d->reason);

@@ -30,6 +30,7 @@
 #include <systemd/sd-event.h>
 
 #include "act/actions.h"
+#include "act/fields.h"
 #include "config/config.h"
 #include "util/log.h"
 #include "read/proc.h"
@@ -514,7 +515,7 @@ static void test_fields_user_unit(void **state)
 
         snprintf(d.unit, sizeof d.unit, "api.service");
         snprintf(d.unit_cgroup, sizeof d.unit_cgroup, "/system.slice/api.service");
-        actions_fields(&d, &snap, false, &f);
+        fields_of_decision(&d, &snap, false, &f);
         assert_string_equal(f.unit, "api.service");
         assert_null(f.user_unit);
         assert_string_equal(f.cgroup, "/system.slice/api.service");
@@ -522,13 +523,13 @@ static void test_fields_user_unit(void **state)
         snprintf(d.unit_owner, sizeof d.unit_owner, "user@1000.service");
         snprintf(d.unit_cgroup, sizeof d.unit_cgroup,
                  "/user.slice/user-1000.slice/user@1000.service/app.slice/api.service");
-        actions_fields(&d, &snap, false, &f);
+        fields_of_decision(&d, &snap, false, &f);
         assert_string_equal(f.unit, "user@1000.service");
         assert_string_equal(f.user_unit, "api.service");
         assert_string_equal(f.cgroup, d.unit_cgroup);
 
         snprintf(d.unit_owner, sizeof d.unit_owner, "machine-web.scope");
-        actions_fields(&d, &snap, false, &f);
+        fields_of_decision(&d, &snap, false, &f);
         assert_string_equal(f.unit, "machine-web.scope");
         assert_null(f.user_unit);
 }
