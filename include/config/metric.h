@@ -2,7 +2,8 @@
  * config, what kind of value each is, the scope it belongs to, whether it
  * needs a growth history, and how the operator's sentences name it. One
  * table (metric.c) that config, rules, history and schedule all read;
- * adding a metric means a line there and its evaluation in rules.c. */
+ * adding a metric means a line there and its evaluation in
+ * src/rules/measure.c (metric_value()). */
 #ifndef MEMGUARD_METRIC_H
 #define MEMGUARD_METRIC_H
 

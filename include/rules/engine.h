@@ -3,7 +3,7 @@
  * rules.h.
  *
  * The engine's files, in the order an evaluation uses them:
- *  - rules.c: rules_evaluate(), the lanes, a decision's target;
+ *  - engine.c: rules_evaluate(), the lanes, a decision's target;
  *  - state.c: RulesState, its rule slots and (rule, target) entries;
  *  - cooldown.c: targets acted on recently;
  *  - measure.c: metric values, conditions, whether a rule holds;
@@ -126,7 +126,7 @@ static inline uint64_t held_usec(uint64_t now, uint64_t since)
         return now > since ? now - since : 0;
 }
 
-/* rules.c */
+/* engine.c */
 bool lane_free(const Eval *x, const Rule *r);
 Decision *emit_decision(Eval *x, DecisionKind kind, size_t rule, Action action);
 void decision_set_proc(const Eval *x, Decision *d, const ProcSample *p);

@@ -1,4 +1,4 @@
-/* rules.c — the rule engine's entry point (rules.h): rules_evaluate()
+/* engine.c — the rule engine's entry point (rules.h): rules_evaluate()
  * binds the state, runs the system rules' episodes on every evaluation and
  * the process and unit rules' on a whole walk (episode.c); here too what
  * every decision shares: the lanes it may go in and how it names its
