@@ -1,9 +1,11 @@
 /* metric.h — the metrics a rule's `when` may test: their names in the
  * config, what kind of value each is, the scope it belongs to, whether it
  * needs a growth history, and how the operator's sentences name it. One
- * table (metric.c) that config, rules, history and schedule all read;
- * adding a metric means a line there and its evaluation in
- * src/rules/measure.c (metric_value()). */
+ * table (metric.c) that config, rules, history, demand and schedule all
+ * read; adding a metric means a line there and its evaluation: a system
+ * value in snapshot_system_value() (read/snapshot.c), which the rule
+ * engine and the scheduler share, a target's in metric_value()
+ * (src/rules/measure.c). */
 #ifndef MEMGUARD_METRIC_H
 #define MEMGUARD_METRIC_H
 
@@ -40,6 +42,16 @@ typedef enum MetricKind {
         METRIC_KIND_TIME,    /* microseconds ("15m"); an ETA */
 } MetricKind;
 
+/* How fast a system metric's value may move toward a threshold, which
+ * bounds how long the fast tier may sleep (schedule.h). */
+typedef enum MetricPace {
+        METRIC_PACE_NONE,   /* not a fast-tier value: bounds no sleep */
+        METRIC_PACE_MEMORY, /* moves at most as fast as memory is allocated */
+        METRIC_PACE_SWAP,   /* at most as fast as the kernel swaps */
+        METRIC_PACE_ANY,    /* any moment (PSI, whose kernel trigger wakes
+                             * memguard): bounds the sleep only once it holds */
+} MetricPace;
+
 typedef enum RuleScope {
         SCOPE_SYSTEM,  /* no unit=/user-unit=/process=/cmdline= */
         SCOPE_PROCESS, /* process= and/or cmdline= */
@@ -63,5 +75,14 @@ const char *metric_label(Metric m);
 /* What a process/unit size reads as after its value: "" ("412 MiB"),
  * " resident", " in swap". */
 const char *metric_suffix(Metric m);
+/* The verb of a target's size in a sentence: "uses" (api.service uses
+ * 412 MiB), "has" (node has 80 MiB in swap). */
+const char *metric_verb(Metric m);
+/* True for a process metric that needs PSS (smaps_rollup) to be read. */
+bool metric_needs_pss(Metric m);
+/* True for a target's size that a budget may be set on ("unit.memory >
+ * 400M"): budget-eta and the leak sentences measure against it. */
+bool metric_is_budget(Metric m);
+MetricPace metric_pace(Metric m);
 
 #endif

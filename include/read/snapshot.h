@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "config/metric.h"
 #include "read/meminfo.h"
 #include "read/proc.h"
 #include "read/psi.h"
@@ -70,6 +71,13 @@ typedef struct Snapshot {
         size_t n_units;
         pid_t self_pid;       /* memguard itself: never a candidate */
 } Snapshot;
+
+/* The value of system metric M (mem.*, swap.*, psi.*: the table's
+ * METRIC_PACE_MEMORY, _SWAP and _ANY metrics) in SYS, in kB or percent:
+ * false when SYS does not have it (swap.* on a box without swap, psi.*
+ * without PSI, psi.full.* where the kernel prints no "full" line), or M is
+ * not a system value. The rule engine and the scheduler both read it. */
+bool snapshot_system_value(const SystemSample *sys, Metric m, double *ret);
 
 /* Frees everything a snapshot owns and zeroes it; NULL-safe. */
 void snapshot_clear(Snapshot *s);

@@ -11,39 +11,91 @@ typedef struct MetricInfo {
         bool history;      /* needs a growth history */
         const char *label; /* in sentences; NULL: the name */
         const char *suffix;
+        MetricPace pace;   /* a system value's, for the scheduler */
+        const char *verb;  /* a target size's: "uses", "has"; NULL: "has" */
+        bool pss;          /* a process metric read from PSS */
+        bool budget;       /* a target size a budget may be set on */
 } MetricInfo;
 
+/* Fields left out are false, NULL or METRIC_PACE_NONE: a label NULL reads
+ * as the name, a suffix NULL as "", a verb NULL as "has". */
 static const MetricInfo metrics[_METRIC_MAX] = {
-        [METRIC_MEM_AVAILABLE] = {"mem.available", METRIC_KIND_SIZE, SCOPE_SYSTEM, false,
-                                  "available memory", ""},
-        [METRIC_MEM_USED] = {"mem.used", METRIC_KIND_SIZE, SCOPE_SYSTEM, false, "used memory", ""},
-        [METRIC_SWAP_FREE] = {"swap.free", METRIC_KIND_SIZE, SCOPE_SYSTEM, false, "free swap", ""},
-        [METRIC_SWAP_USED] = {"swap.used", METRIC_KIND_SIZE, SCOPE_SYSTEM, false, "used swap", ""},
-        [METRIC_PSI_SOME_AVG10] = {"psi.some.avg10", METRIC_KIND_PERCENT, SCOPE_SYSTEM, false,
-                                   "memory pressure (some avg10)", ""},
-        [METRIC_PSI_SOME_AVG60] = {"psi.some.avg60", METRIC_KIND_PERCENT, SCOPE_SYSTEM, false,
-                                   "memory pressure (some avg60)", ""},
-        [METRIC_PSI_SOME_AVG300] = {"psi.some.avg300", METRIC_KIND_PERCENT, SCOPE_SYSTEM, false,
-                                    "memory pressure (some avg300)", ""},
-        [METRIC_PSI_FULL_AVG10] = {"psi.full.avg10", METRIC_KIND_PERCENT, SCOPE_SYSTEM, false,
-                                   "memory pressure (full avg10)", ""},
-        [METRIC_PSI_FULL_AVG60] = {"psi.full.avg60", METRIC_KIND_PERCENT, SCOPE_SYSTEM, false,
-                                   "memory pressure (full avg60)", ""},
-        [METRIC_PSI_FULL_AVG300] = {"psi.full.avg300", METRIC_KIND_PERCENT, SCOPE_SYSTEM, false,
-                                    "memory pressure (full avg300)", ""},
-        [METRIC_PROC_PSS] = {"proc.pss", METRIC_KIND_SIZE, SCOPE_PROCESS, false, NULL, ""},
-        [METRIC_PROC_RSS] = {"proc.rss", METRIC_KIND_SIZE, SCOPE_PROCESS, false, NULL, " resident"},
-        [METRIC_PROC_SWAP] = {"proc.swap", METRIC_KIND_SIZE, SCOPE_PROCESS, false, NULL,
-                              " in swap"},
-        [METRIC_UNIT_MEMORY] = {"unit.memory", METRIC_KIND_SIZE, SCOPE_UNIT, false, NULL, ""},
-        [METRIC_MEM_EXHAUSTION] = {"mem.exhaustion", METRIC_KIND_TIME, SCOPE_SYSTEM, true,
-                                   "time to memory exhaustion", ""},
-        [METRIC_PROC_GROWTH] = {"proc.growth", METRIC_KIND_RATE, SCOPE_PROCESS, true, "growth", ""},
-        [METRIC_UNIT_GROWTH] = {"unit.growth", METRIC_KIND_RATE, SCOPE_UNIT, true, "growth", ""},
-        [METRIC_PROC_BUDGET_ETA] = {"proc.budget-eta", METRIC_KIND_TIME, SCOPE_PROCESS, true,
-                                    "time to budget", ""},
-        [METRIC_UNIT_BUDGET_ETA] = {"unit.budget-eta", METRIC_KIND_TIME, SCOPE_UNIT, true,
-                                    "time to budget", ""},
+        [METRIC_MEM_AVAILABLE] = {
+                .name = "mem.available", .kind = METRIC_KIND_SIZE, .scope = SCOPE_SYSTEM,
+                .label = "available memory", .pace = METRIC_PACE_MEMORY,
+        },
+        [METRIC_MEM_USED] = {
+                .name = "mem.used", .kind = METRIC_KIND_SIZE, .scope = SCOPE_SYSTEM,
+                .label = "used memory", .pace = METRIC_PACE_MEMORY,
+        },
+        [METRIC_SWAP_FREE] = {
+                .name = "swap.free", .kind = METRIC_KIND_SIZE, .scope = SCOPE_SYSTEM,
+                .label = "free swap", .pace = METRIC_PACE_SWAP,
+        },
+        [METRIC_SWAP_USED] = {
+                .name = "swap.used", .kind = METRIC_KIND_SIZE, .scope = SCOPE_SYSTEM,
+                .label = "used swap", .pace = METRIC_PACE_SWAP,
+        },
+        [METRIC_PSI_SOME_AVG10] = {
+                .name = "psi.some.avg10", .kind = METRIC_KIND_PERCENT, .scope = SCOPE_SYSTEM,
+                .label = "memory pressure (some avg10)", .pace = METRIC_PACE_ANY,
+        },
+        [METRIC_PSI_SOME_AVG60] = {
+                .name = "psi.some.avg60", .kind = METRIC_KIND_PERCENT, .scope = SCOPE_SYSTEM,
+                .label = "memory pressure (some avg60)", .pace = METRIC_PACE_ANY,
+        },
+        [METRIC_PSI_SOME_AVG300] = {
+                .name = "psi.some.avg300", .kind = METRIC_KIND_PERCENT, .scope = SCOPE_SYSTEM,
+                .label = "memory pressure (some avg300)", .pace = METRIC_PACE_ANY,
+        },
+        [METRIC_PSI_FULL_AVG10] = {
+                .name = "psi.full.avg10", .kind = METRIC_KIND_PERCENT, .scope = SCOPE_SYSTEM,
+                .label = "memory pressure (full avg10)", .pace = METRIC_PACE_ANY,
+        },
+        [METRIC_PSI_FULL_AVG60] = {
+                .name = "psi.full.avg60", .kind = METRIC_KIND_PERCENT, .scope = SCOPE_SYSTEM,
+                .label = "memory pressure (full avg60)", .pace = METRIC_PACE_ANY,
+        },
+        [METRIC_PSI_FULL_AVG300] = {
+                .name = "psi.full.avg300", .kind = METRIC_KIND_PERCENT, .scope = SCOPE_SYSTEM,
+                .label = "memory pressure (full avg300)", .pace = METRIC_PACE_ANY,
+        },
+        [METRIC_PROC_PSS] = {
+                .name = "proc.pss", .kind = METRIC_KIND_SIZE, .scope = SCOPE_PROCESS,
+                .verb = "uses", .pss = true, .budget = true,
+        },
+        [METRIC_PROC_RSS] = {
+                .name = "proc.rss", .kind = METRIC_KIND_SIZE, .scope = SCOPE_PROCESS,
+                .suffix = " resident", .budget = true,
+        },
+        [METRIC_PROC_SWAP] = {
+                .name = "proc.swap", .kind = METRIC_KIND_SIZE, .scope = SCOPE_PROCESS,
+                .suffix = " in swap", .pss = true,
+        },
+        [METRIC_UNIT_MEMORY] = {
+                .name = "unit.memory", .kind = METRIC_KIND_SIZE, .scope = SCOPE_UNIT,
+                .verb = "uses", .budget = true,
+        },
+        [METRIC_MEM_EXHAUSTION] = {
+                .name = "mem.exhaustion", .kind = METRIC_KIND_TIME, .scope = SCOPE_SYSTEM,
+                .label = "time to memory exhaustion", .history = true,
+        },
+        [METRIC_PROC_GROWTH] = {
+                .name = "proc.growth", .kind = METRIC_KIND_RATE, .scope = SCOPE_PROCESS,
+                .label = "growth", .history = true, .pss = true,
+        },
+        [METRIC_UNIT_GROWTH] = {
+                .name = "unit.growth", .kind = METRIC_KIND_RATE, .scope = SCOPE_UNIT,
+                .label = "growth", .history = true,
+        },
+        [METRIC_PROC_BUDGET_ETA] = {
+                .name = "proc.budget-eta", .kind = METRIC_KIND_TIME, .scope = SCOPE_PROCESS,
+                .label = "time to budget", .history = true, .pss = true,
+        },
+        [METRIC_UNIT_BUDGET_ETA] = {
+                .name = "unit.budget-eta", .kind = METRIC_KIND_TIME, .scope = SCOPE_UNIT,
+                .label = "time to budget", .history = true,
+        },
 };
 
 static const MetricInfo *info(Metric m)
@@ -89,5 +141,25 @@ const char *metric_label(Metric m)
 
 const char *metric_suffix(Metric m)
 {
-        return info(m) ? info(m)->suffix : "";
+        return info(m) && info(m)->suffix ? info(m)->suffix : "";
+}
+
+const char *metric_verb(Metric m)
+{
+        return info(m) && info(m)->verb ? info(m)->verb : "has";
+}
+
+bool metric_needs_pss(Metric m)
+{
+        return info(m) && info(m)->pss;
+}
+
+bool metric_is_budget(Metric m)
+{
+        return info(m) && info(m)->budget;
+}
+
+MetricPace metric_pace(Metric m)
+{
+        return info(m) ? info(m)->pace : METRIC_PACE_NONE;
 }

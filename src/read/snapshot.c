@@ -94,3 +94,53 @@ const UnitSample *snapshot_self_unit(const Snapshot *s)
         const ProcSample *self = snapshot_find_pid(s, s->self_pid);
         return self ? snapshot_proc_unit(s, self) : NULL;
 }
+
+bool snapshot_system_value(const SystemSample *sys, Metric m, double *ret)
+{
+        const MemInfo *mi = &sys->mem;
+        const PsiInfo *psi = &sys->psi;
+
+        switch (m) {
+        case METRIC_MEM_AVAILABLE:
+                *ret = (double)mi->available_kb;
+                return true;
+        case METRIC_MEM_USED:
+                *ret = mi->total_kb > mi->available_kb ? (double)(mi->total_kb - mi->available_kb)
+                                                       : 0.0;
+                return true;
+        /* Without swap, "swap.free < X" would always hold: a swap-less box
+         * has no swap to run out of, so swap conditions are false there. */
+        case METRIC_SWAP_FREE:
+                if (mi->swap_total_kb == 0)
+                        return false;
+                *ret = (double)mi->swap_free_kb;
+                return true;
+        case METRIC_SWAP_USED:
+                if (mi->swap_total_kb == 0)
+                        return false;
+                *ret = mi->swap_total_kb > mi->swap_free_kb
+                               ? (double)(mi->swap_total_kb - mi->swap_free_kb)
+                               : 0.0;
+                return true;
+        case METRIC_PSI_SOME_AVG10:
+        case METRIC_PSI_SOME_AVG60:
+        case METRIC_PSI_SOME_AVG300:
+                if (!sys->has_psi)
+                        return false;
+                *ret = m == METRIC_PSI_SOME_AVG10   ? psi->some.avg10
+                       : m == METRIC_PSI_SOME_AVG60 ? psi->some.avg60
+                                                    : psi->some.avg300;
+                return true;
+        case METRIC_PSI_FULL_AVG10:
+        case METRIC_PSI_FULL_AVG60:
+        case METRIC_PSI_FULL_AVG300:
+                if (!sys->has_psi || !psi->has_full)
+                        return false;
+                *ret = m == METRIC_PSI_FULL_AVG10   ? psi->full.avg10
+                       : m == METRIC_PSI_FULL_AVG60 ? psi->full.avg60
+                                                    : psi->full.avg300;
+                return true;
+        default:
+                return false;
+        }
+}

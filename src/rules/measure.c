@@ -71,50 +71,10 @@ bool metric_value(const Eval *x, const Rule *r, Metric m, char op, bool held,
 {
         const Snapshot *s = x->s;
         const MemInfo *mi = &s->sys.mem;
-        const PsiInfo *psi = &s->sys.psi;
         GrowthEstimate e;
         uint64_t usec;
 
         switch (m) {
-        case METRIC_MEM_AVAILABLE:
-                *ret = (double)mi->available_kb;
-                return true;
-        case METRIC_MEM_USED:
-                *ret = mi->total_kb > mi->available_kb ? (double)(mi->total_kb - mi->available_kb)
-                                                       : 0.0;
-                return true;
-        /* Without swap, "swap.free < X" would always hold: a swap-less box
-         * has no swap to run out of, so swap conditions are false there. */
-        case METRIC_SWAP_FREE:
-                if (mi->swap_total_kb == 0)
-                        return false;
-                *ret = (double)mi->swap_free_kb;
-                return true;
-        case METRIC_SWAP_USED:
-                if (mi->swap_total_kb == 0)
-                        return false;
-                *ret = mi->swap_total_kb > mi->swap_free_kb
-                               ? (double)(mi->swap_total_kb - mi->swap_free_kb)
-                               : 0.0;
-                return true;
-        case METRIC_PSI_SOME_AVG10:
-        case METRIC_PSI_SOME_AVG60:
-        case METRIC_PSI_SOME_AVG300:
-                if (!s->sys.has_psi)
-                        return false;
-                *ret = m == METRIC_PSI_SOME_AVG10   ? psi->some.avg10
-                       : m == METRIC_PSI_SOME_AVG60 ? psi->some.avg60
-                                                    : psi->some.avg300;
-                return true;
-        case METRIC_PSI_FULL_AVG10:
-        case METRIC_PSI_FULL_AVG60:
-        case METRIC_PSI_FULL_AVG300:
-                if (!s->sys.has_psi || !psi->has_full)
-                        return false;
-                *ret = m == METRIC_PSI_FULL_AVG10   ? psi->full.avg10
-                       : m == METRIC_PSI_FULL_AVG60 ? psi->full.avg60
-                                                    : psi->full.avg300;
-                return true;
         /* PSS where smaps_rollup was read for the process, else RSS (an
          * upper bound of PSS): a budget is never missed for want of PSS. */
         case METRIC_PROC_PSS:
@@ -159,8 +119,9 @@ bool metric_value(const Eval *x, const Rule *r, Metric m, char op, bool held,
                         condition_threshold_kb(&r->conds[r->budget_cond], mi->total_kb)));
                 return true;
         case _METRIC_MAX:
-        default:
                 return false;
+        default:
+                return snapshot_system_value(&s->sys, m, ret);
         }
 }
 
@@ -243,8 +204,8 @@ bool target_budget(const Eval *x, const Rule *r, const ProcSample *p, const Unit
                         continue;
                 for (size_t j = 0; j < o->n_conds; j++) {
                         const Condition *c = &o->conds[j];
-                        bool size = p ? c->metric == METRIC_PROC_PSS || c->metric == METRIC_PROC_RSS
-                                      : c->metric == METRIC_UNIT_MEMORY;
+                        bool size = metric_is_budget(c->metric) &&
+                                    metric_scope(c->metric) == (p ? SCOPE_PROCESS : SCOPE_UNIT);
                         uint64_t kb = condition_threshold_kb(c, total);
                         if (size && c->op == '>' && kb < best)
                                 best = kb;

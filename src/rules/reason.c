@@ -62,9 +62,7 @@ static void put_condition(Buf *b, const Snapshot *s, const Condition *c, double 
                 return;
         }
         if (metric_is_target(c->metric)) {
-                bprintf(b, "%s %s ", subject ? subject : "target",
-                        c->metric == METRIC_PROC_PSS || c->metric == METRIC_UNIT_MEMORY ? "uses"
-                                                                                        : "has");
+                bprintf(b, "%s %s ", subject ? subject : "target", metric_verb(c->metric));
                 put_value(b, s, c, v);
                 bprintf(b, "%s (%s ", metric_suffix(c->metric), c->op == '>' ? "budget" : "under");
                 put_threshold(b, c, t);

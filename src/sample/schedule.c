@@ -3,65 +3,36 @@
 
 #include "sample/growth.h"
 
-static double psi_value(Metric metric, const PsiInfo *psi)
-{
-        switch (metric) {
-        case METRIC_PSI_SOME_AVG10: return psi->some.avg10;
-        case METRIC_PSI_SOME_AVG60: return psi->some.avg60;
-        case METRIC_PSI_SOME_AVG300: return psi->some.avg300;
-        case METRIC_PSI_FULL_AVG10: return psi->full.avg10;
-        case METRIC_PSI_FULL_AVG60: return psi->full.avg60;
-        default: return psi->full.avg300;
-        }
-}
-
-/* PSI averages: no rate bounds them; the cap does, and the trigger. A
- * condition that holds now bounds nothing. (proc.* and unit.* are not
- * system conditions.) */
-static uint64_t psi_condition_eta_usec(const Condition *c, const SystemSample *sys)
-{
-        if (metric_kind(c->metric) != METRIC_KIND_PERCENT || !sys->has_psi)
-                return SCHEDULE_MAX_SLEEP_USEC;
-        double v = psi_value(c->metric, &sys->psi);
-        bool holds = c->op == '<' ? v < c->percent : v > c->percent;
-        return holds ? 0 : SCHEDULE_MAX_SLEEP_USEC;
-}
+#include <math.h>
 
 /* The least time in which condition C, which does not hold now, could come
- * to hold; 0 if it holds. */
+ * to hold; 0 if it holds. A value moves toward its threshold at most at its
+ * metric's pace (metric.h); PSI may cross at any moment, and its kernel
+ * trigger wakes memguard, so it bounds the sleep only once it holds. A
+ * value SYS does not have (no swap, no PSI) and a condition that is not
+ * the fast tier's (growth, a target's size) bound nothing. */
 static uint64_t condition_eta_usec(const Condition *c, const SystemSample *sys)
 {
-        const MemInfo *m = &sys->mem;
-        uint64_t value, rate;
-        switch (c->metric) {
-        case METRIC_MEM_AVAILABLE:
-                value = m->available_kb;
-                rate = SCHEDULE_MEM_RATE_KB_PER_SEC;
-                break;
-        case METRIC_MEM_USED:
-                value = m->total_kb > m->available_kb ? m->total_kb - m->available_kb : 0;
-                rate = SCHEDULE_MEM_RATE_KB_PER_SEC;
-                break;
-        case METRIC_SWAP_FREE:
-                value = m->swap_free_kb;
-                rate = SCHEDULE_SWAP_RATE_KB_PER_SEC;
-                break;
-        case METRIC_SWAP_USED:
-                value = m->swap_total_kb > m->swap_free_kb ? m->swap_total_kb - m->swap_free_kb : 0;
-                rate = SCHEDULE_SWAP_RATE_KB_PER_SEC;
-                break;
-        default:
-                return psi_condition_eta_usec(c, sys);
-        }
-        uint64_t threshold = condition_threshold_kb(c, m->total_kb);
-        uint64_t gap;
-        if (c->op == '<')
-                gap = value > threshold ? value - threshold : 0;
+        MetricPace pace = metric_pace(c->metric);
+        uint64_t rate = pace == METRIC_PACE_MEMORY ? SCHEDULE_MEM_RATE_KB_PER_SEC
+                        : pace == METRIC_PACE_SWAP ? SCHEDULE_SWAP_RATE_KB_PER_SEC
+                                                   : 0;
+        double v, t;
+
+        if (pace == METRIC_PACE_NONE || !snapshot_system_value(sys, c->metric, &v))
+                return SCHEDULE_MAX_SLEEP_USEC;
+        if (metric_kind(c->metric) == METRIC_KIND_PERCENT)
+                t = c->percent;
         else
-                gap = threshold > value ? threshold - value : 0;
-        if (gap > UINT64_MAX / 1000000)
+                t = (double)condition_threshold_kb(c, sys->mem.total_kb);
+        if (c->op == '<' ? v < t : v > t)
+                return 0;
+        if (rate == 0)
+                return SCHEDULE_MAX_SLEEP_USEC;
+        double gap = fabs(v - t);
+        if (gap > (double)(UINT64_MAX / 1000000))
                 return UINT64_MAX;
-        return gap * 1000000 / rate;
+        return (uint64_t)gap * 1000000 / rate;
 }
 
 uint64_t schedule_fast_sleep(const Config *config, const SystemSample *sys, bool busy)

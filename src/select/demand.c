@@ -3,6 +3,14 @@
 
 #include "select/match.h"
 
+static bool rule_needs_pss(const Rule *r)
+{
+        for (size_t i = 0; i < r->n_conds; i++)
+                if (metric_needs_pss(r->conds[i].metric))
+                        return true;
+        return false;
+}
+
 bool demand_pss(const Config *config, const ProcSample *p, const UnitSample *unit,
                 bool unit_memory_from_pss)
 {
@@ -11,10 +19,8 @@ bool demand_pss(const Config *config, const ProcSample *p, const UnitSample *uni
         for (size_t i = 0; i < config->n_rules; i++) {
                 const Rule *r = &config->rules[i];
 
-                if (r->scope == SCOPE_PROCESS &&
-                    (rule_uses(r, METRIC_PROC_PSS) || rule_uses(r, METRIC_PROC_SWAP) ||
-                     rule_uses(r, METRIC_PROC_GROWTH) || rule_uses(r, METRIC_PROC_BUDGET_ETA)) &&
-                    p->pid > 1 && match_process(r, p))
+                if (r->scope == SCOPE_PROCESS && rule_needs_pss(r) && p->pid > 1 &&
+                    match_process(r, p))
                         return true;
                 /* Without cgroup v2 a unit's memory is its processes' PSS
                  * where a unit.memory rule needs it. Growth series of units

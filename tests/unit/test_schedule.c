@@ -152,6 +152,11 @@ static void test_other_metrics(void **state)
         s.mem.swap_total_kb = 1 * GIB;
         s.mem.swap_free_kb = 500 * MIB;
         assert_int_equal(schedule_fast_sleep(c, &s, false), 500 * MS);
+        /* Without swap the condition can never hold (rules.h): it paces
+         * nothing, where it once kept the fast tier at its fastest. */
+        s.mem.swap_total_kb = 0;
+        s.mem.swap_free_kb = 0;
+        assert_int_equal(schedule_fast_sleep(c, &s, false), SCHEDULE_MAX_SLEEP_USEC);
         config_free(c);
 
         /* Several rules: the nearest one sets the sleep. */
