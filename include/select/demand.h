@@ -27,4 +27,11 @@ bool demand_pss(const Config *config, const ProcSample *p, const UnitSample *uni
  * (sampler_units()). */
 bool demand_unit(const Config *config, const UnitSample *unit);
 
+/* True if a system rule that acts ranks its victims by PSS (target =
+ * pss): when it is about to fire, the walk reads every process's PSS. */
+bool demand_all_pss(const Config *config);
+
+/* True if some rule restarts units: the system bus is connected ahead. */
+bool demand_bus(const Config *config);
+
 #endif

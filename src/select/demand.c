@@ -43,3 +43,20 @@ bool demand_unit(const Config *config, const UnitSample *u)
         }
         return false;
 }
+
+bool demand_all_pss(const Config *config)
+{
+        for (size_t i = 0; i < config->n_rules; i++)
+                if (config->rules[i].scope == SCOPE_SYSTEM && config->rules[i].action != ACTION_WARN &&
+                    config->rules[i].target == TARGET_PSS)
+                        return true;
+        return false;
+}
+
+bool demand_bus(const Config *config)
+{
+        for (size_t i = 0; i < config->n_rules; i++)
+                if (config->rules[i].action == ACTION_RESTART)
+                        return true;
+        return false;
+}

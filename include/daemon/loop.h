@@ -1,0 +1,101 @@
+/* loop.h — internal to src/daemon/: the Manager, which knows every stage,
+ * and what its files share. loop.c runs the event loop (lifecycle,
+ * reload, the idle wait), timers.c decides when ticks happen, tick.c what
+ * a tick does. The contract is manager.h. */
+#ifndef MEMGUARD_DAEMON_LOOP_H
+#define MEMGUARD_DAEMON_LOOP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "act/actions.h"
+#include "config/config.h"
+#include "daemon/manager.h"
+#include "daemon/watchdog.h"
+#include "read/cgwatch.h"
+#include "read/snapshot.h"
+#include "rules/rules.h"
+#include "sample/history.h"
+#include "sample/sample.h"
+#include "sample/schedule.h"
+#include "util/procroot.h"
+
+/* Decisions of one evaluation; more are deferred to the next (rules.h), which
+ * comes within a fast tick. Each holds a reason and a unit's names (~1.7 KiB),
+ * all in the Manager, so this many is what an idle memguard keeps resident. */
+#define MAX_DECISIONS 32
+
+/* After units change (cgwatch.h), the walk waits UNITS_SETTLE_USEC, so
+ * that a burst of unit starts costs one walk, and follows the last walk
+ * made for such a change by at least UNITS_GAP_USEC (or `interval`, if
+ * longer), so that a box that starts units all the time (per-connection
+ * services, a CI runner) walks for them every 10 s at most. Growth windows
+ * are minutes long, and a spike is the system rules' business. */
+#define UNITS_SETTLE_USEC (100 * USEC_PER_MSEC)
+
+#define UNITS_GAP_USEC (10 * USEC_PER_SEC)
+
+struct Manager {
+        ManagerOptions opts;
+        Config *config;
+        ProcRoot root;
+        Sampler *sampler;
+        RulesState *state;
+        History *hist;
+        Actions *actions;
+        Snapshot snap;
+        sd_event *event;
+        uint64_t fast_due; /* the next system sample, CLOCK_MONOTONIC */
+        Watchdog *watchdog; /* WatchdogSec=, or NULL */
+        bool psi_every_tick; /* schedule_psi_every_tick(config) */
+        sd_event_source *full_timer;
+        sd_event_source *unit_timer; /* the unit tier; idle when not needed */
+        sd_event_source *psi_source;
+        int psi_trigger_fd;
+        CgWatch *cgwatch;            /* the cgroup tree, or NULL: walks find units */
+        sd_event_source *cgwatch_source;
+        UnitTier tier, full_tier;    /* unit_tier(), full_tier() when timers were set */
+        bool units_walk_due;         /* the full timer is set for a change of units */
+        uint64_t units_walk_usec;    /* when the last walk for one ran */
+        uint64_t now;   /* CLOCK_MONOTONIC as the loop last read it (now_usec()) */
+        bool touched;   /* sd-event sources may have changed while it was armed */
+        bool ready;
+        bool in_full_tick;
+        uint64_t jitter;     /* schedule_jittered()'s state */
+        bool partial_noted;  /* "processes partly sampled" said since the last whole walk */
+        char status[256];
+        Decision decisions[MAX_DECISIONS];
+        Decision restart;    /* the restart in flight, for rules_action_failed() */
+};
+
+/* The loop's idea of now: sd_event_now() in a handler, the clock read of
+ * an idle tick there (run()). */
+static inline uint64_t now_usec(const Manager *m)
+{
+        return m->now;
+}
+
+static inline bool dry_run(const Manager *m)
+{
+        return m->opts.force_dry_run || m->config->dry_run;
+}
+
+/* tick.c */
+int tick_full(Manager *m, bool all_pss);
+UnitTier unit_tier(const Manager *m);
+UnitTier full_tier(const Manager *m);
+uint64_t full_interval(const Manager *m);
+uint64_t fast_sleep(const Manager *m);
+void fast_tick(Manager *m);
+
+/* timers.c */
+int on_full_timer(sd_event_source *s, uint64_t usec, void *userdata);
+int on_unit_timer(sd_event_source *s, uint64_t usec, void *userdata);
+const char *cgwatch_start(Manager *m, char *buf, size_t size);
+int on_psi_trigger(sd_event_source *s, int fd, uint32_t revents, void *userdata);
+void on_action_done(void *userdata, unsigned lane, bool not_done);
+void timers_rearm(Manager *m);
+void reschedule(Manager *m);
+
+#endif

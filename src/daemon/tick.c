@@ -1,0 +1,213 @@
+/* tick.c — what one tick does: sample (the system tier, or a whole walk),
+ * evaluate the rules, carry out their decisions, escalate a SIGTERM when a
+ * kill rule is due, and tell systemd (READY=1, STATUS=). */
+#include "daemon/loop.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+
+#include "act/actions.h"
+#include "sample/history.h"
+#include "select/demand.h"
+#include "select/protect.h"
+#include "util/cleanup.h"
+#include "util/format.h"
+#include "util/log.h"
+
+/* The process of LANE's term in flight may be escalated to SIGKILL by a
+ * system kill rule: it is not protected from system rules (a process no
+ * longer sampled is exiting). */
+static bool escalation_allowed(const Manager *m, unsigned lane)
+{
+        pid_t pid;
+        uint64_t start;
+        const char *comm;
+        if (!actions_signal_target(m->actions, lane, &pid, &start, &comm))
+                return false;
+        return !shield_process(m->config, &m->snap, pid, start, true);
+}
+
+/* A kill rule is due while a SIGTERM's grace runs: do not let the box run
+ * out while the victim takes its time. Only a process a system rule could
+ * choose is escalated: a process rule's victim with oom_score_adj -1000
+ * keeps its grace (and no longer holds the system rules back). Returns the
+ * lanes it escalated. */
+static unsigned escalate_due(Manager *m)
+{
+        static const unsigned lanes[] = { RULES_BUSY_SIGNAL, RULES_BUSY_SYSTEM };
+        unsigned done = 0;
+        if (!rules_kill_due(m->config, m->state, m->snap.sys.usec))
+                return 0;
+        for (size_t i = 0; i < ELEMENTSOF(lanes); i++)
+                if (escalation_allowed(m, lanes[i]) && actions_escalate(m->actions, lanes[i])) {
+                        m->touched = true;
+                        done |= lanes[i];
+                }
+        return done;
+}
+
+/* Evaluates the rules and carries out what they decide. */
+static void evaluate(Manager *m, RulesProcs procs)
+{
+        bool need_full = false;
+        unsigned busy = actions_busy(m->actions);
+        /* A process rule's victim in its grace, SIGKILLed now because a
+         * kill rule is due, is the relief on its way: the system rules do
+         * not take a second victim beside it in this evaluation. */
+        if (escalate_due(m) & RULES_BUSY_SIGNAL)
+                busy |= RULES_BUSY_SYSTEM;
+        int n = rules_evaluate(m->config, &m->snap, m->state, busy, procs, m->decisions,
+                               MAX_DECISIONS, &need_full);
+        if (n < 0) {
+                log_msg(LOG_ERR, "rule evaluation failed: %s", strerror(-n));
+                return;
+        }
+        if (n > 0)
+                m->touched = true;
+        for (int i = 0; i < n; i++) {
+                const Decision *d = &m->decisions[i];
+                int r = actions_run(m->actions, d, &m->snap, dry_run(m));
+                /* Not carried out: the target was not acted on, and must not
+                 * sit in a cooldown as if it had been. */
+                if (r < 0 && r != -EBUSY)
+                        rules_action_failed(m->state, d);
+                else if (r > 0 && d->action == ACTION_RESTART)
+                        m->restart = *d;
+        }
+        /* ... and a kill rule that became due in this evaluation */
+        (void)escalate_due(m);
+        if (need_full && procs == RULES_PROCS_STALE && !m->in_full_tick)
+                (void)tick_full(m, demand_all_pss(m->config));
+}
+
+static void update_status(Manager *m)
+{
+        char avail[32], total[32], status[256];
+        const MemInfo *mem = &m->snap.sys.mem;
+        unsigned pct = mem->total_kb ? (unsigned)(mem->available_kb * 100 / mem->total_kb) : 0;
+        snprintf(status, sizeof status,
+                 "available %s of %s (%u%%), PSI some %.2f%%; %zu processes in %zu units; %zu rules%s%s",
+                 format_size((double)mem->available_kb, avail, sizeof avail),
+                 format_size((double)mem->total_kb, total, sizeof total), pct,
+                 m->snap.sys.has_psi ? m->snap.sys.psi.some.avg10 : 0.0, m->snap.n_procs,
+                 m->snap.n_units, m->config->n_rules, dry_run(m) ? "; dry run" : "",
+                 actions_in_flight(m->actions) ? "; acting" : "");
+        if (strcmp(status, m->status) == 0)
+                return;
+        memcpy(m->status, status, sizeof status);
+        (void)sd_notifyf(false, "STATUS=%s", status);
+}
+
+/* FRESH_PSI: read PSI now (a full sample, a PSI event); the fast tier
+ * otherwise reads it once per kernel averaging period (sample.h). */
+static int tick_system(Manager *m, bool fresh_psi)
+{
+        int r = sampler_system(m->sampler, now_usec(m), fresh_psi, &m->snap.sys);
+        if (r < 0)
+                log_msg(LOG_ERR, "cannot read meminfo: %s", strerror(-r));
+        else
+                history_add_system(m->hist, m->config, &m->snap.sys);
+        return r;
+}
+
+int tick_full(Manager *m, bool all_pss)
+{
+        m->touched = true;
+        int r = tick_system(m, true);
+        if (r < 0)
+                return r;
+        Snapshot next = { .sys = m->snap.sys, .self_pid = m->snap.self_pid };
+        r = sampler_full(m->sampler, m->config, all_pss, &m->snap, now_usec(m), &next);
+        if (r < 0) {
+                snapshot_clear(&next);
+                log_msg(LOG_ERR, "cannot sample processes: %s", strerror(-r));
+                return r;
+        }
+        snapshot_clear(&m->snap);
+        m->snap = next;
+        bool partial = r > 0;
+        /* Short of memory or descriptors: system rules act on what could
+         * be read; histories and process/unit rules wait for a whole walk
+         * (a process left out would look as if it had exited). */
+        if (partial && !m->partial_noted)
+                log_msg(LOG_WARNING, "processes only partly sampled (memguard is short of memory "
+                                     "or descriptors): %zu read; system rules act on those",
+                        m->snap.n_procs);
+        m->partial_noted = partial;
+        if (!partial && history_add_full(m->hist, m->config, &m->snap) < 0)
+                log_msg(LOG_WARNING, "out of memory: some growth histories not started");
+
+        m->in_full_tick = true;
+        evaluate(m, partial ? RULES_PROCS_PARTIAL : RULES_PROCS_FRESH);
+        m->in_full_tick = false;
+
+        if (!m->ready) {
+                m->ready = true;
+                (void)sd_notify(false, "READY=1");
+        }
+        update_status(m);
+        /* A unit without memory.current came or went, or the first unit:
+         * the timers' periods depend on what this walk found. */
+        if (unit_tier(m) != m->tier || full_tier(m) != m->full_tier)
+                timers_rearm(m);
+        return 0;
+}
+
+/* Whether every unit a rule looks at has its memory in its cgroup. One
+ * without memory.current (a container without the memory controller
+ * delegated) has it summed from its processes by the walk, so its rules
+ * need the walk on a timer. */
+static bool units_from_cgroup(const Manager *m)
+{
+        for (size_t i = 0; i < m->snap.n_units; i++)
+                if (!m->snap.units[i].memory_from_cgroup &&
+                    demand_unit(m->config, &m->snap.units[i]))
+                        return false;
+        return true;
+}
+
+/* The unit tier: units' memory.current (cgroup v2), and the cgroup tree
+ * watched when it could be. */
+UnitTier unit_tier(const Manager *m)
+{
+        if (m->root.cgroup_fd < 0)
+                return UNIT_TIER_NONE;
+        return m->cgwatch && units_from_cgroup(m) ? UNIT_TIER_WATCHED : UNIT_TIER_POLLED;
+}
+
+/* The tier as the full tier sees it: where the last walk found no unit at
+ * all (no systemd: a container, a bare host) there is no growth series to
+ * feed between walks either. A unit that appears there is found by the
+ * next walk, a third of a window later at most, as under a polled unit
+ * tier; the period is recomputed after every walk. */
+UnitTier full_tier(const Manager *m)
+{
+        UnitTier t = unit_tier(m);
+        return t == UNIT_TIER_NONE && m->snap.n_units == 0 ? UNIT_TIER_POLLED : t;
+}
+
+uint64_t full_interval(const Manager *m)
+{
+        return schedule_full_interval(m->config, full_tier(m));
+}
+
+/* Far from every threshold the system tier sleeps longer (schedule.h);
+ * while an action runs, evaluations must follow it closely. */
+uint64_t fast_sleep(const Manager *m)
+{
+        return schedule_fast_sleep(m->config, &m->snap.sys, actions_in_flight(m->actions));
+}
+
+/* The system tier's tick. It is the event loop's own timeout (run()),
+ * not an sd-event timer: on a small box it runs 4 times a second, and a
+ * timer source would add a timerfd wake-up, read and re-arm to each. */
+void fast_tick(Manager *m)
+{
+        if (tick_system(m, m->psi_every_tick) >= 0)
+                evaluate(m, RULES_PROCS_STALE);
+        /* From now, not from the due time: after a stall (thrashing, a
+         * blocked read, SIGSTOP) ticks must not fire back to back. */
+        m->fast_due = usec_add(now_usec(m), fast_sleep(m));
+}
