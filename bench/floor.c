@@ -50,9 +50,9 @@
 #include <valgrind/callgrind.h>
 
 #include "config/config.h"
-#include "util/procroot.h"
-#include "sample/sample.h"
 #include "read/snapshot.h"
+#include "sample/sample.h"
+#include "util/procroot.h"
 
 #define PID_LIMIT (1u << 22) /* pid_max can be at most 4194304 */
 

@@ -25,8 +25,8 @@
 #include <stdbool.h>
 #include <systemd/sd-event.h>
 
-#include "rules/rules.h"
 #include "read/snapshot.h"
+#include "rules/rules.h"
 
 typedef struct Actions Actions;
 

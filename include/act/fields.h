@@ -8,9 +8,9 @@
 
 #include <stdbool.h>
 
-#include "util/log.h"
-#include "rules/rules.h"
 #include "read/snapshot.h"
+#include "rules/rules.h"
+#include "util/log.h"
 
 /* Fills the journal fields of an entry about D (rule, action, target,
  * system figures from SNAP). The strings point into D and SNAP. */

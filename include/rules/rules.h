@@ -119,8 +119,8 @@
 
 #include "config/config.h"
 #include "read/proc.h"
-#include "sample/history.h"
 #include "read/snapshot.h"
+#include "sample/history.h"
 
 typedef enum DecisionKind {
         DECISION_FIRE,    /* carry out rule->action on the target */

@@ -24,8 +24,8 @@
 #include <stdint.h>
 
 #include "config/config.h"
-#include "sample/growth.h"
 #include "read/snapshot.h"
+#include "sample/growth.h"
 
 #define HISTORY_MAX_SERIES 2048
 

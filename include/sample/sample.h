@@ -18,8 +18,8 @@
 #include <stdbool.h>
 
 #include "config/config.h"
-#include "util/procroot.h"
 #include "read/snapshot.h"
+#include "util/procroot.h"
 
 typedef struct Sampler Sampler;
 

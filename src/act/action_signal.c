@@ -11,11 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "act/fields.h"
-#include "util/cleanup.h"
 #include "act/describe.h"
-#include "util/log.h"
+#include "act/fields.h"
 #include "read/proc.h"
+#include "util/cleanup.h"
+#include "util/log.h"
 
 #ifndef __NR_process_mrelease
 #define __NR_process_mrelease 448

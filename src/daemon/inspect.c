@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "read/snapshot.h"
+#include "sample/sample.h"
+#include "select/protect.h"
 #include "util/log.h"
 #include "util/procroot.h"
-#include "select/protect.h"
-#include "sample/sample.h"
-#include "read/snapshot.h"
 
 /* Kernel threads are left out of a snapshot; count them from /proc. */
 static size_t count_kthreads(const ProcRoot *root)

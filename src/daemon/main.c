@@ -17,11 +17,11 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "util/cleanup.h"
 #include "config/config.h"
 #include "daemon/inspect.h"
-#include "util/log.h"
 #include "daemon/manager.h"
+#include "util/cleanup.h"
+#include "util/log.h"
 
 #define DEFAULT_CONFIG MEMGUARD_SYSCONFDIR "/memguard.conf"
 

@@ -12,8 +12,8 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
-#include "util/cleanup.h"
 #include "read/proc.h"
+#include "util/cleanup.h"
 #include "util/procroot.h"
 
 #define DIR_MASK \

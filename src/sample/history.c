@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/cleanup.h"
 #include "select/match.h"
+#include "util/cleanup.h"
 
 typedef enum SeriesKind {
         SERIES_SYSTEM,

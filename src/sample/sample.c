@@ -12,9 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "util/cleanup.h"
-#include "select/protect.h"
 #include "select/demand.h"
+#include "select/protect.h"
+#include "util/cleanup.h"
 
 /* The kernel's PF_EXITING (include/linux/sched.h), set in do_exit() before
  * exit_mm(): from then on stat's RSS reads 0 although the memory is not yet

@@ -32,10 +32,10 @@
 #include "act/actions.h"
 #include "act/fields.h"
 #include "config/config.h"
-#include "util/log.h"
 #include "read/proc.h"
-#include "rules/rules.h"
 #include "read/snapshot.h"
+#include "rules/rules.h"
+#include "util/log.h"
 
 #define MSEC 1000ULL
 #define SEC (1000 * MSEC)

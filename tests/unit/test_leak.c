@@ -10,10 +10,10 @@
 #include <string.h>
 
 #include "config/config.h"
-#include "sample/history.h"
-#include "rules/rules.h"
-#include "sample/schedule.h"
 #include "read/snapshot.h"
+#include "rules/rules.h"
+#include "sample/history.h"
+#include "sample/schedule.h"
 
 #define SEC UINT64_C(1000000)
 #define MIB UINT64_C(1024) /* kB */

@@ -23,8 +23,8 @@
 
 #include "read/meminfo.h"
 #include "read/proc.h"
-#include "util/procroot.h"
 #include "read/psi.h"
+#include "util/procroot.h"
 
 #define FIXTURE TEST_PATH("fixtures/host-v1")
 #ifndef CGROUP2_SUPER_MAGIC

@@ -30,9 +30,9 @@
 
 #include "act/action_restart.h"
 #include "config/config.h"
-#include "util/log.h"
-#include "rules/rules.h"
 #include "read/snapshot.h"
+#include "rules/rules.h"
+#include "util/log.h"
 
 #define UNIT "api.service"
 #define OLD_JOB "/org/freedesktop/systemd1/job/1"

@@ -13,13 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/cleanup.h"
 #include "config/config.h"
+#include "read/snapshot.h"
+#include "rules/rules.h"
 #include "select/demand.h"
 #include "select/match.h"
 #include "select/protect.h"
-#include "rules/rules.h"
-#include "read/snapshot.h"
+#include "util/cleanup.h"
 
 #define SEC UINT64_C(1000000)
 #define TOTAL_MB UINT64_C(1000) /* MemTotal: 1% = 10 MiB */

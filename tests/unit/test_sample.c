@@ -12,10 +12,10 @@
 #include <unistd.h>
 
 #include "config/config.h"
-#include "util/procroot.h"
-#include "select/match.h"
-#include "sample/sample.h"
 #include "read/snapshot.h"
+#include "sample/sample.h"
+#include "select/match.h"
+#include "util/procroot.h"
 
 typedef struct Fx {
         ProcRoot root;

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 
 #include "config/config.h"
-#include "sample/schedule.h"
 #include "read/snapshot.h"
+#include "sample/schedule.h"
 
 #define MS UINT64_C(1000)
 #define SEC UINT64_C(1000000)
