@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "config/config.h"
 
@@ -32,5 +33,16 @@ void format_duration(uint64_t usec, char *buf, size_t size);
 /* True if S has a glob character: '*', '?' or '['. */
 bool has_glob(const char *s);
 void comm_truncate(char *s);
+
+/* ---- trust.c: may a configuration file be read ----------------------- */
+
+typedef enum TrustKind {
+        TRUST_FILE,       /* a configuration file */
+        TRUST_DROPIN_DIR, /* PATH.d: whoever can write it can add a drop-in */
+        TRUST_PARENT,     /* a directory on the way: the sticky bit (/tmp) suffices */
+} TrustKind;
+
+int trust_judge(const struct stat *st, TrustKind kind, const char *what, char **ret_reason);
+int trust_check(int fd, const char *path, TrustKind kind, char **ret_reason);
 
 #endif
