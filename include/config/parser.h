@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "config/config.h"
+#include "util/cleanup.h"
 
 /* ---- value.c: the value syntax ---------------------------------------- */
 
@@ -34,7 +35,7 @@ void format_duration(uint64_t usec, char *buf, size_t size);
 bool has_glob(const char *s);
 void comm_truncate(char *s);
 
-/* ---- trust.c: may a configuration file be read ----------------------- */
+/* ---- trust.c: may a configuration file be read ------------------------ */
 
 typedef enum TrustKind {
         TRUST_FILE,       /* a configuration file */
@@ -44,5 +45,103 @@ typedef enum TrustKind {
 
 int trust_judge(const struct stat *st, TrustKind kind, const char *what, char **ret_reason);
 int trust_check(int fd, const char *path, TrustKind kind, char **ret_reason);
+
+/* ---- defaults of the keys --------------------------------------------- */
+
+/* As config.h gives them in the comments of Config and Rule. */
+#define DEFAULT_INTERVAL_USEC USEC_PER_SEC
+#define DEFAULT_FAST_INTERVAL_USEC (100 * USEC_PER_MSEC)
+#define DEFAULT_COOLDOWN_USEC (30 * USEC_PER_SEC)
+#define DEFAULT_GRACE_USEC (5 * USEC_PER_SEC)
+#define DEFAULT_WINDOW_USEC (10 * 60 * USEC_PER_SEC)
+
+/* ---- the Parser: what one config_load() carries through its files ----- */
+
+enum {
+        DKEY_INTERVAL,
+        DKEY_FAST_INTERVAL,
+        DKEY_DRY_RUN,
+        DKEY_PROTECT,
+        DKEY_COOLDOWN,
+        _DKEY_MAX,
+};
+
+enum {
+        RKEY_WHEN,
+        RKEY_FOR,
+        RKEY_ACTION,
+        RKEY_UNIT,
+        RKEY_PROCESS,
+        RKEY_CMDLINE,
+        RKEY_TARGET,
+        RKEY_GRACE,
+        RKEY_WINDOW,
+        RKEY_USER_UNIT,
+        _RKEY_MAX,
+};
+
+typedef struct Diag {
+        size_t file_idx;
+        unsigned line; /* 0: about the whole file */
+        size_t seq;
+        char *text; /* complete line, with "FILE:LINE: " and no '\n' */
+} Diag;
+
+typedef enum Section {
+        SECTION_NONE, /* before the first header of a file */
+        SECTION_DAEMON,
+        SECTION_RULE,
+        SECTION_SKIP, /* a bad header, already reported: ignore its keys */
+} Section;
+
+typedef struct RuleDraft {
+        Rule rule;                    /* owned until committed */
+        unsigned key_line[_RKEY_MAX]; /* 0: not given */
+        bool key_ok[_RKEY_MAX];       /* given with a valid value */
+        bool discard;                 /* parse for errors only, never commit */
+} RuleDraft;
+
+typedef struct Where {
+        size_t file_idx;
+        unsigned line; /* 0: the default */
+} Where;
+
+typedef struct Parser {
+        Config *config;
+
+        char **files; /* every file read, indexed by Diag.file_idx */
+        size_t n_files;
+
+        Diag *diags;
+        size_t n_diags, cap_diags;
+        bool oom;
+
+        /* the file being read */
+        size_t file_idx;
+        const char *text;
+        size_t text_len, pos;
+        unsigned lineno;
+        char *line; /* the current line, normalised; owned */
+        size_t line_cap;
+        const char *content; /* into line: what was handed to inih */
+        bool key_pending, handler_called;
+        Section section;
+        RuleDraft draft;
+        unsigned daemon_line[_DKEY_MAX]; /* per file: keys given twice */
+
+        Where interval_at, fast_interval_at;
+} Parser;
+
+/* ---- config.c: the INI reader, diagnostics, checks -------------------- */
+
+__attribute__((format(printf, 3, 4))) void diag(Parser *p, unsigned line, const char *fmt, ...);
+int parser_add_file(Parser *p, const char *name);
+void parse_text(Parser *p, const char *name, const char *text, size_t len);
+void parser_check(Parser *p);
+
+/* ---- load.c: reading files, the result, the Config's lifetime --------- */
+
+/* Frees R's strings and zeroes it; NULL members are fine. */
+void rule_done(Rule *r);
 
 #endif
