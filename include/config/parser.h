@@ -132,11 +132,20 @@ typedef struct Parser {
         Where interval_at, fast_interval_at;
 } Parser;
 
-/* ---- config.c: the INI reader, diagnostics, checks -------------------- */
+/* ---- config.c: the INI reader, diagnostics, the keys ------------------ */
+
+/* The [rule NAME] keys, indexed by RKEY_*. */
+extern const char *const rule_keys[_RKEY_MAX];
 
 __attribute__((format(printf, 3, 4))) void diag(Parser *p, unsigned line, const char *fmt, ...);
+__attribute__((format(printf, 3, 4))) void diag_where(Parser *p, Where w, const char *fmt, ...);
 int parser_add_file(Parser *p, const char *name);
 void parse_text(Parser *p, const char *name, const char *text, size_t len);
+
+/* ---- check.c: judging a rule and the config as a whole ---------------- */
+
+Rule *find_rule(Config *c, const char *name);
+void rule_finish(Parser *p);
 void parser_check(Parser *p);
 
 /* ---- load.c: reading files, the result, the Config's lifetime --------- */
