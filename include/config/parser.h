@@ -132,13 +132,16 @@ typedef struct Parser {
         Where interval_at, fast_interval_at;
 } Parser;
 
-/* ---- config.c: the INI reader, diagnostics, the [daemon] keys --------- */
+/* ---- config.c: the INI reader, diagnostics ---------------------------- */
 
 __attribute__((format(printf, 3, 4))) void diag(Parser *p, unsigned line, const char *fmt, ...);
 __attribute__((format(printf, 3, 4))) void diag_where(Parser *p, Where w, const char *fmt, ...);
 int parser_add_file(Parser *p, const char *name);
 void parse_text(Parser *p, const char *name, const char *text, size_t len);
 
+/* ---- daemon_keys.c: the keys of [daemon] ------------------------------ */
+
+void daemon_key(Parser *p, const char *key, const char *value);
 bool key_duration(Parser *p, const char *key, const char *value, uint64_t min_usec,
                   uint64_t max_usec, const char *examples, uint64_t *ret);
 
