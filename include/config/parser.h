@@ -132,7 +132,7 @@ typedef struct Parser {
         Where interval_at, fast_interval_at;
 } Parser;
 
-/* ---- config.c: the INI reader, diagnostics ---------------------------- */
+/* ---- parse.c: the INI reader, diagnostics ----------------------------- */
 
 __attribute__((format(printf, 3, 4))) void diag(Parser *p, unsigned line, const char *fmt, ...);
 __attribute__((format(printf, 3, 4))) void diag_where(Parser *p, Where w, const char *fmt, ...);

@@ -1,4 +1,6 @@
-/* config.c — memguard.conf(5): read, validate, build a Config.
+/* parse.c — the INI reader: one file's text, line by line, through inih
+ * into the Parser's sections and keys (daemon_keys.c, rule_keys.c), with
+ * every problem collected as a diagnostic. load.c reads the files.
  *
  * How inih is used, and why through a reader callback.
  *
@@ -40,7 +42,7 @@
  * they are joined, so they come out in file and line order even though some
  * (a rule's missing keys, scope conflicts) are found only at the end of a
  * section or of all files. */
-#include "config/config.h"
+#include "config/parser.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -49,12 +51,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include "config/parser.h"
 #include "util/cleanup.h"
 
-/* ---- the parser ------------------------------------------------------- */
+/* ---- diagnostics ------------------------------------------------------ */
 
 static const char *cur_file(const Parser *p)
 {
@@ -120,6 +120,8 @@ static bool has_diag_at(const Parser *p, size_t file_idx, unsigned line)
                         return true;
         return false;
 }
+
+/* ---- sections --------------------------------------------------------- */
 
 static bool rule_name_valid(const char *s)
 {
@@ -203,6 +205,8 @@ static void section_begin(Parser *p, char *line)
                 diag(p, p->lineno, "unknown section [%s] (expected [daemon] or [rule NAME])",
                      inner);
 }
+
+/* ---- inih ------------------------------------------------------------- */
 
 #if INI_HANDLER_LINENO
 static int ini_handler_cb(void *user, const char *section, const char *name, const char *value,
