@@ -18,10 +18,10 @@
 /* ---- value.c: the value syntax ---------------------------------------- */
 
 /* S past leading whitespace. */
-const char *skip_ws(const char *s);
+const char *config_skip_ws(const char *s);
 /* The index of S (any case) in NAMES[0..N), whose NULL entries are
  * skipped, or -1. */
-int lookup(const char *const *names, size_t n, const char *s);
+int name_lookup(const char *const *names, size_t n, const char *s);
 int action_from_string(const char *s);
 int target_from_string(const char *s);
 int parse_psi_percent(const char *s, double *ret);
@@ -32,7 +32,7 @@ int parse_bool(const char *s);
  * ("90s", "2m", "0"). */
 void format_duration(uint64_t usec, char *buf, size_t size);
 /* True if S has a glob character: '*', '?' or '['. */
-bool has_glob(const char *s);
+bool glob_has_magic(const char *s);
 void comm_truncate(char *s);
 
 /* ---- trust.c: may a configuration file be read ------------------------ */
@@ -134,7 +134,7 @@ typedef struct Parser {
 
 /* ---- parse.c: the INI reader, diagnostics ----------------------------- */
 
-__attribute__((format(printf, 3, 4))) void diag(Parser *p, unsigned line, const char *fmt, ...);
+__attribute__((format(printf, 3, 4))) void parser_diag(Parser *p, unsigned line, const char *fmt, ...);
 __attribute__((format(printf, 3, 4))) void diag_where(Parser *p, Where w, const char *fmt, ...);
 int parser_add_file(Parser *p, const char *name);
 void parse_text(Parser *p, const char *name, const char *text, size_t len);
@@ -148,13 +148,13 @@ bool key_duration(Parser *p, const char *key, const char *value, uint64_t min_us
 /* ---- rule_keys.c: the keys of [rule NAME] ----------------------------- */
 
 /* The [rule NAME] keys, indexed by RKEY_*. */
-extern const char *const rule_keys[_RKEY_MAX];
+extern const char *const rule_key_names[_RKEY_MAX];
 
 void rule_key(Parser *p, const char *key, const char *value);
 
 /* ---- check.c: judging a rule and the config as a whole ---------------- */
 
-Rule *find_rule(Config *c, const char *name);
+Rule *config_find_rule(Config *c, const char *name);
 void rule_finish(Parser *p);
 void parser_check(Parser *p);
 

@@ -20,7 +20,7 @@ bool rule_tracks_growth(const Rule *r)
         return false;
 }
 
-Rule *find_rule(Config *c, const char *name)
+Rule *config_find_rule(Config *c, const char *name)
 {
         for (size_t i = 0; i < c->n_rules; i++)
                 if (strcmp(c->rules[i].name, name) == 0)
@@ -36,17 +36,20 @@ static void rule_find_budget(Parser *p, Rule *r)
         const unsigned line = p->draft.key_line[RKEY_WHEN];
         int eta = -1, budget = -1, n_budgets = 0;
 
+        /* a budget ETA is a target's time; its budget a size of the same
+         * target that a budget may be set on (the metric table) */
         for (size_t i = 0; i < r->n_conds; i++) {
                 Metric m = r->conds[i].metric;
-                if (m == METRIC_UNIT_BUDGET_ETA || m == METRIC_PROC_BUDGET_ETA)
+                if (metric_kind(m) == METRIC_KIND_TIME && metric_scope(m) != SCOPE_SYSTEM)
                         eta = (int)i;
         }
         if (eta < 0)
                 return;
-        bool unit = r->conds[eta].metric == METRIC_UNIT_BUDGET_ETA;
+        RuleScope scope = metric_scope(r->conds[eta].metric);
+        bool unit = scope == SCOPE_UNIT;
         for (size_t i = 0; i < r->n_conds; i++) {
                 Metric m = r->conds[i].metric;
-                if (unit ? m == METRIC_UNIT_MEMORY : (m == METRIC_PROC_PSS || m == METRIC_PROC_RSS)) {
+                if (metric_is_budget(m) && metric_scope(m) == scope) {
                         n_budgets++;
                         if (r->conds[i].op == '<')
                                 budget = (int)i;
@@ -55,15 +58,15 @@ static void rule_find_budget(Parser *p, Rule *r)
         const char *example = unit ? "unit.memory < 400M and unit.budget-eta < 30m"
                                    : "proc.pss < 400M and proc.budget-eta < 30m";
         if (n_budgets > 1)
-                diag(p, line, "when: %s: more than one %s condition; the budget must be one",
+                parser_diag(p, line, "when: %s: more than one %s condition; the budget must be one",
                      metric_to_string(r->conds[eta].metric), unit ? "unit.memory" : "size");
         else if (budget < 0 && n_budgets == 1)
-                diag(p, line,
+                parser_diag(p, line,
                      "when: %s counts down to a budget not yet reached: write it with '<', e.g. "
                      "'%s'",
                      metric_to_string(r->conds[eta].metric), example);
         else if (budget < 0)
-                diag(p, line, "when: %s counts down to a budget: write it in the same rule, e.g. '%s'",
+                parser_diag(p, line, "when: %s counts down to a budget: write it in the same rule, e.g. '%s'",
                      metric_to_string(r->conds[eta].metric), example);
         else
                 r->budget_cond = budget;
@@ -82,20 +85,20 @@ void rule_finish(Parser *p)
         Rule *old;
 
         if (!kl[RKEY_WHEN])
-                diag(p, r->line, "when: missing (every rule needs a condition)");
+                parser_diag(p, r->line, "when: missing (every rule needs a condition)");
         if (!kl[RKEY_ACTION])
-                diag(p, r->line, "action: missing (warn, term, kill or restart)");
+                parser_diag(p, r->line, "action: missing (warn, term, kill or restart)");
 
         if (kl[RKEY_UNIT] && kl[RKEY_USER_UNIT]) {
-                diag(p, kl[RKEY_USER_UNIT], "user-unit: a rule has either unit or user-unit");
+                parser_diag(p, kl[RKEY_USER_UNIT], "user-unit: a rule has either unit or user-unit");
         }
         if (conflict) {
                 unsigned pl = kl[RKEY_PROCESS] ? kl[RKEY_PROCESS] : kl[RKEY_CMDLINE];
                 int uk = kl[RKEY_UNIT] ? RKEY_UNIT : RKEY_USER_UNIT;
-                diag(p, kl[uk],
+                parser_diag(p, kl[uk],
                      "%s: cannot be combined with %s (line %u): a rule watches a unit or "
                      "processes, not both",
-                     rule_keys[uk], kl[RKEY_PROCESS] ? "process" : "cmdline", pl);
+                     rule_key_names[uk], kl[RKEY_PROCESS] ? "process" : "cmdline", pl);
         }
         r->scope = any_unit                                 ? SCOPE_UNIT
                    : (kl[RKEY_PROCESS] || kl[RKEY_CMDLINE]) ? SCOPE_PROCESS
@@ -105,7 +108,7 @@ void rule_finish(Parser *p)
          * user manager's units (and a same-named system unit would be the
          * wrong one). */
         if (kl[RKEY_USER_UNIT] && d->key_ok[RKEY_ACTION] && r->action == ACTION_RESTART)
-                diag(p, kl[RKEY_ACTION],
+                parser_diag(p, kl[RKEY_ACTION],
                      "action: restart: memguard talks to the system manager, which cannot "
                      "restart a user's unit; use term or kill");
 
@@ -114,25 +117,25 @@ void rule_finish(Parser *p)
                         Metric m = r->conds[i].metric;
                         RuleScope ms = metric_scope(m);
                         if (ms == SCOPE_PROCESS && r->scope != SCOPE_PROCESS)
-                                diag(p, kl[RKEY_WHEN],
+                                parser_diag(p, kl[RKEY_WHEN],
                                      "when: %s is per process: it needs process= or cmdline=",
                                      metric_to_string(m));
                         else if (ms == SCOPE_UNIT && r->scope != SCOPE_UNIT)
-                                diag(p, kl[RKEY_WHEN], "when: %s is per unit: it needs unit= or user-unit=",
+                                parser_diag(p, kl[RKEY_WHEN], "when: %s is per unit: it needs unit= or user-unit=",
                                      metric_to_string(m));
                 }
 
         if (d->key_ok[RKEY_TARGET] && !conflict) {
                 if (r->scope != SCOPE_SYSTEM)
-                        diag(p, kl[RKEY_TARGET],
+                        parser_diag(p, kl[RKEY_TARGET],
                              "target: only system rules choose a victim; this rule acts on the "
                              "%s it matches",
                              r->scope == SCOPE_UNIT ? "unit" : "processes");
                 else if (d->key_ok[RKEY_ACTION] && r->action == ACTION_WARN)
-                        diag(p, kl[RKEY_TARGET], "target: a warn rule acts on nothing");
+                        parser_diag(p, kl[RKEY_TARGET], "target: a warn rule acts on nothing");
         }
         if (kl[RKEY_GRACE] && d->key_ok[RKEY_ACTION] && r->action != ACTION_TERM)
-                diag(p, kl[RKEY_GRACE], "grace: only applies to action = term");
+                parser_diag(p, kl[RKEY_GRACE], "grace: only applies to action = term");
         if (!conflict && d->key_ok[RKEY_WHEN])
                 rule_find_budget(p, r);
         if (rule_tracks_growth(r)) {
@@ -140,7 +143,7 @@ void rule_finish(Parser *p)
                         r->window_usec = DEFAULT_WINDOW_USEC;
         } else if (kl[RKEY_WINDOW] && d->key_ok[RKEY_WHEN] &&
                    (!kl[RKEY_TARGET] || d->key_ok[RKEY_TARGET])) {
-                diag(p, kl[RKEY_WINDOW],
+                parser_diag(p, kl[RKEY_WINDOW],
                      "window: only applies to rules on growth, budget-eta or mem.exhaustion, or "
                      "with target = fastest-growing");
         }
@@ -149,7 +152,7 @@ void rule_finish(Parser *p)
                 rule_done(r);
                 return;
         }
-        old = find_rule(p->config, r->name);
+        old = config_find_rule(p->config, r->name);
         if (old) {
                 /* Same file: caught at the header and discarded. */
                 rule_done(old);

@@ -90,17 +90,17 @@ static void protect_entry(Parser *p, const char *key, const char *word, size_t l
                 return;
         }
         if (strchr(s, ',')) {
-                diag(p, p->lineno, "%s: '%s': separate names with spaces, not commas", key, s);
+                parser_diag(p, p->lineno, "%s: '%s': separate names with spaces, not commas", key, s);
                 return;
         }
         if (strchr(s, '/')) {
                 if (s[0] != '/') {
-                        diag(p, p->lineno, "%s: '%s': an executable is named by its absolute path",
+                        parser_diag(p, p->lineno, "%s: '%s': an executable is named by its absolute path",
                              key, s);
                         return;
                 }
                 if (!exe_path_normal(s)) {
-                        diag(p, p->lineno,
+                        parser_diag(p, p->lineno,
                              "%s: '%s': write the executable as /proc/PID/exe shows it, without "
                              "//, . or .. and with no '/' at the end",
                              key, s);
@@ -108,7 +108,7 @@ static void protect_entry(Parser *p, const char *key, const char *word, size_t l
                 }
                 kind = PROTECT_EXE;
         } else if (has_suffix(s, ".slice")) {
-                diag(p, p->lineno,
+                parser_diag(p, p->lineno,
                      "%s: '%s': a slice cannot be protected (it would shield every process below "
                      "it); name its units",
                      key, s);
@@ -116,7 +116,7 @@ static void protect_entry(Parser *p, const char *key, const char *word, size_t l
         } else {
                 for (size_t i = 0; i < ELEMENTSOF(empty_suffixes); i++)
                         if (has_suffix(s, empty_suffixes[i])) {
-                                diag(p, p->lineno,
+                                parser_diag(p, p->lineno,
                                      "%s: '%s': a %s unit runs no processes; name the units "
                                      "that do (.service, .scope, .socket, .mount, .swap)",
                                      key, s, empty_suffixes[i]);
@@ -148,18 +148,18 @@ bool key_duration(Parser *p, const char *key, const char *value, uint64_t min_us
                 return false;
         }
         if (r < 0 && r != -ERANGE) {
-                diag(p, p->lineno, "%s: '%s' is not a duration (use e.g. %s)", key, value,
+                parser_diag(p, p->lineno, "%s: '%s' is not a duration (use e.g. %s)", key, value,
                      examples);
                 return false;
         }
         if (r == -ERANGE || usec > max_usec) {
                 format_duration(max_usec, limit, sizeof(limit));
-                diag(p, p->lineno, "%s: '%s' is too long (at most %s)", key, value, limit);
+                parser_diag(p, p->lineno, "%s: '%s' is too long (at most %s)", key, value, limit);
                 return false;
         }
         if (usec < min_usec) {
                 format_duration(min_usec, limit, sizeof(limit));
-                diag(p, p->lineno, "%s: '%s' is too short (at least %s)", key, value, limit);
+                parser_diag(p, p->lineno, "%s: '%s' is too short (at least %s)", key, value, limit);
                 return false;
         }
         *ret = usec;
@@ -171,15 +171,15 @@ bool key_duration(Parser *p, const char *key, const char *value, uint64_t min_us
 void daemon_key(Parser *p, const char *key, const char *value)
 {
         Config *c = p->config;
-        int k = lookup(daemon_keys, _DKEY_MAX, key);
+        int k = name_lookup(daemon_keys, _DKEY_MAX, key);
 
         if (k < 0 || strcmp(daemon_keys[k], key) != 0) {
-                diag(p, p->lineno, "%s: unknown key in [daemon]", key);
+                parser_diag(p, p->lineno, "%s: unknown key in [daemon]", key);
                 return;
         }
         /* protect is a list: each line adds to it, an empty one clears it. */
         if (k != DKEY_PROTECT && p->daemon_line[k]) {
-                diag(p, p->lineno, "%s: given twice in [daemon] (first at line %u)", key,
+                parser_diag(p, p->lineno, "%s: given twice in [daemon] (first at line %u)", key,
                      p->daemon_line[k]);
                 return;
         }
@@ -203,13 +203,13 @@ void daemon_key(Parser *p, const char *key, const char *value)
         case DKEY_DRY_RUN: {
                 int b = parse_bool(value);
                 if (b < 0)
-                        diag(p, p->lineno, "%s: expected yes or no, not '%s'", key, value);
+                        parser_diag(p, p->lineno, "%s: expected yes or no, not '%s'", key, value);
                 else
                         c->dry_run = b;
                 break;
         }
         case DKEY_PROTECT: {
-                const char *s = skip_ws(value);
+                const char *s = config_skip_ws(value);
                 if (!*s) {
                         protect_clear(c);
                         break;
@@ -219,7 +219,7 @@ void daemon_key(Parser *p, const char *key, const char *value)
                         while (s[len] && !isspace((unsigned char)s[len]))
                                 len++;
                         protect_entry(p, key, s, len);
-                        s = skip_ws(s + len);
+                        s = config_skip_ws(s + len);
                 }
                 break;
         }

@@ -101,11 +101,11 @@ static int file_problem(Parser *p, const char *path, int err, const char *reason
                 return -ENOMEM;
         }
         if (err == -EPERM)
-                diag(p, 0, "not trusted: %s", reason);
+                parser_diag(p, 0, "not trusted: %s", reason);
         else if (err == -EFBIG)
-                diag(p, 0, "larger than %d bytes, not a configuration file", MAX_FILE_SIZE);
+                parser_diag(p, 0, "larger than %d bytes, not a configuration file", MAX_FILE_SIZE);
         else
-                diag(p, 0, "cannot read: %s", strerror(-err));
+                parser_diag(p, 0, "cannot read: %s", strerror(-err));
         return err;
 }
 
@@ -208,7 +208,7 @@ static int parse_dropins(Parser *p, const char *path)
                         p->oom = true;
                         return -ENOMEM;
                 }
-                diag(p, 0, "cannot read drop-in directory: %s", strerror(-ret));
+                parser_diag(p, 0, "cannot read drop-in directory: %s", strerror(-ret));
                 return ret;
         }
         ret = trusted_or_report(p, fd, dir, TRUST_DROPIN_DIR);

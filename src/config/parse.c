@@ -95,7 +95,7 @@ static void diag_valist(Parser *p, size_t file_idx, unsigned line, const char *f
         p->n_diags++;
 }
 
-__attribute__((format(printf, 3, 4))) void diag(Parser *p, unsigned line, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) void parser_diag(Parser *p, unsigned line, const char *fmt, ...)
 {
         va_list ap;
 
@@ -159,14 +159,14 @@ static void rule_begin(Parser *p, const char *name)
         d->rule.budget_cond = -1;
 
         if (!*name) {
-                diag(p, p->lineno, "empty rule name: write [rule NAME]");
+                parser_diag(p, p->lineno, "empty rule name: write [rule NAME]");
                 d->discard = true;
         } else if (!rule_name_valid(name)) {
-                diag(p, p->lineno, "invalid rule name '%s': use letters, digits and - _ . : @",
+                parser_diag(p, p->lineno, "invalid rule name '%s': use letters, digits and - _ . : @",
                      name);
                 d->discard = true;
-        } else if ((old = find_rule(p->config, name)) && strcmp(old->file, cur_file(p)) == 0) {
-                diag(p, p->lineno, "rule %s: defined twice in this file (first at line %u)", name,
+        } else if ((old = config_find_rule(p->config, name)) && strcmp(old->file, cur_file(p)) == 0) {
+                parser_diag(p, p->lineno, "rule %s: defined twice in this file (first at line %u)", name,
                      old->line);
                 d->discard = true;
         }
@@ -183,15 +183,15 @@ static void section_begin(Parser *p, char *line)
 
         rb = strchr(line, ']');
         if (!rb) {
-                diag(p, p->lineno, "section header without ']'");
+                parser_diag(p, p->lineno, "section header without ']'");
                 return;
         }
         if (rb != line + len - 1) {
-                diag(p, p->lineno, "unexpected text after ']' in section header");
+                parser_diag(p, p->lineno, "unexpected text after ']' in section header");
                 return;
         }
         *rb = '\0';
-        inner = (char *)skip_ws(line + 1);
+        inner = (char *)config_skip_ws(line + 1);
         len = strlen(inner);
         while (len > 0 && isspace((unsigned char)inner[len - 1]))
                 inner[--len] = '\0';
@@ -200,9 +200,9 @@ static void section_begin(Parser *p, char *line)
                 p->section = SECTION_DAEMON;
         else if (strncmp(inner, "rule", 4) == 0 &&
                  (inner[4] == '\0' || isspace((unsigned char)inner[4])))
-                rule_begin(p, skip_ws(inner + 4));
+                rule_begin(p, config_skip_ws(inner + 4));
         else
-                diag(p, p->lineno, "unknown section [%s] (expected [daemon] or [rule NAME])",
+                parser_diag(p, p->lineno, "unknown section [%s] (expected [daemon] or [rule NAME])",
                      inner);
 }
 
@@ -223,12 +223,12 @@ static int ini_handler_cb(void *user, const char *section, const char *name, con
 #endif
         p->handler_called = true;
         if (!*name) {
-                diag(p, p->lineno, "missing key before '='");
+                parser_diag(p, p->lineno, "missing key before '='");
                 return 1;
         }
         switch (p->section) {
         case SECTION_NONE:
-                diag(p, p->lineno, "%s: outside any section (put it under [daemon] or [rule NAME])",
+                parser_diag(p, p->lineno, "%s: outside any section (put it under [daemon] or [rule NAME])",
                      name);
                 break;
         case SECTION_DAEMON:
@@ -247,7 +247,7 @@ static int ini_handler_cb(void *user, const char *section, const char *name, con
 static void check_pending(Parser *p)
 {
         if (p->key_pending && !p->handler_called)
-                diag(p, p->lineno, "expected KEY = VALUE, not '%.40s'", p->content);
+                parser_diag(p, p->lineno, "expected KEY = VALUE, not '%.40s'", p->content);
         p->key_pending = false;
         p->handler_called = false;
 }
@@ -284,7 +284,7 @@ static char *ini_reader_cb(char *str, int num, void *user)
         memcpy(p->line, start, len);
         p->line[len] = '\0';
         if (strlen(p->line) != len) {
-                diag(p, p->lineno, "NUL byte in line");
+                parser_diag(p, p->lineno, "NUL byte in line");
                 return str;
         }
 
@@ -296,7 +296,7 @@ static char *ini_reader_cb(char *str, int num, void *user)
                         *c = '\0';
                         break;
                 }
-        s = (char *)skip_ws(s);
+        s = (char *)config_skip_ws(s);
         len = strlen(s);
         while (len > 0 && isspace((unsigned char)s[len - 1]))
                 s[--len] = '\0';
@@ -311,7 +311,7 @@ static char *ini_reader_cb(char *str, int num, void *user)
         /* inih: "must be 3 more than the longest line" ('\r', '\n', NUL). */
         room = (size_t)num - 3;
         if (len > room) {
-                diag(p, p->lineno, "line too long (%zu characters, at most %zu without comments)",
+                parser_diag(p, p->lineno, "line too long (%zu characters, at most %zu without comments)",
                      len, room);
                 return str;
         }
@@ -360,6 +360,6 @@ void parse_text(Parser *p, const char *name, const char *text, size_t len)
                 p->oom = true;
         else if (r > 0 && !has_diag_at(p, p->file_idx, (unsigned)r))
                 /* Never seen: every line inih rejects is reported above. */
-                diag(p, (unsigned)r, "syntax error");
+                parser_diag(p, (unsigned)r, "syntax error");
         p->text = NULL;
 }

@@ -14,7 +14,7 @@
 
 #define RULE_EXAMPLES "500ms, 10s, 2m"
 
-const char *const rule_keys[_RKEY_MAX] = {
+const char *const rule_key_names[_RKEY_MAX] = {
         [RKEY_WHEN] = "when",     [RKEY_FOR] = "for",         [RKEY_ACTION] = "action",
         [RKEY_UNIT] = "unit",     [RKEY_PROCESS] = "process", [RKEY_CMDLINE] = "cmdline",
         [RKEY_TARGET] = "target", [RKEY_GRACE] = "grace",     [RKEY_WINDOW] = "window",
@@ -36,44 +36,44 @@ static bool parse_condition(Parser *p, const char *text, size_t len, Condition *
         }
         mlen = strcspn(buf, " \t<>=!");
         if (mlen == 0) {
-                diag(p, p->lineno, "when: '%s' does not start with a metric", buf);
+                parser_diag(p, p->lineno, "when: '%s' does not start with a metric", buf);
                 return false;
         }
         saved = buf[mlen];
         buf[mlen] = '\0';
         m = metric_from_string(buf);
         if (m < 0) {
-                diag(p, p->lineno, "when: unknown metric '%s'", buf);
+                parser_diag(p, p->lineno, "when: unknown metric '%s'", buf);
                 return false;
         }
         buf[mlen] = saved;
         c.metric = (Metric)m;
 
-        s = skip_ws(buf + mlen);
+        s = config_skip_ws(buf + mlen);
         if ((*s == '<' || *s == '>') && s[1] == '=') {
-                diag(p, p->lineno, "when: '%.2s' is not supported, use < or >", s);
+                parser_diag(p, p->lineno, "when: '%.2s' is not supported, use < or >", s);
                 return false;
         }
         if (*s != '<' && *s != '>') {
-                diag(p, p->lineno, "when: expected < or > after %s", metric_to_string((Metric)m));
+                parser_diag(p, p->lineno, "when: expected < or > after %s", metric_to_string((Metric)m));
                 return false;
         }
         c.op = *s;
-        value = skip_ws(s + 1);
+        value = config_skip_ws(s + 1);
         if (!*value) {
-                diag(p, p->lineno, "when: %s %c needs a value", metric_to_string((Metric)m), c.op);
+                parser_diag(p, p->lineno, "when: %s %c needs a value", metric_to_string((Metric)m), c.op);
                 return false;
         }
 
         if (metric_kind(c.metric) == METRIC_KIND_PERCENT) {
                 r = parse_psi_percent(value, &c.percent);
                 if (r == -ERANGE) {
-                        diag(p, p->lineno, "when: %s: '%s' is more than 100%%", metric_to_string((Metric)m),
+                        parser_diag(p, p->lineno, "when: %s: '%s' is more than 100%%", metric_to_string((Metric)m),
                              value);
                         return false;
                 }
                 if (r < 0) {
-                        diag(p, p->lineno, "when: %s takes a percentage 0..100, not '%s'",
+                        parser_diag(p, p->lineno, "when: %s takes a percentage 0..100, not '%s'",
                              metric_to_string((Metric)m), value);
                         return false;
                 }
@@ -88,7 +88,7 @@ static bool parse_condition(Parser *p, const char *text, size_t len, Condition *
                         return false;
                 }
                 if (r < 0) {
-                        diag(p, p->lineno, "when: %s: '%s' is not a %s", metric_to_string((Metric)m), value,
+                        parser_diag(p, p->lineno, "when: %s: '%s' is not a %s", metric_to_string((Metric)m), value,
                              rate ? "rate (use e.g. 50M/h or 1G/d)"
                                   : "duration (use e.g. 15m or 2h)");
                         return false;
@@ -104,20 +104,20 @@ static bool parse_condition(Parser *p, const char *text, size_t len, Condition *
         }
         if (r == -ERANGE) {
                 if (strchr(value, '%'))
-                        diag(p, p->lineno, "when: %s: '%s' is more than 100%%", metric_to_string((Metric)m),
+                        parser_diag(p, p->lineno, "when: %s: '%s' is more than 100%%", metric_to_string((Metric)m),
                              value);
                 else
-                        diag(p, p->lineno, "when: %s: '%s' is too large", metric_to_string((Metric)m), value);
+                        parser_diag(p, p->lineno, "when: %s: '%s' is too large", metric_to_string((Metric)m), value);
                 return false;
         }
         if (r < 0) {
-                diag(p, p->lineno, "when: %s: '%s' is not a size (use e.g. 500M, 2G or 15%%)",
+                parser_diag(p, p->lineno, "when: %s: '%s' is not a size (use e.g. 500M, 2G or 15%%)",
                      metric_to_string((Metric)m), value);
                 return false;
         }
         /* A percentage is of MemTotal; of swap that would be a trap. */
         if (c.is_percent && (c.metric == METRIC_SWAP_FREE || c.metric == METRIC_SWAP_USED)) {
-                diag(p, p->lineno,
+                parser_diag(p, p->lineno,
                      "when: %s: percentages are of MemTotal, give swap as a size (e.g. 1G)",
                      metric_to_string((Metric)m));
                 return false;
@@ -142,7 +142,7 @@ static bool parse_when(Parser *p, const char *value, Rule *rule)
 
                 for (;;) {
                         const char *w;
-                        s = skip_ws(s);
+                        s = config_skip_ws(s);
                         if (!*s)
                                 break;
                         w = s;
@@ -161,11 +161,11 @@ static bool parse_when(Parser *p, const char *value, Rule *rule)
                         /* once per line: "a and and b", "and" */
                         if (saw_and || and_seen) {
                                 if (!and_reported)
-                                        diag(p, p->lineno,
+                                        parser_diag(p, p->lineno,
                                              "when: 'and' needs a comparison on each side");
                                 and_reported = true;
                         } else
-                                diag(p, p->lineno,
+                                parser_diag(p, p->lineno,
                                      "when: empty (expected e.g. mem.available < 10%%)");
                         ok = false;
                 } else {
@@ -182,7 +182,7 @@ static bool parse_when(Parser *p, const char *value, Rule *rule)
                 and_seen = true;
         }
         if (total > CONFIG_MAX_CONDITIONS) {
-                diag(p, p->lineno, "when: %zu comparisons, at most %d are allowed", total,
+                parser_diag(p, p->lineno, "when: %zu comparisons, at most %d are allowed", total,
                      CONFIG_MAX_CONDITIONS);
                 ok = false;
         }
@@ -196,7 +196,7 @@ static bool parse_when(Parser *p, const char *value, Rule *rule)
 static bool rule_string(Parser *p, const char *key, const char *value, char **ret)
 {
         if (!*value) {
-                diag(p, p->lineno, "%s: empty", key);
+                parser_diag(p, p->lineno, "%s: empty", key);
                 return false;
         }
         *ret = strdup(value);
@@ -216,7 +216,7 @@ static bool rule_unit(Parser *p, const char *key, const char *value, Rule *r)
 
         if (!rule_string(p, key, value, &u))
                 return false;
-        if (!has_glob(u) && !strchr(u, '.')) {
+        if (!glob_has_magic(u) && !strchr(u, '.')) {
                 char *full;
                 if (asprintf(&full, "%s.service", u) < 0) {
                         free(u);
@@ -237,15 +237,15 @@ void rule_key(Parser *p, const char *key, const char *value)
 {
         RuleDraft *d = &p->draft;
         Rule *r = &d->rule;
-        int k = lookup(rule_keys, _RKEY_MAX, key), v;
+        int k = name_lookup(rule_key_names, _RKEY_MAX, key), v;
         bool ok = false;
 
-        if (k < 0 || strcmp(rule_keys[k], key) != 0) {
-                diag(p, p->lineno, "%s: unknown key in [rule %s]", key, r->name);
+        if (k < 0 || strcmp(rule_key_names[k], key) != 0) {
+                parser_diag(p, p->lineno, "%s: unknown key in [rule %s]", key, r->name);
                 return;
         }
         if (d->key_line[k]) {
-                diag(p, p->lineno, "%s: given twice in [rule %s] (first at line %u)", key, r->name,
+                parser_diag(p, p->lineno, "%s: given twice in [rule %s] (first at line %u)", key, r->name,
                      d->key_line[k]);
                 return;
         }
@@ -269,11 +269,11 @@ void rule_key(Parser *p, const char *key, const char *value)
                 if (e == -ENOMEM)
                         p->oom = true;
                 else if (e < 0 && e != -ERANGE)
-                        diag(p, p->lineno, "%s: '%s' is not a duration (use e.g. %s)", key, value,
+                        parser_diag(p, p->lineno, "%s: '%s' is not a duration (use e.g. %s)", key, value,
                              RULE_EXAMPLES);
                 else if (e == -ERANGE || usec < CONFIG_MIN_WINDOW_USEC ||
                          usec > CONFIG_MAX_WINDOW_USEC)
-                        diag(p, p->lineno, "window: '%s' is outside 1m..24h", value);
+                        parser_diag(p, p->lineno, "window: '%s' is outside 1m..24h", value);
                 else {
                         r->window_usec = usec;
                         ok = true;
@@ -283,7 +283,7 @@ void rule_key(Parser *p, const char *key, const char *value)
         case RKEY_ACTION:
                 v = action_from_string(value);
                 if (v < 0)
-                        diag(p, p->lineno, "action: '%s' is not warn, term, kill or restart",
+                        parser_diag(p, p->lineno, "action: '%s' is not warn, term, kill or restart",
                              value);
                 else
                         r->action = (Action)v;
@@ -292,7 +292,7 @@ void rule_key(Parser *p, const char *key, const char *value)
         case RKEY_TARGET:
                 v = target_from_string(value);
                 if (v < 0)
-                        diag(p, p->lineno, "target: '%s' is not oom-score, pss or fastest-growing",
+                        parser_diag(p, p->lineno, "target: '%s' is not oom-score, pss or fastest-growing",
                              value);
                 else
                         r->target = (Target)v;

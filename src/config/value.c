@@ -62,7 +62,7 @@ const char *protect_kind_to_string(ProtectKind k)
         return protect_kind_names[k];
 }
 
-int lookup(const char *const *names, size_t n, const char *s)
+int name_lookup(const char *const *names, size_t n, const char *s)
 {
         for (size_t i = 0; i < n; i++)
                 if (names[i] && strcasecmp(names[i], s) == 0)
@@ -73,12 +73,12 @@ int lookup(const char *const *names, size_t n, const char *s)
 /* The Action or Target named S (any case, as the config writes it), or -1. */
 int action_from_string(const char *s)
 {
-        return lookup(action_names, ELEMENTSOF(action_names), s);
+        return name_lookup(action_names, ELEMENTSOF(action_names), s);
 }
 
 int target_from_string(const char *s)
 {
-        return lookup(target_names, ELEMENTSOF(target_names), s);
+        return name_lookup(target_names, ELEMENTSOF(target_names), s);
 }
 
 uint64_t condition_threshold_kb(const Condition *c, uint64_t mem_total_kb)
@@ -104,7 +104,7 @@ typedef struct Number {
         bool overflow;       /* integer part did not fit */
 } Number;
 
-const char *skip_ws(const char *s)
+const char *config_skip_ws(const char *s)
 {
         while (*s && isspace((unsigned char)*s))
                 s++;
@@ -165,7 +165,7 @@ static double number_to_double(const Number *n)
 /* Copies S without surrounding whitespace into a new string. */
 static char *strdup_trimmed(const char *s)
 {
-        const char *b = skip_ws(s);
+        const char *b = config_skip_ws(s);
         size_t len = strlen(b);
 
         while (len > 0 && isspace((unsigned char)b[len - 1]))
@@ -196,7 +196,7 @@ int config_parse_size(const char *s, uint64_t *ret_kb, bool *ret_is_percent, dou
         p = t;
         if (parse_number(&p, &n) < 0)
                 return -EINVAL;
-        p = skip_ws(p); /* "10 M" reads as "10M" */
+        p = config_skip_ws(p); /* "10 M" reads as "10M" */
 
         if (strcmp(p, "%") == 0) {
                 double pct = number_to_double(&n);
@@ -256,7 +256,7 @@ int config_parse_duration(const char *s, uint64_t *ret_usec)
         p = t;
         if (parse_number(&p, &n) < 0)
                 return -EINVAL;
-        p = skip_ws(p);
+        p = config_skip_ws(p);
         for (size_t i = 0; i < ELEMENTSOF(units); i++)
                 if (strcasecmp(p, units[i].suffix) == 0)
                         return number_scale(&n, units[i].usec, false, ret_usec);
@@ -292,7 +292,7 @@ int config_parse_rate(const char *s, uint64_t *ret_kb_per_hour)
                 return r;
         if (is_percent)
                 return -EINVAL;
-        const char *u = skip_ws(slash + 1);
+        const char *u = config_skip_ws(slash + 1);
         for (size_t i = 0; i < ELEMENTSOF(units); i++) {
                 if (strcasecmp(u, units[i].suffix) != 0)
                         continue;
@@ -311,15 +311,15 @@ int config_parse_rate(const char *s, uint64_t *ret_kb_per_hour)
 /* A PSI threshold: percent of time, "20" or "20%", 0..100. */
 int parse_psi_percent(const char *s, double *ret)
 {
-        const char *p = skip_ws(s);
+        const char *p = config_skip_ws(s);
         Number n;
         double v;
 
         if (parse_number(&p, &n) < 0)
                 return -EINVAL;
-        p = skip_ws(p);
+        p = config_skip_ws(p);
         if (*p == '%')
-                p = skip_ws(p + 1);
+                p = config_skip_ws(p + 1);
         if (*p)
                 return -EINVAL;
         v = number_to_double(&n);
@@ -334,9 +334,9 @@ int parse_bool(const char *s)
         static const char *const yes[] = {"yes", "true", "on", "1"};
         static const char *const no[] = {"no", "false", "off", "0"};
 
-        if (lookup(yes, ELEMENTSOF(yes), s) >= 0)
+        if (name_lookup(yes, ELEMENTSOF(yes), s) >= 0)
                 return 1;
-        if (lookup(no, ELEMENTSOF(no), s) >= 0)
+        if (name_lookup(no, ELEMENTSOF(no), s) >= 0)
                 return 0;
         return -EINVAL;
 }
@@ -357,7 +357,7 @@ void format_duration(uint64_t usec, char *buf, size_t size)
                 snprintf(buf, size, "%" PRIu64 "us", usec);
 }
 
-bool has_glob(const char *s)
+bool glob_has_magic(const char *s)
 {
         return strpbrk(s, "*?[") != NULL;
 }
@@ -367,6 +367,6 @@ bool has_glob(const char *s)
  * "systemd-journal"). Globs are left alone. */
 void comm_truncate(char *s)
 {
-        if (!has_glob(s) && strlen(s) > COMM_CHARS)
+        if (!glob_has_magic(s) && strlen(s) > COMM_CHARS)
                 s[COMM_CHARS] = '\0';
 }

@@ -122,7 +122,7 @@ static HistoryEntry *get(History *h, const Key *k, bool *oom)
         e->start_time = k->start_time;
         strncpy(e->cgroup, k->cgroup, sizeof(e->cgroup) - 1);
         if (growth_init(&e->growth, k->window_usec) < 0) {
-                /* config.c keeps windows within growth.h's range */
+                /* rule_keys.c keeps windows within growth.h's range */
                 memmove(e, e + 1, (h->n - i - 1) * sizeof(*e));
                 h->n--;
                 return NULL;
