@@ -121,13 +121,29 @@ typedef struct Eval {
         Pick pick;
 } Eval;
 
+/* Whether a destructive decision of rule R may be emitted now: none was
+ * this evaluation, and its lane is free. A restart job in flight (which
+ * may wait a unit's TimeoutStopSec, 90 s by default) never holds back a
+ * term or kill, and a process or unit rule's SIGTERM in its grace (up to
+ * an hour) never holds back a system rule's: the rules that stand between
+ * the box and the kernel OOM killer act within their tick whatever else
+ * is going on. No restart is decided on a partial walk: a unit whose
+ * protected process could not be read would look restartable. */
+static inline bool lane_free(const Eval *x, const Rule *r)
+{
+        if (x->emitted)
+                return false;
+        if (r->action == ACTION_RESTART)
+                return !(x->busy & RULES_BUSY_RESTART) && !x->partial;
+        return !(x->busy & (r->scope == SCOPE_SYSTEM ? RULES_BUSY_SYSTEM : RULES_BUSY_SIGNAL));
+}
+
 static inline uint64_t held_usec(uint64_t now, uint64_t since)
 {
         return now > since ? now - since : 0;
 }
 
 /* engine.c */
-bool lane_free(const Eval *x, const Rule *r);
 Decision *emit_decision(Eval *x, DecisionKind kind, size_t rule, Action action);
 void decision_set_proc(const Eval *x, Decision *d, const ProcSample *p);
 void decision_set_unit(Decision *d, const UnitSample *u);
