@@ -46,6 +46,9 @@ typedef struct RuleSlot {
         bool vouched;       /* ... and on its bands' vouched ends (rule_episode()) */
         uint64_t since_usec;
         uint64_t tried_eval; /* evaluation that last looked for a victim */
+        /* For status and metrics (rules_view()), kept across reloads. */
+        uint64_t fires;      /* FIRE decisions emitted */
+        uint64_t fired_usec; /* the last one's time; 0 never */
 } RuleSlot;
 
 typedef struct TargetEntry {

@@ -251,4 +251,45 @@ bool rules_units_need_full(const Config *config, const Snapshot *snapshot, Rules
  * out while a process takes its time to exit. */
 bool rules_kill_due(const Config *config, const RulesState *st, uint64_t now_usec);
 
+/* The budget of process P (or, P NULL, unit U) as the leak messages name
+ * it: the lowest "proc.pss/proc.rss >" (processes) or "unit.memory >"
+ * (units) threshold of the rules that watch it. False when none does. */
+bool rules_budget(const Config *config, const ProcSample *p, const UnitSample *u,
+                  uint64_t mem_total_kb, uint64_t *ret_kb);
+
+/* What the engine holds for one rule, as `memguard status` and the
+ * metrics show it. Times are CLOCK_MONOTONIC. */
+typedef struct RuleView {
+        bool active;          /* its episode is under way: a system rule's, or
+                               * some target's of a process or unit rule */
+        bool fired;           /* ... and has fired (a target's, for those) */
+        uint64_t since_usec;  /* the oldest episode under way: since when */
+        unsigned n_targets;   /* process and unit rules: targets in an episode */
+        unsigned n_fired;     /* ... of which fired */
+        char target[PROC_UNIT_MAX + 32]; /* the oldest one: "api.service",
+                                          * "node (pid 42)"; "" for none */
+        uint64_t fires;       /* FIRE decisions since memguard started (a
+                               * reload keeps a rule's count by its name) */
+        uint64_t fired_usec;  /* the last one's time; 0 if none */
+} RuleView;
+
+/* Fills *RET for rule I of CONFIG from ST, naming targets from SNAPSHOT.
+ * Returns false (RET zeroed) when ST is not bound to CONFIG. */
+bool rules_view(const RulesState *st, const Config *config, size_t i, const Snapshot *snapshot,
+                RuleView *ret);
+
+/* A target in cooldown: a process (PID, START_TIME) or a unit (CGROUP). */
+typedef struct CooldownView {
+        pid_t pid;
+        uint64_t start_time;
+        const char *cgroup; /* points into the state: use before the next
+                             * evaluation; "" for a process */
+        uint64_t until_usec;
+        bool failed;        /* a restart of it could not be carried out */
+} CooldownView;
+
+/* Writes up to CAP of the cooldowns of ST still running at NOW_USEC into
+ * RET; returns how many there are in all. */
+size_t rules_cooldowns(const RulesState *st, uint64_t now_usec, CooldownView *ret, size_t cap);
+
 #endif

@@ -19,6 +19,10 @@ Decision *emit_decision(Eval *x, DecisionKind kind, size_t rule, Action action)
         d->kind = kind;
         d->rule = &x->config->rules[rule];
         d->action = action;
+        if (kind == DECISION_FIRE) {
+                x->st->slots[rule].fires++;
+                x->st->slots[rule].fired_usec = x->now;
+        }
         return d;
 }
 

@@ -185,20 +185,13 @@ bool rule_episode(const Eval *x, const Rule *r, bool held, const ProcSample *p,
         return vouched || (held && rule_tracks_growth(r) && rule_holds(x, r, true, p, u));
 }
 
-/* The budget of a target for leak messages: rule R's own (budget-eta),
- * else the lowest "unit.memory >" (units) or "proc.pss/proc.rss >"
- * (processes) threshold of the rules that watch the same target. */
-bool target_budget(const Eval *x, const Rule *r, const ProcSample *p, const UnitSample *u,
-                   uint64_t *ret_kb)
+bool rules_budget(const Config *config, const ProcSample *p, const UnitSample *u,
+                  uint64_t mem_total_kb, uint64_t *ret_kb)
 {
-        uint64_t total = x->s->sys.mem.total_kb, best = UINT64_MAX;
+        uint64_t best = UINT64_MAX;
 
-        if (r->budget_cond >= 0) {
-                *ret_kb = condition_threshold_kb(&r->conds[r->budget_cond], total);
-                return true;
-        }
-        for (size_t i = 0; i < x->config->n_rules; i++) {
-                const Rule *o = &x->config->rules[i];
+        for (size_t i = 0; i < config->n_rules; i++) {
+                const Rule *o = &config->rules[i];
                 if (p ? o->scope != SCOPE_PROCESS || !match_process(o, p)
                       : !match_unit(o, u))
                         continue;
@@ -206,11 +199,25 @@ bool target_budget(const Eval *x, const Rule *r, const ProcSample *p, const Unit
                         const Condition *c = &o->conds[j];
                         bool size = metric_is_budget(c->metric) &&
                                     metric_scope(c->metric) == (p ? SCOPE_PROCESS : SCOPE_UNIT);
-                        uint64_t kb = condition_threshold_kb(c, total);
+                        uint64_t kb = condition_threshold_kb(c, mem_total_kb);
                         if (size && c->op == '>' && kb < best)
                                 best = kb;
                 }
         }
         *ret_kb = best;
         return best != UINT64_MAX;
+}
+
+/* The budget of a target for leak messages: rule R's own (budget-eta),
+ * else rules_budget(). */
+bool target_budget(const Eval *x, const Rule *r, const ProcSample *p, const UnitSample *u,
+                   uint64_t *ret_kb)
+{
+        uint64_t total = x->s->sys.mem.total_kb;
+
+        if (r->budget_cond >= 0) {
+                *ret_kb = condition_threshold_kb(&r->conds[r->budget_cond], total);
+                return true;
+        }
+        return rules_budget(x->config, p, u, total, ret_kb);
 }

@@ -176,6 +176,8 @@ int state_bind(RulesState *st, const Config *c)
                         slots[i].noted_stuck = old->noted_stuck;
                         slots[i].vouched = old->vouched;
                         slots[i].since_usec = old->since_usec;
+                        slots[i].fires = old->fires;
+                        slots[i].fired_usec = old->fired_usec;
                         old->remap = i;
                         break;
                 }
