@@ -3,7 +3,7 @@
 # include/STAGE/NAME.h are one module, STAGE/NAME, and the stages run in
 # pipeline order
 #
-#     util config read select sample rules act daemon
+#     util config read select sample rules act report daemon
 #
 # A file may include headers of its own stage and of earlier ones, never of
 # a later one, and the modules' include graph has no cycle.
@@ -24,7 +24,7 @@
 # Needs bash, coreutils, grep, sed and a POSIX awk (mawk will do).
 set -u
 export LC_ALL=C
-STAGES="util config read select sample rules act daemon"
+STAGES="util config read select sample rules act report daemon"
 self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 root=$(cd "$(dirname "$0")/.." && pwd)
 mode=check
@@ -281,7 +281,7 @@ self_test() {
         check "headers outside the stages are named" eval \
                 'has "src/util/log.c:3: includes \"log.h\", not a stage header (STAGE/NAME.h)" &&
                  has "src/util/log.c:4: includes \"extra/x.h\", not a stage header (STAGE/NAME.h)"'
-        check "a folder outside the stages is named" has "src/extra/x.c: extra/ is not a stage (util config read select sample rules act daemon)"
+        check "a folder outside the stages is named" has "src/extra/x.c: extra/ is not a stage (util config read select sample rules act report daemon)"
         check "four problems, nothing else" has "layers: 4 problems (7 modules, 6 edges)"
 
         echo "layers self-test: $passed passed, $failed failed"

@@ -108,4 +108,9 @@ const char *log_message_id(LogEvent ev);
  * Returns strlen(OUT). Pure: no allocation, no locale, no errno. */
 size_t log_escape(const char *in, char *out, size_t out_size);
 
+/* Length of the valid UTF-8 sequence that starts at S (1 to 4 bytes), or 0
+ * if none does (RFC 3629: no overlong forms, no surrogates). S is
+ * NUL-terminated; never reads past the NUL. */
+size_t utf8_len(const unsigned char *s);
+
 #endif

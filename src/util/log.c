@@ -64,7 +64,7 @@ const char *log_message_id(LogEvent ev)
  * none does. The ranges are RFC 3629's: no overlong forms, no surrogates,
  * nothing above U+10FFFF. S is NUL-terminated and a NUL is never a
  * continuation byte, so this never reads past the end. */
-static size_t utf8_len(const unsigned char *s)
+size_t utf8_len(const unsigned char *s)
 {
         unsigned char c = s[0], lo = 0x80, hi = 0xbf; /* range of the 2nd byte */
         size_t len;

@@ -1,0 +1,194 @@
+/* status.h — the daemon's view, kept for `memguard status` (issue 16).
+ *
+ * Transport: after every full sample and unit tick the daemon writes its
+ * view to a state file, STATUS_FILE under its runtime directory
+ * (/run/memguard, or $RUNTIME_DIRECTORY), mode 0600: a temporary file
+ * written whole, then renamed over the old one, so a reader sees one
+ * complete view or the one before. Why a file and not a socket: the
+ * command must answer on a box at 98% memory and with the bus stuck, and
+ * even with the daemon busy or hung (then it shows how old the view is);
+ * a file asks nothing of the daemon. Why not JSON: the writer runs in the
+ * daemon on every full sample, locked in memory, and the reader is the same
+ * binary (memguard status): the file is a sequence of fixed records
+ * (StatusRec*), written through a small buffer, so the daemon's memory
+ * does not grow with it; a file of another layout (a daemon not restarted
+ * after an upgrade) is refused with a clear message. The JSON for scripts
+ * is rendered by the command (render.h), with stable field names.
+ *
+ * Bounds: the STATUS_MAX_UNITS units and STATUS_MAX_PROCS processes that
+ * hold the most memory, every rule (up to STATUS_MAX_RULES), the running
+ * cooldowns (up to STATUS_MAX_COOLDOWNS) and the last STATUS_MAX_ACTIONS
+ * actions. */
+#ifndef MEMGUARD_REPORT_STATUS_H
+#define MEMGUARD_REPORT_STATUS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "config/config.h"
+#include "read/snapshot.h"
+#include "rules/rules.h"
+#include "sample/history.h"
+
+#define STATUS_FILE "status"
+#define STATUS_DEFAULT_DIR "/run/memguard"
+#define STATUS_VERSION 1
+
+#define STATUS_MAX_UNITS 512
+#define STATUS_MAX_PROCS 128
+#define STATUS_MAX_RULES 256
+#define STATUS_MAX_COOLDOWNS 64
+#define STATUS_MAX_ACTIONS 16
+
+#define STATUS_NAME_MAX 64 /* a rule's name, cut */
+#define STATUS_LABEL_MAX (PROC_UNIT_MAX + 32)
+
+/* A growth estimate as status shows it; rate and band in kB per hour. */
+typedef struct StatusGrowth {
+        bool valid;
+        double kb_per_hour;
+        double band_kb_per_hour; /* INFINITY: too few points to say */
+        uint64_t window_usec;
+} StatusGrowth;
+
+typedef struct StatusHeader {
+        char magic[8];            /* "MGSTATE" */
+        uint32_t version;         /* STATUS_VERSION */
+        uint32_t header_size;     /* sizeof(StatusHeader): the layout */
+        pid_t pid;
+        uint64_t pid_start_time;  /* ticks since boot, /proc/PID/stat */
+        uint64_t written_realtime_usec;
+        uint64_t written_usec;    /* CLOCK_MONOTONIC */
+        uint64_t started_realtime_usec;
+        char version_str[32];
+        char config_path[256];
+        bool dry_run;
+        uint64_t interval_usec;
+        uint64_t fast_interval_usec;
+        uint64_t cpu_usec;        /* the daemon's user + system CPU time */
+        uint64_t rss_kb;
+        uint64_t sample_usec;     /* CPU time of the last full sample */
+        uint64_t procs_realtime_usec; /* when the process table was read */
+} StatusHeader;
+
+typedef struct StatusSystem {
+        MemInfo mem;
+        bool has_psi;
+        PsiInfo psi;
+        StatusGrowth growth;      /* of MemAvailable: negative when it falls */
+        uint64_t exhaustion_usec; /* at that trend; GROWTH_ETA_NEVER: never */
+        uint64_t n_procs, n_units;
+} StatusSystem;
+
+typedef struct StatusUnit {
+        char name[PROC_UNIT_MAX];
+        char owner[PROC_UNIT_MAX];
+        uint64_t memory_kb;
+        bool memory_from_cgroup;
+        unsigned n_procs;
+        StatusGrowth growth;
+        uint64_t budget_kb;       /* the lowest "unit.memory >" of its rules; 0 none */
+        uint64_t budget_eta_usec; /* GROWTH_ETA_NEVER: not at this trend */
+} StatusUnit;
+
+typedef struct StatusProc {
+        pid_t pid;
+        char comm[PROC_COMM_MAX];
+        char unit[STATUS_LABEL_MAX]; /* unit_label(); "" for none */
+        uint64_t size_kb;            /* PSS, or RSS where PSS was not read */
+        bool has_pss;
+        uint64_t rss_kb, swap_kb;
+        int oom_score, oom_score_adj;
+} StatusProc;
+
+typedef struct StatusRule {
+        char name[STATUS_NAME_MAX];
+        RuleScope scope;
+        Action action;
+        uint64_t for_usec;
+        RuleView view;            /* times converted to CLOCK_REALTIME */
+} StatusRule;
+
+typedef struct StatusCooldown {
+        char target[STATUS_LABEL_MAX];
+        uint64_t until_realtime_usec;
+        bool failed;
+} StatusCooldown;
+
+typedef struct StatusAction {
+        uint64_t realtime_usec;
+        char rule[STATUS_NAME_MAX];
+        Action action;
+        char target[STATUS_LABEL_MAX];
+        char result[96];          /* "done", "in flight", "failed: ...", "dry run" */
+        unsigned lane;            /* RULES_BUSY_*, 0 for warnings */
+} StatusAction;
+
+/* The actions of the daemon, newest last, bounded. */
+typedef struct ActionLog {
+        StatusAction rec[STATUS_MAX_ACTIONS];
+        size_t n;     /* records in use */
+        size_t next;  /* where the next one goes */
+} ActionLog;
+
+/* Records decision D carried out at REALTIME_USEC with RESULT. */
+void actionlog_add(ActionLog *log, const Decision *d, unsigned lane, uint64_t realtime_usec,
+                   const char *result);
+/* Sets the result of the newest record of LANE (an action that ended). */
+void actionlog_result(ActionLog *log, unsigned lane, const char *result);
+
+/* What the writer reads. HIST and STATE may be NULL (a one-off sample:
+ * no growth, no rule states); LOG too. */
+typedef struct StatusSource {
+        const Config *config;
+        const Snapshot *snap;
+        const RulesState *state;
+        History *hist;
+        const ActionLog *log;
+        const char *config_path;
+        bool dry_run;
+        uint64_t started_realtime_usec;
+        uint64_t sample_usec;
+        /* Now, on CLOCK_MONOTONIC (the snapshot's clock) and
+         * CLOCK_REALTIME; 0: read the clocks. */
+        uint64_t now_usec, now_realtime_usec;
+} StatusSource;
+
+/* Writes the view of SRC to OUT (records). Returns 0 or -errno. */
+int status_write(FILE *out, const StatusSource *src);
+
+/* Writes it to DIR/STATUS_FILE atomically (DIR/.status.tmp, renamed).
+ * Returns 0 or -errno. */
+int status_write_file(const char *dir, const StatusSource *src);
+
+/* The runtime directory: $RUNTIME_DIRECTORY (set by systemd's
+ * RuntimeDirectory=), else STATUS_DEFAULT_DIR. */
+const char *status_dir(void);
+
+/* A view read back. */
+typedef struct StatusFile {
+        StatusHeader header;
+        StatusSystem system;
+        StatusUnit *units;
+        size_t n_units;
+        StatusProc *procs;
+        size_t n_procs;
+        StatusRule *rules;
+        size_t n_rules;
+        StatusCooldown *cooldowns;
+        size_t n_cooldowns;
+        StatusAction *actions;
+        size_t n_actions;
+} StatusFile;
+
+/* Parses LEN bytes of records. Returns 0; -EPROTO for a file of another
+ * layout (version or record sizes); -EBADMSG when it is cut or corrupt;
+ * -ENOMEM. */
+int status_parse(const void *buf, size_t len, StatusFile **ret);
+int status_read(const char *path, StatusFile **ret);
+void status_free(StatusFile *f);
+
+#endif

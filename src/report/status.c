@@ -1,0 +1,514 @@
+/* status.c — the state file: the daemon's view written as records, and
+ * read back by `memguard status` (status.h). */
+#include "report/status.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sample/growth.h"
+#include "select/match.h"
+#include "util/cleanup.h"
+
+enum {
+        REC_HEADER = 1,
+        REC_SYSTEM,
+        REC_UNIT,
+        REC_PROC,
+        REC_RULE,
+        REC_COOLDOWN,
+        REC_ACTION,
+        REC_END, /* the file is whole */
+};
+
+typedef struct RecHead {
+        uint32_t type;
+        uint32_t size;
+} RecHead;
+
+static const size_t rec_sizes[] = {
+        [REC_HEADER] = sizeof(StatusHeader),     [REC_SYSTEM] = sizeof(StatusSystem),
+        [REC_UNIT] = sizeof(StatusUnit),         [REC_PROC] = sizeof(StatusProc),
+        [REC_RULE] = sizeof(StatusRule),         [REC_COOLDOWN] = sizeof(StatusCooldown),
+        [REC_ACTION] = sizeof(StatusAction),     [REC_END] = 0,
+};
+
+/* ---- the action log --------------------------------------------------- */
+
+void actionlog_add(ActionLog *log, const Decision *d, unsigned lane, uint64_t realtime_usec,
+                   const char *result)
+{
+        StatusAction *a = &log->rec[log->next];
+        char unit[STATUS_LABEL_MAX];
+
+        memset(a, 0, sizeof *a);
+        a->realtime_usec = realtime_usec;
+        snprintf(a->rule, sizeof a->rule, "%s", d->rule && d->rule->name ? d->rule->name : "");
+        a->action = d->action;
+        if (d->action == ACTION_RESTART || (d->pid <= 0 && d->unit[0]))
+                snprintf(a->target, sizeof a->target, "%s",
+                         unit_label(d->unit, d->unit_owner, unit, sizeof unit));
+        else if (d->pid > 0)
+                snprintf(a->target, sizeof a->target, "%s (pid %d)", d->comm, (int)d->pid);
+        snprintf(a->result, sizeof a->result, "%s", result);
+        a->lane = lane;
+        log->next = (log->next + 1) % STATUS_MAX_ACTIONS;
+        if (log->n < STATUS_MAX_ACTIONS)
+                log->n++;
+}
+
+void actionlog_result(ActionLog *log, unsigned lane, const char *result)
+{
+        for (size_t k = 1; k <= log->n; k++) {
+                StatusAction *a = &log->rec[(log->next + STATUS_MAX_ACTIONS - k) % STATUS_MAX_ACTIONS];
+                if (a->lane == lane) {
+                        snprintf(a->result, sizeof a->result, "%s", result);
+                        return;
+                }
+        }
+}
+
+/* ---- writing ---------------------------------------------------------- */
+
+static int put(FILE *out, uint32_t type, const void *rec)
+{
+        RecHead h = { type, (uint32_t)rec_sizes[type] };
+        if (fwrite(&h, sizeof h, 1, out) != 1 ||
+            (h.size && fwrite(rec, h.size, 1, out) != 1))
+                return -EIO;
+        return 0;
+}
+
+static uint64_t realtime_usec(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* A CLOCK_MONOTONIC time T as CLOCK_REALTIME, given both clocks now. */
+static uint64_t to_realtime(uint64_t t, uint64_t mono, uint64_t real)
+{
+        if (t == 0)
+                return 0;
+        return t <= mono ? real - (mono - t) : real + (t - mono);
+}
+
+static void growth_of(const GrowthEstimate *e, uint64_t window, StatusGrowth *ret)
+{
+        *ret = (StatusGrowth){ .valid = e->valid, .kb_per_hour = e->kb_per_hour,
+                               .band_kb_per_hour = e->band_kb_per_hour, .window_usec = window };
+}
+
+/* The window a unit's growth is shown over: that of the first unit rule
+ * matching it that tracks growth, else that of the first system rule
+ * that ranks units by growth; 0 for none. */
+static uint64_t unit_window(const Config *c, const UnitSample *u)
+{
+        for (size_t i = 0; i < c->n_rules; i++)
+                if (c->rules[i].scope == SCOPE_UNIT && rule_tracks_growth(&c->rules[i]) &&
+                    match_unit(&c->rules[i], u))
+                        return c->rules[i].window_usec;
+        for (size_t i = 0; i < c->n_rules; i++)
+                if (c->rules[i].scope == SCOPE_SYSTEM && c->rules[i].target == TARGET_FASTEST_GROWING)
+                        return c->rules[i].window_usec;
+        return 0;
+}
+
+static uint64_t system_window(const Config *c)
+{
+        for (size_t i = 0; i < c->n_rules; i++)
+                if (c->rules[i].scope == SCOPE_SYSTEM && rule_tracks_growth(&c->rules[i]))
+                        return c->rules[i].window_usec;
+        return 0;
+}
+
+/* The K largest of N items by KEY, without allocating: a min-heap of
+ * indexes in IDX (K slots). Returns how many it holds. */
+typedef uint64_t (*key_fn)(const void *items, size_t i);
+
+static void heap_down(size_t *idx, size_t n, size_t i, const void *items, key_fn key)
+{
+        for (;;) {
+                size_t l = 2 * i + 1, r = l + 1, m = i;
+                if (l < n && key(items, idx[l]) < key(items, idx[m]))
+                        m = l;
+                if (r < n && key(items, idx[r]) < key(items, idx[m]))
+                        m = r;
+                if (m == i)
+                        return;
+                size_t t = idx[i];
+                idx[i] = idx[m];
+                idx[m] = t;
+                i = m;
+        }
+}
+
+static size_t top_k(const void *items, size_t n, key_fn key, size_t *idx, size_t k)
+{
+        size_t h = 0;
+        for (size_t i = 0; i < n; i++) {
+                if (h < k) {
+                        idx[h++] = i;
+                        for (size_t j = h / 2; j-- > 0;)
+                                heap_down(idx, h, j, items, key);
+                } else if (key(items, i) > key(items, idx[0])) {
+                        idx[0] = i;
+                        heap_down(idx, h, 0, items, key);
+                }
+        }
+        return h;
+}
+
+static uint64_t unit_key(const void *items, size_t i)
+{
+        return ((const UnitSample *)items)[i].memory_kb;
+}
+
+static uint64_t proc_key(const void *items, size_t i)
+{
+        return proc_size_kb(&((const ProcSample *)items)[i]);
+}
+
+static int write_units(FILE *out, const StatusSource *src)
+{
+        const Snapshot *s = src->snap;
+        size_t idx[STATUS_MAX_UNITS];
+        size_t n = top_k(s->units, s->n_units, unit_key, idx, STATUS_MAX_UNITS);
+
+        for (size_t k = 0; k < n; k++) {
+                const UnitSample *u = &s->units[idx[k]];
+                StatusUnit r = { .memory_kb = u->memory_kb,
+                                 .memory_from_cgroup = u->memory_from_cgroup,
+                                 .n_procs = u->n_procs,
+                                 .budget_eta_usec = GROWTH_ETA_NEVER };
+                GrowthEstimate e = { 0 };
+                uint64_t window = unit_window(src->config, u);
+
+                memcpy(r.name, u->name, sizeof r.name);
+                memcpy(r.owner, u->owner, sizeof r.owner);
+                if (src->hist && window && history_unit(src->hist, window, u->cgroup, &e))
+                        growth_of(&e, window, &r.growth);
+                uint64_t budget;
+                if (rules_budget(src->config, NULL, u, s->sys.mem.total_kb, &budget)) {
+                        r.budget_kb = budget;
+                        if (r.growth.valid && e.kb_per_hour > 0)
+                                r.budget_eta_usec = growth_eta_usec(&e, budget);
+                }
+                if (put(out, REC_UNIT, &r) < 0)
+                        return -EIO;
+        }
+        return 0;
+}
+
+static int write_procs(FILE *out, const StatusSource *src)
+{
+        const Snapshot *s = src->snap;
+        size_t idx[STATUS_MAX_PROCS];
+        size_t n = top_k(s->procs, s->n_procs, proc_key, idx, STATUS_MAX_PROCS);
+
+        for (size_t k = 0; k < n; k++) {
+                const ProcSample *p = &s->procs[idx[k]];
+                const UnitSample *u = snapshot_proc_unit(s, p);
+                StatusProc r = { .pid = p->pid, .size_kb = proc_size_kb(p), .has_pss = p->has_pss,
+                                 .rss_kb = p->rss_kb, .swap_kb = p->swap_kb,
+                                 .oom_score = p->oom_score, .oom_score_adj = p->oom_score_adj };
+                memcpy(r.comm, p->comm, sizeof r.comm);
+                if (u)
+                        unit_label(u->name, u->owner, r.unit, sizeof r.unit);
+                if (put(out, REC_PROC, &r) < 0)
+                        return -EIO;
+        }
+        return 0;
+}
+
+static int write_rules(FILE *out, const StatusSource *src, uint64_t mono, uint64_t real)
+{
+        const Config *c = src->config;
+
+        for (size_t i = 0; i < c->n_rules && i < STATUS_MAX_RULES; i++) {
+                StatusRule r = { .scope = c->rules[i].scope, .action = c->rules[i].action,
+                                 .for_usec = c->rules[i].for_usec };
+                snprintf(r.name, sizeof r.name, "%s", c->rules[i].name);
+                if (src->state && rules_view(src->state, c, i, src->snap, &r.view)) {
+                        r.view.since_usec = to_realtime(r.view.since_usec, mono, real);
+                        r.view.fired_usec = to_realtime(r.view.fired_usec, mono, real);
+                }
+                if (put(out, REC_RULE, &r) < 0)
+                        return -EIO;
+        }
+        if (!src->state)
+                return 0;
+        CooldownView cv[STATUS_MAX_COOLDOWNS];
+        size_t n = rules_cooldowns(src->state, mono, cv, STATUS_MAX_COOLDOWNS);
+        for (size_t k = 0; k < n && k < STATUS_MAX_COOLDOWNS; k++) {
+                StatusCooldown r = { .until_realtime_usec = to_realtime(cv[k].until_usec, mono, real),
+                                     .failed = cv[k].failed };
+                const UnitSample *u = cv[k].cgroup[0] ? snapshot_find_unit(src->snap, cv[k].cgroup)
+                                                      : NULL;
+                const ProcSample *p = cv[k].pid > 0 ? snapshot_find_proc(src->snap, cv[k].pid,
+                                                                         cv[k].start_time)
+                                                    : NULL;
+                if (u)
+                        unit_label(u->name, u->owner, r.target, sizeof r.target);
+                else if (cv[k].cgroup[0])
+                        snprintf(r.target, sizeof r.target, "%.*s", (int)sizeof r.target - 1,
+                                 cv[k].cgroup);
+                else
+                        snprintf(r.target, sizeof r.target, "%s (pid %d)", p ? p->comm : "?",
+                                 (int)cv[k].pid);
+                if (put(out, REC_COOLDOWN, &r) < 0)
+                        return -EIO;
+        }
+        return 0;
+}
+
+int status_write(FILE *out, const StatusSource *src)
+{
+        const Snapshot *s = src->snap;
+        uint64_t mono = src->now_usec ? src->now_usec : monotonic_usec();
+        uint64_t real = src->now_realtime_usec ? src->now_realtime_usec : realtime_usec();
+        StatusHeader h = { .magic = "MGSTATE", .version = STATUS_VERSION,
+                           .header_size = sizeof(StatusHeader) };
+        StatusSystem sys = { .mem = s->sys.mem, .has_psi = s->sys.has_psi, .psi = s->sys.psi,
+                             .exhaustion_usec = GROWTH_ETA_NEVER, .n_procs = s->n_procs,
+                             .n_units = s->n_units };
+        const ProcSample *self = snapshot_find_pid(s, s->self_pid);
+        struct rusage ru;
+        GrowthEstimate e;
+        uint64_t window = system_window(src->config);
+
+        h.pid = s->self_pid;
+        h.pid_start_time = self ? self->start_time : 0;
+        h.written_realtime_usec = real;
+        h.written_usec = mono;
+        h.started_realtime_usec = src->started_realtime_usec;
+        snprintf(h.version_str, sizeof h.version_str, "%s", MEMGUARD_VERSION);
+        snprintf(h.config_path, sizeof h.config_path, "%s", src->config_path ? src->config_path : "");
+        h.dry_run = src->dry_run;
+        h.interval_usec = src->config->interval_usec;
+        h.fast_interval_usec = src->config->fast_interval_usec;
+        if (getrusage(RUSAGE_SELF, &ru) == 0)
+                h.cpu_usec = (uint64_t)ru.ru_utime.tv_sec * USEC_PER_SEC + (uint64_t)ru.ru_utime.tv_usec +
+                             (uint64_t)ru.ru_stime.tv_sec * USEC_PER_SEC + (uint64_t)ru.ru_stime.tv_usec;
+        h.rss_kb = self ? self->rss_kb : 0;
+        h.sample_usec = src->sample_usec;
+        h.procs_realtime_usec = to_realtime(s->procs_usec, mono, real);
+
+        if (src->hist && window && history_system(src->hist, window, &e)) {
+                growth_of(&e, window, &sys.growth);
+                if (e.valid)
+                        sys.exhaustion_usec = growth_eta_usec(&e, s->sys.mem.total_kb);
+        }
+        if (put(out, REC_HEADER, &h) < 0 || put(out, REC_SYSTEM, &sys) < 0 ||
+            write_units(out, src) < 0 || write_procs(out, src) < 0 ||
+            write_rules(out, src, mono, real) < 0)
+                return -EIO;
+        for (size_t k = 0; src->log && k < src->log->n; k++) {
+                size_t i = (src->log->next + STATUS_MAX_ACTIONS - src->log->n + k) % STATUS_MAX_ACTIONS;
+                if (put(out, REC_ACTION, &src->log->rec[i]) < 0)
+                        return -EIO;
+        }
+        static const char none[1];
+        return put(out, REC_END, none);
+}
+
+const char *status_dir(void)
+{
+        const char *d = getenv("RUNTIME_DIRECTORY");
+        /* systemd may list several, separated by ':': ours is the first */
+        static char first[256];
+        if (!d || !*d)
+                return STATUS_DEFAULT_DIR;
+        snprintf(first, sizeof first, "%.*s", (int)strcspn(d, ":"), d);
+        return first;
+}
+
+int status_write_file(const char *dir, const StatusSource *src)
+{
+        char tmp[512], path[512];
+        snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, STATUS_FILE);
+        snprintf(path, sizeof path, "%s/%s", dir, STATUS_FILE);
+
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return -errno;
+        FILE *out = fdopen(fd, "w");
+        if (!out) {
+                int r = -errno;
+                close(fd);
+                unlink(tmp);
+                return r;
+        }
+        char buf[4096];
+        setvbuf(out, buf, _IOFBF, sizeof buf);
+        int r = status_write(out, src);
+        if (fclose(out) != 0 && r == 0)
+                r = -EIO;
+        if (r == 0 && rename(tmp, path) < 0)
+                r = -errno;
+        if (r < 0)
+                unlink(tmp);
+        return r;
+}
+
+/* ---- reading ---------------------------------------------------------- */
+
+void status_free(StatusFile *f)
+{
+        if (!f)
+                return;
+        free(f->units);
+        free(f->procs);
+        free(f->rules);
+        free(f->cooldowns);
+        free(f->actions);
+        free(f);
+}
+
+static int append(void **arr, size_t *n, size_t size, const void *rec)
+{
+        void *a = realloc(*arr, (*n + 1) * size);
+        if (!a)
+                return -ENOMEM;
+        memcpy((char *)a + *n * size, rec, size);
+        *arr = a;
+        (*n)++;
+        return 0;
+}
+
+int status_parse(const void *buf, size_t len, StatusFile **ret)
+{
+        const char *p = buf, *end = p + len;
+        StatusFile *f = calloc(1, sizeof *f);
+        bool header = false, whole = false;
+        int r = 0;
+
+        if (!f)
+                return -ENOMEM;
+        while (!whole && r == 0) {
+                RecHead h;
+                if ((size_t)(end - p) < sizeof h) {
+                        r = -EBADMSG;
+                        break;
+                }
+                memcpy(&h, p, sizeof h);
+                p += sizeof h;
+                if (h.type < REC_HEADER || h.type > REC_END || h.size != rec_sizes[h.type] ||
+                    (!header && h.type != REC_HEADER)) {
+                        r = header ? -EBADMSG : -EPROTO;
+                        break;
+                }
+                if ((size_t)(end - p) < h.size) {
+                        r = -EBADMSG;
+                        break;
+                }
+                const void *rec = p;
+                p += h.size;
+                switch (h.type) {
+                case REC_HEADER:
+                        memcpy(&f->header, rec, sizeof f->header);
+                        if (memcmp(f->header.magic, "MGSTATE", 8) != 0 ||
+                            f->header.version != STATUS_VERSION ||
+                            f->header.header_size != sizeof f->header)
+                                r = -EPROTO;
+                        header = true;
+                        break;
+                case REC_SYSTEM:
+                        memcpy(&f->system, rec, sizeof f->system);
+                        break;
+                case REC_UNIT:
+                        r = append((void **)&f->units, &f->n_units, h.size, rec);
+                        break;
+                case REC_PROC:
+                        r = append((void **)&f->procs, &f->n_procs, h.size, rec);
+                        break;
+                case REC_RULE:
+                        r = append((void **)&f->rules, &f->n_rules, h.size, rec);
+                        break;
+                case REC_COOLDOWN:
+                        r = append((void **)&f->cooldowns, &f->n_cooldowns, h.size, rec);
+                        break;
+                case REC_ACTION:
+                        r = append((void **)&f->actions, &f->n_actions, h.size, rec);
+                        break;
+                case REC_END:
+                        whole = true;
+                        break;
+                }
+        }
+        if (r < 0) {
+                status_free(f);
+                return r;
+        }
+        /* strings from a file: terminated whatever it holds */
+        f->header.version_str[sizeof f->header.version_str - 1] = '\0';
+        f->header.config_path[sizeof f->header.config_path - 1] = '\0';
+        for (size_t i = 0; i < f->n_units; i++) {
+                f->units[i].name[PROC_UNIT_MAX - 1] = f->units[i].owner[PROC_UNIT_MAX - 1] = '\0';
+        }
+        for (size_t i = 0; i < f->n_procs; i++) {
+                f->procs[i].comm[PROC_COMM_MAX - 1] = '\0';
+                f->procs[i].unit[STATUS_LABEL_MAX - 1] = '\0';
+        }
+        for (size_t i = 0; i < f->n_rules; i++) {
+                f->rules[i].name[STATUS_NAME_MAX - 1] = '\0';
+                f->rules[i].view.target[sizeof f->rules[i].view.target - 1] = '\0';
+        }
+        for (size_t i = 0; i < f->n_cooldowns; i++)
+                f->cooldowns[i].target[STATUS_LABEL_MAX - 1] = '\0';
+        for (size_t i = 0; i < f->n_actions; i++) {
+                f->actions[i].rule[STATUS_NAME_MAX - 1] = '\0';
+                f->actions[i].target[STATUS_LABEL_MAX - 1] = '\0';
+                f->actions[i].result[sizeof f->actions[i].result - 1] = '\0';
+        }
+        *ret = f;
+        return 0;
+}
+
+int status_read(const char *path, StatusFile **ret)
+{
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        size_t cap = 64 * 1024, len = 0;
+        char *buf = malloc(cap);
+        int r = 0;
+        for (;;) {
+                if (!buf) {
+                        r = -ENOMEM;
+                        break;
+                }
+                ssize_t n = read(fd, buf + len, cap - len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = -errno;
+                        break;
+                }
+                if (n == 0)
+                        break;
+                len += (size_t)n;
+                if (len == cap) {
+                        if (cap >= 64 * 1024 * 1024) {
+                                r = -EFBIG;
+                                break;
+                        }
+                        char *b = realloc(buf, cap * 2);
+                        if (!b)
+                                free(buf);
+                        buf = b;
+                        cap *= 2;
+                }
+        }
+        close(fd);
+        if (r == 0)
+                r = status_parse(buf, len, ret);
+        free(buf);
+        return r;
+}

@@ -1,0 +1,259 @@
+/* test_status.c — the view `memguard status` shows (report/status.h,
+ * render.h): written by the daemon's code from a real config and a
+ * snapshot the engine has judged, read back, rendered as a table and as
+ * JSON; a file cut short or of another layout refused, names that
+ * processes chose escaped. */
+#include "testutil.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "read/snapshot.h"
+#include "report/render.h"
+#include "report/status.h"
+#include "rules/rules.h"
+#include "util/cleanup.h"
+
+#define SEC UINT64_C(1000000)
+#define MIB UINT64_C(1024)
+
+static const char conf[] =
+        "[rule api-budget]\n"
+        "unit = api.service\n"
+        "when = unit.memory > 400M\n"
+        "for = 30s\n"
+        "action = warn\n"
+        "[rule near-oom]\n"
+        "when = mem.available < 5%\n"
+        "action = term\n";
+
+static void add_unit(Snapshot *s, const char *name, uint64_t mib)
+{
+        UnitSample *u = &s->units[s->n_units++];
+        memset(u, 0, sizeof *u);
+        snprintf(u->name, sizeof u->name, "%s", name);
+        snprintf(u->cgroup, sizeof u->cgroup, "/system.slice/%s", name);
+        u->memory_kb = mib * MIB;
+        u->memory_from_cgroup = true;
+}
+
+static void add_proc(Snapshot *s, pid_t pid, const char *comm, int unit, uint64_t mib)
+{
+        ProcSample *p = &s->procs[s->n_procs++];
+        memset(p, 0, sizeof *p);
+        p->pid = pid;
+        p->start_time = 100 + (uint64_t)pid;
+        snprintf(p->comm, sizeof p->comm, "%s", comm);
+        p->cmdline = NULL;
+        p->unit = unit;
+        p->rss_kb = p->pss_kb = mib * MIB;
+        p->has_pss = true;
+}
+
+typedef struct Fixture {
+        Config *config;
+        Snapshot snap;
+        RulesState *st;
+        ActionLog log;
+        char *buf;
+        size_t len;
+} Fixture;
+
+static char *render(const StatusFile *f, bool json, size_t top)
+{
+        char *out = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&out, &len);
+        RenderOptions o = { .top = top, .now_realtime_usec = f->header.written_realtime_usec + 3 * SEC };
+        assert_non_null(m);
+        if (json)
+                status_render_json(m, f, &o);
+        else
+                status_render_text(m, f, &o);
+        assert_int_equal(fclose(m), 0);
+        return out;
+}
+
+static int setup(void **state)
+{
+        Fixture *x = calloc(1, sizeof *x);
+        _cleanup_free_ char *errors = NULL;
+        assert_int_equal(config_load_string(conf, "test.conf", &x->config, &errors), 0);
+
+        static UnitSample units[4];
+        static ProcSample procs[400];
+        x->snap.units = units;
+        x->snap.procs = procs;
+        x->snap.sys.mem.total_kb = 2048 * MIB;
+        x->snap.sys.mem.available_kb = 1024 * MIB;
+        x->snap.sys.has_psi = true;
+        x->snap.sys.psi.some.avg10 = 1.5;
+        x->snap.sys.usec = 1000 * SEC;
+        x->snap.procs_usec = 1000 * SEC;
+        x->snap.self_pid = 7;
+        add_unit(&x->snap, "web.service", 120);
+        add_unit(&x->snap, "api.service", 450);
+        add_proc(&x->snap, 7, "memguard", -1, 3);
+        add_proc(&x->snap, 42, "node", 1, 440);
+        /* a name its process chose: an escape, a newline, bytes that are
+         * not UTF-8 */
+        add_proc(&x->snap, 43, "ev\x1b[31mil\n\xff\xfe", 0, 100);
+        /* many small ones: only the largest STATUS_MAX_PROCS are kept */
+        for (int i = 0; i < 300; i++)
+                add_proc(&x->snap, 1000 + i, "worker", 0, 1 + (uint64_t)i % 7);
+
+        x->st = rules_state_new();
+        Decision d[8];
+        bool nf;
+        assert_int_equal(rules_evaluate(x->config, &x->snap, x->st, 0, RULES_PROCS_FRESH, d, 8, &nf), 0);
+        x->snap.sys.usec += 12 * SEC; /* held for 12 s of 30 */
+        assert_int_equal(rules_evaluate(x->config, &x->snap, x->st, 0, RULES_PROCS_FRESH, d, 8, &nf), 0);
+
+        Decision act = { .kind = DECISION_FIRE, .rule = &x->config->rules[1], .action = ACTION_TERM,
+                         .pid = 42 };
+        snprintf(act.comm, sizeof act.comm, "node");
+        actionlog_add(&x->log, &act, RULES_BUSY_SYSTEM, 1796320000 * SEC, "in progress");
+        actionlog_result(&x->log, RULES_BUSY_SYSTEM, "done");
+
+        FILE *m = open_memstream(&x->buf, &x->len);
+        StatusSource src = { .config = x->config, .snap = &x->snap, .state = x->st, .log = &x->log,
+                             .config_path = "test.conf", .started_realtime_usec = 1796300000 * SEC,
+                             .now_usec = x->snap.sys.usec, .now_realtime_usec = 1796320000 * SEC };
+        assert_int_equal(status_write(m, &src), 0);
+        assert_int_equal(fclose(m), 0);
+        *state = x;
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        Fixture *x = *state;
+        rules_state_free(x->st);
+        config_free(x->config);
+        free(x->buf);
+        free(x);
+        return 0;
+}
+
+static void test_round_trip(void **state)
+{
+        Fixture *x = *state;
+        StatusFile *f = NULL;
+
+        assert_int_equal(status_parse(x->buf, x->len, &f), 0);
+        status_sort(f);
+        assert_int_equal(f->header.pid, 7);
+        assert_int_equal(f->header.pid_start_time, 107);
+        assert_string_equal(f->header.config_path, "test.conf");
+        assert_int_equal(f->system.mem.available_kb, 1024 * MIB);
+        assert_int_equal(f->system.n_procs, 303);
+        assert_int_equal(f->n_units, 2);
+        assert_string_equal(f->units[0].name, "api.service"); /* largest first */
+        assert_int_equal(f->units[0].budget_kb, 400 * MIB);
+        assert_false(f->units[0].growth.valid); /* no history given */
+        assert_int_equal(f->units[1].budget_kb, 0);
+        assert_int_equal(f->n_procs, STATUS_MAX_PROCS);
+        assert_int_equal(f->procs[0].pid, 42);
+        assert_int_equal(f->procs[1].pid, 43);
+        assert_int_equal(f->procs[STATUS_MAX_PROCS - 1].size_kb, 5 * MIB); /* the cut is by size */
+        assert_int_equal(f->n_rules, 2);
+        assert_string_equal(f->rules[0].name, "api-budget");
+        assert_true(f->rules[0].view.active);
+        assert_false(f->rules[0].view.fired);
+        assert_int_equal(f->rules[0].view.n_targets, 1);
+        assert_string_equal(f->rules[0].view.target, "api.service");
+        assert_false(f->rules[1].view.active);
+        assert_int_equal(f->n_actions, 1);
+        assert_string_equal(f->actions[0].target, "node (pid 42)");
+        assert_string_equal(f->actions[0].result, "done");
+        status_free(f);
+}
+
+static void test_text(void **state)
+{
+        Fixture *x = *state;
+        StatusFile *f = NULL;
+        assert_int_equal(status_parse(x->buf, x->len, &f), 0);
+        status_sort(f);
+        char *t = render(f, false, 3);
+        if (getenv("VERBOSE"))
+                fputs(t, stderr);
+        /* the rule holding, for how long of its `for`, on what */
+        assert_non_null(strstr(t, "api-budget               unit     warn     holding for 12 s of 30 s: api.service"));
+        assert_non_null(strstr(t, "near-oom                 system   term     quiet"));
+        char row[128];
+        snprintf(row, sizeof row, "%-32s %10s  %-22s %10s  %s\n", "api.service", "450 MiB", "-",
+                 "400 MiB", "-");
+        assert_non_null(strstr(t, row));
+        assert_non_null(strstr(t, "400 MiB"));
+        assert_non_null(strstr(t, "1024 MiB available of 2048 MiB (50%)"));
+        assert_non_null(strstr(t, "(125 more: --all)\n(the view keeps the 128 largest of 303 processes)"));
+        assert_non_null(strstr(t, "up 5 h 33 min; its view of 3 s ago"));
+        assert_non_null(strstr(t, "near-oom             term     node (pid 42): done"));
+        /* no control character of the process's name reaches the terminal */
+        assert_null(strchr(t, '\x1b'));
+        assert_non_null(strstr(t, "ev\\x1b[31mil\\n\\xff\\xfe"));
+        free(t);
+        status_free(f);
+}
+
+static void test_json(void **state)
+{
+        Fixture *x = *state;
+        StatusFile *f = NULL;
+        assert_int_equal(status_parse(x->buf, x->len, &f), 0);
+        status_sort(f);
+        char *j = render(f, true, 0);
+        assert_non_null(strstr(j, "\"comm\":\"ev\\u001b[31mil\\u000a\\ufffd\\ufffd\""));
+        assert_non_null(strstr(j, "{\"name\":\"api.service\",\"manager\":\"system\",\"memory_bytes\":471859200,"));
+        assert_non_null(strstr(j, "\"budget_bytes\":419430400"));
+        assert_non_null(strstr(j, "\"state\":\"holding\""));
+        assert_non_null(strstr(j, "\"growth_bytes_per_second\":null"));
+        assert_non_null(strstr(j, "\"result\":\"done\""));
+        /* every process (top 0: all) */
+        size_t n = 0;
+        for (const char *p = j; (p = strstr(p, "\"pid\":")); p++)
+                n++;
+        assert_int_equal(n, STATUS_MAX_PROCS + 1); /* + the daemon's own */
+        assert_int_equal(j[strlen(j) - 2], '}');
+        free(j);
+        status_free(f);
+}
+
+/* A file cut anywhere is refused whole (a reader sees a whole view or
+ * none: the daemon renames a finished file), and one of another layout
+ * says so. */
+static void test_refused(void **state)
+{
+        Fixture *x = *state;
+        StatusFile *f = NULL;
+
+        for (size_t cut = 0; cut < x->len; cut += 97)
+                assert_int_equal(status_parse(x->buf, cut, &f), -EBADMSG);
+        char *copy = malloc(x->len);
+        memcpy(copy, x->buf, x->len);
+        StatusHeader *h = (StatusHeader *)(copy + 8);
+        h->version = STATUS_VERSION + 1;
+        assert_int_equal(status_parse(copy, x->len, &f), -EPROTO);
+        h->version = STATUS_VERSION;
+        ((uint32_t *)copy)[1] = sizeof(StatusHeader) + 8; /* a longer header */
+        assert_int_equal(status_parse(copy, x->len, &f), -EPROTO);
+        memcpy(copy, x->buf, x->len);
+        memset(copy + 8 + sizeof(StatusHeader), 0x5a, 8); /* a record's head */
+        assert_int_equal(status_parse(copy, x->len, &f), -EBADMSG);
+        free(copy);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_round_trip),
+                cmocka_unit_test(test_text),
+                cmocka_unit_test(test_json),
+                cmocka_unit_test(test_refused),
+        };
+        return cmocka_run_group_tests(tests, setup, teardown);
+}
