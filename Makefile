@@ -125,10 +125,10 @@ check-system:
 
 # Installs every build and test dependency from Debian packages (root).
 deps:
-	@if dpkg-query -W -f='$${Status}\n' libsystemd-dev libproc2-dev libinih-dev libcmocka-dev pkg-config gcc make cppcheck dbus-daemon 2>/dev/null | grep -vq 'install ok installed' || \
-	    ! dpkg-query -W libsystemd-dev libproc2-dev libinih-dev libcmocka-dev pkg-config gcc make cppcheck dbus-daemon >/dev/null 2>&1; then \
+	@if dpkg-query -W -f='$${Status}\n' libsystemd-dev libproc2-dev libinih-dev libcmocka-dev pkg-config gcc make cppcheck dbus-daemon jq 2>/dev/null | grep -vq 'install ok installed' || \
+	    ! dpkg-query -W libsystemd-dev libproc2-dev libinih-dev libcmocka-dev pkg-config gcc make cppcheck dbus-daemon jq >/dev/null 2>&1; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			gcc make pkg-config cppcheck dbus-daemon libsystemd-dev libproc2-dev libinih-dev libcmocka-dev; \
+			gcc make pkg-config cppcheck dbus-daemon jq libsystemd-dev libproc2-dev libinih-dev libcmocka-dev; \
 	else echo "deps: all installed"; fi
 
 install: $(B)/memguard

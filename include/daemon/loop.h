@@ -15,6 +15,7 @@
 #include "daemon/watchdog.h"
 #include "read/cgwatch.h"
 #include "read/snapshot.h"
+#include "report/status.h"
 #include "rules/rules.h"
 #include "sample/history.h"
 #include "sample/sample.h"
@@ -35,6 +36,11 @@
 #define UNITS_SETTLE_USEC (100 * USEC_PER_MSEC)
 
 #define UNITS_GAP_USEC (10 * USEC_PER_SEC)
+
+/* The state file for `memguard status` is written after a sample at most
+ * this often, and at once after a decision: a view a few seconds old, at
+ * the cost of one small write per period. */
+#define STATUS_PERIOD_USEC (5 * USEC_PER_SEC)
 
 struct Manager {
         ManagerOptions opts;
@@ -67,6 +73,13 @@ struct Manager {
         char status[256];
         Decision decisions[MAX_DECISIONS];
         Decision restart;    /* the restart in flight, for rules_action_failed() */
+        /* For `memguard status` (report/status.h). */
+        ActionLog log;
+        uint64_t started_realtime_usec;
+        uint64_t sample_usec;  /* CPU time of the last full sample */
+        int status_error;      /* the last state file write's, said once */
+        uint64_t status_usec;  /* when it was last written */
+        bool status_due;       /* a decision since: write at the next chance */
 };
 
 /* The loop's idea of now: sd_event_now() in a handler, the clock read of
@@ -88,6 +101,8 @@ UnitTier full_tier(const Manager *m);
 uint64_t full_interval(const Manager *m);
 uint64_t fast_sleep(const Manager *m);
 void fast_tick(Manager *m);
+
+void status_update(Manager *m, bool sampled);
 
 /* timers.c */
 int on_full_timer(sd_event_source *s, uint64_t usec, void *userdata);

@@ -8,9 +8,12 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 #include <unistd.h>
@@ -258,6 +261,14 @@ int manager_run(Manager *m)
 
         lock_memory();
 
+        /* Where `memguard status` finds the view: systemd makes it
+         * (RuntimeDirectory=); run by hand, memguard does. */
+        struct timespec rt;
+        clock_gettime(CLOCK_REALTIME, &rt);
+        m->started_realtime_usec = (uint64_t)rt.tv_sec * USEC_PER_SEC + (uint64_t)rt.tv_nsec / 1000;
+        if (mkdir(status_dir(), 0700) < 0 && errno != EEXIST)
+                log_msg(LOG_WARNING, "cannot make %s for memguard status: %m", status_dir());
+
         uint64_t now = m->now = monotonic_usec();
         m->fast_due = usec_add(now, m->config->fast_interval_usec);
         r = sd_event_add_time(m->event, &m->full_timer, CLOCK_MONOTONIC,
@@ -313,6 +324,10 @@ int manager_run(Manager *m)
                   dry_run(m) ? ", dry run" : "");
 
         r = run(m);
+        /* `memguard status` then says it is not running */
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", status_dir(), STATUS_FILE);
+        (void)unlink(path);
         log_event(EVENT_STOPPED, LOG_INFO, NULL, "memguard stopped");
         return r < 0 ? r : 0;
 }

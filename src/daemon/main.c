@@ -20,6 +20,7 @@
 #include "config/config.h"
 #include "daemon/inspect.h"
 #include "daemon/manager.h"
+#include "daemon/status_cmd.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 
@@ -29,6 +30,7 @@ static void usage(FILE *out)
 {
         fprintf(out,
                 "Usage: memguard [OPTIONS]\n"
+                "       memguard [-c PATH] status [--json] [--all] [--sample]\n"
                 "Watch memory and act before the kernel OOM killer does.\n\n"
                 "  -c, --config PATH   configuration file (default %s)\n"
                 "                      drop-ins are read from PATH.d/*.conf\n"
@@ -44,6 +46,8 @@ static void usage(FILE *out)
                 "      --proc-root DIR    read processes and meminfo from DIR\n"
                 "      --cgroup-root DIR  read cgroups from DIR\n"
 #endif
+                "\nCommands:\n"
+                "  status              what the running memguard sees (memguard status --help)\n"
                 "\nSignals: SIGHUP reloads the configuration, SIGTERM stops.\n"
                 "See memguard(8) and memguard.conf(5).\n",
                 DEFAULT_CONFIG);
@@ -75,7 +79,7 @@ int main(int argc, char **argv)
         ManagerOptions opts = { .config_path = DEFAULT_CONFIG };
         bool check = false, list_protected = false;
 
-        for (int c; (c = getopt_long(argc, argv, "c:nVh", options, NULL)) >= 0;) {
+        for (int c; (c = getopt_long(argc, argv, "+c:nVh", options, NULL)) >= 0;) {
                 switch (c) {
                 case 'c':
                         opts.config_path = optarg;
@@ -108,6 +112,8 @@ int main(int argc, char **argv)
                         return 2;
                 }
         }
+        if (optind < argc && strcmp(argv[optind], "status") == 0)
+                return status_command(argc - optind, argv + optind, opts.config_path);
         if (optind < argc) {
                 fprintf(stderr, "memguard: unexpected argument '%s'\n", argv[optind]);
                 usage(stderr);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <systemd/sd-daemon.h>
 
 #include "act/actions.h"
@@ -48,6 +49,61 @@ static unsigned escalate_due(Manager *m)
         return done;
 }
 
+static uint64_t cpu_usec(void)
+{
+        struct timespec ts;
+        if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) < 0)
+                return 0;
+        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static uint64_t realtime_now(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Keeps decision D and what actions_run() made of it (R) for status. */
+static void log_action(Manager *m, const Decision *d, int r)
+{
+        unsigned lane = d->action == ACTION_WARN      ? 0
+                        : d->action == ACTION_RESTART ? RULES_BUSY_RESTART
+                        : d->rule->scope == SCOPE_SYSTEM ? RULES_BUSY_SYSTEM
+                                                         : RULES_BUSY_SIGNAL;
+        char result[96];
+        if (r < 0)
+                snprintf(result, sizeof result, "failed: %s", strerror(-r));
+        else if (d->action == ACTION_WARN)
+                snprintf(result, sizeof result, "warned");
+        else if (dry_run(m))
+                snprintf(result, sizeof result, "dry run: not done");
+        else
+                snprintf(result, sizeof result, "%s", r > 0 ? "in progress" : "done");
+        actionlog_add(&m->log, d, lane, realtime_now(), result);
+}
+
+/* Writes the view for `memguard status` (report/status.h): after a
+ * decision at once, else after a sample of any tier (SAMPLED) once per
+ * STATUS_PERIOD_USEC. A failure is said once, and again when it changes. */
+void status_update(Manager *m, bool sampled)
+{
+        if (!m->status_due && !(sampled && now_usec(m) >= usec_add(m->status_usec, STATUS_PERIOD_USEC)))
+                return;
+        m->status_due = false;
+        m->status_usec = now_usec(m);
+        StatusSource src = { .config = m->config, .snap = &m->snap, .state = m->state,
+                             .hist = m->hist, .log = &m->log, .config_path = m->opts.config_path,
+                             .dry_run = dry_run(m),
+                             .started_realtime_usec = m->started_realtime_usec,
+                             .sample_usec = m->sample_usec };
+        int r = status_write_file(status_dir(), &src);
+        if (r < 0 && r != m->status_error)
+                log_msg(LOG_WARNING, "cannot write %s/%s for memguard status: %s", status_dir(),
+                        STATUS_FILE, strerror(-r));
+        m->status_error = r < 0 ? r : 0;
+}
+
 /* Evaluates the rules and carries out what they decide. */
 static void evaluate(Manager *m, RulesProcs procs)
 {
@@ -65,10 +121,12 @@ static void evaluate(Manager *m, RulesProcs procs)
                 return;
         }
         if (n > 0)
-                m->touched = true;
+                m->touched = m->status_due = true;
         for (int i = 0; i < n; i++) {
                 const Decision *d = &m->decisions[i];
                 int r = actions_run(m->actions, d, &m->snap, dry_run(m));
+                if (d->kind == DECISION_FIRE)
+                        log_action(m, d, r);
                 /* Not carried out: the target was not acted on, and must not
                  * sit in a cooldown as if it had been. */
                 if (r < 0 && r != -EBUSY)
@@ -119,7 +177,9 @@ int tick_full(Manager *m, bool all_pss)
         if (r < 0)
                 return r;
         Snapshot next = { .sys = m->snap.sys, .self_pid = m->snap.self_pid };
+        uint64_t cpu = cpu_usec();
         r = sampler_full(m->sampler, m->config, all_pss, &m->snap, now_usec(m), &next);
+        m->sample_usec = cpu_usec() - cpu;
         if (r < 0) {
                 snapshot_clear(&next);
                 log_msg(LOG_ERR, "cannot sample processes: %s", strerror(-r));
@@ -148,6 +208,7 @@ int tick_full(Manager *m, bool all_pss)
                 (void)sd_notify(false, "READY=1");
         }
         update_status(m);
+        status_update(m, true);
         /* A unit without memory.current came or went, or the first unit:
          * the timers' periods depend on what this walk found. */
         if (unit_tier(m) != m->tier || full_tier(m) != m->full_tier)
@@ -207,6 +268,9 @@ void fast_tick(Manager *m)
 {
         if (tick_system(m, m->psi_every_tick) >= 0)
                 evaluate(m, RULES_PROCS_STALE);
+        /* memory as the fast tier reads it: the view is never older than
+         * STATUS_PERIOD_USEC, whatever the walks' period */
+        status_update(m, true);
         /* From now, not from the due time: after a stall (thrashing, a
          * blocked read, SIGSTOP) ticks must not fire back to back. */
         m->fast_due = usec_add(now_usec(m), fast_sleep(m));

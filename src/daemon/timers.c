@@ -50,6 +50,8 @@ int on_unit_timer(sd_event_source *s, uint64_t usec, void *userdata)
         if (n >= 0 && unit_tier(m) == UNIT_TIER_WATCHED &&
             rules_units_need_full(m->config, &m->snap, m->state, m->snap.sys.usec))
                 (void)tick_full(m, false);
+        if (n >= 0)
+                status_update(m, true);
         /* after the walk: it may have changed the tier */
         uint64_t period = schedule_unit_interval(m->config, unit_tier(m));
         if (period)
@@ -158,6 +160,8 @@ void on_action_done(void *userdata, unsigned lane, bool not_done)
         Manager *m = userdata;
         if (lane == RULES_BUSY_RESTART && not_done)
                 rules_action_failed(m->state, &m->restart);
+        actionlog_result(&m->log, lane, not_done ? "not done" : "done");
+        m->status_due = true;
         /* The victim is gone or the unit restarted: look again now, so the
          * next action (if the box still needs one) does not wait a tick. */
         if (!m->in_full_tick)

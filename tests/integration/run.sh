@@ -17,6 +17,9 @@ HELPERS=${HELPERS:-build/helpers}
 HOG=$HELPERS/mg-hog
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d /tmp/memguard-it.XXXXXX)
+# Every daemon here keeps its view for `memguard status` in the test's own
+# runtime directory, never in the host's /run/memguard.
+export RUNTIME_DIRECTORY=$work/run
 passed=0 failed=0 skipped=0
 skips=()
 children=()
@@ -76,6 +79,15 @@ spawn() {
 }
 
 exit_status() { wait "$1"; echo $?; }
+
+wait_cmd() { # wait_cmd SECONDS COMMAND...: until COMMAND succeeds
+        local deadline=$((SECONDS + $1)); shift
+        while [ $SECONDS -lt "$deadline" ]; do
+                "$@" >/dev/null 2>&1 && return 0
+                sleep 0.1
+        done
+        return 1
+}
 
 # Stops the daemon started as $mg_pid; checks it exits 0 (under the
 # sanitizers a report makes it fail) and that LOG holds no sanitizer report.
@@ -151,6 +163,30 @@ check "SIGTERM then SIGKILL are both logged" \
         grep -qE "still alive .* after SIGTERM: sent SIGKILL .*pid=$stubborn" "$log"
 check "the non-matching sibling is untouched" kill -0 "$sibling"
 
+# --- memguard status: the daemon's view --------------------------------
+check "the view is kept in the runtime directory, root's only" \
+        eval '[ "$(stat -c %a "$RUNTIME_DIRECTORY")" = 700 ] && [ "$(stat -c %a "$RUNTIME_DIRECTORY/status")" = 600 ]'
+check "memguard status names the daemon and its config" \
+        eval '"$MEMGUARD" status | grep -q "^memguard .*, pid $mg_pid, up .*config $work/test.conf"'
+check "... every rule, and what each has done" \
+        wait_cmd 5 eval '"$MEMGUARD" status | grep -qE "^hog +process +term +quiet; fired once, at "'
+check "... the last actions and how they ended" \
+        wait_cmd 5 eval '"$MEMGUARD" status | grep -qE "stubborn +term +mgtest-stubborn \(pid $stubborn\): done"'
+check "... the sibling among the largest processes, in no unit here" \
+        eval '"$MEMGUARD" status --all | grep -qE "^ +$sibling +mgtest-sibling +- +6[0-9] MiB"'
+out=$("$MEMGUARD" status --json); rc=$?
+check "memguard status --json is JSON" eval 'jq -e . >/dev/null <<<"$out"'
+check "... with the daemon, its rules and actions under stable names" \
+        eval 'jq -e ".daemon.pid == $mg_pid and .daemon.running and
+                ([.rules[] | select(.name == \"hog\") | .fires][0] == 1) and
+                ([.actions[] | select(.rule == \"stubborn\")][0].result == \"done\") and
+                (.memory.total_bytes > 0) and (.processes | length) > 0" >/dev/null <<<"$out"'
+cp "$RUNTIME_DIRECTORY/status" "$work/status.kept"
+live_pid=$mg_pid
+"$MEMGUARD" status --top 1 >"$work/top1" 2>&1; rc=$?
+check "--top 1 shows one process and says how many more" \
+        eval '[ $rc -eq 0 ] && grep -qE "^\([0-9]+ more: --all\)" "$work/top1"'
+
 # --- reload: a bad file is refused, the old rules keep acting -----------
 cp "$work/test.conf" "$work/good.conf"
 printf '\n[rule broken]\nwhen = proc.rss >> 1M\naction = term\n' >>"$work/test.conf"
@@ -167,6 +203,16 @@ check "a good reload is applied" wait_log "$log" "configuration reloaded from .*
 
 stop_memguard "$log" live
 check "the stop is logged" grep -q "memguard stopped" "$log"
+"$MEMGUARD" status >/dev/null 2>"$work/status.err"; rc=$?
+check "memguard status after the stop: not running, exit 3" \
+        eval '[ $rc -eq 3 ] && grep -q "memguard is not running" "$work/status.err"'
+cp "$work/status.kept" "$RUNTIME_DIRECTORY/status"
+"$MEMGUARD" status >/dev/null 2>"$work/status.err"; rc=$?
+check "... and with a view its writer left behind: exit 3, naming the pid" \
+        eval '[ $rc -eq 3 ] && grep -q "pid $live_pid, which wrote .* is gone" "$work/status.err"'
+out=$("$MEMGUARD" status --sample --config "$work/test.conf"); rc=$?
+check "memguard status --sample without a daemon: one sample of this box" \
+        eval '[ $rc -eq 0 ] && grep -q "one sample taken now" <<<"$out" && grep -qE "^memory +[0-9]+ MiB available" <<<"$out"'
 kill -KILL "$sibling" 2>/dev/null; wait "$sibling" 2>/dev/null
 
 # --- dry run: decided and logged, nothing signalled ----------------------
