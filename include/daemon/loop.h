@@ -75,6 +75,7 @@ struct Manager {
         Decision restart;    /* the restart in flight, for rules_action_failed() */
         /* For `memguard status` (report/status.h). */
         ActionLog log;
+        StatusProcOrder order;
         uint64_t started_realtime_usec;
         uint64_t sample_usec;  /* CPU time of the last full sample */
         int status_error;      /* the last state file write's, said once */

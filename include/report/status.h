@@ -140,6 +140,14 @@ void actionlog_add(ActionLog *log, const Decision *d, unsigned lane, uint64_t re
 /* Sets the result of the newest record of LANE (an action that ended). */
 void actionlog_result(ActionLog *log, unsigned lane, const char *result);
 
+/* The largest processes of a walk, kept between writes: they change only
+ * with the walk, and the view is written more often than /proc is walked. */
+typedef struct StatusProcOrder {
+        uint64_t procs_usec;  /* the walk they are of (Snapshot.procs_usec) */
+        size_t n;
+        uint32_t idx[STATUS_MAX_PROCS];
+} StatusProcOrder;
+
 /* What the writer reads. HIST and STATE may be NULL (a one-off sample:
  * no growth, no rule states); LOG too. */
 typedef struct StatusSource {
@@ -148,6 +156,7 @@ typedef struct StatusSource {
         const RulesState *state;
         History *hist;
         const ActionLog *log;
+        StatusProcOrder *order; /* may be NULL */
         const char *config_path;
         bool dry_run;
         uint64_t started_realtime_usec;

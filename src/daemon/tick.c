@@ -93,7 +93,8 @@ void status_update(Manager *m, bool sampled)
         m->status_due = false;
         m->status_usec = now_usec(m);
         StatusSource src = { .config = m->config, .snap = &m->snap, .state = m->state,
-                             .hist = m->hist, .log = &m->log, .config_path = m->opts.config_path,
+                             .hist = m->hist, .log = &m->log, .order = &m->order,
+                             .config_path = m->opts.config_path,
                              .dry_run = dry_run(m),
                              .started_realtime_usec = m->started_realtime_usec,
                              .sample_usec = m->sample_usec };

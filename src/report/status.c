@@ -38,6 +38,27 @@ static const size_t rec_sizes[] = {
         [REC_ACTION] = sizeof(StatusAction),     [REC_END] = 0,
 };
 
+/* SRC into DST (SIZE bytes), cut and terminated: a copy, not a printf
+ * (the daemon writes the view every few seconds). */
+static void copy(char *dst, size_t size, const char *src)
+{
+        if (!src)
+                src = "";
+        char *end = memccpy(dst, src, '\0', size - 1);
+        if (!end)
+                dst[size - 1] = '\0';
+}
+
+/* A unit as an operator names it: its name, or unit_label() for another
+ * manager's. */
+static void label_of(const char *name, const char *owner, char *buf, size_t size)
+{
+        if (owner[0])
+                unit_label(name, owner, buf, size);
+        else
+                copy(buf, size, name);
+}
+
 /* ---- the action log --------------------------------------------------- */
 
 void actionlog_add(ActionLog *log, const Decision *d, unsigned lane, uint64_t realtime_usec,
@@ -48,14 +69,14 @@ void actionlog_add(ActionLog *log, const Decision *d, unsigned lane, uint64_t re
 
         memset(a, 0, sizeof *a);
         a->realtime_usec = realtime_usec;
-        snprintf(a->rule, sizeof a->rule, "%s", d->rule && d->rule->name ? d->rule->name : "");
+        copy(a->rule, sizeof a->rule, d->rule ? d->rule->name : "");
         a->action = d->action;
         if (d->action == ACTION_RESTART || (d->pid <= 0 && d->unit[0]))
                 snprintf(a->target, sizeof a->target, "%s",
                          unit_label(d->unit, d->unit_owner, unit, sizeof unit));
         else if (d->pid > 0)
                 snprintf(a->target, sizeof a->target, "%s (pid %d)", d->comm, (int)d->pid);
-        snprintf(a->result, sizeof a->result, "%s", result);
+        copy(a->result, sizeof a->result, result);
         a->lane = lane;
         log->next = (log->next + 1) % STATUS_MAX_ACTIONS;
         if (log->n < STATUS_MAX_ACTIONS)
@@ -154,9 +175,15 @@ static size_t top_k(const void *items, size_t n, key_fn key, size_t *idx, size_t
         size_t h = 0;
         for (size_t i = 0; i < n; i++) {
                 if (h < k) {
-                        idx[h++] = i;
-                        for (size_t j = h / 2; j-- > 0;)
-                                heap_down(idx, h, j, items, key);
+                        /* sift up */
+                        size_t j = h++;
+                        idx[j] = i;
+                        while (j > 0 && key(items, idx[(j - 1) / 2]) > key(items, idx[j])) {
+                                size_t t = idx[j];
+                                idx[j] = idx[(j - 1) / 2];
+                                idx[(j - 1) / 2] = t;
+                                j = (j - 1) / 2;
+                        }
                 } else if (key(items, i) > key(items, idx[0])) {
                         idx[0] = i;
                         heap_down(idx, h, 0, items, key);
@@ -209,18 +236,24 @@ static int write_units(FILE *out, const StatusSource *src)
 static int write_procs(FILE *out, const StatusSource *src)
 {
         const Snapshot *s = src->snap;
-        size_t idx[STATUS_MAX_PROCS];
-        size_t n = top_k(s->procs, s->n_procs, proc_key, idx, STATUS_MAX_PROCS);
+        StatusProcOrder local = { 0 }, *o = src->order ? src->order : &local;
 
-        for (size_t k = 0; k < n; k++) {
-                const ProcSample *p = &s->procs[idx[k]];
+        if (o->procs_usec != s->procs_usec || o->procs_usec == 0 || o->n > s->n_procs) {
+                size_t idx[STATUS_MAX_PROCS];
+                o->n = top_k(s->procs, s->n_procs, proc_key, idx, STATUS_MAX_PROCS);
+                for (size_t k = 0; k < o->n; k++)
+                        o->idx[k] = (uint32_t)idx[k];
+                o->procs_usec = s->procs_usec;
+        }
+        for (size_t k = 0; k < o->n; k++) {
+                const ProcSample *p = &s->procs[o->idx[k]];
                 const UnitSample *u = snapshot_proc_unit(s, p);
                 StatusProc r = { .pid = p->pid, .size_kb = proc_size_kb(p), .has_pss = p->has_pss,
                                  .rss_kb = p->rss_kb, .swap_kb = p->swap_kb,
                                  .oom_score = p->oom_score, .oom_score_adj = p->oom_score_adj };
                 memcpy(r.comm, p->comm, sizeof r.comm);
                 if (u)
-                        unit_label(u->name, u->owner, r.unit, sizeof r.unit);
+                        label_of(u->name, u->owner, r.unit, sizeof r.unit);
                 if (put(out, REC_PROC, &r) < 0)
                         return -EIO;
         }
@@ -234,7 +267,7 @@ static int write_rules(FILE *out, const StatusSource *src, uint64_t mono, uint64
         for (size_t i = 0; i < c->n_rules && i < STATUS_MAX_RULES; i++) {
                 StatusRule r = { .scope = c->rules[i].scope, .action = c->rules[i].action,
                                  .for_usec = c->rules[i].for_usec };
-                snprintf(r.name, sizeof r.name, "%s", c->rules[i].name);
+                copy(r.name, sizeof r.name, c->rules[i].name);
                 if (src->state && rules_view(src->state, c, i, src->snap, &r.view)) {
                         r.view.since_usec = to_realtime(r.view.since_usec, mono, real);
                         r.view.fired_usec = to_realtime(r.view.fired_usec, mono, real);
@@ -288,8 +321,8 @@ int status_write(FILE *out, const StatusSource *src)
         h.written_realtime_usec = real;
         h.written_usec = mono;
         h.started_realtime_usec = src->started_realtime_usec;
-        snprintf(h.version_str, sizeof h.version_str, "%s", MEMGUARD_VERSION);
-        snprintf(h.config_path, sizeof h.config_path, "%s", src->config_path ? src->config_path : "");
+        copy(h.version_str, sizeof h.version_str, MEMGUARD_VERSION);
+        copy(h.config_path, sizeof h.config_path, src->config_path);
         h.dry_run = src->dry_run;
         h.interval_usec = src->config->interval_usec;
         h.fast_interval_usec = src->config->fast_interval_usec;
