@@ -263,11 +263,13 @@ typedef struct RuleView {
         bool active;          /* its episode is under way: a system rule's, or
                                * some target's of a process or unit rule */
         bool fired;           /* ... and has fired (a target's, for those) */
-        uint64_t since_usec;  /* the oldest episode under way: since when */
+        uint64_t since_usec;  /* the episode of TARGET: since when */
         unsigned n_targets;   /* process and unit rules: targets in an episode */
         unsigned n_fired;     /* ... of which fired */
-        char target[PROC_UNIT_MAX + 32]; /* the oldest one: "api.service",
-                                          * "node (pid 42)"; "" for none */
+        char target[PROC_UNIT_MAX + 32]; /* the target to name: the oldest
+                                          * fired, else the oldest holding
+                                          * ("api.service", "node (pid 42)");
+                                          * "" for none */
         uint64_t fires;       /* FIRE decisions since memguard started (a
                                * reload keeps a rule's count by its name) */
         uint64_t fired_usec;  /* the last one's time; 0 if none */

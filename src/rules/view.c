@@ -45,7 +45,9 @@ bool rules_view(const RulesState *st, const Config *config, size_t i, const Snap
                         continue;
                 ret->n_targets++;
                 ret->n_fired += e->fired;
-                if (!oldest || e->since_usec < oldest->since_usec)
+                /* the one to name: fired before holding, then the oldest */
+                if (!oldest || (e->fired && !oldest->fired) ||
+                    (e->fired == oldest->fired && e->since_usec < oldest->since_usec))
                         oldest = e;
         }
         if (oldest) {

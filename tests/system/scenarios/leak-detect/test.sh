@@ -33,6 +33,29 @@ check "the warning's ETA to the 1200 MiB budget is sane, within 25% (${eta:-?} s
 check "the message says it in words (grows, budget, exhausted)" \
         eval 'mg_journal -o cat MEMGUARD_RULE=leak-warning MEMGUARD_UNIT=$L | grep -q "mg-leaker.service grows .* [MG]iB/h (±[0-9.?]*) over the last .*; at this rate it reaches its 1200 MiB budget in .*; memory is exhausted in ~"'
 
+# memguard status, as an operator runs it during the leak (issue 16): the
+# leaker is the largest unit once past the cache's 300 MiB, with the leak's
+# rate; the rule that fired on it holds; --json is JSON (node's parser:
+# the guest has no python3).
+status_json() { memguard status --json --all >"$OUT/status.json" 2>"$OUT/status.err"; }
+leaker_first() {
+        status_json && node -e '
+                const s = JSON.parse(require("fs").readFileSync(process.argv[1]));
+                const u = s.units[0], want = 4 * 1048576;
+                process.exit(u.name === process.argv[2] && u.growth_bytes_per_second > want * 0.8 &&
+                             u.growth_bytes_per_second < want * 1.2 ? 0 : 1);' "$OUT/status.json" $L
+}
+check "memguard status lists $L first, growing at the leak's rate within 20%" wait_until 60 leaker_first
+memguard status --top 5 >"$OUT/status.txt" 2>&1
+sed 's/^/    /' "$OUT/status.txt"
+node -e 'const u = JSON.parse(require("fs").readFileSync(process.argv[1])).units[0];
+         console.log(`    status: ${u.name} ${u.memory_bytes} B, growth ${u.growth_bytes_per_second} B/s (±${u.growth_band_bytes_per_second}), budget ${u.budget_bytes} B in ${u.budget_reached_seconds} s`)' \
+        "$OUT/status.json" || true
+check "... and shows leak-warning fired on it, still holding" \
+        grep -qE "^leak-warning +unit +warn +fired at [0-9:]+, holding for .*: $L" "$OUT/status.txt"
+check "... and its budget (1200 MiB) with a time to reach it" \
+        grep -qE "^$L +[0-9]+ MiB +[0-9.]+ [MG]iB/h \(±[0-9.?]+\) +1200 MiB +[0-9]+ (s|min|h)" "$OUT/status.txt"
+
 check "the exhaustion rule restarts $L (fastest-growing)" \
         wait_until 300 journal_has MESSAGE_ID=$MID_RESTART_DONE MEMGUARD_UNIT=$L MEMGUARD_JOB_RESULT=done
 mg_journal -o verbose MEMGUARD_RULE=exhaustion | grep -E '^ *(MESSAGE|MEMGUARD_)' | sed 's/^/    /'
