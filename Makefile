@@ -149,12 +149,16 @@ install: $(B)/memguard
 # _cleanup_free_ return as a leak; LeakSanitizer in check-san covers leaks.
 # tests/layers.sh: no stage includes a later one, no include cycle between
 # modules (its self-test first, so a broken checker cannot pass a tree).
+# tests/catalog.sh: the journal catalog has an entry for every MESSAGE_ID,
+# and journalctl reads it (self-test first, likewise).
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--inline-suppr -Iinclude --suppress=missingIncludeSystem --suppress=memleak \
 		-D__GNUC__ src
 	tests/layers.sh --self-test
 	tests/layers.sh
+	tests/catalog.sh --self-test
+	tests/catalog.sh
 
 clean:
 	rm -rf build build-san
