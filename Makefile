@@ -6,6 +6,7 @@
 PREFIX ?= /usr/local
 SYSCONFDIR ?= /etc
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+CATALOGDIR ?= $(PREFIX)/lib/systemd/catalog
 MANDIR ?= $(PREFIX)/share/man
 DESTDIR ?=
 
@@ -131,6 +132,12 @@ deps:
 			gcc make pkg-config cppcheck dbus-daemon jq libsystemd-dev libproc2-dev libinih-dev libcmocka-dev; \
 	else echo "deps: all installed"; fi
 
+# The journal catalog (journalctl -x) is read from a database that
+# `journalctl --update-catalog` builds out of /usr/lib/systemd/catalog and
+# /usr/local/lib/systemd/catalog (those two only: a CATALOGDIR elsewhere
+# is not read). A direct install rebuilds it; a staged one (DESTDIR, a
+# package build) leaves that to the package manager. It never fails the
+# install.
 install: $(B)/memguard
 	install -D -m 0755 $(B)/memguard $(DESTDIR)$(PREFIX)/sbin/memguard
 	install -d $(DESTDIR)$(UNITDIR)
@@ -144,6 +151,12 @@ install: $(B)/memguard
 	install -d $(DESTDIR)$(SYSCONFDIR)/memguard.conf.d
 	for m in man/*.[0-9]; do [ -e "$$m" ] || continue; \
 		s=$${m##*.}; install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
+	install -D -m 0644 systemd/memguard.catalog $(DESTDIR)$(CATALOGDIR)/memguard.catalog
+	@if [ -z "$(DESTDIR)" ] && command -v journalctl >/dev/null 2>&1; then \
+		echo "journalctl --update-catalog"; \
+		journalctl --update-catalog || \
+		echo "warning: journalctl --update-catalog failed; run it by hand for journalctl -x" >&2; \
+	fi
 
 # cppcheck does not model __attribute__((cleanup)) and reports every
 # _cleanup_free_ return as a leak; LeakSanitizer in check-san covers leaks.

@@ -25,6 +25,8 @@ check "unit is Type=notify with a watchdog and OOMScoreAdjust=-1000" \
 check "config in /etc" cmp -s "$TOP/conf/memguard.conf" "$dest/etc/memguard.conf"
 check "drop-in directory" test -d "$dest/etc/memguard.conf.d"
 check "man pages" test -f "$dest/usr/share/man/man8/memguard.8" -a -f "$dest/usr/share/man/man5/memguard.conf.5"
+check "journal catalog in /usr/lib/systemd/catalog" \
+        cmp -s "$TOP/systemd/memguard.catalog" "$dest/usr/lib/systemd/catalog/memguard.catalog"
 check "the installed binary accepts the installed config" \
         "$dest/usr/sbin/memguard" --config "$dest/etc/memguard.conf" --check-config
 if command -v systemd-analyze >/dev/null; then
@@ -40,6 +42,24 @@ echo "# edited by the operator" >>"$dest/etc/memguard.conf"
 make -s -C "$TOP" install DESTDIR="$dest" PREFIX=/usr >/dev/null
 check "a second install keeps the edited config" grep -q "edited by the operator" "$dest/etc/memguard.conf"
 check "... and leaves the new default beside it" cmp -s "$TOP/conf/memguard.conf" "$dest/etc/memguard.conf.dist"
+
+# journalctl --update-catalog: run by a direct install (no DESTDIR) and
+# only then, and its failure does not fail the install. A stand-in
+# journalctl that records its arguments and fails: the host's journal
+# database is never touched.
+fake=$dest/fakebin
+mkdir -p "$fake"
+printf '#!/bin/sh\necho "$*" >>"%s"\nexit 1\n' "$dest/journalctl.calls" >"$fake/journalctl"
+chmod +x "$fake/journalctl"
+PATH=$fake:$PATH make -s -C "$TOP" install DESTDIR="$dest" PREFIX=/usr >/dev/null 2>&1
+check "an install into DESTDIR does not run journalctl" test ! -e "$dest/journalctl.calls"
+direct=$dest/direct
+PATH=$fake:$PATH make -s -C "$TOP" install PREFIX="$direct/usr" SYSCONFDIR="$direct/etc" >"$dest/direct.log" 2>&1
+rc=$?
+check "a direct install runs journalctl --update-catalog" grep -qx -- "--update-catalog" "$dest/journalctl.calls"
+check "... and succeeds when that fails, saying so" \
+        eval '[ $rc -eq 0 ] && grep -q "journalctl --update-catalog failed" "$dest/direct.log"'
+check "... with the catalog under PREFIX" test -f "$direct/usr/lib/systemd/catalog/memguard.catalog"
 
 echo "install: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
