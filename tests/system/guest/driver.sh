@@ -36,6 +36,8 @@ say "installing memguard and scenario $NAME"
 cp -a "$D/root/." /
 [ -d "$D/scenario/root" ] && cp -a "$D/scenario/root/." /
 systemctl daemon-reload
+# What a package's trigger does for the catalog `make install` staged.
+journalctl --update-catalog
 
 if [ "$MODE" = shell ]; then
         mkdir -p /etc/systemd/system/serial-getty@ttyS0.service.d

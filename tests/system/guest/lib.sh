@@ -87,10 +87,56 @@ mg_begin() {
 # self-checks run after the scenario's shell has ended).
 allow_action_failed() { : >"$OUT/allow-action-failed"; }
 
+# The journal catalog as `make install` put it (PREFIX=/usr), and the
+# driver's `journalctl --update-catalog`, as a package's trigger would run.
+CATALOG=/usr/lib/systemd/catalog/memguard.catalog
+# catalog_gaps: "ID FIELD" for each @FIELD@ of a catalog entry that a
+# memguard entry of that MESSAGE_ID lacks (journalctl -x would show the
+# field's name where its value belongs), once per pair.
+catalog_gaps() {
+        if [ ! -r "$CATALOG" ]; then
+                echo "- $CATALOG is not installed"
+                return
+        fi
+        mg_journal -o export | awk '
+                FNR == NR {
+                        if ($0 ~ /^[#;]/)
+                                next
+                        if ($0 ~ /^-- [0-9a-f]+$/) {
+                                id = substr($0, 4)
+                                next
+                        }
+                        s = $0
+                        while (match(s, /@[A-Z_]+@/)) {
+                                want[id] = want[id] " " substr(s, RSTART + 1, RLENGTH - 2)
+                                s = substr(s, RSTART + RLENGTH)
+                        }
+                        next
+                }
+                $0 == "" {
+                        n = split(want[mid], w, " ")
+                        for (i = 1; i <= n; i++)
+                                if (!(w[i] in have) && !((mid, w[i]) in said)) {
+                                        print mid, w[i]
+                                        said[mid, w[i]] = 1
+                                }
+                        for (k in have)
+                                delete have[k]
+                        mid = ""
+                        next
+                }
+                {
+                        k = substr($0, 1, index($0, "=") - 1)
+                        have[k] = 1
+                        if (k == "MESSAGE_ID")
+                                mid = substr($0, 12)
+                }' "$CATALOG" -
+}
+
 # Self-protection, after every scenario, run by guest/self-checks.sh in a
 # process of its own (so also after a scenario timed out or died): memguard
 # kept running from the same process, the watchdog never fired, the kernel
-# never chose it.
+# never chose it; and journalctl -x explains its entries (the catalog).
 mg_end() {
         MG_PID0=$(cat "$MG_PID_FILE" 2>/dev/null)
         check "self: memguard.service is still active" systemctl is-active -q memguard.service
@@ -102,6 +148,17 @@ mg_end() {
                 eval '! journalctl -q --no-pager -u memguard.service -o cat | grep -qi "watchdog timeout"'
         check "self: the kernel never killed memguard" \
                 eval '! kernel_log | grep -qE "Killed process [0-9]+ \(memguard\)"'
+        check "self: journald's catalog has memguard's entries" \
+                eval 'journalctl --list-catalog $MID_STARTED | grep -q "memguard: memguard started"'
+        # journalctl -x prefixes the catalog's lines ("░░ ", "-- ")
+        local x gaps
+        x=$(journalctl -x -q --no-pager -u memguard.service MESSAGE_ID=$MID_STARTED)
+        check "self: journalctl -x explains memguard's start (the catalog)" \
+                eval 'grep -q "Subject: memguard started watching memory" <<<"$x"'
+        grep -q "Subject: memguard started" <<<"$x" || sed 's/^/    /' <<<"$x"
+        gaps=$(catalog_gaps)
+        [ -n "$gaps" ] && sed 's/^/    catalog field missing from an entry: /' <<<"$gaps"
+        check "self: every field the catalog fills in is in each entry it explains" [ -z "$gaps" ]
         if [ -z "${ALLOW_ACTION_FAILED:-}" ] && [ ! -e "$OUT/allow-action-failed" ]; then
                 check "self: no failed action (MESSAGE_ID=$MID_ACTION_FAILED)" \
                         eval '! journal_has MESSAGE_ID=$MID_ACTION_FAILED'
