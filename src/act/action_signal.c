@@ -394,6 +394,7 @@ fail:
         if (sig == SIGTERM && !dry_run && pidfd_send_signal(sa->pidfd, SIGKILL, NULL, 0) >= 0) {
                 sa->sig = SIGKILL;
                 sa_mrelease(sa);
+                f.signal = SIGKILL; /* the entry says what was sent */
                 log_event(EVENT_SIGNAL_SENT, LOG_ERR, &f,
                           "%s: cannot follow %s (pid %d) through its grace (%s): sent SIGKILL at once",
                           d->rule->name, d->comm, (int)d->pid, strerror(-r));
