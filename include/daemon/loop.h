@@ -37,10 +37,13 @@
 
 #define UNITS_GAP_USEC (10 * USEC_PER_SEC)
 
-/* The state file for `memguard status` is written after a sample at most
- * this often, and at once after a decision: a view a few seconds old, at
- * the cost of one small write per period. */
-#define STATUS_PERIOD_USEC (5 * USEC_PER_SEC)
+/* The state file for `memguard status` is written when the command asks
+ * (SIGUSR1: a view of now), at once after a decision, and otherwise after
+ * a sample at most this often, so that a view is there when the daemon
+ * cannot answer. In the 2 GB guest a write every 5 s cost a third more
+ * idle CPU than earlyoom's whole (bench/RESULTS.md): views are written
+ * when they are read. */
+#define STATUS_PERIOD_USEC (60 * USEC_PER_SEC)
 
 struct Manager {
         ManagerOptions opts;
@@ -96,6 +99,7 @@ static inline bool dry_run(const Manager *m)
 }
 
 /* tick.c */
+int tick_system(Manager *m, bool fresh_psi);
 int tick_full(Manager *m, bool all_pss);
 UnitTier unit_tier(const Manager *m);
 UnitTier full_tier(const Manager *m);

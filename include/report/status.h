@@ -1,13 +1,14 @@
 /* status.h — the daemon's view, kept for `memguard status` (issue 16).
  *
- * Transport: after every full sample and unit tick the daemon writes its
- * view to a state file, STATUS_FILE under its runtime directory
- * (/run/memguard, or $RUNTIME_DIRECTORY), mode 0600: a temporary file
- * written whole, then renamed over the old one, so a reader sees one
- * complete view or the one before. Why a file and not a socket: the
- * command must answer on a box at 98% memory and with the bus stuck, and
- * even with the daemon busy or hung (then it shows how old the view is);
- * a file asks nothing of the daemon. Why not JSON: the writer runs in the
+ * Transport: the daemon writes its view to a state file, STATUS_FILE
+ * under its runtime directory (/run/memguard, or $RUNTIME_DIRECTORY), mode
+ * 0600: a temporary file written whole, then renamed over the old one, so
+ * a reader sees one complete view or the one before. It writes when the
+ * command asks (SIGUSR1), after a decision, and at most once a minute
+ * otherwise (daemon/loop.h). Why a file and not a socket: the command must
+ * answer on a box at 98% memory and with the bus stuck, and even with the
+ * daemon busy or hung (then it shows the view left, and its age); a file
+ * needs nothing of the daemon at the moment it is read. Why not JSON: the writer runs in the
  * daemon on every full sample, locked in memory, and the reader is the same
  * binary (memguard status): the file is a sequence of fixed records
  * (StatusRec*), written through a small buffer, so the daemon's memory

@@ -83,6 +83,19 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         return 0;
 }
 
+/* `memguard status` asks for a view of now: the system tier is read
+ * afresh (processes and units are the last walk's and unit tick's) and
+ * the view written at once. */
+static int on_status_request(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+        (void)s, (void)si;
+        Manager *m = userdata;
+        (void)tick_system(m, true);
+        m->status_due = true;
+        status_update(m, false);
+        return 0;
+}
+
 static int on_stop(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
         (void)si, (void)userdata;
@@ -249,6 +262,7 @@ int manager_run(Manager *m)
         sigaddset(&mask, SIGHUP);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGUSR1);
         sigprocmask(SIG_BLOCK, &mask, NULL);
 
         int r = sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m);
@@ -256,6 +270,8 @@ int manager_run(Manager *m)
                 r = sd_event_add_signal(m->event, NULL, SIGTERM, on_stop, m);
         if (r >= 0)
                 r = sd_event_add_signal(m->event, NULL, SIGINT, on_stop, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, NULL, SIGUSR1, on_status_request, m);
         if (r < 0)
                 return r;
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,32 @@ static bool writer_alive(const StatusHeader *h)
                 st.start_time == h->pid_start_time;
         close(fd);
         return alive;
+}
+
+/* Asks the daemon that wrote *F for a view of now (SIGUSR1) and waits up
+ * to a second for it; *F is replaced when it comes. The daemon may be
+ * stuck (the box thrashing, the loop hung): then the view it left stands,
+ * with its age. Returns whether a fresh view came. */
+static bool fresh_view(const char *path, StatusFile **f)
+{
+        uint64_t before = (*f)->header.written_usec;
+
+        if (kill((*f)->header.pid, SIGUSR1) < 0)
+                return false;
+        for (int i = 0; i < 100; i++) {
+                StatusFile *g = NULL;
+                struct timespec ts = { 0, 10 * 1000 * 1000 };
+                nanosleep(&ts, NULL);
+                if (status_read(path, &g) < 0)
+                        continue;
+                if (g->header.pid == (*f)->header.pid && g->header.written_usec > before) {
+                        status_free(*f);
+                        *f = g;
+                        return true;
+                }
+                status_free(g);
+        }
+        return false;
 }
 
 /* One sample of this box, taken now, as a view (no rules' states). */
@@ -200,6 +227,9 @@ int status_command(int argc, char **argv, const char *config_path)
                         status_free(f);
                         return STATUS_EXIT_NOT_RUNNING;
                 }
+                if (!fresh_view(state, &f))
+                        fprintf(stderr, "memguard status: memguard (pid %d) did not answer within "
+                                        "1 s: showing the view it left\n", (int)f->header.pid);
         }
         status_sort(f);
         if (json)

@@ -161,7 +161,7 @@ static void update_status(Manager *m)
 
 /* FRESH_PSI: read PSI now (a full sample, a PSI event); the fast tier
  * otherwise reads it once per kernel averaging period (sample.h). */
-static int tick_system(Manager *m, bool fresh_psi)
+int tick_system(Manager *m, bool fresh_psi)
 {
         int r = sampler_system(m->sampler, now_usec(m), fresh_psi, &m->snap.sys);
         if (r < 0)
@@ -269,8 +269,9 @@ void fast_tick(Manager *m)
 {
         if (tick_system(m, m->psi_every_tick) >= 0)
                 evaluate(m, RULES_PROCS_STALE);
-        /* memory as the fast tier reads it: the view is never older than
-         * STATUS_PERIOD_USEC, whatever the walks' period */
+        /* memory as the fast tier reads it: a view left for when the
+         * daemon cannot answer is never older than STATUS_PERIOD_USEC,
+         * whatever the walks' period */
         status_update(m, true);
         /* From now, not from the due time: after a stall (thrashing, a
          * blocked read, SIGSTOP) ticks must not fire back to back. */

@@ -168,6 +168,14 @@ check "the view is kept in the runtime directory, root's only" \
         eval '[ "$(stat -c %a "$RUNTIME_DIRECTORY")" = 700 ] && [ "$(stat -c %a "$RUNTIME_DIRECTORY/status")" = 600 ]'
 check "memguard status names the daemon and its config" \
         eval '"$MEMGUARD" status | grep -q "^memguard .*, pid $mg_pid, up .*config $work/test.conf"'
+sleep 2
+check "... asked for it, a view of now (SIGUSR1; the last one is seconds old)" \
+        eval '"$MEMGUARD" status | grep -qE "its view of [01] s ago"'
+kill -STOP "$mg_pid"
+"$MEMGUARD" status >"$work/stuck.out" 2>"$work/stuck.err"; rc=$?
+kill -CONT "$mg_pid"
+check "... a daemon that cannot answer: the view it left, and why" \
+        eval '[ $rc -eq 0 ] && grep -q "did not answer within 1 s" "$work/stuck.err" && grep -q "^memguard .*, pid $mg_pid" "$work/stuck.out"'
 check "... every rule, and what each has done" \
         wait_cmd 5 eval '"$MEMGUARD" status | grep -qE "^hog +process +term +quiet; fired once, at "'
 check "... the last actions and how they ended" \
