@@ -57,6 +57,11 @@ void history_add_units(History *h, const Config *config, const Snapshot *snap, u
 bool history_system(History *h, uint64_t window_usec, GrowthEstimate *ret);
 /* A unit's series is named by the unit's cgroup (UnitSample.cgroup). */
 bool history_unit(History *h, uint64_t window_usec, const char *cgroup, GrowthEstimate *ret);
+/* The same estimate for a reader that decides nothing (memguard status):
+ * it neither caches it nor asks for dense samples, so that looking does
+ * not change how memguard samples. */
+bool history_unit_peek(const History *h, uint64_t window_usec, const char *cgroup,
+                       GrowthEstimate *ret);
 bool history_proc(History *h, uint64_t window_usec, pid_t pid, uint64_t start_time,
                   GrowthEstimate *ret);
 

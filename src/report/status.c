@@ -219,7 +219,7 @@ static int write_units(FILE *out, const StatusSource *src)
 
                 memcpy(r.name, u->name, sizeof r.name);
                 memcpy(r.owner, u->owner, sizeof r.owner);
-                if (src->hist && window && history_unit(src->hist, window, u->cgroup, &e))
+                if (src->hist && window && history_unit_peek(src->hist, window, u->cgroup, &e))
                         growth_of(&e, window, &r.growth);
                 uint64_t budget;
                 if (rules_budget(src->config, NULL, u, s->sys.mem.total_kb, &budget)) {

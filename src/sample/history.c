@@ -267,6 +267,20 @@ bool history_system(History *h, uint64_t window_usec, GrowthEstimate *ret)
         return h && estimate(h, &k, ret);
 }
 
+bool history_unit_peek(const History *h, uint64_t window_usec, const char *cgroup,
+                       GrowthEstimate *ret)
+{
+        Key k = { window_usec, SERIES_UNIT, 0, 0, cgroup };
+        const HistoryEntry *e = find(h, &k);
+        if (!e)
+                return false;
+        if (e->est_fresh)
+                *ret = e->est;
+        else
+                growth_estimate(&e->growth, ret);
+        return true;
+}
+
 bool history_unit(History *h, uint64_t window_usec, const char *cgroup, GrowthEstimate *ret)
 {
         Key k = { window_usec, SERIES_UNIT, 0, 0, cgroup };
