@@ -15,6 +15,7 @@
 #include "report/render.h"
 #include "report/status.h"
 #include "rules/rules.h"
+#include "sample/history.h"
 #include "util/cleanup.h"
 
 #define SEC UINT64_C(1000000)
@@ -247,6 +248,42 @@ static void test_refused(void **state)
         free(copy);
 }
 
+/* Looking is not deciding: the view reads every unit's growth, and a rule
+ * that looked at growth it suspects but cannot vouch for would have the
+ * unit sampled densely (history.h). The view must leave that alone. */
+static void test_peek_no_dense(void **state)
+{
+        (void)state;
+        Config *c = NULL;
+        _cleanup_free_ char *errors = NULL;
+        assert_int_equal(config_load_string("[rule gc]\nunit = gc.service\n"
+                                            "when = unit.growth > 1G/h\nwindow = 2m\naction = warn\n",
+                                            "t.conf", &c, &errors), 0);
+        UnitSample u = { .name = "gc.service", .cgroup = "/system.slice/gc.service",
+                         .memory_from_cgroup = true };
+        Snapshot snap = { .units = &u, .n_units = 1 };
+        History *h = history_new();
+        GrowthEstimate e;
+        uint64_t t = 0, seed = 12345;
+
+        assert_non_null(h);
+        /* a 200 MiB garbage-collector saw over a 1 MiB/s leak, for 4 min */
+        for (; t < 240 * SEC; t += 2 * SEC + (seed = seed * 6364136223846793005u + 1) % SEC) {
+                double s = (double)t / 1e6;
+                u.memory_kb = (uint64_t)((100 + s + 200 * (s / 20 - (double)(uint64_t)(s / 20))) * 1024);
+                u.memory_usec = snap.procs_usec = snap.sys.usec = 1000 * SEC + t;
+                assert_int_equal(history_add_full(h, c, &snap), 0);
+        }
+        uint64_t now = 1000 * SEC + t;
+        assert_true(history_unit_peek(h, c->rules[0].window_usec, u.cgroup, &e));
+        assert_false(history_dense(h, now));
+        /* the same look by a rule asks for dense samples: the case is one */
+        assert_true(history_unit(h, c->rules[0].window_usec, u.cgroup, &e));
+        assert_true(history_dense(h, now));
+        history_free(h);
+        config_free(c);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -254,6 +291,7 @@ int main(void)
                 cmocka_unit_test(test_text),
                 cmocka_unit_test(test_json),
                 cmocka_unit_test(test_refused),
+                cmocka_unit_test(test_peek_no_dense),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
