@@ -31,6 +31,14 @@ void status_sort(StatusFile *f)
                 qsort(f->procs, f->n_procs, sizeof *f->procs, cmp_proc);
 }
 
+/* A name a process or a delegated user chose, as the journal escapes it:
+ * no control character reaches the terminal. */
+static const char *esc(const char *in, char *buf, size_t size)
+{
+        log_escape(in, buf, size);
+        return buf;
+}
+
 static size_t shown(size_t n, const RenderOptions *o)
 {
         return o->top && o->top < n ? o->top : n;
@@ -97,7 +105,8 @@ static void put_rule_state(Buf *b, const StatusRule *r, uint64_t now)
                 }
         }
         if (v->active && r->scope != SCOPE_SYSTEM) {
-                bprintf(b, ": %s", v->target);
+                char t2[4 * sizeof v->target];
+                bprintf(b, ": %s", esc(v->target, t2, sizeof t2));
                 if (v->n_targets > 1)
                         bprintf(b, " and %u more", v->n_targets - 1);
         }
@@ -176,7 +185,8 @@ void status_render_text(FILE *out, const StatusFile *f, const RenderOptions *o)
         fprintf(out, "\n%-32s %10s  %-22s %10s  %s\n", "UNIT", "MEMORY", "GROWTH", "BUDGET", "REACHED IN");
         for (size_t i = 0; i < shown(f->n_units, o); i++) {
                 const StatusUnit *u = &f->units[i];
-                char name[STATUS_LABEL_MAX], g[64], eta[32] = "-", bud[32] = "-";
+                char name[STATUS_LABEL_MAX], ename[4 * STATUS_LABEL_MAX], g[64], eta[32] = "-",
+                        bud[32] = "-";
                 Buf gb = buf_on(g, sizeof g);
                 put_growth(&gb, &u->growth);
                 if (u->budget_kb)
@@ -184,7 +194,7 @@ void status_render_text(FILE *out, const StatusFile *f, const RenderOptions *o)
                 if (u->budget_kb && u->budget_eta_usec != GROWTH_ETA_NEVER)
                         format_span((double)u->budget_eta_usec, eta, sizeof eta);
                 fprintf(out, "%-32s %10s  %-22s %10s  %s\n",
-                        unit_label(u->name, u->owner, name, sizeof name),
+                        esc(unit_label(u->name, u->owner, name, sizeof name), ename, sizeof ename),
                         format_size((double)u->memory_kb, a, sizeof a), g, bud, eta);
         }
         if (shown(f->n_units, o) < f->n_units)
@@ -196,10 +206,11 @@ void status_render_text(FILE *out, const StatusFile *f, const RenderOptions *o)
         fprintf(out, "\n%8s  %-16s %-32s %10s  %s\n", "PID", "PROCESS", "UNIT", "SIZE", "OOM SCORE");
         for (size_t i = 0; i < shown(f->n_procs, o); i++) {
                 const StatusProc *p = &f->procs[i];
-                char comm[4 * PROC_COMM_MAX];
+                char comm[4 * PROC_COMM_MAX], unit[4 * STATUS_LABEL_MAX];
                 log_escape(p->comm, comm, sizeof comm);
                 fprintf(out, "%8d  %-16s %-32s %10s  %d%s\n", (int)p->pid, comm,
-                        p->unit[0] ? p->unit : "-", format_size((double)p->size_kb, a, sizeof a),
+                        p->unit[0] ? esc(p->unit, unit, sizeof unit) : "-",
+                        format_size((double)p->size_kb, a, sizeof a),
                         p->oom_score, p->has_pss ? "" : "  (RSS)");
         }
         if (shown(f->n_procs, o) < f->n_procs)
@@ -222,7 +233,9 @@ void status_render_text(FILE *out, const StatusFile *f, const RenderOptions *o)
         }
         for (size_t i = 0; i < f->n_cooldowns; i++) {
                 const StatusCooldown *k = &f->cooldowns[i];
-                fprintf(out, "%s %s until %s%s\n", i ? "         " : "cooldown ", k->target,
+                char t2[4 * STATUS_LABEL_MAX];
+                fprintf(out, "%s %s until %s%s\n", i ? "         " : "cooldown ",
+                        esc(k->target, t2, sizeof t2),
                         clock_of(k->until_realtime_usec, now, a, sizeof a),
                         k->failed ? " (its restart failed)" : "");
         }
@@ -230,8 +243,10 @@ void status_render_text(FILE *out, const StatusFile *f, const RenderOptions *o)
                 fprintf(out, "\nLAST ACTIONS\n");
         for (size_t i = f->n_actions; i-- > 0;) {
                 const StatusAction *x = &f->actions[i];
+                char t2[4 * STATUS_LABEL_MAX];
                 fprintf(out, "%s  %-20s %-8s %s: %s\n", clock_of(x->realtime_usec, now, a, sizeof a),
-                        x->rule, action_word(x->action), x->target[0] ? x->target : "the system",
+                        x->rule, action_word(x->action),
+                        x->target[0] ? esc(x->target, t2, sizeof t2) : "the system",
                         x->result);
         }
 }

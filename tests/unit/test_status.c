@@ -198,6 +198,18 @@ static void test_text(void **state)
         assert_null(strchr(t, '\x1b'));
         assert_non_null(strstr(t, "ev\\x1b[31mil\\n\\xff\\xfe"));
         free(t);
+        /* nor of a unit's, a rule target's or an action's (a delegated user
+         * names its own cgroups) */
+        snprintf(f->units[1].name, sizeof f->units[1].name, "we\x1b]0;b\a.service");
+        snprintf(f->rules[0].view.target, sizeof f->rules[0].view.target, "t\x1b[2J");
+        snprintf(f->actions[0].target, sizeof f->actions[0].target, "n\rx");
+        snprintf(f->procs[1].unit, sizeof f->procs[1].unit, "u\x1b[1m");
+        t = render(f, false, 0);
+        assert_null(strchr(t, '\x1b'));
+        assert_null(strchr(t, '\a'));
+        assert_null(strchr(t, '\r'));
+        assert_non_null(strstr(t, "we\\x1b]0;b\\x07.service"));
+        free(t);
         status_free(f);
 }
 
