@@ -58,6 +58,15 @@ static inline uint64_t monotonic_usec(void)
         return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
 }
 
+/* CLOCK_REALTIME now, in µs: for times shown to people (memguard status),
+ * never for deadlines. */
+static inline uint64_t realtime_usec(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
+}
+
 /* A time plus a duration, saturating at UINT64_MAX ("never"): every
  * deadline is computed with this, so that no duration, however long, can
  * wrap a deadline into the past (an immediate SIGKILL, a busy loop). */

@@ -279,9 +279,7 @@ int manager_run(Manager *m)
 
         /* Where `memguard status` finds the view: systemd makes it
          * (RuntimeDirectory=); run by hand, memguard does. */
-        struct timespec rt;
-        clock_gettime(CLOCK_REALTIME, &rt);
-        m->started_realtime_usec = (uint64_t)rt.tv_sec * USEC_PER_SEC + (uint64_t)rt.tv_nsec / 1000;
+        m->started_realtime_usec = realtime_usec();
         if (mkdir(status_dir(), 0700) < 0 && errno != EEXIST)
                 log_msg(LOG_WARNING, "cannot make %s for memguard status: %m", status_dir());
 

@@ -36,13 +36,6 @@ static void usage(FILE *out)
               out);
 }
 
-static uint64_t realtime_usec(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
-}
-
 /* True if the daemon that wrote H still runs: its pid names the process
  * that started at the same time (a pid is reused). */
 static bool writer_alive(const StatusHeader *h)

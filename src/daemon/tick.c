@@ -57,13 +57,6 @@ static uint64_t cpu_usec(void)
         return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
 }
 
-static uint64_t realtime_now(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
-}
-
 /* Keeps decision D and what actions_run() made of it (R) for status. */
 static void log_action(Manager *m, const Decision *d, int r)
 {
@@ -80,7 +73,7 @@ static void log_action(Manager *m, const Decision *d, int r)
                 snprintf(result, sizeof result, "dry run: not done");
         else
                 snprintf(result, sizeof result, "%s", r > 0 ? "in progress" : "done");
-        actionlog_add(&m->log, d, lane, realtime_now(), result);
+        actionlog_add(&m->log, d, lane, realtime_usec(), result);
 }
 
 /* Writes the view for `memguard status` (report/status.h): after a

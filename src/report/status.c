@@ -105,13 +105,6 @@ static int put(FILE *out, uint32_t type, const void *rec)
         return 0;
 }
 
-static uint64_t realtime_usec(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
-}
-
 /* A CLOCK_MONOTONIC time T as CLOCK_REALTIME, given both clocks now. */
 static uint64_t to_realtime(uint64_t t, uint64_t mono, uint64_t real)
 {
