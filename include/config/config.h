@@ -135,6 +135,10 @@ typedef struct Config {
         uint64_t fast_interval_usec; /* default 100 ms */
         bool dry_run;                /* default no */
         uint64_t cooldown_usec;      /* default 30 s */
+        /* metrics-file: where the Prometheus textfile goes (report/metrics.h);
+         * NULL (the default): none is written. Absolute, its name ends in
+         * ".prom" (a line of the file is at most ~200 characters). */
+        char *metrics_file;
         /* n_protect entries in the order given, no two with the same kind
          * and glob. Every `protect =` line appends (also across drop-ins);
          * an empty one clears the list. */

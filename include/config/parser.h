@@ -63,6 +63,7 @@ enum {
         DKEY_DRY_RUN,
         DKEY_PROTECT,
         DKEY_COOLDOWN,
+        DKEY_METRICS_FILE,
         _DKEY_MAX,
 };
 

@@ -38,6 +38,7 @@ void config_free(Config *c)
         for (size_t i = 0; i < c->n_protect; i++)
                 free(c->protect[i].glob);
         free(c->protect);
+        free(c->metrics_file);
         for (size_t i = 0; i < c->n_rules; i++)
                 rule_done(&c->rules[i]);
         free(c->rules);
