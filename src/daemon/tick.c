@@ -71,16 +71,12 @@ static void log_action(Manager *m, const Decision *d, int r)
                         : d->action == ACTION_RESTART ? RULES_BUSY_RESTART
                         : d->rule->scope == SCOPE_SYSTEM ? RULES_BUSY_SYSTEM
                                                          : RULES_BUSY_SIGNAL;
-        char result[96];
-        if (r < 0)
-                snprintf(result, sizeof result, "failed: %s", strerror(-r));
-        else if (d->action == ACTION_WARN)
-                snprintf(result, sizeof result, "warned");
-        else if (dry_run(m))
-                snprintf(result, sizeof result, "dry run: not done");
-        else
-                snprintf(result, sizeof result, "%s", r > 0 ? "in progress" : "done");
-        actionlog_add(&m->log, d, lane, realtime_now(), result);
+        ActionResult result = r < 0                     ? ACTION_RESULT_FAILED
+                              : d->action == ACTION_WARN ? ACTION_RESULT_WARNED
+                              : dry_run(m)               ? ACTION_RESULT_DRY_RUN
+                              : r > 0                    ? ACTION_RESULT_IN_PROGRESS
+                                                         : ACTION_RESULT_DONE;
+        actionlog_add(&m->log, d, lane, realtime_now(), result, r < 0 ? strerror(-r) : NULL);
 }
 
 /* Writes the view for `memguard status` (report/status.h): after a

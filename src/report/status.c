@@ -24,6 +24,8 @@ enum {
         REC_COOLDOWN,
         REC_ACTION,
         REC_END, /* the file is whole */
+        REC_COUNT, /* STATUS_VERSION 2 */
+        _REC_MAX,
 };
 
 typedef struct RecHead {
@@ -36,6 +38,7 @@ static const size_t rec_sizes[] = {
         [REC_UNIT] = sizeof(StatusUnit),         [REC_PROC] = sizeof(StatusProc),
         [REC_RULE] = sizeof(StatusRule),         [REC_COOLDOWN] = sizeof(StatusCooldown),
         [REC_ACTION] = sizeof(StatusAction),     [REC_END] = 0,
+        [REC_COUNT] = sizeof(StatusCount),
 };
 
 /* SRC into DST (SIZE bytes), cut and terminated: a copy, not a printf
@@ -61,34 +64,116 @@ static void label_of(const char *name, const char *owner, char *buf, size_t size
 
 /* ---- the action log --------------------------------------------------- */
 
+const char *action_result_label(ActionResult r)
+{
+        static const char *const labels[] = {
+                [ACTION_RESULT_WARNED] = "warned", [ACTION_RESULT_DONE] = "done",
+                [ACTION_RESULT_NOT_DONE] = "not_done", [ACTION_RESULT_FAILED] = "failed",
+                [ACTION_RESULT_DRY_RUN] = "dry_run",
+        };
+        return (unsigned)r < _ACTION_RESULT_MAX ? labels[r] : "in_progress";
+}
+
+static void result_words(ActionResult r, const char *detail, char *buf, size_t size)
+{
+        switch (r) {
+        case ACTION_RESULT_WARNED:
+                snprintf(buf, size, "warned");
+                break;
+        case ACTION_RESULT_DONE:
+                snprintf(buf, size, "done");
+                break;
+        case ACTION_RESULT_NOT_DONE:
+                snprintf(buf, size, "not done");
+                break;
+        case ACTION_RESULT_FAILED:
+                snprintf(buf, size, "failed: %s", detail ? detail : "?");
+                break;
+        case ACTION_RESULT_DRY_RUN:
+                snprintf(buf, size, "dry run: not done");
+                break;
+        default:
+                snprintf(buf, size, "in progress");
+                break;
+        }
+}
+
+/* The slot of LANE (one RULES_BUSY_* bit) in ActionLog.pending, or -1. */
+static int pending_slot(unsigned lane)
+{
+        if (lane == 0 || (lane & (lane - 1)) != 0)
+                return -1;
+        int i = __builtin_ctz(lane);
+        return i < 3 ? i : -1;
+}
+
+static void count(ActionLog *log, const char *rule, Action action, ActionResult result)
+{
+        if ((unsigned)result >= _ACTION_RESULT_MAX || (unsigned)action >= STATUS_N_ACTIONS)
+                return;
+        for (size_t i = 0; i < log->n_counts; i++) {
+                StatusCount *c = &log->counts[i];
+                if (c->action == action && c->result == result && strcmp(c->rule, rule) == 0) {
+                        c->count++;
+                        return;
+                }
+        }
+        if (log->n_counts == STATUS_MAX_COUNTS) {
+                log->other[action][result]++;
+                return;
+        }
+        StatusCount *c = &log->counts[log->n_counts++];
+        copy(c->rule, sizeof c->rule, rule);
+        c->action = action;
+        c->result = result;
+        c->count = 1;
+}
+
 void actionlog_add(ActionLog *log, const Decision *d, unsigned lane, uint64_t realtime_usec,
-                   const char *result)
+                   ActionResult result, const char *detail)
 {
         StatusAction *a = &log->rec[log->next];
         char unit[STATUS_LABEL_MAX];
+        const char *rule = d->rule ? d->rule->name : "";
 
         memset(a, 0, sizeof *a);
         a->realtime_usec = realtime_usec;
-        copy(a->rule, sizeof a->rule, d->rule ? d->rule->name : "");
+        copy(a->rule, sizeof a->rule, rule);
         a->action = d->action;
         if (d->action == ACTION_RESTART || (d->pid <= 0 && d->unit[0]))
                 snprintf(a->target, sizeof a->target, "%s",
                          unit_label(d->unit, d->unit_owner, unit, sizeof unit));
         else if (d->pid > 0)
                 snprintf(a->target, sizeof a->target, "%s (pid %d)", d->comm, (int)d->pid);
-        copy(a->result, sizeof a->result, result);
+        result_words(result, detail, a->result, sizeof a->result);
         a->lane = lane;
         log->next = (log->next + 1) % STATUS_MAX_ACTIONS;
         if (log->n < STATUS_MAX_ACTIONS)
                 log->n++;
+
+        int slot = pending_slot(lane);
+        if (result != ACTION_RESULT_IN_PROGRESS) {
+                count(log, a->rule, d->action, result);
+        } else if (slot >= 0) {
+                log->pending[slot].set = true;
+                copy(log->pending[slot].rule, sizeof log->pending[slot].rule, rule);
+                log->pending[slot].action = d->action;
+        }
 }
 
-void actionlog_result(ActionLog *log, unsigned lane, const char *result)
+void actionlog_result(ActionLog *log, unsigned lane, ActionResult result)
 {
+        int slot = pending_slot(lane);
+        if (slot < 0 || !log->pending[slot].set)
+                return;
+        log->pending[slot].set = false;
+        count(log, log->pending[slot].rule, log->pending[slot].action, result);
+        /* Its record, unless newer actions have pushed it out of the ring. */
         for (size_t k = 1; k <= log->n; k++) {
                 StatusAction *a = &log->rec[(log->next + STATUS_MAX_ACTIONS - k) % STATUS_MAX_ACTIONS];
                 if (a->lane == lane) {
-                        snprintf(a->result, sizeof a->result, "%s", result);
+                        if (strcmp(a->result, "in progress") == 0)
+                                result_words(result, NULL, a->result, sizeof a->result);
                         return;
                 }
         }
@@ -301,6 +386,25 @@ static int write_rules(FILE *out, const StatusSource *src, uint64_t mono, uint64
         return 0;
 }
 
+static int write_counts(FILE *out, const ActionLog *log)
+{
+        if (!log)
+                return 0;
+        for (size_t i = 0; i < log->n_counts; i++)
+                if (put(out, REC_COUNT, &log->counts[i]) < 0)
+                        return -EIO;
+        for (unsigned a = 0; a < STATUS_N_ACTIONS; a++)
+                for (unsigned r = 0; r < _ACTION_RESULT_MAX; r++) {
+                        if (!log->other[a][r])
+                                continue;
+                        StatusCount c = { .action = (Action)a, .result = (ActionResult)r,
+                                          .count = log->other[a][r] };
+                        if (put(out, REC_COUNT, &c) < 0)
+                                return -EIO;
+                }
+        return 0;
+}
+
 int status_write(FILE *out, const StatusSource *src)
 {
         const Snapshot *s = src->snap;
@@ -310,7 +414,8 @@ int status_write(FILE *out, const StatusSource *src)
                            .header_size = sizeof(StatusHeader) };
         StatusSystem sys = { .mem = s->sys.mem, .has_psi = s->sys.has_psi, .psi = s->sys.psi,
                              .exhaustion_usec = GROWTH_ETA_NEVER, .n_procs = s->n_procs,
-                             .n_units = s->n_units };
+                             .n_units = s->n_units, .has_oom_kills = src->has_oom_kills,
+                             .oom_kills = src->has_oom_kills ? src->oom_kills : 0 };
         const ProcSample *self = snapshot_find_pid(s, s->self_pid);
         struct rusage ru;
         GrowthEstimate e;
@@ -347,6 +452,8 @@ int status_write(FILE *out, const StatusSource *src)
                 if (put(out, REC_ACTION, &src->log->rec[i]) < 0)
                         return -EIO;
         }
+        if (write_counts(out, src->log) < 0)
+                return -EIO;
         static const char none[1];
         return put(out, REC_END, none);
 }
@@ -401,6 +508,7 @@ void status_free(StatusFile *f)
         free(f->rules);
         free(f->cooldowns);
         free(f->actions);
+        free(f->counts);
         free(f);
 }
 
@@ -432,7 +540,7 @@ int status_parse(const void *buf, size_t len, StatusFile **ret)
                 }
                 memcpy(&h, p, sizeof h);
                 p += sizeof h;
-                if (h.type < REC_HEADER || h.type > REC_END || h.size != rec_sizes[h.type] ||
+                if (h.type < REC_HEADER || h.type >= _REC_MAX || h.size != rec_sizes[h.type] ||
                     (!header && h.type != REC_HEADER)) {
                         r = header ? -EBADMSG : -EPROTO;
                         break;
@@ -470,6 +578,9 @@ int status_parse(const void *buf, size_t len, StatusFile **ret)
                 case REC_ACTION:
                         r = append((void **)&f->actions, &f->n_actions, h.size, rec);
                         break;
+                case REC_COUNT:
+                        r = append((void **)&f->counts, &f->n_counts, h.size, rec);
+                        break;
                 case REC_END:
                         whole = true;
                         break;
@@ -500,6 +611,8 @@ int status_parse(const void *buf, size_t len, StatusFile **ret)
                 f->actions[i].target[STATUS_LABEL_MAX - 1] = '\0';
                 f->actions[i].result[sizeof f->actions[i].result - 1] = '\0';
         }
+        for (size_t i = 0; i < f->n_counts; i++)
+                f->counts[i].rule[STATUS_NAME_MAX - 1] = '\0';
         *ret = f;
         return 0;
 }
