@@ -254,10 +254,22 @@ typedef struct StatusFile {
 } StatusFile;
 
 /* Parses LEN bytes of records. Returns 0; -EPROTO for a file of another
- * layout (version or record sizes); -EBADMSG when it is cut or corrupt;
- * -ENOMEM. */
+ * layout (version or record sizes); -EBADMSG when it is cut or corrupt
+ * (or holds more records of a kind than the writer's bound); -ENOMEM. */
 int status_parse(const void *buf, size_t len, StatusFile **ret);
-int status_read(const char *path, StatusFile **ret);
+
+/* Reads and parses the file at PATH as it goes (a 4 KiB buffer, never
+ * the whole file), leaving out the records SKIP names: the daemon reads
+ * its view back for the metrics, which need no processes, cooldowns or
+ * last actions (a view's processes are most of its size). Same returns,
+ * and -errno of the open, -EIO of a read. */
+enum {
+        STATUS_SKIP_PROCS = 1 << 0,
+        STATUS_SKIP_COOLDOWNS = 1 << 1,
+        STATUS_SKIP_ACTIONS = 1 << 2,
+};
+int status_read_some(const char *path, unsigned skip, StatusFile **ret);
+int status_read(const char *path, StatusFile **ret); /* skips nothing */
 void status_free(StatusFile *f);
 
 #endif

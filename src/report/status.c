@@ -512,8 +512,38 @@ void status_free(StatusFile *f)
         free(f);
 }
 
-static int append(void **arr, size_t *n, size_t size, const void *rec)
+/* Where records come from: LEN bytes in memory, or a file read as it is
+ * parsed (the daemon reads its view back for the metrics without holding
+ * the whole file). */
+typedef struct Reader {
+        const char *p, *end;
+        FILE *in;
+} Reader;
+
+/* N bytes into DST. -EBADMSG when the input ends first (a file cut short),
+ * -EIO when it cannot be read. */
+static int take(Reader *r, void *dst, size_t n)
 {
+        if (n == 0)
+                return 0;
+        if (r->in) {
+                if (fread(dst, n, 1, r->in) == 1)
+                        return 0;
+                return ferror(r->in) ? -EIO : -EBADMSG;
+        }
+        if ((size_t)(r->end - r->p) < n)
+                return -EBADMSG;
+        memcpy(dst, r->p, n);
+        r->p += n;
+        return 0;
+}
+
+/* Appends REC to *ARR, which holds *N and may hold at most MAX: more is
+ * not a file this writer made. */
+static int append(void **arr, size_t *n, size_t max, size_t size, const void *rec)
+{
+        if (*n >= max)
+                return -EBADMSG;
         void *a = realloc(*arr, (*n + 1) * size);
         if (!a)
                 return -ENOMEM;
@@ -523,37 +553,40 @@ static int append(void **arr, size_t *n, size_t size, const void *rec)
         return 0;
 }
 
-int status_parse(const void *buf, size_t len, StatusFile **ret)
+static int parse(Reader *in, unsigned skip, StatusFile **ret)
 {
-        const char *p = buf, *end = p + len;
         StatusFile *f = calloc(1, sizeof *f);
         bool header = false, whole = false;
         int r = 0;
+        union {
+                StatusHeader header;
+                StatusSystem system;
+                StatusUnit unit;
+                StatusProc proc;
+                StatusRule rule;
+                StatusCooldown cooldown;
+                StatusAction action;
+                StatusCount count;
+        } rec;
 
         if (!f)
                 return -ENOMEM;
         while (!whole && r == 0) {
                 RecHead h;
-                if ((size_t)(end - p) < sizeof h) {
-                        r = -EBADMSG;
+                r = take(in, &h, sizeof h);
+                if (r < 0)
                         break;
-                }
-                memcpy(&h, p, sizeof h);
-                p += sizeof h;
                 if (h.type < REC_HEADER || h.type >= _REC_MAX || h.size != rec_sizes[h.type] ||
                     (!header && h.type != REC_HEADER)) {
                         r = header ? -EBADMSG : -EPROTO;
                         break;
                 }
-                if ((size_t)(end - p) < h.size) {
-                        r = -EBADMSG;
+                r = take(in, &rec, h.size);
+                if (r < 0)
                         break;
-                }
-                const void *rec = p;
-                p += h.size;
                 switch (h.type) {
                 case REC_HEADER:
-                        memcpy(&f->header, rec, sizeof f->header);
+                        memcpy(&f->header, &rec, sizeof f->header);
                         if (memcmp(f->header.magic, "MGSTATE", 8) != 0 ||
                             f->header.version != STATUS_VERSION ||
                             f->header.header_size != sizeof f->header)
@@ -561,25 +594,32 @@ int status_parse(const void *buf, size_t len, StatusFile **ret)
                         header = true;
                         break;
                 case REC_SYSTEM:
-                        memcpy(&f->system, rec, sizeof f->system);
+                        memcpy(&f->system, &rec, sizeof f->system);
                         break;
                 case REC_UNIT:
-                        r = append((void **)&f->units, &f->n_units, h.size, rec);
+                        r = append((void **)&f->units, &f->n_units, STATUS_MAX_UNITS, h.size, &rec);
                         break;
                 case REC_PROC:
-                        r = append((void **)&f->procs, &f->n_procs, h.size, rec);
+                        if (!(skip & STATUS_SKIP_PROCS))
+                                r = append((void **)&f->procs, &f->n_procs, STATUS_MAX_PROCS, h.size,
+                                           &rec);
                         break;
                 case REC_RULE:
-                        r = append((void **)&f->rules, &f->n_rules, h.size, rec);
+                        r = append((void **)&f->rules, &f->n_rules, STATUS_MAX_RULES, h.size, &rec);
                         break;
                 case REC_COOLDOWN:
-                        r = append((void **)&f->cooldowns, &f->n_cooldowns, h.size, rec);
+                        if (!(skip & STATUS_SKIP_COOLDOWNS))
+                                r = append((void **)&f->cooldowns, &f->n_cooldowns, STATUS_MAX_COOLDOWNS,
+                                           h.size, &rec);
                         break;
                 case REC_ACTION:
-                        r = append((void **)&f->actions, &f->n_actions, h.size, rec);
+                        if (!(skip & STATUS_SKIP_ACTIONS))
+                                r = append((void **)&f->actions, &f->n_actions, STATUS_MAX_ACTIONS,
+                                           h.size, &rec);
                         break;
                 case REC_COUNT:
-                        r = append((void **)&f->counts, &f->n_counts, h.size, rec);
+                        r = append((void **)&f->counts, &f->n_counts,
+                                   STATUS_MAX_COUNTS + STATUS_N_ACTIONS * _ACTION_RESULT_MAX, h.size, &rec);
                         break;
                 case REC_END:
                         whole = true;
@@ -617,44 +657,32 @@ int status_parse(const void *buf, size_t len, StatusFile **ret)
         return 0;
 }
 
-int status_read(const char *path, StatusFile **ret)
+int status_parse(const void *buf, size_t len, StatusFile **ret)
+{
+        Reader in = { .p = buf, .end = (const char *)buf + len };
+        return parse(&in, 0, ret);
+}
+
+int status_read_some(const char *path, unsigned skip, StatusFile **ret)
 {
         int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
                 return -errno;
-        size_t cap = 64 * 1024, len = 0;
-        char *buf = malloc(cap);
-        int r = 0;
-        for (;;) {
-                if (!buf) {
-                        r = -ENOMEM;
-                        break;
-                }
-                ssize_t n = read(fd, buf + len, cap - len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        r = -errno;
-                        break;
-                }
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-                if (len == cap) {
-                        if (cap >= 64 * 1024 * 1024) {
-                                r = -EFBIG;
-                                break;
-                        }
-                        char *b = realloc(buf, cap * 2);
-                        if (!b)
-                                free(buf);
-                        buf = b;
-                        cap *= 2;
-                }
+        FILE *file = fdopen(fd, "r");
+        if (!file) {
+                int r = -errno;
+                close(fd);
+                return r;
         }
-        close(fd);
-        if (r == 0)
-                r = status_parse(buf, len, ret);
-        free(buf);
+        char buf[4096];
+        setvbuf(file, buf, _IOFBF, sizeof buf);
+        Reader in = { .in = file };
+        int r = parse(&in, skip, ret);
+        fclose(file);
         return r;
+}
+
+int status_read(const char *path, StatusFile **ret)
+{
+        return status_read_some(path, 0, ret);
 }

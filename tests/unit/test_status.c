@@ -247,6 +247,59 @@ static void test_refused(void **state)
         free(copy);
 }
 
+/* Read from a file as it goes (the daemon's read-back for the metrics):
+ * the same view, less what it skips; a cut file refused; a file with more
+ * records of a kind than the writer ever writes refused. */
+static void test_read_file(void **state)
+{
+        Fixture *x = *state;
+        char path[] = "/tmp/memguard-status.XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, x->buf, x->len), (ssize_t)x->len);
+        StatusFile *f = NULL, *g = NULL;
+
+        assert_int_equal(status_read(path, &f), 0);
+        assert_int_equal(status_parse(x->buf, x->len, &g), 0);
+        assert_int_equal(f->n_procs, g->n_procs);
+        assert_int_equal(f->n_units, g->n_units);
+        assert_int_equal(f->n_actions, 1);
+        assert_memory_equal(f->units, g->units, g->n_units * sizeof *g->units);
+        status_free(f);
+        status_free(g);
+
+        assert_int_equal(status_read_some(path, STATUS_SKIP_PROCS | STATUS_SKIP_COOLDOWNS | STATUS_SKIP_ACTIONS,
+                                          &f), 0);
+        assert_int_equal(f->n_procs, 0);
+        assert_int_equal(f->n_actions, 0);
+        assert_int_equal(f->n_units, 2);
+        assert_int_equal(f->n_rules, 2);
+        assert_int_equal(f->system.n_procs, 303);
+        status_free(f);
+
+        assert_int_equal(ftruncate(fd, (off_t)x->len - 9), 0);
+        assert_int_equal(status_read(path, &f), -EBADMSG);
+        close(fd);
+        unlink(path);
+        assert_int_equal(status_read(path, &f), -ENOENT);
+
+        /* one action more than the log holds (the view has one already) */
+        size_t rec = 8 + sizeof(StatusAction), body = x->len - 8; /* less REC_END */
+        char *big = calloc(1, body + STATUS_MAX_ACTIONS * rec + 8);
+        memcpy(big, x->buf, body);
+        size_t at = body;
+        for (int i = 0; i < STATUS_MAX_ACTIONS; i++, at += rec) {
+                uint32_t head[2] = { 7 /* REC_ACTION */, sizeof(StatusAction) };
+                memcpy(big + at, head, sizeof head);
+        }
+        memcpy(big + at, x->buf + body, 8);
+        assert_int_equal(status_parse(big, at + 8, &f), -EBADMSG);
+        memcpy(big + at - rec, x->buf + body, 8); /* one fewer: at the bound, fine */
+        assert_int_equal(status_parse(big, at - rec + 8, &f), 0);
+        status_free(f);
+        free(big);
+}
+
 static const StatusCount *find_count(const StatusFile *f, const char *rule, Action a, ActionResult r)
 {
         for (size_t i = 0; i < f->n_counts; i++)
@@ -354,6 +407,7 @@ int main(void)
                 cmocka_unit_test(test_json),
                 cmocka_unit_test(test_refused),
                 cmocka_unit_test(test_counts),
+                cmocka_unit_test(test_read_file),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
