@@ -1,5 +1,5 @@
 /* daemon_keys.c — the keys of [daemon]: interval, fast-interval, cooldown,
- * dry-run, metrics-file, and protect, whose entries are told apart by their form (a
+ * dry-run, metrics-file, metrics-interval, and protect, whose entries are told apart by their form (a
  * program name, an executable, a unit). Also key_duration(), the bounded
  * duration that the rule keys for and grace use too. */
 #include "config/parser.h"
@@ -15,6 +15,7 @@ static const char *const daemon_keys[_DKEY_MAX] = {
         [DKEY_INTERVAL] = "interval", [DKEY_FAST_INTERVAL] = "fast-interval",
         [DKEY_DRY_RUN] = "dry-run",   [DKEY_PROTECT] = "protect",
         [DKEY_COOLDOWN] = "cooldown", [DKEY_METRICS_FILE] = "metrics-file",
+        [DKEY_METRICS_INTERVAL] = "metrics-interval",
 };
 
 /* ---- protect ---------------------------------------------------------- */
@@ -245,6 +246,10 @@ void daemon_key(Parser *p, const char *key, const char *value)
         }
         case DKEY_METRICS_FILE:
                 metrics_file_key(p, key, value);
+                break;
+        case DKEY_METRICS_INTERVAL:
+                (void)key_duration(p, key, value, 0, CONFIG_MAX_INTERVAL_USEC, DAEMON_EXAMPLES,
+                                   &c->metrics_interval_usec);
                 break;
         case DKEY_PROTECT: {
                 const char *s = config_skip_ws(value);

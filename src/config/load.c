@@ -55,6 +55,7 @@ static Config *config_new(void)
         c->fast_interval_usec = DEFAULT_FAST_INTERVAL_USEC;
         c->dry_run = false;
         c->cooldown_usec = DEFAULT_COOLDOWN_USEC;
+        c->metrics_interval_usec = DEFAULT_METRICS_INTERVAL_USEC;
         return c;
 }
 

@@ -688,7 +688,16 @@ static void test_metrics_file(void **state)
         (void)state;
         c = load_ok("[rule r]\nwhen = mem.available < 5%\naction = warn\n");
         assert_null(c->metrics_file);
+        assert_int_equal(c->metrics_interval_usec, 60 * USEC_S);
         config_free(c);
+        c = load_ok("[daemon]\nmetrics-interval = 0\n");
+        assert_int_equal(c->metrics_interval_usec, 0);
+        config_free(c);
+        c = load_ok("[daemon]\nmetrics-interval = 1h\n");
+        assert_int_equal(c->metrics_interval_usec, 3600 * USEC_S);
+        config_free(c);
+        load_bad("[daemon]\nmetrics-interval = 61m\n",
+                 "t.conf:2: metrics-interval: '61m' is too long (at most 1h)\n");
         c = load_ok("[daemon]\nmetrics-file = /var/lib/prometheus/node-exporter/memguard.prom   # on\n");
         assert_string_equal(c->metrics_file, "/var/lib/prometheus/node-exporter/memguard.prom");
         config_free(c);
