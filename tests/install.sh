@@ -25,6 +25,8 @@ check "unit is Type=notify with a watchdog and OOMScoreAdjust=-1000" \
 check "config in /etc" cmp -s "$TOP/conf/memguard.conf" "$dest/etc/memguard.conf"
 check "drop-in directory" test -d "$dest/etc/memguard.conf.d"
 check "man pages" test -f "$dest/usr/share/man/man8/memguard.8" -a -f "$dest/usr/share/man/man5/memguard.conf.5"
+check "the example alerting rules in the documentation's examples" \
+        cmp -s "$TOP/conf/memguard-alerts.yml" "$dest/usr/share/doc/memguard/examples/memguard-alerts.yml"
 check "the installed binary accepts the installed config" \
         "$dest/usr/sbin/memguard" --config "$dest/etc/memguard.conf" --check-config
 if command -v systemd-analyze >/dev/null; then
