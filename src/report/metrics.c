@@ -109,7 +109,7 @@ static void daemon_metrics(FILE *out, const StatusFile *f)
         put_num(out, "memguard_start_time_seconds", NULL, "%.3f", seconds(h->started_realtime_usec));
         family(out, "memguard_view_timestamp_seconds", "gauge",
                "When the daemon took the view these metrics show, in seconds since the Unix epoch "
-               "(rewritten at most every 5 s, and after each decision).");
+               "(the file is rewritten at most every metrics-interval, 1 min by default).");
         put_num(out, "memguard_view_timestamp_seconds", NULL, "%.3f",
                 seconds(h->written_realtime_usec));
         family(out, "memguard_cpu_seconds_total", "counter",
