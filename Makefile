@@ -8,7 +8,12 @@ SYSCONFDIR ?= /etc
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 CATALOGDIR ?= $(PREFIX)/lib/systemd/catalog
 MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/memguard
 DESTDIR ?=
+# promtool, for the tests of the metrics file: make deps takes it out of
+# Debian's prometheus package without installing that package (no
+# Prometheus service on a test host).
+PROMTOOL ?= /usr/local/lib/memguard-tools/promtool
 
 CC ?= cc
 VERSION := 0.1.0
@@ -93,7 +98,8 @@ check-unit: $(UNIT_TESTS)
 # The production binary for the command line, memguard-test wherever a
 # fixture proc or cgroup root is given.
 check-integration: $(B)/memguard $(B)/memguard-test $(HELPERS)
-	MEMGUARD=$(B)/memguard MEMGUARD_TEST=$(B)/memguard-test HELPERS=$(B)/helpers tests/integration/run.sh
+	MEMGUARD=$(B)/memguard MEMGUARD_TEST=$(B)/memguard-test HELPERS=$(B)/helpers PROMTOOL=$(PROMTOOL) \
+		tests/integration/run.sh
 
 # Sequential on purpose: the integration test's children hold up to 160 MiB,
 # and two runs at once would pass the 256 MiB a test may take on a shared host.
@@ -106,8 +112,10 @@ check-san:
 	$(MAKE) SANITIZE=1 check-plain
 
 # What CI runs. The D-Bus restart tests fail rather than skip when
-# dbus-daemon cannot be run (make deps installs it).
+# dbus-daemon cannot be run, and the metrics checks when promtool is
+# missing (make deps provides both).
 check: export MEMGUARD_REQUIRE_DBUS := 1
+check: export MEMGUARD_REQUIRE_PROMTOOL := 1
 check:
 	$(MAKE) lint
 	$(MAKE) check-plain
@@ -124,13 +132,15 @@ check-install: all
 check-system:
 	tests/system/check.sh
 
-# Installs every build and test dependency from Debian packages (root).
+# Installs every build and test dependency from Debian packages (root),
+# and promtool from one without installing it (tests/tools/fetch-promtool.sh).
 deps:
 	@if dpkg-query -W -f='$${Status}\n' libsystemd-dev libproc2-dev libinih-dev libcmocka-dev pkg-config gcc make cppcheck dbus-daemon jq 2>/dev/null | grep -vq 'install ok installed' || \
 	    ! dpkg-query -W libsystemd-dev libproc2-dev libinih-dev libcmocka-dev pkg-config gcc make cppcheck dbus-daemon jq >/dev/null 2>&1; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 			gcc make pkg-config cppcheck dbus-daemon jq libsystemd-dev libproc2-dev libinih-dev libcmocka-dev; \
 	else echo "deps: all installed"; fi
+	@tests/tools/fetch-promtool.sh $(PROMTOOL)
 
 # The journal catalog (journalctl -x) is read from a database that
 # `journalctl --update-catalog` builds out of /usr/lib/systemd/catalog and
@@ -157,6 +167,7 @@ install: $(B)/memguard
 		journalctl --update-catalog || \
 		echo "warning: journalctl --update-catalog failed; run it by hand for journalctl -x" >&2; \
 	fi
+	install -D -m 0644 conf/memguard-alerts.yml $(DESTDIR)$(DOCDIR)/examples/memguard-alerts.yml
 
 # cppcheck does not model __attribute__((cleanup)) and reports every
 # _cleanup_free_ return as a leak; LeakSanitizer in check-san covers leaks.

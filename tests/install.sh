@@ -27,6 +27,8 @@ check "drop-in directory" test -d "$dest/etc/memguard.conf.d"
 check "man pages" test -f "$dest/usr/share/man/man8/memguard.8" -a -f "$dest/usr/share/man/man5/memguard.conf.5"
 check "journal catalog in /usr/lib/systemd/catalog" \
         cmp -s "$TOP/systemd/memguard.catalog" "$dest/usr/lib/systemd/catalog/memguard.catalog"
+check "the example alerting rules in the documentation's examples" \
+        cmp -s "$TOP/conf/memguard-alerts.yml" "$dest/usr/share/doc/memguard/examples/memguard-alerts.yml"
 check "the installed binary accepts the installed config" \
         "$dest/usr/sbin/memguard" --config "$dest/etc/memguard.conf" --check-config
 if command -v systemd-analyze >/dev/null; then

@@ -25,7 +25,8 @@
  *   cooldown                 0 .. 24h
  *   for                      0 .. 168h (7 days)
  *   grace                    0 .. 1h
- *   window                   1m .. 24h */
+ *   window                   1m .. 24h
+ *   metrics-interval         0 .. 1h */
 #define CONFIG_MIN_INTERVAL_USEC (UINT64_C(10) * 1000)
 #define CONFIG_MAX_INTERVAL_USEC (UINT64_C(3600) * 1000000)
 #define CONFIG_MAX_COOLDOWN_USEC (UINT64_C(24) * 3600 * 1000000)
@@ -135,6 +136,13 @@ typedef struct Config {
         uint64_t fast_interval_usec; /* default 100 ms */
         bool dry_run;                /* default no */
         uint64_t cooldown_usec;      /* default 30 s */
+        /* metrics-file: where the Prometheus textfile goes (report/metrics.h);
+         * NULL (the default): none is written. Absolute, its name ends in
+         * ".prom" (a line of the file is at most ~200 characters). */
+        char *metrics_file;
+        /* metrics-interval: the file is rewritten with a view at most this
+         * often; default 1 min, 0 .. 1h (0: with every view). */
+        uint64_t metrics_interval_usec;
         /* n_protect entries in the order given, no two with the same kind
          * and glob. Every `protect =` line appends (also across drop-ins);
          * an empty one clears the list. */

@@ -54,6 +54,7 @@ int trust_check(int fd, const char *path, TrustKind kind, char **ret_reason);
 #define DEFAULT_COOLDOWN_USEC (30 * USEC_PER_SEC)
 #define DEFAULT_GRACE_USEC (5 * USEC_PER_SEC)
 #define DEFAULT_WINDOW_USEC (10 * 60 * USEC_PER_SEC)
+#define DEFAULT_METRICS_INTERVAL_USEC (60 * USEC_PER_SEC)
 
 /* ---- the Parser: what one config_load() carries through its files ----- */
 
@@ -63,6 +64,8 @@ enum {
         DKEY_DRY_RUN,
         DKEY_PROTECT,
         DKEY_COOLDOWN,
+        DKEY_METRICS_FILE,
+        DKEY_METRICS_INTERVAL,
         _DKEY_MAX,
 };
 

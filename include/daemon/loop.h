@@ -84,6 +84,12 @@ struct Manager {
         int status_error;      /* the last state file write's, said once */
         uint64_t status_usec;  /* when it was last written */
         bool status_due;       /* a decision since: write at the next chance */
+        /* The metrics file (report/metrics.h), rendered from each view
+         * written while metrics-file is set. */
+        char *metrics_path;    /* the one being written (removed when the
+                                * config names another, and at the stop) */
+        int metrics_error;     /* the last write's, said once */
+        uint64_t metrics_usec; /* when it was last written (tried); 0: never */
 };
 
 /* The loop's idea of now: sd_event_now() in a handler, the clock read of

@@ -18,8 +18,12 @@
  *
  * Bounds: the STATUS_MAX_UNITS units and STATUS_MAX_PROCS processes that
  * hold the most memory, every rule (up to STATUS_MAX_RULES), the running
- * cooldowns (up to STATUS_MAX_COOLDOWNS) and the last STATUS_MAX_ACTIONS
- * actions. */
+ * cooldowns (up to STATUS_MAX_COOLDOWNS), the last STATUS_MAX_ACTIONS
+ * actions, and the count of every action since the start by rule, kind
+ * and result (STATUS_MAX_COUNTS of them, the rest without their rule).
+ *
+ * The metrics file (metrics.h) is rendered from this view too, as read
+ * back, so that it and `memguard status` always agree. */
 #ifndef MEMGUARD_REPORT_STATUS_H
 #define MEMGUARD_REPORT_STATUS_H
 
@@ -36,13 +40,14 @@
 
 #define STATUS_FILE "status"
 #define STATUS_DEFAULT_DIR "/run/memguard"
-#define STATUS_VERSION 1
+#define STATUS_VERSION 2 /* 2: action counts, the kernel's OOM kills */
 
 #define STATUS_MAX_UNITS 512
 #define STATUS_MAX_PROCS 128
 #define STATUS_MAX_RULES 256
 #define STATUS_MAX_COOLDOWNS 64
 #define STATUS_MAX_ACTIONS 16
+#define STATUS_MAX_COUNTS 64
 
 #define STATUS_NAME_MAX 64 /* a rule's name, cut */
 #define STATUS_LABEL_MAX (PROC_UNIT_MAX + 32)
@@ -82,6 +87,10 @@ typedef struct StatusSystem {
         StatusGrowth growth;      /* of MemAvailable: negative when it falls */
         uint64_t exhaustion_usec; /* at that trend; GROWTH_ETA_NEVER: never */
         uint64_t n_procs, n_units;
+        /* /proc/vmstat oom_kill: read only for the metrics file, so false
+         * when none is configured (or the kernel has no such counter) */
+        bool has_oom_kills;
+        uint64_t oom_kills;
 } StatusSystem;
 
 typedef struct StatusUnit {
@@ -128,18 +137,65 @@ typedef struct StatusAction {
         unsigned lane;            /* RULES_BUSY_*, 0 for warnings */
 } StatusAction;
 
-/* The actions of the daemon, newest last, bounded. */
+/* How an action ended: a StatusAction's result in words, and the class
+ * the action is counted in (memguard_actions_total's result label). */
+typedef enum ActionResult {
+        ACTION_RESULT_WARNED,    /* "warned": a warn's journal entry */
+        ACTION_RESULT_DONE,      /* "done": the process is gone, the unit
+                                  * restarted, or nothing was left to do */
+        ACTION_RESULT_NOT_DONE,  /* "not done": systemd did not restart it */
+        ACTION_RESULT_FAILED,    /* "failed: REASON": not carried out */
+        ACTION_RESULT_DRY_RUN,   /* "dry run: not done" */
+        _ACTION_RESULT_MAX,
+        ACTION_RESULT_IN_PROGRESS = _ACTION_RESULT_MAX, /* "in progress": not
+                                  * counted until it ends (actionlog_result) */
+} ActionResult;
+
+/* "warned", "done", "not_done", "failed", "dry_run": the metrics' label. */
+const char *action_result_label(ActionResult r);
+
+/* Actions counted by (rule, action, result) since the daemon started. */
+typedef struct StatusCount {
+        char rule[STATUS_NAME_MAX]; /* "": counted beyond STATUS_MAX_COUNTS */
+        Action action;
+        ActionResult result;
+        uint64_t count;
+} StatusCount;
+
+#define STATUS_N_ACTIONS (ACTION_RESTART + 1)
+
+/* The actions of the daemon: the last ones, newest last, and the count of
+ * all of them, bounded. An action is counted once, when its result is
+ * known: a term or restart in flight when its process is gone or its job
+ * has ended. A (rule, action, result) beyond the first STATUS_MAX_COUNTS
+ * seen is counted in OTHER, without its rule: no count is ever lost, and
+ * the table never grows (a config with that many acting rules is rare). */
 typedef struct ActionLog {
         StatusAction rec[STATUS_MAX_ACTIONS];
         size_t n;     /* records in use */
         size_t next;  /* where the next one goes */
+        StatusCount counts[STATUS_MAX_COUNTS];
+        size_t n_counts;
+        uint64_t other[STATUS_N_ACTIONS][_ACTION_RESULT_MAX];
+        /* per lane (RULES_BUSY_SIGNAL, _RESTART, _SYSTEM): the action in
+         * progress there, to be counted when it ends */
+        struct {
+                bool set;
+                char rule[STATUS_NAME_MAX];
+                Action action;
+        } pending[3];
 } ActionLog;
 
-/* Records decision D carried out at REALTIME_USEC with RESULT. */
+/* Records decision D carried out at REALTIME_USEC in LANE (RULES_BUSY_*,
+ * 0 for a warning) with RESULT; DETAIL says why it failed (strerror()),
+ * NULL otherwise. Counts it unless it is in progress. */
 void actionlog_add(ActionLog *log, const Decision *d, unsigned lane, uint64_t realtime_usec,
-                   const char *result);
-/* Sets the result of the newest record of LANE (an action that ended). */
-void actionlog_result(ActionLog *log, unsigned lane, const char *result);
+                   ActionResult result, const char *detail);
+/* LANE's action in progress ended with RESULT (DONE or NOT_DONE): the
+ * newest record of LANE says so if it still says "in progress", and it is
+ * counted. Nothing for a lane with no action in progress (a dry run's
+ * term follows its grace and ends here too, as it began: "dry run"). */
+void actionlog_result(ActionLog *log, unsigned lane, ActionResult result);
 
 /* The largest processes of a walk, kept between writes: they change only
  * with the walk, and the view is written more often than /proc is walked. */
@@ -158,6 +214,8 @@ typedef struct StatusSource {
         History *hist;
         const ActionLog *log;
         StatusProcOrder *order; /* may be NULL */
+        bool has_oom_kills;     /* the kernel's count (vmstat.h), if read */
+        uint64_t oom_kills;
         const char *config_path;
         bool dry_run;
         uint64_t started_realtime_usec;
@@ -192,13 +250,27 @@ typedef struct StatusFile {
         size_t n_cooldowns;
         StatusAction *actions;
         size_t n_actions;
+        StatusCount *counts;
+        size_t n_counts;
 } StatusFile;
 
 /* Parses LEN bytes of records. Returns 0; -EPROTO for a file of another
- * layout (version or record sizes); -EBADMSG when it is cut or corrupt;
- * -ENOMEM. */
+ * layout (version or record sizes); -EBADMSG when it is cut or corrupt
+ * (or holds more records of a kind than the writer's bound); -ENOMEM. */
 int status_parse(const void *buf, size_t len, StatusFile **ret);
-int status_read(const char *path, StatusFile **ret);
+
+/* Reads and parses the file at PATH as it goes (a 4 KiB buffer, never
+ * the whole file), leaving out the records SKIP names: the daemon reads
+ * its view back for the metrics, which need no processes, cooldowns or
+ * last actions (a view's processes are most of its size). Same returns,
+ * and -errno of the open, -EIO of a read. */
+enum {
+        STATUS_SKIP_PROCS = 1 << 0,
+        STATUS_SKIP_COOLDOWNS = 1 << 1,
+        STATUS_SKIP_ACTIONS = 1 << 2,
+};
+int status_read_some(const char *path, unsigned skip, StatusFile **ret);
+int status_read(const char *path, StatusFile **ret); /* skips nothing */
 void status_free(StatusFile *f);
 
 #endif

@@ -1,5 +1,5 @@
 /* daemon_keys.c — the keys of [daemon]: interval, fast-interval, cooldown,
- * dry-run, and protect, whose entries are told apart by their form (a
+ * dry-run, metrics-file, metrics-interval, and protect, whose entries are told apart by their form (a
  * program name, an executable, a unit). Also key_duration(), the bounded
  * duration that the rule keys for and grace use too. */
 #include "config/parser.h"
@@ -14,7 +14,8 @@
 static const char *const daemon_keys[_DKEY_MAX] = {
         [DKEY_INTERVAL] = "interval", [DKEY_FAST_INTERVAL] = "fast-interval",
         [DKEY_DRY_RUN] = "dry-run",   [DKEY_PROTECT] = "protect",
-        [DKEY_COOLDOWN] = "cooldown",
+        [DKEY_COOLDOWN] = "cooldown", [DKEY_METRICS_FILE] = "metrics-file",
+        [DKEY_METRICS_INTERVAL] = "metrics-interval",
 };
 
 /* ---- protect ---------------------------------------------------------- */
@@ -168,6 +169,41 @@ bool key_duration(Parser *p, const char *key, const char *value, uint64_t min_us
 
 #define DAEMON_EXAMPLES "100ms, 1s, 2m"
 
+/* metrics-file: an absolute path whose name ends in ".prom", the only
+ * files node_exporter's textfile collector reads (a name that does not
+ * would be written and never scraped: an error now, not a silent gap).
+ * Empty: off, so that a drop-in can turn it off. */
+static void metrics_file_key(Parser *p, const char *key, const char *value)
+{
+        Config *c = p->config;
+        const char *name = strrchr(value, '/');
+
+        if (!*value) {
+                free(c->metrics_file);
+                c->metrics_file = NULL;
+                return;
+        }
+        if (value[0] != '/') {
+                parser_diag(p, p->lineno, "%s: '%s': write an absolute path (e.g. %s)", key, value,
+                            "/var/lib/prometheus/node-exporter/memguard.prom");
+                return;
+        }
+        if (!has_suffix(name + 1, ".prom") || strcmp(name + 1, ".prom") == 0) {
+                parser_diag(p, p->lineno,
+                            "%s: '%s': the file name must end in .prom (node_exporter's textfile "
+                            "collector reads no other)",
+                            key, value);
+                return;
+        }
+        char *s = strdup(value);
+        if (!s) {
+                p->oom = true;
+                return;
+        }
+        free(c->metrics_file);
+        c->metrics_file = s;
+}
+
 void daemon_key(Parser *p, const char *key, const char *value)
 {
         Config *c = p->config;
@@ -208,6 +244,13 @@ void daemon_key(Parser *p, const char *key, const char *value)
                         c->dry_run = b;
                 break;
         }
+        case DKEY_METRICS_FILE:
+                metrics_file_key(p, key, value);
+                break;
+        case DKEY_METRICS_INTERVAL:
+                (void)key_duration(p, key, value, 0, CONFIG_MAX_INTERVAL_USEC, DAEMON_EXAMPLES,
+                                   &c->metrics_interval_usec);
+                break;
         case DKEY_PROTECT: {
                 const char *s = config_skip_ws(value);
                 if (!*s) {

@@ -38,6 +38,7 @@ void config_free(Config *c)
         for (size_t i = 0; i < c->n_protect; i++)
                 free(c->protect[i].glob);
         free(c->protect);
+        free(c->metrics_file);
         for (size_t i = 0; i < c->n_rules; i++)
                 rule_done(&c->rules[i]);
         free(c->rules);
@@ -54,6 +55,7 @@ static Config *config_new(void)
         c->fast_interval_usec = DEFAULT_FAST_INTERVAL_USEC;
         c->dry_run = false;
         c->cooldown_usec = DEFAULT_COOLDOWN_USEC;
+        c->metrics_interval_usec = DEFAULT_METRICS_INTERVAL_USEC;
         return c;
 }
 

@@ -170,6 +170,7 @@ void manager_free(Manager *m)
         sampler_free(m->sampler);
         procroot_close(&m->root);
         config_free(m->config);
+        free(m->metrics_path);
         free(m);
 }
 
@@ -342,6 +343,10 @@ int manager_run(Manager *m)
         char path[512];
         snprintf(path, sizeof path, "%s/%s", status_dir(), STATUS_FILE);
         (void)unlink(path);
+        /* ... and the metrics no longer describe a running memguard:
+         * absent(memguard_view_timestamp_seconds) says so */
+        if (m->metrics_path)
+                (void)unlink(m->metrics_path);
         log_event(EVENT_STOPPED, LOG_INFO, NULL, "memguard stopped");
         return r < 0 ? r : 0;
 }

@@ -160,7 +160,7 @@ void on_action_done(void *userdata, unsigned lane, bool not_done)
         Manager *m = userdata;
         if (lane == RULES_BUSY_RESTART && not_done)
                 rules_action_failed(m->state, &m->restart);
-        actionlog_result(&m->log, lane, not_done ? "not done" : "done");
+        actionlog_result(&m->log, lane, not_done ? ACTION_RESULT_NOT_DONE : ACTION_RESULT_DONE);
         m->status_due = true;
         /* The victim is gone or the unit restarted: look again now, so the
          * next action (if the box still needs one) does not wait a tick. */

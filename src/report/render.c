@@ -311,7 +311,7 @@ static void json_time(FILE *out, const char *key, uint64_t realtime_usec, bool *
 {
         json_key(out, key, first);
         if (realtime_usec)
-                fprintf(out, "%.3f", (double)realtime_usec / 1e6);
+                fprintf(out, "%.6f", (double)realtime_usec / 1e6);
         else
                 fputs("null", out);
 }

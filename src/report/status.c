@@ -14,6 +14,7 @@
 #include "sample/growth.h"
 #include "select/match.h"
 #include "util/cleanup.h"
+#include "util/replace.h"
 
 enum {
         REC_HEADER = 1,
@@ -24,6 +25,8 @@ enum {
         REC_COOLDOWN,
         REC_ACTION,
         REC_END, /* the file is whole */
+        REC_COUNT, /* STATUS_VERSION 2 */
+        _REC_MAX,
 };
 
 typedef struct RecHead {
@@ -36,6 +39,7 @@ static const size_t rec_sizes[] = {
         [REC_UNIT] = sizeof(StatusUnit),         [REC_PROC] = sizeof(StatusProc),
         [REC_RULE] = sizeof(StatusRule),         [REC_COOLDOWN] = sizeof(StatusCooldown),
         [REC_ACTION] = sizeof(StatusAction),     [REC_END] = 0,
+        [REC_COUNT] = sizeof(StatusCount),
 };
 
 /* SRC into DST (SIZE bytes), cut and terminated: a copy, not a printf
@@ -61,34 +65,116 @@ static void label_of(const char *name, const char *owner, char *buf, size_t size
 
 /* ---- the action log --------------------------------------------------- */
 
+const char *action_result_label(ActionResult r)
+{
+        static const char *const labels[] = {
+                [ACTION_RESULT_WARNED] = "warned", [ACTION_RESULT_DONE] = "done",
+                [ACTION_RESULT_NOT_DONE] = "not_done", [ACTION_RESULT_FAILED] = "failed",
+                [ACTION_RESULT_DRY_RUN] = "dry_run",
+        };
+        return (unsigned)r < _ACTION_RESULT_MAX ? labels[r] : "in_progress";
+}
+
+static void result_words(ActionResult r, const char *detail, char *buf, size_t size)
+{
+        switch (r) {
+        case ACTION_RESULT_WARNED:
+                snprintf(buf, size, "warned");
+                break;
+        case ACTION_RESULT_DONE:
+                snprintf(buf, size, "done");
+                break;
+        case ACTION_RESULT_NOT_DONE:
+                snprintf(buf, size, "not done");
+                break;
+        case ACTION_RESULT_FAILED:
+                snprintf(buf, size, "failed: %s", detail ? detail : "?");
+                break;
+        case ACTION_RESULT_DRY_RUN:
+                snprintf(buf, size, "dry run: not done");
+                break;
+        default:
+                snprintf(buf, size, "in progress");
+                break;
+        }
+}
+
+/* The slot of LANE (one RULES_BUSY_* bit) in ActionLog.pending, or -1. */
+static int pending_slot(unsigned lane)
+{
+        if (lane == 0 || (lane & (lane - 1)) != 0)
+                return -1;
+        int i = __builtin_ctz(lane);
+        return i < 3 ? i : -1;
+}
+
+static void count(ActionLog *log, const char *rule, Action action, ActionResult result)
+{
+        if ((unsigned)result >= _ACTION_RESULT_MAX || (unsigned)action >= STATUS_N_ACTIONS)
+                return;
+        for (size_t i = 0; i < log->n_counts; i++) {
+                StatusCount *c = &log->counts[i];
+                if (c->action == action && c->result == result && strcmp(c->rule, rule) == 0) {
+                        c->count++;
+                        return;
+                }
+        }
+        if (log->n_counts == STATUS_MAX_COUNTS) {
+                log->other[action][result]++;
+                return;
+        }
+        StatusCount *c = &log->counts[log->n_counts++];
+        copy(c->rule, sizeof c->rule, rule);
+        c->action = action;
+        c->result = result;
+        c->count = 1;
+}
+
 void actionlog_add(ActionLog *log, const Decision *d, unsigned lane, uint64_t realtime_usec,
-                   const char *result)
+                   ActionResult result, const char *detail)
 {
         StatusAction *a = &log->rec[log->next];
         char unit[STATUS_LABEL_MAX];
+        const char *rule = d->rule ? d->rule->name : "";
 
         memset(a, 0, sizeof *a);
         a->realtime_usec = realtime_usec;
-        copy(a->rule, sizeof a->rule, d->rule ? d->rule->name : "");
+        copy(a->rule, sizeof a->rule, rule);
         a->action = d->action;
         if (d->action == ACTION_RESTART || (d->pid <= 0 && d->unit[0]))
                 snprintf(a->target, sizeof a->target, "%s",
                          unit_label(d->unit, d->unit_owner, unit, sizeof unit));
         else if (d->pid > 0)
                 snprintf(a->target, sizeof a->target, "%s (pid %d)", d->comm, (int)d->pid);
-        copy(a->result, sizeof a->result, result);
+        result_words(result, detail, a->result, sizeof a->result);
         a->lane = lane;
         log->next = (log->next + 1) % STATUS_MAX_ACTIONS;
         if (log->n < STATUS_MAX_ACTIONS)
                 log->n++;
+
+        int slot = pending_slot(lane);
+        if (result != ACTION_RESULT_IN_PROGRESS) {
+                count(log, a->rule, d->action, result);
+        } else if (slot >= 0) {
+                log->pending[slot].set = true;
+                copy(log->pending[slot].rule, sizeof log->pending[slot].rule, rule);
+                log->pending[slot].action = d->action;
+        }
 }
 
-void actionlog_result(ActionLog *log, unsigned lane, const char *result)
+void actionlog_result(ActionLog *log, unsigned lane, ActionResult result)
 {
+        int slot = pending_slot(lane);
+        if (slot < 0 || !log->pending[slot].set)
+                return;
+        log->pending[slot].set = false;
+        count(log, log->pending[slot].rule, log->pending[slot].action, result);
+        /* Its record, unless newer actions have pushed it out of the ring. */
         for (size_t k = 1; k <= log->n; k++) {
                 StatusAction *a = &log->rec[(log->next + STATUS_MAX_ACTIONS - k) % STATUS_MAX_ACTIONS];
                 if (a->lane == lane) {
-                        snprintf(a->result, sizeof a->result, "%s", result);
+                        if (strcmp(a->result, "in progress") == 0)
+                                result_words(result, NULL, a->result, sizeof a->result);
                         return;
                 }
         }
@@ -294,6 +380,25 @@ static int write_rules(FILE *out, const StatusSource *src, uint64_t mono, uint64
         return 0;
 }
 
+static int write_counts(FILE *out, const ActionLog *log)
+{
+        if (!log)
+                return 0;
+        for (size_t i = 0; i < log->n_counts; i++)
+                if (put(out, REC_COUNT, &log->counts[i]) < 0)
+                        return -EIO;
+        for (unsigned a = 0; a < STATUS_N_ACTIONS; a++)
+                for (unsigned r = 0; r < _ACTION_RESULT_MAX; r++) {
+                        if (!log->other[a][r])
+                                continue;
+                        StatusCount c = { .action = (Action)a, .result = (ActionResult)r,
+                                          .count = log->other[a][r] };
+                        if (put(out, REC_COUNT, &c) < 0)
+                                return -EIO;
+                }
+        return 0;
+}
+
 int status_write(FILE *out, const StatusSource *src)
 {
         const Snapshot *s = src->snap;
@@ -303,7 +408,8 @@ int status_write(FILE *out, const StatusSource *src)
                            .header_size = sizeof(StatusHeader) };
         StatusSystem sys = { .mem = s->sys.mem, .has_psi = s->sys.has_psi, .psi = s->sys.psi,
                              .exhaustion_usec = GROWTH_ETA_NEVER, .n_procs = s->n_procs,
-                             .n_units = s->n_units };
+                             .n_units = s->n_units, .has_oom_kills = src->has_oom_kills,
+                             .oom_kills = src->has_oom_kills ? src->oom_kills : 0 };
         const ProcSample *self = snapshot_find_pid(s, s->self_pid);
         struct rusage ru;
         GrowthEstimate e;
@@ -340,6 +446,8 @@ int status_write(FILE *out, const StatusSource *src)
                 if (put(out, REC_ACTION, &src->log->rec[i]) < 0)
                         return -EIO;
         }
+        if (write_counts(out, src->log) < 0)
+                return -EIO;
         static const char none[1];
         return put(out, REC_END, none);
 }
@@ -355,32 +463,17 @@ const char *status_dir(void)
         return first;
 }
 
+static int write_view(FILE *out, const void *src)
+{
+        return status_write(out, src);
+}
+
 int status_write_file(const char *dir, const StatusSource *src)
 {
-        char tmp[512], path[512];
-        snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, STATUS_FILE);
-        snprintf(path, sizeof path, "%s/%s", dir, STATUS_FILE);
-
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0)
-                return -errno;
-        FILE *out = fdopen(fd, "w");
-        if (!out) {
-                int r = -errno;
-                close(fd);
-                unlink(tmp);
-                return r;
-        }
-        char buf[4096];
-        setvbuf(out, buf, _IOFBF, sizeof buf);
-        int r = status_write(out, src);
-        if (fclose(out) != 0 && r == 0)
-                r = -EIO;
-        if (r == 0 && rename(tmp, path) < 0)
-                r = -errno;
-        if (r < 0)
-                unlink(tmp);
-        return r;
+        char path[512];
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, STATUS_FILE) >= sizeof path)
+                return -ENAMETOOLONG;
+        return file_replace(path, 0600, write_view, src);
 }
 
 /* ---- reading ---------------------------------------------------------- */
@@ -394,11 +487,42 @@ void status_free(StatusFile *f)
         free(f->rules);
         free(f->cooldowns);
         free(f->actions);
+        free(f->counts);
         free(f);
 }
 
-static int append(void **arr, size_t *n, size_t size, const void *rec)
+/* Where records come from: LEN bytes in memory, or a file read as it is
+ * parsed (the daemon reads its view back for the metrics without holding
+ * the whole file). */
+typedef struct Reader {
+        const char *p, *end;
+        FILE *in;
+} Reader;
+
+/* N bytes into DST. -EBADMSG when the input ends first (a file cut short),
+ * -EIO when it cannot be read. */
+static int take(Reader *r, void *dst, size_t n)
 {
+        if (n == 0)
+                return 0;
+        if (r->in) {
+                if (fread(dst, n, 1, r->in) == 1)
+                        return 0;
+                return ferror(r->in) ? -EIO : -EBADMSG;
+        }
+        if ((size_t)(r->end - r->p) < n)
+                return -EBADMSG;
+        memcpy(dst, r->p, n);
+        r->p += n;
+        return 0;
+}
+
+/* Appends REC to *ARR, which holds *N and may hold at most MAX: more is
+ * not a file this writer made. */
+static int append(void **arr, size_t *n, size_t max, size_t size, const void *rec)
+{
+        if (*n >= max)
+                return -EBADMSG;
         void *a = realloc(*arr, (*n + 1) * size);
         if (!a)
                 return -ENOMEM;
@@ -408,37 +532,40 @@ static int append(void **arr, size_t *n, size_t size, const void *rec)
         return 0;
 }
 
-int status_parse(const void *buf, size_t len, StatusFile **ret)
+static int parse(Reader *in, unsigned skip, StatusFile **ret)
 {
-        const char *p = buf, *end = p + len;
         StatusFile *f = calloc(1, sizeof *f);
         bool header = false, whole = false;
         int r = 0;
+        union {
+                StatusHeader header;
+                StatusSystem system;
+                StatusUnit unit;
+                StatusProc proc;
+                StatusRule rule;
+                StatusCooldown cooldown;
+                StatusAction action;
+                StatusCount count;
+        } rec;
 
         if (!f)
                 return -ENOMEM;
         while (!whole && r == 0) {
                 RecHead h;
-                if ((size_t)(end - p) < sizeof h) {
-                        r = -EBADMSG;
+                r = take(in, &h, sizeof h);
+                if (r < 0)
                         break;
-                }
-                memcpy(&h, p, sizeof h);
-                p += sizeof h;
-                if (h.type < REC_HEADER || h.type > REC_END || h.size != rec_sizes[h.type] ||
+                if (h.type < REC_HEADER || h.type >= _REC_MAX || h.size != rec_sizes[h.type] ||
                     (!header && h.type != REC_HEADER)) {
                         r = header ? -EBADMSG : -EPROTO;
                         break;
                 }
-                if ((size_t)(end - p) < h.size) {
-                        r = -EBADMSG;
+                r = take(in, &rec, h.size);
+                if (r < 0)
                         break;
-                }
-                const void *rec = p;
-                p += h.size;
                 switch (h.type) {
                 case REC_HEADER:
-                        memcpy(&f->header, rec, sizeof f->header);
+                        memcpy(&f->header, &rec, sizeof f->header);
                         if (memcmp(f->header.magic, "MGSTATE", 8) != 0 ||
                             f->header.version != STATUS_VERSION ||
                             f->header.header_size != sizeof f->header)
@@ -446,22 +573,32 @@ int status_parse(const void *buf, size_t len, StatusFile **ret)
                         header = true;
                         break;
                 case REC_SYSTEM:
-                        memcpy(&f->system, rec, sizeof f->system);
+                        memcpy(&f->system, &rec, sizeof f->system);
                         break;
                 case REC_UNIT:
-                        r = append((void **)&f->units, &f->n_units, h.size, rec);
+                        r = append((void **)&f->units, &f->n_units, STATUS_MAX_UNITS, h.size, &rec);
                         break;
                 case REC_PROC:
-                        r = append((void **)&f->procs, &f->n_procs, h.size, rec);
+                        if (!(skip & STATUS_SKIP_PROCS))
+                                r = append((void **)&f->procs, &f->n_procs, STATUS_MAX_PROCS, h.size,
+                                           &rec);
                         break;
                 case REC_RULE:
-                        r = append((void **)&f->rules, &f->n_rules, h.size, rec);
+                        r = append((void **)&f->rules, &f->n_rules, STATUS_MAX_RULES, h.size, &rec);
                         break;
                 case REC_COOLDOWN:
-                        r = append((void **)&f->cooldowns, &f->n_cooldowns, h.size, rec);
+                        if (!(skip & STATUS_SKIP_COOLDOWNS))
+                                r = append((void **)&f->cooldowns, &f->n_cooldowns, STATUS_MAX_COOLDOWNS,
+                                           h.size, &rec);
                         break;
                 case REC_ACTION:
-                        r = append((void **)&f->actions, &f->n_actions, h.size, rec);
+                        if (!(skip & STATUS_SKIP_ACTIONS))
+                                r = append((void **)&f->actions, &f->n_actions, STATUS_MAX_ACTIONS,
+                                           h.size, &rec);
+                        break;
+                case REC_COUNT:
+                        r = append((void **)&f->counts, &f->n_counts,
+                                   STATUS_MAX_COUNTS + STATUS_N_ACTIONS * _ACTION_RESULT_MAX, h.size, &rec);
                         break;
                 case REC_END:
                         whole = true;
@@ -493,48 +630,38 @@ int status_parse(const void *buf, size_t len, StatusFile **ret)
                 f->actions[i].target[STATUS_LABEL_MAX - 1] = '\0';
                 f->actions[i].result[sizeof f->actions[i].result - 1] = '\0';
         }
+        for (size_t i = 0; i < f->n_counts; i++)
+                f->counts[i].rule[STATUS_NAME_MAX - 1] = '\0';
         *ret = f;
         return 0;
 }
 
-int status_read(const char *path, StatusFile **ret)
+int status_parse(const void *buf, size_t len, StatusFile **ret)
+{
+        Reader in = { .p = buf, .end = (const char *)buf + len };
+        return parse(&in, 0, ret);
+}
+
+int status_read_some(const char *path, unsigned skip, StatusFile **ret)
 {
         int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
                 return -errno;
-        size_t cap = 64 * 1024, len = 0;
-        char *buf = malloc(cap);
-        int r = 0;
-        for (;;) {
-                if (!buf) {
-                        r = -ENOMEM;
-                        break;
-                }
-                ssize_t n = read(fd, buf + len, cap - len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        r = -errno;
-                        break;
-                }
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-                if (len == cap) {
-                        if (cap >= 64 * 1024 * 1024) {
-                                r = -EFBIG;
-                                break;
-                        }
-                        char *b = realloc(buf, cap * 2);
-                        if (!b)
-                                free(buf);
-                        buf = b;
-                        cap *= 2;
-                }
+        FILE *file = fdopen(fd, "r");
+        if (!file) {
+                int r = -errno;
+                close(fd);
+                return r;
         }
-        close(fd);
-        if (r == 0)
-                r = status_parse(buf, len, ret);
-        free(buf);
+        char buf[4096];
+        setvbuf(file, buf, _IOFBF, sizeof buf);
+        Reader in = { .in = file };
+        int r = parse(&in, skip, ret);
+        fclose(file);
         return r;
+}
+
+int status_read(const char *path, StatusFile **ret)
+{
+        return status_read_some(path, 0, ret);
 }

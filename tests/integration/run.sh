@@ -6,7 +6,9 @@
 #
 # Env: MEMGUARD (the production binary: everything that needs no fixture
 # root), MEMGUARD_TEST (memguard-test, the same with --proc-root and
-# --cgroup-root), HELPERS (dir with mg-hog). Prints one line per check
+# --cgroup-root), HELPERS (dir with mg-hog), PROMTOOL (Debian's promtool,
+# which make deps fetches; the checks that need it skip without it, and
+# fail under MEMGUARD_REQUIRE_PROMTOOL=1, as make check sets). Prints one line per check
 # ("ok - # SKIP WHAT: WHY" for one that cannot run here) and "N passed,
 # N failed, N skipped" last, naming the skipped; exit status 1 if any failed.
 set -u
@@ -89,6 +91,61 @@ wait_cmd() { # wait_cmd SECONDS COMMAND...: until COMMAND succeeds
         return 1
 }
 
+# promtool: make deps takes it out of Debian's prometheus package
+# (tests/tools/fetch-promtool.sh) without installing that package.
+PROMTOOL=${PROMTOOL:-/usr/local/lib/memguard-tools/promtool}
+[ -x "$PROMTOOL" ] || PROMTOOL=$(command -v promtool || true)
+
+# promtool_check WHAT ARGS...: `promtool ARGS` passes (its output shown if
+# not). Without promtool a skip, or a failure under make check (CI).
+promtool_check() {
+        local what=$1 out rc; shift
+        if [ -z "$PROMTOOL" ]; then
+                if [ "${MEMGUARD_REQUIRE_PROMTOOL:-}" = 1 ]; then
+                        check "$what (MEMGUARD_REQUIRE_PROMTOOL=1 and no promtool: run make deps)" false
+                else
+                        skip "$what" "no promtool (make deps fetches it)"
+                fi
+                return
+        fi
+        out=$("$PROMTOOL" "$@" 2>&1); rc=$?
+        check "$what" [ $rc -eq 0 ]
+        [ $rc -eq 0 ] || printf '%s\n' "$out" | sed 's/^/    /'
+}
+
+# metrics_agree FILE: the metrics file and `memguard status --json` show
+# the same view (waits up to 10 s for a moment when both are of one view)
+# and agree on it: each rule's fire count and whether it is active, the
+# actions by rule, action and result (the status's last actions are all
+# of them in these short runs; one in progress is not counted yet), the
+# memory available. Prints what differs.
+metrics_agree() {
+        local file=$1 json= deadline=$((SECONDS + 10)) a= b=
+        while [ $SECONDS -lt $deadline ]; do
+                json=$("$MEMGUARD" status --json 2>/dev/null) &&
+                        a=$(awk '$1 == "memguard_view_timestamp_seconds" { print $2 }' "$file" 2>/dev/null) &&
+                        b=$(jq -r .daemon.view_time <<<"$json") &&
+                        awk -v a="$a" -v b="$b" 'BEGIN { exit !(a != "" && a - b < 0.000002 && b - a < 0.000002) }' &&
+                        break
+                json=
+                sleep 0.1
+        done
+        [ -n "$json" ] || { echo "    no moment when the metrics and the status showed one view (metrics $a, status $b)"; return 1; }
+        a=$(sed -n 's/^memguard_rule_fired_total{rule="\([^"]*\)"} \([0-9]*\)$/fired \1 \2/p
+                    s/^memguard_rule_active{rule="\([^"]*\)"} \([0-9]*\)$/active \1 \2/p
+                    s/^memguard_actions_total{rule="\([^"]*\)",action="\([a-z]*\)",result="\([a-z_]*\)"} \([0-9]*\)$/action \1 \2 \3 \4/p
+                    s/^memguard_memory_available_bytes \([0-9]*\)$/available \1/p' "$file" | sort)
+        b=$(jq -r '(.rules[] | "fired \(.name) \(.fires)", "active \(.name) \(if .state == "quiet" then 0 else 1 end)"),
+                   (.actions | map(select(.result != "in progress") | .result |= (
+                           if . == "not done" then "not_done" elif startswith("failed") then "failed"
+                           elif startswith("dry run") then "dry_run" else . end))
+                    | group_by([.rule, .action, .result])[] | "action \(.[0].rule) \(.[0].action) \(.[0].result) \(length)"),
+                   "available \(.memory.available_bytes)"' <<<"$json" | sort)
+        [ "$a" = "$b" ] && return 0
+        diff <(echo "$b") <(echo "$a") | sed 's/^/    status < > metrics: /'
+        return 1
+}
+
 # Stops the daemon started as $mg_pid; checks it exits 0 (under the
 # sanitizers a report makes it fail) and that LOG holds no sanitizer report.
 stop_memguard() { # stop_memguard LOG WHAT
@@ -98,11 +155,14 @@ stop_memguard() { # stop_memguard LOG WHAT
         check "$2: no sanitizer report" eval '! grep -qE "Sanitizer|runtime error" "$stop_log"'
 }
 
+mkdir -p "$work/metrics"
 cat >"$work/test.conf" <<CONF
 [daemon]
 interval = 200ms
 fast-interval = 100ms
 cooldown = 1s
+metrics-file = $work/metrics/memguard.prom
+metrics-interval = 0
 
 [rule hog]
 process = mgtest-hog
@@ -189,6 +249,23 @@ check "... with the daemon, its rules and actions under stable names" \
                 ([.rules[] | select(.name == \"hog\") | .fires][0] == 1) and
                 ([.actions[] | select(.rule == \"stubborn\")][0].result == \"done\") and
                 (.memory.total_bytes > 0) and (.processes | length) > 0" >/dev/null <<<"$out"'
+
+# --- the metrics file: the same view, for Prometheus ---------------------
+prom=$work/metrics/memguard.prom
+check "the metrics file is written, readable by node_exporter (0644)" \
+        eval '[ "$(stat -c %a "$prom")" = 644 ]'
+promtool_check "promtool check metrics passes on it" check metrics <"$prom"
+check "... and it agrees with memguard status: fires, actions by result, memory" metrics_agree "$prom"
+check "... the actions it counts: hog's and stubborn's terms, done" \
+        eval 'grep -qx "memguard_actions_total{rule=\"hog\",action=\"term\",result=\"done\"} 1" "$prom" &&
+              grep -qx "memguard_actions_total{rule=\"stubborn\",action=\"term\",result=\"done\"} 1" "$prom"'
+check "... the kernel's OOM kills, from /proc/vmstat" \
+        eval '[ "$(awk "\$1 == \"memguard_kernel_oom_kills_total\" { print \$2 }" "$prom")" -le \
+                "$(awk "\$1 == \"oom_kill\" { print \$2 }" /proc/vmstat)" ]'
+check "... no temporary left beside it" eval '[ "$(ls -A "$work/metrics")" = memguard.prom ]'
+promtool_check "the example alerting rules pass promtool check rules" check rules "$TOP/conf/memguard-alerts.yml"
+promtool_check "... and fire as they say (promtool test rules)" test rules "$TOP/tests/integration/alerts-test.yml"
+
 cp "$RUNTIME_DIRECTORY/status" "$work/status.kept"
 live_pid=$mg_pid
 "$MEMGUARD" status --top 1 >"$work/top1" 2>&1; rc=$?
@@ -204,13 +281,19 @@ check "a bad reload is reported with FILE:LINE" \
 spawn mgtest-hog 96; hog2=$child
 check "after a refused reload the old rules still act" wait_exit "$hog2" 10
 check "... with SIGTERM" [ "$(exit_status "$hog2")" = 143 ]
-cp "$work/good.conf" "$work/test.conf"
+sed "s|^metrics-file = .*|metrics-file = $work/metrics/moved.prom|" "$work/good.conf" >"$work/test.conf"
 printf '\n[rule none]\nprocess = nothing-matches-this\nwhen = proc.rss > 1G\naction = warn\n' >>"$work/test.conf"
 kill -HUP "$mg_pid"
 check "a good reload is applied" wait_log "$log" "configuration reloaded from .*: 3 rules" 5
+check "... a metrics file it names elsewhere moves there, the old one removed" \
+        wait_cmd 10 eval '[ -f "$work/metrics/moved.prom" ] && [ ! -e "$prom" ]'
+check "... counters kept across the reload" \
+        grep -qx 'memguard_actions_total{rule="hog",action="term",result="done"} 2' "$work/metrics/moved.prom"
 
 stop_memguard "$log" live
 check "the stop is logged" grep -q "memguard stopped" "$log"
+check "the metrics file is removed at the stop, as the view is" \
+        eval '[ -z "$(ls -A "$work/metrics")" ]'
 "$MEMGUARD" status >/dev/null 2>"$work/status.err"; rc=$?
 check "memguard status after the stop: not running, exit 3" \
         eval '[ $rc -eq 3 ] && grep -q "memguard is not running" "$work/status.err"'
@@ -236,6 +319,9 @@ check "dry run signals nothing" kill -0 "$hog"
 check "dry run follows the grace and says what would follow" \
         wait_log "$log" "mgtest-hog \(pid $hog\) still alive .* SIGKILL \[dry run: not sent\]" 10
 check "... and still signals nothing" kill -0 "$hog"
+check "dry run: memguard status and the metrics say so after the grace: dry_run" \
+        eval 'metrics_agree "$prom" && grep -qx "memguard_actions_total{rule=\"hog\",action=\"term\",result=\"dry_run\"} 1" "$prom"'
+check "... and memguard_dry_run 1" grep -qx "memguard_dry_run 1" "$prom"
 kill -KILL "$hog"; wait "$hog" 2>/dev/null
 stop_memguard "$log" "dry run"
 
@@ -309,6 +395,8 @@ mkdir -p "$root" "$work/nocgroup"
 printf '%s\n' "MemTotal:        2097152 kB" "MemFree:         0000000 kB" \
         "MemAvailable:    0000000 kB" "SwapTotal:             0 kB" \
         "SwapFree:              0 kB" >"$root/meminfo"
+# the kernel's OOM kills as this proc root says them, for the metrics
+printf '%s\n' "nr_free_pages 1" "oom_kill 3" "nr_unaccepted 0" >"$root/vmstat"
 set_available() { # KB, written in place (same length) so a read never sees it empty
         printf 'MemFree:         %07d kB\nMemAvailable:    %07d kB\n' "$1" "$1" |
                 dd of="$root/meminfo" bs=1 seek=28 conv=notrunc status=none
@@ -348,6 +436,8 @@ interval = 200ms
 fast-interval = 100ms
 cooldown = 30s
 protect = mgtest-keep.service mgtest-f
+metrics-file = $work/metrics/system.prom
+metrics-interval = 0
 
 [rule low]
 when = mem.available < 20%
@@ -405,6 +495,16 @@ check "when nothing may be killed, it says so once" \
         wait_log "$log" "oom-imminent: .* no process may be killed" 5
 set_available 1048576
 check "recovery is logged" wait_log "$log" "\[rule=low action=warn .*mem_available_kb=1048576" 5
+# (memguard status cannot be asked here: the daemon's own pid is not in
+# its proc root, so the command takes it for gone; the live run above
+# compares the two.)
+prom=$work/metrics/system.prom
+promtool_check "sandboxed: promtool check metrics passes" check metrics <"$prom"
+check "... the failed restart is counted as failed, the kills as done" \
+        eval 'grep -qx "memguard_actions_total{rule=\"unit-budget\",action=\"restart\",result=\"failed\"} 1" "$prom" &&
+              grep -qE "^memguard_actions_total\{rule=\"oom-imminent\",action=\"kill\",result=\"done\"\} [1-9]" "$prom"'
+check "... the kernel's OOM kills, read from the proc root's vmstat" \
+        grep -qx "memguard_kernel_oom_kills_total 3" "$prom"
 stop_memguard "$log" sandboxed
 kill -KILL "$e" "$d" 2>/dev/null
 
@@ -425,6 +525,7 @@ cat >"$work/units.conf" <<CONF
 [daemon]
 interval = 200ms
 fast-interval = 100ms
+metrics-file = $work/metrics/units.prom
 
 [rule budget]
 unit = mgnew.service
@@ -477,6 +578,12 @@ sleep 1
 echo 2097152 >"$cg/system.slice/mgnew.service/memory.current"
 check "after a unit without memory.current came and went, unit rules are judged between walks again" \
         wait_log "$log" "mgnew.service back under budget: 2.0 MiB .*\[rule=budget" 3
+# metrics-interval at its default (1m): written with the first view, not
+# with every view since (the views are seconds apart here)
+check "with metrics-interval at its default, the metrics file keeps its first view" \
+        eval '[ $(($(stat -c %Y "$RUNTIME_DIRECTORY/status") - $(stat -c %Y "$work/metrics/units.prom"))) -ge 5 ]'
+check "... and without a vmstat in its proc root, no kernel OOM kills" \
+        eval '! grep -q "^memguard_kernel_oom_kills_total" "$work/metrics/units.prom"'
 stop_memguard "$log" "watched units"
 kill -KILL "$u" "$v" 2>/dev/null; wait "$u" "$v" 2>/dev/null
 

@@ -679,6 +679,47 @@ static void test_bad_strings(void **state)
         }
 }
 
+/* metrics-file: off by default, an absolute .prom path, empty turns it
+ * off again (a drop-in's way). */
+static void test_metrics_file(void **state)
+{
+        Config *c;
+
+        (void)state;
+        c = load_ok("[rule r]\nwhen = mem.available < 5%\naction = warn\n");
+        assert_null(c->metrics_file);
+        assert_int_equal(c->metrics_interval_usec, 60 * USEC_S);
+        config_free(c);
+        c = load_ok("[daemon]\nmetrics-interval = 0\n");
+        assert_int_equal(c->metrics_interval_usec, 0);
+        config_free(c);
+        c = load_ok("[daemon]\nmetrics-interval = 1h\n");
+        assert_int_equal(c->metrics_interval_usec, 3600 * USEC_S);
+        config_free(c);
+        load_bad("[daemon]\nmetrics-interval = 61m\n",
+                 "t.conf:2: metrics-interval: '61m' is too long (at most 1h)\n");
+        c = load_ok("[daemon]\nmetrics-file = /var/lib/prometheus/node-exporter/memguard.prom   # on\n");
+        assert_string_equal(c->metrics_file, "/var/lib/prometheus/node-exporter/memguard.prom");
+        config_free(c);
+        c = load_ok("[daemon]\nmetrics-file =\n");
+        assert_null(c->metrics_file);
+        config_free(c);
+
+        load_bad("[daemon]\nmetrics-file = memguard.prom\nmetrics-file = /a/b.prom\n",
+                 "t.conf:2: metrics-file: 'memguard.prom': write an absolute path (e.g. "
+                 "/var/lib/prometheus/node-exporter/memguard.prom)\n"
+                 "t.conf:3: metrics-file: given twice in [daemon] (first at line 2)\n");
+        load_bad("[daemon]\nmetrics-file = /var/lib/memguard.txt\n",
+                 "t.conf:2: metrics-file: '/var/lib/memguard.txt': the file name must end in .prom "
+                 "(node_exporter's textfile collector reads no other)\n");
+        load_bad("[daemon]\nmetrics-file = /var/lib/.prom\n",
+                 "t.conf:2: metrics-file: '/var/lib/.prom': the file name must end in .prom "
+                 "(node_exporter's textfile collector reads no other)\n");
+        load_bad("[daemon]\nmetrics-file = /var/lib/node.prom/\n",
+                 "t.conf:2: metrics-file: '/var/lib/node.prom/': the file name must end in .prom "
+                 "(node_exporter's textfile collector reads no other)\n");
+}
+
 /* A NUL byte cannot come through config_load_string(); write a file. */
 static void test_nul_byte(void **state)
 {
@@ -784,6 +825,7 @@ static void test_dropin(void **state)
         assert_int_equal(c->n_protect, 2);
         assert_string_equal(c->protect[0].glob, "sshd");
         assert_string_equal(c->protect[1].glob, "postgres");
+        assert_string_equal(c->metrics_file, "/var/lib/prometheus/node-exporter/memguard.prom");
 
         /* Rules keep their place; a redefinition replaces the whole rule
          * (keys it does not give are back to their defaults). README,
@@ -1570,6 +1612,7 @@ int main(void)
                 cmocka_unit_test(test_good_full),
                 cmocka_unit_test(test_lexical),
                 cmocka_unit_test(test_bad_strings),
+                cmocka_unit_test(test_metrics_file),
                 cmocka_unit_test(test_nul_byte),
                 cmocka_unit_test(test_golden),
                 cmocka_unit_test(test_missing_file),

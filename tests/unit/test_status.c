@@ -116,8 +116,8 @@ static int setup(void **state)
         Decision act = { .kind = DECISION_FIRE, .rule = &x->config->rules[1], .action = ACTION_TERM,
                          .pid = 42 };
         snprintf(act.comm, sizeof act.comm, "node");
-        actionlog_add(&x->log, &act, RULES_BUSY_SYSTEM, 1796320000 * SEC, "in progress");
-        actionlog_result(&x->log, RULES_BUSY_SYSTEM, "done");
+        actionlog_add(&x->log, &act, RULES_BUSY_SYSTEM, 1796320000 * SEC, ACTION_RESULT_IN_PROGRESS, NULL);
+        actionlog_result(&x->log, RULES_BUSY_SYSTEM, ACTION_RESULT_DONE);
 
         FILE *m = open_memstream(&x->buf, &x->len);
         StatusSource src = { .config = x->config, .snap = &x->snap, .state = x->st, .log = &x->log,
@@ -296,6 +296,158 @@ static void test_peek_no_dense(void **state)
         config_free(c);
 }
 
+/* Read from a file as it goes (the daemon's read-back for the metrics):
+ * the same view, less what it skips; a cut file refused; a file with more
+ * records of a kind than the writer ever writes refused. */
+static void test_read_file(void **state)
+{
+        Fixture *x = *state;
+        char path[] = "/tmp/memguard-status.XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, x->buf, x->len), (ssize_t)x->len);
+        StatusFile *f = NULL, *g = NULL;
+
+        assert_int_equal(status_read(path, &f), 0);
+        assert_int_equal(status_parse(x->buf, x->len, &g), 0);
+        assert_int_equal(f->n_procs, g->n_procs);
+        assert_int_equal(f->n_units, g->n_units);
+        assert_int_equal(f->n_actions, 1);
+        assert_memory_equal(f->units, g->units, g->n_units * sizeof *g->units);
+        status_free(f);
+        status_free(g);
+
+        assert_int_equal(status_read_some(path, STATUS_SKIP_PROCS | STATUS_SKIP_COOLDOWNS | STATUS_SKIP_ACTIONS,
+                                          &f), 0);
+        assert_int_equal(f->n_procs, 0);
+        assert_int_equal(f->n_actions, 0);
+        assert_int_equal(f->n_units, 2);
+        assert_int_equal(f->n_rules, 2);
+        assert_int_equal(f->system.n_procs, 303);
+        status_free(f);
+
+        assert_int_equal(ftruncate(fd, (off_t)x->len - 9), 0);
+        assert_int_equal(status_read(path, &f), -EBADMSG);
+        close(fd);
+        unlink(path);
+        assert_int_equal(status_read(path, &f), -ENOENT);
+
+        /* one action more than the log holds (the view has one already) */
+        size_t rec = 8 + sizeof(StatusAction), body = x->len - 8; /* less REC_END */
+        char *big = calloc(1, body + STATUS_MAX_ACTIONS * rec + 8);
+        memcpy(big, x->buf, body);
+        size_t at = body;
+        for (int i = 0; i < STATUS_MAX_ACTIONS; i++, at += rec) {
+                uint32_t head[2] = { 7 /* REC_ACTION */, sizeof(StatusAction) };
+                memcpy(big + at, head, sizeof head);
+        }
+        memcpy(big + at, x->buf + body, 8);
+        assert_int_equal(status_parse(big, at + 8, &f), -EBADMSG);
+        memcpy(big + at - rec, x->buf + body, 8); /* one fewer: at the bound, fine */
+        assert_int_equal(status_parse(big, at - rec + 8, &f), 0);
+        status_free(f);
+        free(big);
+}
+
+static const StatusCount *find_count(const StatusFile *f, const char *rule, Action a, ActionResult r)
+{
+        for (size_t i = 0; i < f->n_counts; i++)
+                if (strcmp(f->counts[i].rule, rule) == 0 && f->counts[i].action == a &&
+                    f->counts[i].result == r)
+                        return &f->counts[i];
+        return NULL;
+}
+
+/* Every action is counted once, by (rule, action, result), when its result
+ * is known; the counts reach the view; the table is bounded and loses no
+ * count beyond its bound. */
+static void test_counts(void **state)
+{
+        Fixture *x = *state;
+        ActionLog *log = calloc(1, sizeof *log);
+        Decision term = { .kind = DECISION_FIRE, .rule = &x->config->rules[1], .action = ACTION_TERM,
+                          .pid = 42 };
+        Decision warn = { .kind = DECISION_FIRE, .rule = &x->config->rules[0], .action = ACTION_WARN };
+        snprintf(term.comm, sizeof term.comm, "node");
+        snprintf(warn.unit, sizeof warn.unit, "api.service");
+
+        /* a term in progress is counted when it ends, however many actions
+         * came between (its record long pushed out of the ring) */
+        actionlog_add(log, &term, RULES_BUSY_SYSTEM, 1 * SEC, ACTION_RESULT_IN_PROGRESS, NULL);
+        assert_int_equal(log->n_counts, 0);
+        for (int i = 0; i < 2 * STATUS_MAX_ACTIONS; i++)
+                actionlog_add(log, &warn, 0, 2 * SEC, ACTION_RESULT_WARNED, NULL);
+        actionlog_result(log, RULES_BUSY_SYSTEM, ACTION_RESULT_DONE);
+        actionlog_result(log, RULES_BUSY_SYSTEM, ACTION_RESULT_DONE); /* ended once */
+        actionlog_add(log, &term, RULES_BUSY_SYSTEM, 3 * SEC, ACTION_RESULT_FAILED, "No such process");
+        assert_string_equal(log->rec[(log->next + STATUS_MAX_ACTIONS - 1) % STATUS_MAX_ACTIONS].result,
+                            "failed: No such process");
+        /* a dry run's term follows its grace, and ends as it began */
+        actionlog_add(log, &term, RULES_BUSY_SYSTEM, 4 * SEC, ACTION_RESULT_DRY_RUN, NULL);
+        actionlog_result(log, RULES_BUSY_SYSTEM, ACTION_RESULT_DONE);
+        assert_string_equal(log->rec[(log->next + STATUS_MAX_ACTIONS - 1) % STATUS_MAX_ACTIONS].result,
+                            "dry run: not done");
+        /* a restart systemd did not carry out */
+        Decision restart = term;
+        restart.action = ACTION_RESTART;
+        restart.pid = 0;
+        snprintf(restart.unit, sizeof restart.unit, "api.service");
+        actionlog_add(log, &restart, RULES_BUSY_RESTART, 5 * SEC, ACTION_RESULT_IN_PROGRESS, NULL);
+        assert_string_equal(log->rec[(log->next + STATUS_MAX_ACTIONS - 1) % STATUS_MAX_ACTIONS].result,
+                            "in progress");
+        actionlog_result(log, RULES_BUSY_RESTART, ACTION_RESULT_NOT_DONE);
+        assert_string_equal(log->rec[(log->next + STATUS_MAX_ACTIONS - 1) % STATUS_MAX_ACTIONS].result,
+                            "not done");
+
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&buf, &len);
+        StatusSource src = { .config = x->config, .snap = &x->snap, .state = x->st, .log = log,
+                             .has_oom_kills = true, .oom_kills = 3,
+                             .now_usec = x->snap.sys.usec, .now_realtime_usec = 1796320000 * SEC };
+        assert_int_equal(status_write(m, &src), 0);
+        assert_int_equal(fclose(m), 0);
+        StatusFile *f = NULL;
+        assert_int_equal(status_parse(buf, len, &f), 0);
+        assert_true(f->system.has_oom_kills);
+        assert_int_equal(f->system.oom_kills, 3);
+        assert_int_equal(f->n_counts, 5);
+        assert_int_equal(find_count(f, "near-oom", ACTION_TERM, ACTION_RESULT_DONE)->count, 1);
+        assert_int_equal(find_count(f, "near-oom", ACTION_TERM, ACTION_RESULT_FAILED)->count, 1);
+        assert_int_equal(find_count(f, "near-oom", ACTION_TERM, ACTION_RESULT_DRY_RUN)->count, 1);
+        assert_int_equal(find_count(f, "near-oom", ACTION_RESTART, ACTION_RESULT_NOT_DONE)->count, 1);
+        assert_int_equal(find_count(f, "api-budget", ACTION_WARN, ACTION_RESULT_WARNED)->count,
+                         2 * STATUS_MAX_ACTIONS);
+        assert_null(find_count(f, "near-oom", ACTION_TERM, ACTION_RESULT_NOT_DONE));
+        status_free(f);
+        free(buf);
+
+        /* beyond the bound: counted without the rule, nothing lost */
+        Rule many[STATUS_MAX_COUNTS + 3];
+        char names[STATUS_MAX_COUNTS + 3][16];
+        for (size_t i = 0; i < STATUS_MAX_COUNTS + 3; i++) {
+                many[i] = x->config->rules[0];
+                snprintf(names[i], sizeof names[i], "r%zu", i);
+                many[i].name = names[i];
+                warn.rule = &many[i];
+                actionlog_add(log, &warn, 0, 6 * SEC, ACTION_RESULT_WARNED, NULL);
+                actionlog_add(log, &warn, 0, 6 * SEC, ACTION_RESULT_WARNED, NULL);
+        }
+        assert_int_equal(log->n_counts, STATUS_MAX_COUNTS);
+        assert_int_equal(log->other[ACTION_WARN][ACTION_RESULT_WARNED], 2 * 8);
+        m = open_memstream(&buf, &len);
+        assert_int_equal(status_write(m, &src), 0);
+        assert_int_equal(fclose(m), 0);
+        assert_int_equal(status_parse(buf, len, &f), 0);
+        assert_int_equal(f->n_counts, STATUS_MAX_COUNTS + 1);
+        assert_int_equal(find_count(f, "", ACTION_WARN, ACTION_RESULT_WARNED)->count, 16);
+        assert_int_equal(find_count(f, "r58", ACTION_WARN, ACTION_RESULT_WARNED)->count, 2);
+        assert_null(find_count(f, "r59", ACTION_WARN, ACTION_RESULT_WARNED));
+        status_free(f);
+        free(buf);
+        free(log);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -304,6 +456,8 @@ int main(void)
                 cmocka_unit_test(test_json),
                 cmocka_unit_test(test_refused),
                 cmocka_unit_test(test_peek_no_dense),
+                cmocka_unit_test(test_counts),
+                cmocka_unit_test(test_read_file),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
