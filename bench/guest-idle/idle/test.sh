@@ -20,6 +20,10 @@ hwm() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
 # Wake-ups: each one ends in a voluntary switch (a sleep in epoll_wait or
 # clock_nanosleep).
 wakes() { awk '/^voluntary_ctxt_switches:/ { print $2 }' "/proc/$1/status"; }
+# What the resident memory is at the window's end: anonymous (heap, stacks)
+# and file-backed (the binary's and libraries' pages touched so far), which
+# the peak (VmHWM) does not tell apart.
+rss_parts() { awk '/^RssAnon:/ { a = $2 } /^RssFile:/ { f = $2 } END { print a "\t" f }' "/proc/$1/status"; }
 measure() { # SCENARIO
         local m0 e0 m1 e1 mw0 ew0 n
         sleep 10
@@ -27,17 +31,35 @@ measure() { # SCENARIO
         m0=$(cpu_ns "$mg"); e0=$(cpu_ns "$eo"); mw0=$(wakes "$mg"); ew0=$(wakes "$eo")
         sleep "$W"
         m1=$(cpu_ns "$mg"); e1=$(cpu_ns "$eo")
-        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$n" "$W" $(((m1 - m0) / 1000)) $(((e1 - e0) / 1000)) \
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$n" "$W" $(((m1 - m0) / 1000)) $(((e1 - e0) / 1000)) \
                 $(($(wakes "$mg") - mw0)) $(($(wakes "$eo") - ew0)) \
-                "$(hwm "$mg")" "$(hwm "$eo")" | tee -a "$OUT/idle.tsv"
+                "$(hwm "$mg")" "$(hwm "$eo")" "$(rss_parts "$mg")" "$(rss_parts "$eo")" | tee -a "$OUT/idle.tsv"
 }
-printf 'scenario\tpids\twindow_s\tmemguard_cpu_us\tearlyoom_cpu_us\tmemguard_wakes\tearlyoom_wakes\tmemguard_hwm_kb\tearlyoom_hwm_kb\n' | tee "$OUT/idle.tsv"
+printf 'scenario\tpids\twindow_s\tmemguard_cpu_us\tearlyoom_cpu_us\tmemguard_wakes\tearlyoom_wakes\tmemguard_hwm_kb\tearlyoom_hwm_kb\tmemguard_anon_kb\tmemguard_file_kb\tearlyoom_anon_kb\tearlyoom_file_kb\n' | tee "$OUT/idle.tsv"
 measure guest
 systemd-run -q --unit=mg-sleepers /bin/bash -c 'for i in $(seq 1000); do sleep 1000000 & done; wait'
 wait_until 60 eval '[ "$(systemctl show -P TasksCurrent mg-sleepers.service)" -ge 1000 ]'
 sleep 60 # the sleepers settle
 measure guest+1000
-systemctl stop mg-sleepers.service earlyoom.service
+systemctl stop mg-sleepers.service
+# The same guest with the metrics file on (issue 16): metrics-file where
+# node_exporter reads it, at its default pace (metrics-interval = 1m),
+# memguard restarted with the drop-in memguard.conf(5) gives. Its row is
+# read against the first one's: earlyoom's column shows how the guest
+# itself drifted between them.
+mkdir -p /var/lib/prometheus/node-exporter /etc/systemd/system/memguard.service.d
+printf '[Service]\nReadWritePaths=/var/lib/prometheus/node-exporter\n' \
+        >/etc/systemd/system/memguard.service.d/50-metrics.conf
+printf '[daemon]\nmetrics-file = /var/lib/prometheus/node-exporter/memguard.prom\n' \
+        >/etc/memguard.conf.d/60-metrics.conf
+systemctl daemon-reload
+systemctl restart memguard.service
+wait_until 20 eval '[ "$(unit_prop memguard.service MainPID)" -gt 0 ]'
+mg=$(unit_prop memguard.service MainPID)
+sleep 60 # its first walk and growth histories
+measure guest+metrics
+check "the metrics file was written" test -s /var/lib/prometheus/node-exporter/memguard.prom
+systemctl stop earlyoom.service
 mg_journal -o cat MESSAGE_ID=$MID_STARTED | sed 's/^/    /'
 check "memguard and earlyoom were measured" test -s "$OUT/idle.tsv"
 check "memguard used the unit tier (cgroup v2)" \

@@ -56,6 +56,29 @@ check "... and shows leak-warning fired on it, still holding" \
 check "... and its budget (1200 MiB) with a time to reach it" \
         grep -qE "^$L +[0-9]+ MiB +[0-9.]+ [MG]iB/h \(±[0-9.?]+\) +1200 MiB +[0-9]+ (s|min|h)" "$OUT/status.txt"
 
+# The same view for Prometheus (issue 16): the metrics file where
+# node_exporter reads it (root/etc: metrics-file, every 10 s, and the
+# unit's ReadWritePaths= drop-in memguard.conf(5) gives), its growth of
+# the leaker the leak's rate and the one memguard status shows.
+P=/var/lib/prometheus/node-exporter/memguard.prom
+prom_value() { # prom_value SERIES: the value of one series of $P
+        awk -v s="$1" '$1 == s { print $2 }' "$P" 2>/dev/null
+}
+check "the metrics file is written where node_exporter reads it, 0644" \
+        wait_until 20 eval '[ "$(stat -c %a $P 2>/dev/null)" = 644 ]'
+cp "$P" "$OUT/memguard.prom" 2>/dev/null
+grep -E "^memguard_(memory_available|unit_(memory|growth)[a-z_]*\{unit=\"mg-|rule_(active|fired_total)\{rule=\"leak)" "$P" | sed 's/^/    /'
+pg=$(prom_value "memguard_unit_growth_bytes_per_second{unit=\"$L\",manager=\"system\"}")
+sg=$(node -e 'const u = JSON.parse(require("fs").readFileSync(process.argv[1])).units.find(u => u.name === process.argv[2]);
+              console.log(u ? u.growth_bytes_per_second : "")' "$OUT/status.json" $L 2>/dev/null)
+log "growth of $L: metrics ${pg:-?} B/s, memguard status ${sg:-?} B/s, true $((4 * 1048576)) B/s"
+check "... its growth of $L is the leak's rate within 20%, and memguard status's within 10%" \
+        awk -v p="$pg" -v s="$sg" -v t=$((4 * 1048576)) \
+            'BEGIN { exit !(p != "" && s != "" && p > t * 0.8 && p < t * 1.2 && p > s * 0.9 && p < s * 1.1) }'
+check "... and leak-warning active, fired at least once" \
+        eval '[ "$(prom_value "memguard_rule_active{rule=\"leak-warning\"}")" = 1 ] &&
+              [ "$(prom_value "memguard_rule_fired_total{rule=\"leak-warning\"}")" -ge 1 ]'
+
 check "the exhaustion rule restarts $L (fastest-growing)" \
         wait_until 300 journal_has MESSAGE_ID=$MID_RESTART_DONE MEMGUARD_UNIT=$L MEMGUARD_JOB_RESULT=done
 mg_journal -o verbose MEMGUARD_RULE=exhaustion | grep -E '^ *(MESSAGE|MEMGUARD_)' | sed 's/^/    /'
