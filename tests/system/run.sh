@@ -106,6 +106,14 @@ run_guest() {
         [ $rc -eq 124 ] || [ $rc -eq 137 ] && why=" (hard timeout: QEMU killed after $((timeout + BOOT_SLACK)) s)"
         [ -z "$result" ] && [ -z "$why" ] && why=" (no result from the guest; QEMU exit $rc, see console.log)"
         [ "$result" = PASS ] || result=FAIL
+        # What the host checks on the guest's artifacts, with the host's
+        # tools (python3, promtool): scenarios/NAME/host-checks.sh
+        if [ -f "$SCENARIOS/$name/host-checks.sh" ] && [ -s "$res/checks" ]; then
+                RES=$res TOP=$TOP bash "$SCENARIOS/$name/host-checks.sh" >"$res/host-checks" 2>&1 ||
+                        result=FAIL
+                cat "$res/host-checks" >>"$res/checks"
+                sed 's/^/    host: /' "$res/host-checks"
+        fi
         grep '^not ok' "$res/checks" 2>/dev/null | sed 's/^/    /' || true
         echo "$result $name ($((SECONDS - t0)) s, QEMU peak $guest_peak_mib MiB)$why"
         [ "$result" = PASS ]
