@@ -16,7 +16,10 @@ typedef struct Counter {
         char *cgroup;
         uint64_t oom_kill, oom; /* the baselines */
         bool seen;              /* in the last check */
-        unsigned own;           /* scratch of oomkills_check() */
+        /* scratch of oomkills_check(): the counters now, and the kills
+         * they show that nothing explains */
+        uint64_t now_kill, now_oom;
+        unsigned own;
 } Counter;
 
 struct OomKills {
@@ -188,7 +191,8 @@ int oomkills_baseline(OomKills *k, const OomCounter *c)
         char *cg = strdup(c->cgroup);
         if (!cg)
                 return -ENOMEM;
-        k->counters[k->n_counters++] = (Counter){ cg, c->oom_kill, c->oom, true, 0 };
+        k->counters[k->n_counters++] = (Counter){ .cgroup = cg, .oom_kill = c->oom_kill, .oom = c->oom,
+                                                  .seen = true };
         return 0;
 }
 
@@ -210,7 +214,6 @@ size_t oomkills_check(OomKills *k, const OomCounter *c, size_t n, uint64_t now_u
         static Counter *order[OOMKILL_COUNTERS_MAX];
         size_t m = 0, out = 0;
         unsigned unexplained = 0, unknown = k->unknown_credits;
-        uint64_t now_kill[OOMKILL_COUNTERS_MAX], now_oom[OOMKILL_COUNTERS_MAX];
 
         for (size_t i = 0; i < k->n_counters; i++)
                 k->counters[i].seen = false;
@@ -227,16 +230,14 @@ size_t oomkills_check(OomKills *k, const OomCounter *c, size_t n, uint64_t now_u
                         e->oom_kill = c[i].oom_kill;
                         e->oom = c[i].oom;
                 }
-                order[m] = e;
-                now_kill[e - k->counters] = c[i].oom_kill;
-                now_oom[e - k->counters] = c[i].oom;
-                m++;
+                e->now_kill = c[i].oom_kill;
+                e->now_oom = c[i].oom;
+                order[m++] = e;
         }
         qsort(order, m, sizeof *order, by_depth);
         for (size_t i = 0; i < m; i++) {
                 Counter *e = order[i];
-                size_t at = (size_t)(e - k->counters);
-                uint64_t moved = now_kill[at] - e->oom_kill, explained = 0;
+                uint64_t moved = e->now_kill - e->oom_kill, explained = 0;
                 for (size_t j = 0; j < k->n_credits; j++)
                         explained += covers(e->cgroup, k->credits[j]);
                 for (size_t j = 0; j < i; j++)
@@ -256,7 +257,6 @@ size_t oomkills_check(OomKills *k, const OomCounter *c, size_t n, uint64_t now_u
                 return 0; /* the kmsg line may still come */
         for (size_t i = 0; i < m; i++) {
                 Counter *e = order[i];
-                size_t at = (size_t)(e - k->counters);
                 if (e->own && out < cap) {
                         OomKill *o = &ret[out++];
                         memset(o, 0, sizeof *o);
@@ -265,13 +265,13 @@ size_t oomkills_check(OomKills *k, const OomCounter *c, size_t n, uint64_t now_u
                         copy_str(o->task_cgroup, sizeof o->task_cgroup, e->cgroup);
                         /* "oom" moved: this cgroup (or one below it) hit its
                          * limit; else the limit was above it, or the box's */
-                        bool limit = now_oom[at] > e->oom;
+                        bool limit = e->now_oom > e->oom;
                         o->scope = limit ? KMSG_SCOPE_CGROUP : KMSG_SCOPE_SYSTEM;
                         if (limit)
                                 copy_str(o->oom_cgroup, sizeof o->oom_cgroup, e->cgroup);
                 }
-                e->oom_kill = now_kill[at];
-                e->oom = now_oom[at];
+                e->oom_kill = e->now_kill;
+                e->oom = e->now_oom;
                 e->own = 0;
         }
         /* forget the units that are gone */
