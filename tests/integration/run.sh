@@ -194,6 +194,8 @@ check "an unknown option is a usage error (exit 2)" [ $rc -eq 2 ]
 check "the production binary refuses --proc-root (exit 2)" [ $rc -eq 2 ]
 "$MEMGUARD" --config "$work/test.conf" --cgroup-root "$work" --check-config >/dev/null 2>&1; rc=$?
 check "the production binary refuses --cgroup-root (exit 2)" [ $rc -eq 2 ]
+"$MEMGUARD" --config "$work/test.conf" --kmsg "$work/x" --check-config >/dev/null 2>&1; rc=$?
+check "the production binary refuses --kmsg (exit 2)" [ $rc -eq 2 ]
 check "... and its --help does not mention them" eval '! "$MEMGUARD" --help | grep -q -- "-root"'
 check "memguard-test takes both" eval '"$MEMGUARD_TEST" --config "$work/test.conf" \
         --proc-root /proc --cgroup-root /sys/fs/cgroup --check-config >/dev/null'
