@@ -14,6 +14,7 @@
 #include "daemon/manager.h"
 #include "daemon/watchdog.h"
 #include "read/cgwatch.h"
+#include "read/oomkill.h"
 #include "read/snapshot.h"
 #include "report/status.h"
 #include "rules/rules.h"
@@ -90,6 +91,14 @@ struct Manager {
                                 * config names another, and at the stop) */
         int metrics_error;     /* the last write's, said once */
         uint64_t metrics_usec; /* when it was last written (tried); 0: never */
+        /* The kernel's OOM kills (oomwatch.c) */
+        OomKills *oomkills;
+        int kmsg_fd;                 /* /dev/kmsg, or -1 */
+        sd_event_source *kmsg_source;
+        sd_event_source *oom_timer;  /* a kill's pairing or cross-check is due */
+        uint64_t vmstat_oom_kills;   /* /proc/vmstat's oom_kill at the last look */
+        bool kmsg_lost_noted;        /* "records were overwritten" said */
+        uint64_t kernel_oom_kills[2]; /* reported: [0] system, [1] cgroup */
 };
 
 /* The loop's idea of now: sd_event_now() in a handler, the clock read of
@@ -114,6 +123,13 @@ uint64_t fast_sleep(const Manager *m);
 void fast_tick(Manager *m);
 
 void status_update(Manager *m, bool sampled);
+
+/* oomwatch.c: the kernel's OOM kills. Start before the first walk;
+ * returns what to say about it in the start message. */
+const char *oomwatch_start(Manager *m, char *buf, size_t size);
+/* After a walk or a unit tick: baselines for new units' counters. */
+void oomwatch_sampled(Manager *m);
+void oomwatch_stop(Manager *m);
 
 /* timers.c */
 int on_full_timer(sd_event_source *s, uint64_t usec, void *userdata);

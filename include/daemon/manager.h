@@ -21,6 +21,9 @@ typedef struct ManagerOptions {
         const char *proc_root;    /* NULL: /proc */
         const char *cgroup_root;  /* NULL: /sys/fs/cgroup */
         bool force_dry_run;       /* --dry-run: whatever the config says */
+        /* The kernel's log (NULL: /dev/kmsg, or none with a test root);
+         * tests name a FIFO written one record at a time. */
+        const char *kmsg_path;
 } ManagerOptions;
 
 typedef struct Manager Manager;

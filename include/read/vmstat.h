@@ -1,8 +1,11 @@
-/* vmstat.h — /proc/vmstat, the kernel's event counters. memguard reads one
- * of them, oom_kill (Linux 4.13+): the processes the kernel's OOM killer
- * has killed since boot, for the metrics file (report/metrics.h), and only
- * when one is configured: the file is ~4 KiB of ~180 counters, summed over
- * every CPU on each read, and nothing else needs it. */
+/* vmstat.h — the kernel's counters of its OOM kills. /proc/vmstat's
+ * oom_kill (Linux 4.13+): the processes the kernel's OOM killer has killed
+ * since boot, for the metrics file (report/metrics.h) and to tell when the
+ * units' counters are worth reading (read/oomkill.h); the file is ~4 KiB
+ * of ~180 counters, summed over every CPU on each read, so it is read only
+ * for those. And a cgroup v2 unit's memory.events: "oom" (the cgroup or
+ * one below it hit its limit) and "oom_kill" (a process in it or below it
+ * was killed), since the cgroup was made. */
 #ifndef MEMGUARD_READ_VMSTAT_H
 #define MEMGUARD_READ_VMSTAT_H
 
@@ -20,5 +23,15 @@ int vmstat_parse_oom_kills(const char *buf, size_t len, uint64_t *ret);
  * -ENODATA (no such counter), -EBADMSG, or -errno of the open or read. No
  * allocation. */
 int vmstat_read_oom_kills(int proc_fd, uint64_t *ret);
+
+/* Finds "oom N" and "oom_kill N" in LEN bytes of a memory.events file.
+ * Returns 0 and writes both, -ENODATA when either is missing (oom_kill
+ * came in 4.13), or -EBADMSG. */
+int memory_events_parse(const char *buf, size_t len, uint64_t *ret_oom, uint64_t *ret_oom_kill);
+
+/* Reads CGROUP's memory.events ("/system.slice/x.service", under
+ * CGROUP_FD, the cgroup v2 root of procroot.h) and parses it. Returns 0,
+ * -ENOENT when the cgroup is gone, or another -errno. No allocation. */
+int memory_events_read(int cgroup_fd, const char *cgroup, uint64_t *ret_oom, uint64_t *ret_oom_kill);
 
 #endif

@@ -280,6 +280,12 @@ typedef struct RuleView {
 bool rules_view(const RulesState *st, const Config *config, size_t i, const Snapshot *snapshot,
                 RuleView *ret);
 
+/* The same for one target of rule I: a unit rule's unit (CGROUP), a
+ * process rule's process (PID, START_TIME); a system rule's episode as
+ * rules_view(). TARGET is left "". Returns false as rules_view(). */
+bool rules_target_view(const RulesState *st, const Config *config, size_t i, pid_t pid,
+                       uint64_t start_time, const char *cgroup, RuleView *ret);
+
 /* A target in cooldown: a process (PID, START_TIME) or a unit (CGROUP). */
 typedef struct CooldownView {
         pid_t pid;

@@ -65,6 +65,12 @@ bool history_unit_peek(const History *h, uint64_t window_usec, const char *cgrou
 bool history_proc(History *h, uint64_t window_usec, pid_t pid, uint64_t start_time,
                   GrowthEstimate *ret);
 
+/* The window a unit's growth is shown over (memguard status, the kernel
+ * OOM kill entries): that of the first unit rule matching U that tracks
+ * growth, else that of the first system rule that ranks units by growth;
+ * 0 for none. */
+uint64_t history_unit_window(const Config *config, const UnitSample *u);
+
 /* True if some unit's growth series should be sampled densely at
  * NOW_USEC: a rule asked for its estimate within the last window and
  * found growth it could not vouch for (a band wider than a quarter of the

@@ -35,6 +35,7 @@ typedef enum LogEvent {
         EVENT_ACTION_FAILED,  /* an action could not be carried out */
         EVENT_CONFIG_RELOADED,
         EVENT_CONFIG_ERROR,   /* a reload was refused: the running config stays */
+        EVENT_KERNEL_OOM_KILL, /* the kernel's OOM killer killed a process */
         _EVENT_MAX,
 } LogEvent;
 
@@ -69,6 +70,17 @@ typedef struct LogFields {
         int64_t growth_band_bytes_per_hour;
         bool has_eta;            /* MEMGUARD_ETA_SEC */
         uint64_t eta_sec;
+        /* A kernel OOM kill (EVENT_KERNEL_OOM_KILL) */
+        const char *kernel_oom_scope;  /* MEMGUARD_KERNEL_OOM_SCOPE: "system", "cgroup" */
+        const char *kernel_oom_source; /* MEMGUARD_KERNEL_OOM_SOURCE: "kmsg", "memory.events" */
+        unsigned kernel_oom_kills;     /* MEMGUARD_KERNEL_OOM_KILLS, when more than 1 */
+        const char *oom_cgroup;        /* MEMGUARD_OOM_CGROUP: the limit's cgroup */
+        const char *cmdline;           /* MEMGUARD_CMDLINE */
+        bool has_rss;                  /* MEMGUARD_ANON_RSS_KB, _FILE_RSS_KB, _SHMEM_RSS_KB */
+        uint64_t anon_rss_kb, file_rss_kb, shmem_rss_kb;
+        bool has_unit_memory;          /* MEMGUARD_UNIT_MEMORY_KB: as memguard last saw it */
+        uint64_t unit_memory_kb;
+        const char *rules;             /* MEMGUARD_RULES: those holding, space-separated */
 } LogFields;
 
 /* Decides once where events go (journal or stderr). FORCE_STDERR: always

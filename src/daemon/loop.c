@@ -114,6 +114,7 @@ int manager_new(const ManagerOptions *opts, Config *config, Manager **ret)
         m->config = config;
         m->psi_every_tick = schedule_psi_every_tick(config);
         m->psi_trigger_fd = -1;
+        m->kmsg_fd = -1;
         m->root.proc_fd = m->root.cgroup_fd = -1;
         m->snap.self_pid = getpid();
         m->jitter = monotonic_usec() ^ ((uint64_t)getpid() << 32);
@@ -155,6 +156,7 @@ void manager_free(Manager *m)
         if (!m)
                 return;
         actions_free(m->actions);
+        oomwatch_stop(m);
         watchdog_free(m->watchdog);
         sd_event_source_disable_unref(m->full_timer);
         sd_event_source_disable_unref(m->unit_timer);
@@ -327,15 +329,19 @@ int manager_run(Manager *m)
          * seen by one or the other. */
         char watch_mode[160];
         const char *watched = cgwatch_start(m, watch_mode, sizeof watch_mode);
+        /* ... and the kernel's log from its end: kills from before
+         * memguard started are never reported */
+        char oom_mode[200];
+        const char *oom = oomwatch_start(m, oom_mode, sizeof oom_mode);
 
         r = tick_full(m, false);
         if (r < 0)
                 return r;
         timers_rearm(m);
         log_event(EVENT_STARTED, LOG_INFO, NULL,
-                  "memguard %s started: %zu rules, %zu processes in %zu units, %s, unit memory from %s%s%s",
+                  "memguard %s started: %zu rules, %zu processes in %zu units, %s, unit memory from %s%s%s%s",
                   MEMGUARD_VERSION, m->config->n_rules, m->snap.n_procs, m->snap.n_units, psi_mode,
-                  m->root.cgroup_fd >= 0 ? "cgroup v2" : "process PSS", watched,
+                  m->root.cgroup_fd >= 0 ? "cgroup v2" : "process PSS", watched, oom,
                   dry_run(m) ? ", dry run" : "");
 
         r = run(m);

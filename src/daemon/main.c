@@ -5,7 +5,8 @@
  *
  * Built twice: build/memguard, the daemon that is installed, and
  * build/memguard-test (-DMEMGUARD_TEST_HOOKS), which also takes
- * --proc-root and --cgroup-root so that tests can feed it fixture trees.
+ * --proc-root, --cgroup-root and --kmsg so that tests can feed it fixture
+ * trees and kernel log records.
  * The production binary has no such options: a fixture tree names pids
  * and units that are real on this box, and a daemon that has read one must
  * never act on them (issue 14). memguard-test, given either root, is
@@ -45,6 +46,7 @@ static void usage(FILE *out)
                 "restarts units only on $DBUS_SYSTEM_BUS_ADDRESS):\n"
                 "      --proc-root DIR    read processes and meminfo from DIR\n"
                 "      --cgroup-root DIR  read cgroups from DIR\n"
+                "      --kmsg PATH        read the kernel's log from PATH (a FIFO)\n"
 #endif
                 "\nCommands:\n"
                 "  status              what the running memguard sees (memguard status --help)\n"
@@ -54,12 +56,12 @@ static void usage(FILE *out)
 }
 
 #ifdef MEMGUARD_TEST_HOOKS
-#define BUILD_NOTE " (test build: --proc-root, --cgroup-root)"
+#define BUILD_NOTE " (test build: --proc-root, --cgroup-root, --kmsg)"
 #else
 #define BUILD_NOTE ""
 #endif
 
-enum { OPT_CHECK = 0x100, OPT_LIST_PROTECTED, OPT_PROC_ROOT, OPT_CGROUP_ROOT };
+enum { OPT_CHECK = 0x100, OPT_LIST_PROTECTED, OPT_PROC_ROOT, OPT_CGROUP_ROOT, OPT_KMSG };
 
 int main(int argc, char **argv)
 {
@@ -73,6 +75,7 @@ int main(int argc, char **argv)
 #ifdef MEMGUARD_TEST_HOOKS
                 { "proc-root", required_argument, NULL, OPT_PROC_ROOT },
                 { "cgroup-root", required_argument, NULL, OPT_CGROUP_ROOT },
+                { "kmsg", required_argument, NULL, OPT_KMSG },
 #endif
                 {},
         };
@@ -99,6 +102,9 @@ int main(int argc, char **argv)
                         break;
                 case OPT_CGROUP_ROOT:
                         opts.cgroup_root = optarg;
+                        break;
+                case OPT_KMSG:
+                        opts.kmsg_path = optarg;
                         break;
 #endif
                 case 'V':

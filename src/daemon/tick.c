@@ -260,6 +260,9 @@ int tick_full(Manager *m, bool all_pss)
         if (!partial && history_add_full(m->hist, m->config, &m->snap) < 0)
                 log_msg(LOG_WARNING, "out of memory: some growth histories not started");
 
+        if (!partial)
+                oomwatch_sampled(m);
+
         m->in_full_tick = true;
         evaluate(m, partial ? RULES_PROCS_PARTIAL : RULES_PROCS_FRESH);
         m->in_full_tick = false;

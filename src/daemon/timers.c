@@ -50,8 +50,10 @@ int on_unit_timer(sd_event_source *s, uint64_t usec, void *userdata)
         if (n >= 0 && unit_tier(m) == UNIT_TIER_WATCHED &&
             rules_units_need_full(m->config, &m->snap, m->state, m->snap.sys.usec))
                 (void)tick_full(m, false);
-        if (n >= 0)
+        if (n >= 0) {
+                oomwatch_sampled(m);
                 status_update(m, true);
+        }
         /* after the walk: it may have changed the tier */
         uint64_t period = schedule_unit_interval(m->config, unit_tier(m));
         if (period)

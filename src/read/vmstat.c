@@ -6,18 +6,20 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <stdio.h>
+
+#include "read/proc.h"
 #include "util/cleanup.h"
+#include "util/procroot.h"
 
-#define KEY "oom_kill "
-
-/* The value of the line P..EOL ("oom_kill 3"), if it is that line. */
-static int line_value(const char *p, const char *eol, uint64_t *ret)
+/* The value of the line P..EOL ("oom_kill 3"), if it is KEY's ("oom_kill "). */
+static int line_value(const char *p, const char *eol, const char *key, uint64_t *ret)
 {
         uint64_t v = 0;
 
-        if ((size_t)(eol - p) <= strlen(KEY) || memcmp(p, KEY, strlen(KEY)) != 0)
+        if ((size_t)(eol - p) <= strlen(key) || memcmp(p, key, strlen(key)) != 0)
                 return -ENODATA;
-        for (p += strlen(KEY); p < eol; p++) {
+        for (p += strlen(key); p < eol; p++) {
                 unsigned d = (unsigned)(*p - '0');
                 if (*p < '0' || *p > '9' || v > (UINT64_MAX - d) / 10)
                         return -EBADMSG;
@@ -27,7 +29,7 @@ static int line_value(const char *p, const char *eol, uint64_t *ret)
         return 0;
 }
 
-int vmstat_parse_oom_kills(const char *buf, size_t len, uint64_t *ret)
+static int parse_counter(const char *buf, size_t len, const char *key, uint64_t *ret)
 {
         const char *p = buf, *end = buf + len;
 
@@ -35,12 +37,43 @@ int vmstat_parse_oom_kills(const char *buf, size_t len, uint64_t *ret)
                 const char *eol = memchr(p, '\n', (size_t)(end - p));
                 if (!eol)
                         eol = end;
-                int r = line_value(p, eol, ret);
+                int r = line_value(p, eol, key, ret);
                 if (r != -ENODATA)
                         return r;
                 p = eol + 1;
         }
         return -ENODATA;
+}
+
+int vmstat_parse_oom_kills(const char *buf, size_t len, uint64_t *ret)
+{
+        return parse_counter(buf, len, "oom_kill ", ret);
+}
+
+int memory_events_parse(const char *buf, size_t len, uint64_t *ret_oom, uint64_t *ret_oom_kill)
+{
+        uint64_t oom, kill;
+        int r = parse_counter(buf, len, "oom ", &oom);
+        if (r >= 0)
+                r = parse_counter(buf, len, "oom_kill ", &kill);
+        if (r < 0)
+                return r;
+        *ret_oom = oom;
+        *ret_oom_kill = kill;
+        return 0;
+}
+
+int memory_events_read(int cgroup_fd, const char *cgroup, uint64_t *ret_oom, uint64_t *ret_oom_kill)
+{
+        /* ~130 bytes on 6.x (low high max oom oom_kill oom_group_kill) */
+        char buf[512], rel[PROC_CGROUP_MAX + 32];
+        int n = snprintf(rel, sizeof rel, "%s/memory.events", cgroup[0] == '/' ? cgroup + 1 : cgroup);
+        if (n < 0 || (size_t)n >= sizeof rel)
+                return -ENAMETOOLONG;
+        ssize_t len = procroot_read_file(cgroup_fd, rel[0] == '/' ? rel + 1 : rel, buf, sizeof buf);
+        if (len < 0)
+                return (int)len;
+        return memory_events_parse(buf, (size_t)len, ret_oom, ret_oom_kill);
 }
 
 int vmstat_read_oom_kills(int proc_fd, uint64_t *ret)

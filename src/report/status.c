@@ -205,21 +205,6 @@ static void growth_of(const GrowthEstimate *e, uint64_t window, StatusGrowth *re
                                .band_kb_per_hour = e->band_kb_per_hour, .window_usec = window };
 }
 
-/* The window a unit's growth is shown over: that of the first unit rule
- * matching it that tracks growth, else that of the first system rule
- * that ranks units by growth; 0 for none. */
-static uint64_t unit_window(const Config *c, const UnitSample *u)
-{
-        for (size_t i = 0; i < c->n_rules; i++)
-                if (c->rules[i].scope == SCOPE_UNIT && rule_tracks_growth(&c->rules[i]) &&
-                    match_unit(&c->rules[i], u))
-                        return c->rules[i].window_usec;
-        for (size_t i = 0; i < c->n_rules; i++)
-                if (c->rules[i].scope == SCOPE_SYSTEM && c->rules[i].target == TARGET_FASTEST_GROWING)
-                        return c->rules[i].window_usec;
-        return 0;
-}
-
 static uint64_t system_window(const Config *c)
 {
         for (size_t i = 0; i < c->n_rules; i++)
@@ -294,7 +279,7 @@ static int write_units(FILE *out, const StatusSource *src)
                                  .n_procs = u->n_procs,
                                  .budget_eta_usec = GROWTH_ETA_NEVER };
                 GrowthEstimate e = { 0 };
-                uint64_t window = unit_window(src->config, u);
+                uint64_t window = history_unit_window(src->config, u);
 
                 memcpy(r.name, u->name, sizeof r.name);
                 memcpy(r.owner, u->owner, sizeof r.owner);

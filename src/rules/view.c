@@ -22,23 +22,32 @@ static void entry_label(const TargetEntry *e, const Snapshot *snapshot, char *bu
                 snprintf(buf, size, "%.*s", (int)(size > 0 ? size - 1 : 0), e->cgroup);
 }
 
-bool rules_view(const RulesState *st, const Config *config, size_t i, const Snapshot *snapshot,
-                RuleView *ret)
+/* What both views share: RET zeroed, rule I's counts, and a system
+ * rule's episode. Returns -1 when ST is not bound to CONFIG, 1 when RET is
+ * whole (a system rule), 0 when the targets are still to be looked at. */
+static int slot_view(const RulesState *st, const Config *config, size_t i, RuleView *ret)
 {
         memset(ret, 0, sizeof *ret);
         if (!st || !config || !state_matches(st, config) || i >= config->n_rules)
-                return false;
+                return -1;
         const RuleSlot *slot = &st->slots[i];
-        const TargetEntry *oldest = NULL;
-
         ret->fires = slot->fires;
         ret->fired_usec = slot->fired_usec;
-        if (config->rules[i].scope == SCOPE_SYSTEM) {
-                ret->active = slot->active;
-                ret->fired = slot->active && slot->fired;
-                ret->since_usec = slot->active ? slot->since_usec : 0;
-                return true;
-        }
+        if (config->rules[i].scope != SCOPE_SYSTEM)
+                return 0;
+        ret->active = slot->active;
+        ret->fired = slot->active && slot->fired;
+        ret->since_usec = slot->active ? slot->since_usec : 0;
+        return 1;
+}
+
+bool rules_view(const RulesState *st, const Config *config, size_t i, const Snapshot *snapshot,
+                RuleView *ret)
+{
+        const TargetEntry *oldest = NULL;
+        int r = slot_view(st, config, i, ret);
+        if (r != 0)
+                return r > 0;
         for (size_t k = 0; k < st->n_entries; k++) {
                 const TargetEntry *e = &st->entries[k];
                 if (e->rule != i)
@@ -55,6 +64,29 @@ bool rules_view(const RulesState *st, const Config *config, size_t i, const Snap
                 ret->fired = ret->n_fired > 0;
                 ret->since_usec = oldest->since_usec;
                 entry_label(oldest, snapshot, ret->target, sizeof ret->target);
+        }
+        return true;
+}
+
+bool rules_target_view(const RulesState *st, const Config *config, size_t i, pid_t pid,
+                       uint64_t start_time, const char *cgroup, RuleView *ret)
+{
+        int r = slot_view(st, config, i, ret);
+        if (r != 0)
+                return r > 0;
+        for (size_t k = 0; k < st->n_entries; k++) {
+                const TargetEntry *e = &st->entries[k];
+                bool same = config->rules[i].scope == SCOPE_UNIT
+                                    ? cgroup && strcmp(e->cgroup, cgroup) == 0
+                                    : pid > 0 && e->pid == pid && e->start_time == start_time;
+                if (e->rule == i && same) {
+                        ret->active = true;
+                        ret->fired = e->fired;
+                        ret->since_usec = e->since_usec;
+                        ret->n_targets = 1;
+                        ret->n_fired = e->fired;
+                        break;
+                }
         }
         return true;
 }

@@ -316,3 +316,18 @@ uint64_t history_dropped(const History *h)
 {
         return h ? h->dropped : 0;
 }
+
+/* The window a unit's growth is shown over: that of the first unit rule
+ * matching it that tracks growth, else that of the first system rule
+ * that ranks units by growth; 0 for none. */
+uint64_t history_unit_window(const Config *c, const UnitSample *u)
+{
+        for (size_t i = 0; i < c->n_rules; i++)
+                if (c->rules[i].scope == SCOPE_UNIT && rule_tracks_growth(&c->rules[i]) &&
+                    match_unit(&c->rules[i], u))
+                        return c->rules[i].window_usec;
+        for (size_t i = 0; i < c->n_rules; i++)
+                if (c->rules[i].scope == SCOPE_SYSTEM && c->rules[i].target == TARGET_FASTEST_GROWING)
+                        return c->rules[i].window_usec;
+        return 0;
+}

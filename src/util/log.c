@@ -27,6 +27,7 @@ static const char *const message_ids[_EVENT_MAX] = {
         [EVENT_ACTION_FAILED] = "a10e6e30d02449539548266163419298",
         [EVENT_CONFIG_RELOADED] = "eab06688b0cf4546b3ef228e3472b528",
         [EVENT_CONFIG_ERROR] = "ec151a2a5976474ba9b6ffc6c7dd476a",
+        [EVENT_KERNEL_OOM_KILL] = "7ee4ebcd94e34882b71a31c9571fc278",
 };
 
 static bool to_journal;
@@ -173,7 +174,7 @@ static void format_cut(char *buf, size_t size, const char *fmt, va_list ap)
  * name (at most 255 bytes) always fits, and so does its escaped form
  * unless most of its bytes need escaping (then it is cut, whole escapes
  * only). */
-#define MAX_FIELDS 20
+#define MAX_FIELDS 24
 #define FIELD_VALUE_MAX 512
 #define FIELD_MAX (FIELD_VALUE_MAX + 64) /* the value, and "MEMGUARD_KEY=" */
 
@@ -259,7 +260,26 @@ static void fields_build(const LogFields *f, FieldBuf *fb)
                           f->growth_band_bytes_per_hour);
         if (f->has_eta)
                 field_add(fb, "MEMGUARD_ETA_SEC", "%" PRIu64, f->eta_sec);
-        if (f->rule || f->action)
+        if (f->kernel_oom_scope)
+                field_add(fb, "MEMGUARD_KERNEL_OOM_SCOPE", "%s", f->kernel_oom_scope);
+        if (f->kernel_oom_source)
+                field_add(fb, "MEMGUARD_KERNEL_OOM_SOURCE", "%s", f->kernel_oom_source);
+        if (f->kernel_oom_kills > 1)
+                field_add(fb, "MEMGUARD_KERNEL_OOM_KILLS", "%u", f->kernel_oom_kills);
+        if (f->oom_cgroup && f->oom_cgroup[0])
+                field_add(fb, "MEMGUARD_OOM_CGROUP", "%s", f->oom_cgroup);
+        if (f->cmdline && f->cmdline[0])
+                field_add(fb, "MEMGUARD_CMDLINE", "%s", f->cmdline);
+        if (f->has_rss) {
+                field_add(fb, "MEMGUARD_ANON_RSS_KB", "%" PRIu64, f->anon_rss_kb);
+                field_add(fb, "MEMGUARD_FILE_RSS_KB", "%" PRIu64, f->file_rss_kb);
+                field_add(fb, "MEMGUARD_SHMEM_RSS_KB", "%" PRIu64, f->shmem_rss_kb);
+        }
+        if (f->has_unit_memory)
+                field_add(fb, "MEMGUARD_UNIT_MEMORY_KB", "%" PRIu64, f->unit_memory_kb);
+        if (f->rules && f->rules[0])
+                field_add(fb, "MEMGUARD_RULES", "%s", f->rules);
+        if (f->rule || f->action || f->kernel_oom_scope)
                 field_add(fb, "MEMGUARD_DRY_RUN", "%s", f->dry_run ? "yes" : "no");
 }
 

@@ -194,6 +194,8 @@ check "an unknown option is a usage error (exit 2)" [ $rc -eq 2 ]
 check "the production binary refuses --proc-root (exit 2)" [ $rc -eq 2 ]
 "$MEMGUARD" --config "$work/test.conf" --cgroup-root "$work" --check-config >/dev/null 2>&1; rc=$?
 check "the production binary refuses --cgroup-root (exit 2)" [ $rc -eq 2 ]
+"$MEMGUARD" --config "$work/test.conf" --kmsg "$work/x" --check-config >/dev/null 2>&1; rc=$?
+check "the production binary refuses --kmsg (exit 2)" [ $rc -eq 2 ]
 check "... and its --help does not mention them" eval '! "$MEMGUARD" --help | grep -q -- "-root"'
 check "memguard-test takes both" eval '"$MEMGUARD_TEST" --config "$work/test.conf" \
         --proc-root /proc --cgroup-root /sys/fs/cgroup --check-config >/dev/null'
@@ -602,6 +604,107 @@ fi
 stop_memguard "$work/uidle.log" "watched idle"
 kill "${sleepers[@]}" 2>/dev/null
 wait "${sleepers[@]}" 2>/dev/null
+
+# --- kernel OOM kills: a FIFO for /dev/kmsg, a fixture cgroup tree -----------
+# The kernel's records are written to a FIFO standing in for /dev/kmsg
+# (memguard-test --kmsg), one write per record as the kernel hands them
+# out (a write of two shows the reader splits them); the units' counters
+# are files of a fixture tree the test bumps, with /proc/vmstat's oom_kill
+# in the proc root. Kills counted before memguard starts are never news.
+ocg=$work/ocg oroot=$work/oroot kfifo=$work/kmsg
+mkdir -p "$ocg/system.slice/mgoom.service" "$ocg/system.slice/mgother.service" "$oroot"
+echo "cpuset cpu io memory pids" >"$ocg/cgroup.controllers"
+for d in mgoom mgother; do
+        printf 'populated 1\nfrozen 0\n' >"$ocg/system.slice/$d.service/cgroup.events"
+        echo 209715200 >"$ocg/system.slice/$d.service/memory.current"
+done
+events() { # events UNIT OOM OOM_KILL
+        printf 'low 0\nhigh 0\nmax 9\noom %s\noom_kill %s\noom_group_kill 0\n' "$2" "$3" \
+                >"$ocg/system.slice/$1.service/memory.events.new"
+        mv "$ocg/system.slice/$1.service/memory.events.new" "$ocg/system.slice/$1.service/memory.events"
+}
+vmstat() { printf 'nr_free_pages 1\noom_kill %s\nnr_foo 2\n' "$1" >"$oroot/vmstat.new"; mv "$oroot/vmstat.new" "$oroot/vmstat"; }
+events mgoom 5 5; events mgother 0 0; vmstat 5
+printf '%s\n' "MemTotal:        2097152 kB" "MemFree:         1048576 kB" \
+        "MemAvailable:    1048576 kB" "SwapTotal:             0 kB" \
+        "SwapFree:              0 kB" >"$oroot/meminfo"
+spawn mg-leak 1; ol=$child
+spawn mg-other 1; oo=$child
+for p in "$ol:mgoom" "$oo:mgother"; do
+        mkdir "$oroot/${p%%:*}"
+        for f in stat status cmdline oom_score oom_score_adj smaps_rollup; do
+                ln -s /proc/"${p%%:*}"/$f "$oroot/${p%%:*}/$f"
+        done
+        printf '0::/system.slice/%s.service\n' "${p#*:}" >"$oroot/${p%%:*}/cgroup"
+done
+cat >"$work/oom.conf" <<CONF
+[daemon]
+interval = 200ms
+fast-interval = 100ms
+
+[rule oom-budget]
+unit = mgoom.service
+when = unit.memory > 1G
+action = restart
+CONF
+mkfifo "$kfifo"
+exec 7<>"$kfifo" # held open for writing: the reader never sees the end
+log=$work/oom.log
+"$MEMGUARD_TEST" --config "$work/oom.conf" --proc-root "$oroot" --cgroup-root "$ocg" --kmsg "$kfifo" \
+        --dry-run 2>"$log" &
+mg_pid=$!
+check "kernel OOM: memguard reads the kernel's log from the FIFO" \
+        wait_log "$log" "started: .*2 units.*kernel OOM kills from $kfifo" 10
+sleep 0.5
+check "... and reports no kill from before it started" eval '! grep -q "kernel OOM killer" "$log"'
+# a cgroup OOM as 6.1 writes it: the counter moves first, then the two
+# records (here in one write), then other kernel chatter
+events mgoom 6 6; vmstat 6
+printf '%s\n%s\n' \
+        "6,1874,38117362,-;oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/system.slice/mgoom.service,task_memcg=/system.slice/mgoom.service,task=mg-leak,pid=$ol,uid=0" \
+        "3,1875,38117390,-;Memory cgroup out of memory: Killed process $ol (mg-leak) total-vm:208340kB, anon-rss:202752kB, file-rss:1024kB, shmem-rss:0kB, UID:0 pgtables:452kB oom_score_adj:0" >&7
+printf '6,1876,38117400,-;oom_reaper: reaped process %s (mg-leak), now anon-rss:0kB, file-rss:0kB, shmem-rss:0kB\n' "$ol" >&7
+check "a cgroup OOM is reported with its unit, pid, comm and scope" \
+        wait_log "$log" "kernel OOM killer killed mg-leak \(pid $ol\) in mgoom.service: the unit hit its own memory limit .*\[pid=$ol comm=mg-leak unit=mgoom.service cgroup=/system.slice/mgoom.service .*kernel_oom_scope=cgroup kernel_oom_source=kmsg oom_cgroup=/system.slice/mgoom.service .*anon_rss_kb=202752" 5
+check "... with what memguard knew: the unit's size and the rule that covers it" \
+        grep -q "anon 198 MiB, file 1.0 MiB; memguard last saw the unit at 200 MiB.*memguard is in dry run and acts on nothing; no rule that covers this unit was holding" "$log"
+sleep 4 # past the counters' grace: the counter's move was the same kill
+check "... once: the counter's move is that kill, not another" \
+        eval '[ "$(grep -c "kernel OOM killer" "$log")" -eq 1 ]'
+# a system-wide OOM whose summary was rate-limited: the Killed line alone
+events mgother 0 1; vmstat 7
+printf '3,1900,39000000,-;Out of memory: Killed process %s (mg-other) total-vm:9kB, anon-rss:8kB, file-rss:4kB, shmem-rss:0kB, UID:0 pgtables:4kB oom_score_adj:0\n' "$oo" >&7
+check "a system-wide OOM without its summary line: scope system, unit from memguard's last walk" \
+        wait_log "$log" "kernel OOM killer killed mg-other \(pid $oo\) in mgother.service: the system ran out of memory.*kernel_oom_scope=system" 5
+kill -HUP "$mg_pid"
+check "reload" wait_log "$log" "configuration reloaded" 5
+sleep 4
+check "... re-reports nothing" eval '[ "$(grep -c "kernel OOM killer" "$log")" -eq 2 ]'
+stop_memguard "$log" "kernel OOM"
+# Started again on the same counters and log: nothing from before.
+log=$work/oom2.log
+"$MEMGUARD_TEST" --config "$work/oom.conf" --proc-root "$oroot" --cgroup-root "$ocg" --kmsg "$kfifo" \
+        --dry-run 2>"$log" &
+mg_pid=$!
+check "restarted: memguard starts" wait_log "$log" "started: " 10
+sleep 4
+check "... and re-reports nothing" eval '! grep -q "kernel OOM killer" "$log"'
+stop_memguard "$log" "kernel OOM restarted"
+# Without the kernel's log (a test root without --kmsg stands for a
+# container's EPERM): the counters alone, pid and comm unknown.
+log=$work/oom3.log
+"$MEMGUARD_TEST" --config "$work/oom.conf" --proc-root "$oroot" --cgroup-root "$ocg" --dry-run 2>"$log" &
+mg_pid=$!
+check "no kernel log: memguard says the counters stand in" \
+        wait_log "$log" "started: .*kernel OOM kills from the units' memory.events only" 10
+sleep 0.5
+events mgother 2 3; vmstat 9
+check "a kill only the counters saw is reported at its unit, after the grace" \
+        wait_log "$log" "kernel OOM killer killed 2 processes in mgother.service \(counted in its memory.events; the kernel log did not show them\): the unit hit its own memory limit.*kernel_oom_scope=cgroup kernel_oom_source=memory.events kernel_oom_kills=2" 8
+check "... not before the grace" eval '[ "$(grep -c "kernel OOM killer" "$log")" -eq 1 ]'
+stop_memguard "$log" "kernel OOM from counters"
+exec 7>&-
+kill -KILL "$ol" "$oo" 2>/dev/null; wait "$ol" "$oo" 2>/dev/null
 
 # --- a cgroup root alone sandboxes memguard-test -----------------------------
 # With --cgroup-root and no --proc-root, memguard-test reads real processes

@@ -36,6 +36,45 @@ static void test_parse(void **state)
         assert_int_equal(v, SENTINEL);
 }
 
+/* A unit's memory.events as 6.1 writes it, and on a tree in a directory. */
+static void test_memory_events(void **state)
+{
+        (void)state;
+        uint64_t oom = SENTINEL, kill = SENTINEL;
+
+        assert_int_equal(memory_events_parse(LIT("low 0\nhigh 0\nmax 412\noom 3\noom_kill 2\n"
+                                                 "oom_group_kill 0\n"),
+                                             &oom, &kill),
+                         0);
+        assert_int_equal(oom, 3);
+        assert_int_equal(kill, 2);
+        oom = kill = SENTINEL;
+        assert_int_equal(memory_events_parse(LIT("low 0\nhigh 0\nmax 0\noom 1\n"), &oom, &kill), -ENODATA);
+        assert_int_equal(memory_events_parse(LIT("oom x\noom_kill 1\n"), &oom, &kill), -EBADMSG);
+        assert_int_equal(oom, SENTINEL);
+
+        char dir[] = "/tmp/mg-events.XXXXXX";
+        assert_non_null(mkdtemp(dir));
+        char path[128];
+        snprintf(path, sizeof path, "%s/a.service", dir);
+        assert_int_equal(mkdir(path, 0700), 0);
+        snprintf(path, sizeof path, "%s/a.service/memory.events", dir);
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        fputs("low 0\nhigh 0\nmax 0\noom 1\noom_kill 1\n", f);
+        fclose(f);
+        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        assert_int_equal(memory_events_read(fd, "/a.service", &oom, &kill), 0);
+        assert_int_equal(kill, 1);
+        assert_int_equal(memory_events_read(fd, "/gone.service", &oom, &kill), -ENOENT);
+        close(fd);
+        unlink(path);
+        snprintf(path, sizeof path, "%s/a.service", dir);
+        rmdir(path);
+        rmdir(dir);
+}
+
 static void test_fixture(void **state)
 {
         (void)state;
@@ -106,6 +145,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_parse),
+                cmocka_unit_test(test_memory_events),
                 cmocka_unit_test(test_fixture),
                 cmocka_unit_test(test_long_file),
                 cmocka_unit_test(test_live),
