@@ -108,6 +108,10 @@ typedef struct LogFields {
  * without it events go to stderr. */
 void log_open(bool force_stderr);
 
+/* True when events go to the journal (log_open() found stderr to be
+ * journald's stream). */
+bool log_to_journal(void);
+
 /* Logs one event. FIELDS may be NULL. FMT is the MESSAGE. Bounded, static
  * buffers (it runs when memory is short; not reentrant): MESSAGE is cut at
  * 1023 bytes and a field value at 511 before escaping, at a character

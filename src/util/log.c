@@ -57,6 +57,11 @@ void log_open(bool force_stderr)
         to_journal = !force_stderr && stderr_is_journal();
 }
 
+bool log_to_journal(void)
+{
+        return to_journal;
+}
+
 const char *log_message_id(LogEvent ev)
 {
         if ((unsigned)ev >= _EVENT_MAX)
