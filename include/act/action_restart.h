@@ -8,6 +8,7 @@
 
 #include "read/snapshot.h"
 #include "rules/rules.h"
+#include "util/log.h"
 
 typedef struct RestartClient RestartClient;
 
@@ -27,7 +28,9 @@ void restart_client_free(RestartClient *c);
  * connection cannot even be started (no bus socket, ...). */
 int restart_client_connect(RestartClient *c);
 
-/* Requests RestartUnit(D->unit, "replace"), connecting first if needed
+/* MEM (NULL: none): the unit's and its largest process's memory just
+ * before the request (act/evidence.h), carried by the EVENT_RESTART entry.
+ * Requests RestartUnit(D->unit, "replace"), connecting first if needed
  * (restart_client_connect()); D must be a unit of the system manager
  * (D->unit_owner "", else -EPERM: the system's unit of that name is
  * another unit). Returns 1 while the job runs; DONE(USERDATA, NOT_DONE)
@@ -41,7 +44,8 @@ int restart_client_connect(RestartClient *c);
  * when the request could not be sent (logged as EVENT_ACTION_FAILED, and
  * nothing else is done in its place). */
 int restart_client_start(RestartClient *c, const Decision *d, const Snapshot *snap,
-                         bool dry_run, void (*done)(void *, bool), void *userdata);
+                         const LogMemory *mem, bool dry_run, void (*done)(void *, bool),
+                         void *userdata);
 
 /* True while a restart job is pending. */
 bool restart_client_busy(const RestartClient *c);

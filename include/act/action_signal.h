@@ -8,6 +8,7 @@
 
 #include "read/snapshot.h"
 #include "rules/rules.h"
+#include "util/log.h"
 
 typedef struct SignalAction SignalAction;
 
@@ -25,7 +26,10 @@ bool signal_action_busy(const SignalAction *sa);
  * takes back its spare descriptors. */
 void signal_action_reset(SignalAction *sa);
 
-/* With SA idle: takes a pidfd on D's process, checks its start time
+/* MEM: the victim's memory just before the signal (act/evidence.h),
+ * carried in the entry that says it was sent; NULL for none (a system
+ * rule's: nothing may be read or allocated before its signal).
+ * With SA idle: takes a pidfd on D's process, checks its start time
  * through PROC_FD (the live /proc) against D->start_time (a pid can be
  * reused between sampling and acting), and sends SIGTERM (ACTION_TERM,
  * escalating to SIGKILL after D->rule->grace_usec) or SIGKILL
@@ -44,8 +48,16 @@ void signal_action_reset(SignalAction *sa);
  * the action could not be carried out (no pidfd, the signal refused:
  * logged as EVENT_ACTION_FAILED). */
 int signal_action_start(SignalAction *sa, sd_event *event, int proc_fd, const Decision *d,
-                        const Snapshot *snap, bool dry_run, pid_t only_ppid,
+                        const Snapshot *snap, const LogMemory *mem, bool dry_run, pid_t only_ppid,
                         void (*done)(void *), void *userdata);
+
+/* A pidfd on process (PID, START_TIME), for a signal that is not an
+ * action of its own (a rule's `before` or `notify` step): taken, then
+ * the start time checked through PROC_FD (the live /proc), and with
+ * ONLY_PPID > 0 the live parent too. Returns the pidfd (the caller
+ * closes it), -ESRCH when the process is gone or its pid now names
+ * another, -EPERM when it is outside the sandbox, or another -errno. */
+int signal_pidfd_checked(int proc_fd, pid_t pid, uint64_t start_time, pid_t only_ppid);
 
 /* Sends SIGKILL now to a process still in its SIGTERM grace (memory is
  * running out faster than it exits). Returns true if it did. */

@@ -18,7 +18,27 @@
  * grace up to an hour, and the box may not wait that long. When an action
  * ends the DONE callback runs so the caller can sample and evaluate again
  * at once. In dry-run every action is logged as it would be carried out,
- * and nothing is done. */
+ * and nothing is done.
+ *
+ * A process or unit rule's term, kill or restart may take a `before`
+ * step (action_before.h): a signal to the target process or a command
+ * run for it, then a wait of the rule's before-wait, ended early when
+ * the process exits (a signal) or the command does. The lane is busy
+ * throughout (actions_busy()), so the engine defers that lane's next
+ * decision; the system lane is never held back by it. When the wait
+ * ends the action is carried out as if decided then, against the
+ * snapshot of that moment (actions_set_snapshot()); a term or kill whose
+ * process exited meanwhile is done with. In dry run the step is logged
+ * and the action follows at once.
+ *
+ * Evidence: just before a process or unit rule's term, kill or restart
+ * (never a system rule's), the victim's smaps_rollup totals, its open
+ * descriptors and its unit's memory.stat are read (act/evidence.h) and
+ * carried by the action's own entry.
+ *
+ * A warn rule's `notify`: its signal goes to the decision's notify
+ * process (Decision.notify_pid) through a pidfd after the start-time
+ * check, and the warning's entry says what became of it. */
 #ifndef MEMGUARD_ACTIONS_H
 #define MEMGUARD_ACTIONS_H
 
@@ -31,8 +51,9 @@
 typedef struct Actions Actions;
 
 /* An action of LANE (RULES_BUSY_*) ended. NOT_DONE: it turned out not to
- * have been carried out (systemd refused a restart), so its target was
- * not acted on (rules_action_failed()). */
+ * have been carried out (systemd refused a restart; the action after a
+ * `before` wait failed or was cancelled), so its target was not acted on
+ * (rules_action_failed()). */
 typedef void (*actions_done_fn)(void *userdata, unsigned lane, bool not_done);
 
 /* Creates the action layer on EVENT (referenced). A target's start time is
@@ -42,6 +63,15 @@ typedef void (*actions_done_fn)(void *userdata, unsigned lane, bool not_done);
  * The system bus is connected lazily, on the first restart. DONE (may be
  * NULL) runs when an in-flight action ends. Returns 0 or -errno. */
 int actions_new(sd_event *event, actions_done_fn done, void *userdata, Actions **ret);
+
+/* The manager's snapshot, kept up to date in place (borrowed): what an
+ * action after a `before` wait is judged and described against. Without
+ * one, an empty snapshot stands in. */
+void actions_set_snapshot(Actions *a, const Snapshot *snap);
+
+/* The cgroup v2 root (borrowed; -1: none) through which a unit's
+ * memory.stat is read for the evidence. */
+void actions_set_cgroup_root(Actions *a, int cgroup_fd);
 
 /* Cancels what is in flight (without signalling more) and frees; NULL-safe. */
 void actions_free(Actions *a);
@@ -62,12 +92,15 @@ unsigned actions_busy(const Actions *a);
 void actions_set_sandboxed(Actions *a, bool sandboxed);
 
 /* The process the term/kill in flight in LANE (RULES_BUSY_SIGNAL or
- * RULES_BUSY_SYSTEM) is following: false if none. */
+ * RULES_BUSY_SYSTEM) is following, or the target of LANE's `before`
+ * step (RULES_BUSY_SIGNAL or RULES_BUSY_RESTART): false if none. */
 bool actions_signal_target(const Actions *a, unsigned lane, pid_t *ret_pid,
                            uint64_t *ret_start_time, const char **ret_comm);
 
-/* Ends LANE's term in flight without further signals (WHY is logged); the
- * DONE callback runs. No-op if none. */
+/* Ends LANE's term in flight without further signals, or LANE's
+ * `before` step without its action (WHY is logged); the DONE callback
+ * runs (NOT_DONE for a `before` step: its target was not acted on).
+ * No-op if none. */
 void actions_cancel_signal(Actions *a, unsigned lane, const char *why);
 
 /* If LANE's SIGTERM is in flight and still in its grace, sends SIGKILL now
@@ -75,7 +108,7 @@ void actions_cancel_signal(Actions *a, unsigned lane, const char *why);
 bool actions_escalate(Actions *a, unsigned lane);
 
 /* Carries out D, using SNAP for the system figures in the journal entry.
- * Returns 1 when an action is now in flight, 0 when D is done with
+ * Returns 1 when an action (or its `before` step) is now in flight, 0 when D is done with
  * (journaled, a dry run, a process already gone or whose pid now names
  * another process: a notice), or -errno when the action could not be
  * carried out (logged as EVENT_ACTION_FAILED, never replaced by another

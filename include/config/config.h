@@ -26,7 +26,8 @@
  *   for                      0 .. 168h (7 days)
  *   grace                    0 .. 1h
  *   window                   1m .. 24h
- *   metrics-interval         0 .. 1h */
+ *   metrics-interval         0 .. 1h
+ *   before-wait              1s .. 10m */
 #define CONFIG_MIN_INTERVAL_USEC (UINT64_C(10) * 1000)
 #define CONFIG_MAX_INTERVAL_USEC (UINT64_C(3600) * 1000000)
 #define CONFIG_MAX_COOLDOWN_USEC (UINT64_C(24) * 3600 * 1000000)
@@ -34,6 +35,8 @@
 #define CONFIG_MAX_GRACE_USEC (UINT64_C(3600) * 1000000)
 #define CONFIG_MIN_WINDOW_USEC (UINT64_C(60) * 1000000)
 #define CONFIG_MAX_WINDOW_USEC (UINT64_C(24) * 3600 * 1000000)
+#define CONFIG_MIN_BEFORE_WAIT_USEC (UINT64_C(1) * 1000000)
+#define CONFIG_MAX_BEFORE_WAIT_USEC (UINT64_C(600) * 1000000)
 
 typedef enum Action {
         ACTION_WARN,
@@ -95,6 +98,20 @@ typedef struct Rule {
          * CONDS of the rule's size condition on the same target ("unit.memory
          * < 400M"); -1 when the rule has no budget-eta. */
         int budget_cond;
+        /* A step before a process or unit rule's term, kill or restart
+         * (`before =`): a signal to the target process (before_signal, 0
+         * for none), or a command (before_argv, NULL-terminated, owned;
+         * its words as config/before.h splits them), then a wait of
+         * before_wait_usec (default 30 s, CONFIG_MIN/MAX_BEFORE_WAIT_USEC)
+         * that ends early when the process exits (a signal) or the
+         * command does. Never on system rules (they must not wait) nor
+         * warn rules. */
+        int before_signal;
+        char **before_argv;
+        uint64_t before_wait_usec;
+        /* A warn rule's `notify =`: the signal sent to the target process
+         * when the rule fires (0: none). Process and unit rules only. */
+        int notify_signal;
 } Rule;
 
 /* What a `protect =` entry names. A process can rename itself at will

@@ -55,6 +55,7 @@ int trust_check(int fd, const char *path, TrustKind kind, char **ret_reason);
 #define DEFAULT_GRACE_USEC (5 * USEC_PER_SEC)
 #define DEFAULT_WINDOW_USEC (10 * 60 * USEC_PER_SEC)
 #define DEFAULT_METRICS_INTERVAL_USEC (60 * USEC_PER_SEC)
+#define DEFAULT_BEFORE_WAIT_USEC (30 * USEC_PER_SEC)
 
 /* ---- the Parser: what one config_load() carries through its files ----- */
 
@@ -80,6 +81,9 @@ enum {
         RKEY_GRACE,
         RKEY_WINDOW,
         RKEY_USER_UNIT,
+        RKEY_BEFORE,
+        RKEY_BEFORE_WAIT,
+        RKEY_NOTIFY,
         _RKEY_MAX,
 };
 

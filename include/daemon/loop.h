@@ -76,7 +76,9 @@ struct Manager {
         bool partial_noted;  /* "processes partly sampled" said since the last whole walk */
         char status[256];
         Decision decisions[MAX_DECISIONS];
-        Decision restart;    /* the restart in flight, for rules_action_failed() */
+        /* The decision in flight in each lane, for rules_action_failed()
+         * when its end says it was not carried out (lane_index()). */
+        Decision in_flight[3];
         /* For `memguard status` (report/status.h). */
         ActionLog log;
         StatusProcOrder order;
@@ -106,6 +108,12 @@ struct Manager {
 static inline uint64_t now_usec(const Manager *m)
 {
         return m->now;
+}
+
+/* The index in Manager.in_flight of lane LANE (RULES_BUSY_*). */
+static inline unsigned lane_index(unsigned lane)
+{
+        return lane == RULES_BUSY_RESTART ? 1 : lane == RULES_BUSY_SYSTEM ? 2 : 0;
 }
 
 static inline bool dry_run(const Manager *m)

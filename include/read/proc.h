@@ -59,6 +59,13 @@ typedef struct ProcRollup {
         uint64_t pss_kb;
         uint64_t swap_kb;
         uint64_t swap_pss_kb;
+        /* PSS split by kind (Linux 5.12+: Pss_Anon, Pss_File, Pss_Shmem),
+         * has_pss_split when all three were there; Anonymous (RSS). */
+        uint64_t pss_anon_kb;
+        uint64_t pss_file_kb;
+        uint64_t pss_shmem_kb;
+        uint64_t anonymous_kb;
+        bool has_pss_split;
 } ProcRollup;
 
 /* Parses /proc/PID/smaps_rollup (kernel >= 4.14). Pss is required; the
@@ -153,6 +160,12 @@ int proc_read_status(int proc_fd, pid_t pid, char *buf, size_t size, ProcStatus 
 int proc_read_smaps_rollup(int proc_fd, pid_t pid, char *buf, size_t size, ProcRollup *ret);
 int proc_read_cgroup(int proc_fd, pid_t pid, char *buf, size_t size, char *ret, size_t ret_size);
 int proc_read_oom_score(int proc_fd, pid_t pid, int *ret_score, int *ret_adj);
+/* Counts PID's open file descriptors (the entries of /proc/PID/fd, read
+ * with getdents64 into a buffer on the stack: no allocation). Returns the
+ * count, -ENOENT/-ESRCH when the process is gone, or -errno (-EACCES
+ * without CAP_SYS_PTRACE over it). */
+long proc_count_fds(int proc_fd, pid_t pid);
+
 /* Reads cmdline into RET (SIZE bytes, truncated) and flattens it; RET is
  * NUL-terminated. Returns the flattened length (0 for kernel threads and
  * zombies) or -errno. */

@@ -150,6 +150,9 @@ static inline uint64_t held_usec(uint64_t now, uint64_t since)
 Decision *emit_decision(Eval *x, DecisionKind kind, size_t rule, Action action);
 void decision_set_proc(const Eval *x, Decision *d, const ProcSample *p);
 void decision_set_unit(Decision *d, const UnitSample *u);
+/* A warn rule's notify target (rules.h, Decision.notify_pid): P, or for a
+ * unit rule (P NULL) U's largest process unless U or it is protected. */
+void decision_set_notify(const Eval *x, Decision *d, const ProcSample *p, const UnitSample *u);
 
 /* state.c */
 TargetEntry *entry_find(RulesState *st, const TargetKey *k);

@@ -102,6 +102,10 @@
  *    unit rule on it fires once as a warning saying why.
  *  - Protected processes are never targets of process rules either, even
  *    for warn (so oom_score_adj -1000 protects from system rules only).
+ *  - A warn rule with `notify =` names, in its FIRE decision, the process
+ *    to signal (Decision.notify_pid): a process rule's own process, a
+ *    unit rule's largest process unless the unit or that process is
+ *    protected (then none: the warning is still written).
  *  - Memory. The state holds one entry per system rule in an episode, one
  *    per (process/unit rule, target) pair whose condition held at the last
  *    full evaluation, and one per target in cooldown; process churn leaves
@@ -161,6 +165,13 @@ typedef struct Decision {
         bool has_eta;
         uint64_t eta_usec;
         char reason[512];         /* one line, operator's words, no trailing '.' */
+        /* A warn rule's `notify =` firing: the process to signal (a
+         * process rule's process; a unit rule's largest process), chosen
+         * here where protection is known: 0 when the rule has no notify,
+         * or the unit is protected or its largest process is. */
+        pid_t notify_pid;
+        uint64_t notify_start_time;
+        char notify_comm[PROC_COMM_MAX];
 } Decision;
 
 typedef struct RulesState RulesState;

@@ -36,8 +36,30 @@ typedef enum LogEvent {
         EVENT_CONFIG_RELOADED,
         EVENT_CONFIG_ERROR,   /* a reload was refused: the running config stays */
         EVENT_KERNEL_OOM_KILL, /* the kernel's OOM killer killed a process */
+        EVENT_BEFORE,         /* a rule's `before` step: a signal sent or a
+                               * command started, the action to follow */
+        EVENT_BEFORE_DONE,    /* ... its wait ended: MEMGUARD_BEFORE_RESULT */
         _EVENT_MAX,
 } LogEvent;
+
+/* The victim's memory just before a term, kill or restart of a process
+ * or unit rule (act/evidence.h): its smaps_rollup totals and open file
+ * descriptors, and its unit's memory.stat breakdown (cgroup v2). Each
+ * group is left out of the entry when it could not be read. */
+typedef struct LogMemory {
+        bool has_proc;        /* MEMGUARD_RSS_KB, _PSS_ANON_KB, _PSS_FILE_KB,
+                               * _PSS_SHMEM_KB, _SWAP_KB */
+        pid_t pid;            /* whose: the action's process, or for a unit
+                               * the largest process in it */
+        char comm[64];
+        uint64_t rss_kb, pss_anon_kb, pss_file_kb, pss_shmem_kb, swap_kb;
+        bool has_pss_split;   /* Pss_Anon/_File/_Shmem (Linux 5.12+) */
+        bool has_fds;         /* MEMGUARD_FD_COUNT */
+        uint64_t fd_count;
+        bool has_unit;        /* MEMGUARD_UNIT_ANON_KB, _FILE_KB, _KERNEL_KB,
+                               * _SHMEM_KB, _SOCK_KB */
+        uint64_t unit_anon_kb, unit_file_kb, unit_kernel_kb, unit_shmem_kb, unit_sock_kb;
+} LogMemory;
 
 /* Fields of an event; zero/NULL members are left out. */
 typedef struct LogFields {
@@ -81,12 +103,26 @@ typedef struct LogFields {
         bool has_unit_memory;          /* MEMGUARD_UNIT_MEMORY_KB: as memguard last saw it */
         uint64_t unit_memory_kb;
         const char *rules;             /* MEMGUARD_RULES: those holding, space-separated */
+        const LogMemory *memory; /* the evidence fields (LogMemory), or NULL */
+        int notify_signal;       /* MEMGUARD_NOTIFY_SIGNAL: a warn rule's notify */
+        const char *notify_result; /* MEMGUARD_NOTIFY_RESULT: sent, dry-run,
+                                    * gone, failed */
+        const char *before;      /* MEMGUARD_BEFORE: "SIGUSR2" or the command
+                                  * line as run */
+        uint64_t before_wait_sec; /* MEMGUARD_BEFORE_WAIT_SEC (with before) */
+        const char *before_result; /* MEMGUARD_BEFORE_RESULT */
+        int exit_status;         /* MEMGUARD_EXIT_STATUS when has_exit_status */
+        bool has_exit_status;
 } LogFields;
 
 /* Decides once where events go (journal or stderr). FORCE_STDERR: always
  * stderr (tests, --check-config). Call before any other log_* function;
  * without it events go to stderr. */
 void log_open(bool force_stderr);
+
+/* True when events go to the journal (log_open() found stderr to be
+ * journald's stream). */
+bool log_to_journal(void);
 
 /* Logs one event. FIELDS may be NULL. FMT is the MESSAGE. Bounded, static
  * buffers (it runs when memory is short; not reentrant): MESSAGE is cut at
@@ -97,6 +133,11 @@ void log_event(LogEvent ev, int priority, const LogFields *fields, const char *f
 
 /* A plain message (startup problems, summaries): log_event(EVENT_NONE, ...). */
 #define log_msg(prio, ...) log_event(EVENT_NONE, (prio), NULL, __VA_ARGS__)
+
+/* The memory clause of a journal message ("node (pid 812): anon 380 MiB,
+ * file 12 MiB, 1043 open files; unit anon 390 MiB, file 20 MiB, kernel 6
+ * MiB") into BUF; "" when M has nothing. Returns BUF. */
+const char *log_memory_clause(const LogMemory *m, char *buf, size_t size);
 
 /* The MESSAGE_ID of an event kind as 32 hex digits; "" for EVENT_NONE. */
 const char *log_message_id(LogEvent ev);

@@ -334,11 +334,23 @@ fail:
         return r;
 }
 
-int restart_client_start(RestartClient *c, const Decision *d, const Snapshot *snap, bool dry_run,
-                         void (*done)(void *, bool), void *userdata)
+int restart_client_start(RestartClient *c, const Decision *d, const Snapshot *snap,
+                         const LogMemory *mem, bool dry_run, void (*done)(void *, bool),
+                         void *userdata)
 {
         LogFields f;
         fields_of_decision(d, snap, dry_run, &f);
+        char clause[320] = "";
+        LogFields fm = f; /* the request's entry carries the evidence */
+        if (mem) {
+                fm.memory = mem;
+                log_memory_clause(mem, clause, sizeof clause);
+                /* a unit rule's restart names no process: the evidence's */
+                if (fm.pid <= 0 && (mem->has_proc || mem->has_fds)) {
+                        fm.pid = mem->pid;
+                        fm.comm = mem->comm;
+                }
+        }
         if (!d->unit[0]) {
                 log_event(EVENT_ACTION_FAILED, LOG_ERR, &f, "%s: %s (pid %d) is in no systemd unit: nothing to restart",
                           d->rule->name, d->comm, (int)d->pid);
@@ -355,8 +367,8 @@ int restart_client_start(RestartClient *c, const Decision *d, const Snapshot *sn
                 return -EPERM;
         }
         if (dry_run) {
-                log_event(EVENT_RESTART, LOG_WARNING, &f, "%s: %s [dry run: not restarted]", d->rule->name,
-                          d->reason);
+                log_event(EVENT_RESTART, LOG_WARNING, &fm, "%s: %s%s%s [dry run: not restarted]",
+                          d->rule->name, d->reason, clause[0] ? "; " : "", clause);
                 return 0;
         }
         int r = restart_client_connect(c);
@@ -393,6 +405,7 @@ int restart_client_start(RestartClient *c, const Decision *d, const Snapshot *sn
         if (r < 0)
                 c->timeout = NULL; /* still bounded by the call's timeout until the answer */
         c->busy = true;
-        log_event(EVENT_RESTART, LOG_WARNING, &f, "%s: %s", d->rule->name, d->reason);
+        log_event(EVENT_RESTART, LOG_WARNING, &fm, "%s: %s%s%s", d->rule->name, d->reason,
+                  clause[0] ? "; " : "", clause);
         return 1;
 }

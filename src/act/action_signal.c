@@ -265,14 +265,20 @@ static int pidfd_open_spared(SignalAction *sa, pid_t pid)
 }
 
 static int sa_start(SignalAction *sa, sd_event *event, int proc_fd, const Decision *d,
-                    const Snapshot *snap, bool dry_run, pid_t only_ppid, void (*done)(void *),
-                    void *userdata)
+                    const Snapshot *snap, const LogMemory *mem, bool dry_run, pid_t only_ppid,
+                    void (*done)(void *), void *userdata)
 {
         const int sig = d->action == ACTION_KILL ? SIGKILL : SIGTERM;
         const char *verb = sig == SIGKILL ? "SIGKILL" : "SIGTERM";
         LogFields f;
         fields_of_decision(d, snap, dry_run, &f);
         f.signal = sig;
+        /* the memory clause of the entry that says what was sent */
+        char clause[320] = "";
+        if (mem) {
+                f.memory = mem;
+                log_memory_clause(mem, clause, sizeof clause);
+        }
 
         if (sa->busy)
                 return -EBUSY; /* the engine never asks: one per lane */
@@ -329,8 +335,8 @@ static int sa_start(SignalAction *sa, sd_event *event, int proc_fd, const Decisi
          * does: the grace, then "would SIGKILL", exactly as a real run
          * would space its decisions. */
         if (dry_run && sig == SIGKILL) {
-                log_event(EVENT_SIGNAL_SENT, LOG_WARNING, &f, "%s: %s [dry run: %s not sent]",
-                          d->rule->name, d->reason, verb);
+                log_event(EVENT_SIGNAL_SENT, LOG_WARNING, &f, "%s: %s%s%s [dry run: %s not sent]",
+                          d->rule->name, d->reason, clause[0] ? "; " : "", clause, verb);
                 return 0;
         }
 
@@ -371,8 +377,8 @@ static int sa_start(SignalAction *sa, sd_event *event, int proc_fd, const Decisi
         char who[160] = "";
         if (sig == SIGTERM)
                 (void)describe_process(d->pid, who, sizeof who);
-        log_event(EVENT_SIGNAL_SENT, sig == SIGKILL ? LOG_ERR : LOG_WARNING, &f, "%s: %s%s%s%s",
-                  d->rule->name, d->reason, who[0] ? "; " : "", who,
+        log_event(EVENT_SIGNAL_SENT, sig == SIGKILL ? LOG_ERR : LOG_WARNING, &f, "%s: %s%s%s%s%s%s",
+                  d->rule->name, d->reason, who[0] ? "; " : "", who, clause[0] ? "; " : "", clause,
                   dry_run ? " [dry run: SIGTERM not sent]" : "");
 
         r = sd_event_add_io(event, &sa->exit_source, sa->pidfd, EPOLLIN, on_target_exit, sa);
@@ -406,13 +412,30 @@ fail:
 }
 
 int signal_action_start(SignalAction *sa, sd_event *event, int proc_fd, const Decision *d,
-                        const Snapshot *snap, bool dry_run, pid_t only_ppid,
+                        const Snapshot *snap, const LogMemory *mem, bool dry_run, pid_t only_ppid,
                         void (*done)(void *), void *userdata)
 {
-        int r = sa_start(sa, event, proc_fd, d, snap, dry_run, only_ppid, done, userdata);
+        int r = sa_start(sa, event, proc_fd, d, snap, mem, dry_run, only_ppid, done, userdata);
         /* The reserve was given up (EMFILE) for an action that is not
          * followed: take it back now, not at some later action's end. */
         if (!sa->busy)
                 spares_take(sa);
         return r;
+}
+
+int signal_pidfd_checked(int proc_fd, pid_t pid, uint64_t start_time, pid_t only_ppid)
+{
+        _cleanup_close_ int pidfd = pidfd_open(pid, 0);
+        if (pidfd < 0)
+                return -errno;
+        char buf[1024];
+        ProcStat st;
+        int r = proc_read_stat(proc_fd, pid, buf, sizeof buf, &st);
+        if (r == -ENOENT || (r >= 0 && st.start_time != start_time))
+                return -ESRCH;
+        if (r < 0)
+                return r;
+        if (only_ppid > 0 && st.ppid != only_ppid)
+                return -EPERM;
+        return TAKE_FD(pidfd);
 }

@@ -134,6 +134,31 @@ void rule_finish(Parser *p)
                 else if (d->key_ok[RKEY_ACTION] && r->action == ACTION_WARN)
                         parser_diag(p, kl[RKEY_TARGET], "target: a warn rule acts on nothing");
         }
+        /* before and notify: a process's own steps, never a system rule's
+         * (it stands between the box and the kernel OOM killer: it must
+         * not wait, and it has no process of its own until it picks one). */
+        if (kl[RKEY_BEFORE] && !conflict) {
+                if (r->scope == SCOPE_SYSTEM)
+                        parser_diag(p, kl[RKEY_BEFORE],
+                                    "before: not on system rules: they guard against an imminent "
+                                    "OOM and must not wait; use it on a process or unit rule");
+                else if (d->key_ok[RKEY_ACTION] && r->action == ACTION_WARN)
+                        parser_diag(p, kl[RKEY_BEFORE],
+                                    "before: only for term, kill or restart; a warn rule signals "
+                                    "its process with notify =");
+        }
+        if (kl[RKEY_BEFORE_WAIT] && !kl[RKEY_BEFORE])
+                parser_diag(p, kl[RKEY_BEFORE_WAIT], "before-wait: only applies with before =");
+        if (kl[RKEY_NOTIFY] && !conflict) {
+                if (r->scope == SCOPE_SYSTEM)
+                        parser_diag(p, kl[RKEY_NOTIFY],
+                                    "notify: a system rule has no process of its own to notify; "
+                                    "use it on a process or unit rule");
+                else if (d->key_ok[RKEY_ACTION] && r->action != ACTION_WARN)
+                        parser_diag(p, kl[RKEY_NOTIFY],
+                                    "notify: only for action = warn; term, kill and restart take "
+                                    "before = SIGNAL");
+        }
         if (kl[RKEY_GRACE] && d->key_ok[RKEY_ACTION] && r->action != ACTION_TERM)
                 parser_diag(p, kl[RKEY_GRACE], "grace: only applies to action = term");
         if (!conflict && d->key_ok[RKEY_WHEN])

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config/before.h"
 #include "config/parser.h"
 #include "util/cleanup.h"
 
@@ -28,6 +29,7 @@ void rule_done(Rule *r)
         free(r->unit_glob);
         free(r->comm_glob);
         free(r->cmdline_glob);
+        before_argv_free(r->before_argv);
         *r = (Rule){0};
 }
 

@@ -156,6 +156,7 @@ static void rule_begin(Parser *p, const char *name)
         d->rule.line = p->lineno;
         d->rule.target = TARGET_OOM_SCORE;
         d->rule.grace_usec = DEFAULT_GRACE_USEC;
+        d->rule.before_wait_usec = DEFAULT_BEFORE_WAIT_USEC;
         d->rule.budget_cond = -1;
 
         if (!*name) {

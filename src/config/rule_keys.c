@@ -5,12 +5,15 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "config/before.h"
 #include "util/cleanup.h"
+#include "util/signame.h"
 
 #define RULE_EXAMPLES "500ms, 10s, 2m"
 
@@ -18,8 +21,56 @@ const char *const rule_key_names[_RKEY_MAX] = {
         [RKEY_WHEN] = "when",     [RKEY_FOR] = "for",         [RKEY_ACTION] = "action",
         [RKEY_UNIT] = "unit",     [RKEY_PROCESS] = "process", [RKEY_CMDLINE] = "cmdline",
         [RKEY_TARGET] = "target", [RKEY_GRACE] = "grace",     [RKEY_WINDOW] = "window",
-        [RKEY_USER_UNIT] = "user-unit",
+        [RKEY_USER_UNIT] = "user-unit", [RKEY_BEFORE] = "before", [RKEY_BEFORE_WAIT] = "before-wait",
+        [RKEY_NOTIFY] = "notify",
 };
+
+/* A signal for `before` or `notify`: one the process can catch and act
+ * on. SIGKILL and SIGSTOP cannot be caught; SIGTSTP, SIGTTIN and SIGTTOU
+ * stop a process that does not catch them, and a stopped process would
+ * neither write its evidence nor shed memory; SIGTERM is what
+ * action = term sends (with grace = for the time to act on it). */
+static bool rule_signal(Parser *p, const char *key, const char *value, int *ret)
+{
+        char name[32];
+        int sig = signame_parse(value);
+        if (sig < 0) {
+                parser_diag(p, p->lineno,
+                            "%s: '%s' is not a signal name (e.g. SIGUSR1, SIGUSR2, SIGQUIT, SIGRTMIN+3)%s",
+                            key, value,
+                            strcmp(key, "before") == 0 ? ", nor exec COMMAND" : "");
+                return false;
+        }
+        if (sig == SIGKILL || sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
+                parser_diag(p, p->lineno, "%s: %s %s the process before it can act on it", key,
+                            signame_format(sig, name, sizeof name),
+                            sig == SIGKILL ? "ends" : "stops");
+                return false;
+        }
+        if (sig == SIGTERM) {
+                parser_diag(p, p->lineno,
+                            "%s: SIGTERM is what action = term sends (grace = gives the process its time)",
+                            key);
+                return false;
+        }
+        *ret = sig;
+        return true;
+}
+
+/* before = SIGNAL, or before = exec COMMAND ARGS... */
+static bool rule_before(Parser *p, const char *value, Rule *r)
+{
+        if (strncmp(value, "exec", 4) == 0 && (value[4] == '\0' || value[4] == ' ' || value[4] == '\t')) {
+                const char *problem = NULL;
+                int e = before_exec_split(value + 4, &r->before_argv, &problem);
+                if (e == -ENOMEM)
+                        p->oom = true;
+                else if (e < 0)
+                        parser_diag(p, p->lineno, "before: %s", problem);
+                return e >= 0;
+        }
+        return rule_signal(p, "before", value, &r->before_signal);
+}
 
 static bool parse_condition(Parser *p, const char *text, size_t len, Condition *ret)
 {
@@ -309,6 +360,16 @@ void rule_key(Parser *p, const char *key, const char *value)
                 break;
         case RKEY_CMDLINE:
                 ok = rule_string(p, key, value, &r->cmdline_glob);
+                break;
+        case RKEY_BEFORE:
+                ok = rule_before(p, value, r);
+                break;
+        case RKEY_BEFORE_WAIT:
+                ok = key_duration(p, key, value, CONFIG_MIN_BEFORE_WAIT_USEC,
+                                  CONFIG_MAX_BEFORE_WAIT_USEC, "10s, 30s, 2m", &r->before_wait_usec);
+                break;
+        case RKEY_NOTIFY:
+                ok = rule_signal(p, key, value, &r->notify_signal);
                 break;
         }
         d->key_ok[k] = ok;

@@ -70,6 +70,9 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         for (size_t i = 0; i < ELEMENTSOF(lanes); i++)
                 if (dry_run(m) && actions_signal_target(m->actions, lanes[i], &pid, &start, &comm))
                         actions_cancel_signal(m->actions, lanes[i], "dry run after reload");
+        /* a restart's `before` step: its restart would not be a dry run */
+        if (dry_run(m) && actions_signal_target(m->actions, RULES_BUSY_RESTART, &pid, &start, &comm))
+                actions_cancel_signal(m->actions, RULES_BUSY_RESTART, "dry run after reload");
         if (tick_full(m, false) >= 0)
                 for (size_t i = 0; i < ELEMENTSOF(lanes); i++)
                         if (actions_signal_target(m->actions, lanes[i], &pid, &start, &comm) &&
@@ -144,6 +147,8 @@ int manager_new(const ManagerOptions *opts, Config *config, Manager **ret)
         if (r < 0)
                 goto fail;
         actions_set_sandboxed(m->actions, opts->proc_root || opts->cgroup_root);
+        actions_set_snapshot(m->actions, &m->snap);
+        actions_set_cgroup_root(m->actions, m->root.cgroup_fd);
         *ret = m;
         return 0;
 fail:

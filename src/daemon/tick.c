@@ -61,13 +61,19 @@ static uint64_t cpu_usec(void)
         return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
 }
 
+/* The lane of decision D (RULES_BUSY_*; 0 for a warning). */
+static unsigned action_lane(const Decision *d)
+{
+        return d->action == ACTION_WARN            ? 0
+               : d->action == ACTION_RESTART       ? RULES_BUSY_RESTART
+               : d->rule->scope == SCOPE_SYSTEM    ? RULES_BUSY_SYSTEM
+                                                   : RULES_BUSY_SIGNAL;
+}
+
 /* Keeps decision D and what actions_run() made of it (R) for status. */
 static void log_action(Manager *m, const Decision *d, int r)
 {
-        unsigned lane = d->action == ACTION_WARN      ? 0
-                        : d->action == ACTION_RESTART ? RULES_BUSY_RESTART
-                        : d->rule->scope == SCOPE_SYSTEM ? RULES_BUSY_SYSTEM
-                                                         : RULES_BUSY_SIGNAL;
+        unsigned lane = action_lane(d);
         ActionResult result = r < 0                     ? ACTION_RESULT_FAILED
                               : d->action == ACTION_WARN ? ACTION_RESULT_WARNED
                               : dry_run(m)               ? ACTION_RESULT_DRY_RUN
@@ -192,8 +198,8 @@ static void evaluate(Manager *m, RulesProcs procs)
                  * sit in a cooldown as if it had been. */
                 if (r < 0 && r != -EBUSY)
                         rules_action_failed(m->state, d);
-                else if (r > 0 && d->action == ACTION_RESTART)
-                        m->restart = *d;
+                else if (r > 0 && d->action != ACTION_WARN)
+                        m->in_flight[lane_index(action_lane(d))] = *d;
         }
         /* ... and a kill rule that became due in this evaluation */
         (void)escalate_due(m);

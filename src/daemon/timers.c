@@ -160,8 +160,11 @@ int on_psi_trigger(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 void on_action_done(void *userdata, unsigned lane, bool not_done)
 {
         Manager *m = userdata;
-        if (lane == RULES_BUSY_RESTART && not_done)
-                rules_action_failed(m->state, &m->restart);
+        /* Not carried out (systemd refused a restart, the action after a
+         * `before` wait failed or was cancelled): no cooldown for a target
+         * not acted on. */
+        if (not_done)
+                rules_action_failed(m->state, &m->in_flight[lane_index(lane)]);
         actionlog_result(&m->log, lane, not_done ? ACTION_RESULT_NOT_DONE : ACTION_RESULT_DONE);
         m->status_due = true;
         /* The victim is gone or the unit restarted: look again now, so the

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
@@ -201,6 +202,7 @@ int proc_smaps_rollup_parse(const char *buf, size_t len, ProcRollup *ret)
         const char *p = buf, *end = buf + len;
         ProcRollup r = {0};
         bool has_pss = false;
+        unsigned split = 0;
 
         if (len == 0)
                 return -ENODATA;
@@ -222,6 +224,18 @@ int proc_smaps_rollup_parse(const char *buf, size_t len, ProcRollup *ret)
                                 dst = &r.swap_kb;
                         else if (key_is(p, colon, "SwapPss", 7))
                                 dst = &r.swap_pss_kb;
+                        else if (key_is(p, colon, "Anonymous", 9))
+                                dst = &r.anonymous_kb;
+                        else if (key_is(p, colon, "Pss_Anon", 8)) {
+                                dst = &r.pss_anon_kb;
+                                split |= 1;
+                        } else if (key_is(p, colon, "Pss_File", 8)) {
+                                dst = &r.pss_file_kb;
+                                split |= 2;
+                        } else if (key_is(p, colon, "Pss_Shmem", 9)) {
+                                dst = &r.pss_shmem_kb;
+                                split |= 4;
+                        }
                 }
                 if (dst && scan_kb_line(colon + 1, eol, dst) < 0)
                         return -EBADMSG;
@@ -232,6 +246,7 @@ int proc_smaps_rollup_parse(const char *buf, size_t len, ProcRollup *ret)
 
         if (!has_pss)
                 return -EBADMSG;
+        r.has_pss_split = split == 7;
         *ret = r;
         return 0;
 }
@@ -611,4 +626,36 @@ ssize_t proc_read_cmdline(int proc_fd, pid_t pid, char *ret, size_t size)
         len = proc_cmdline_flatten(ret, (size_t)n);
         ret[len] = '\0';
         return (ssize_t)len;
+}
+
+long proc_count_fds(int proc_fd, pid_t pid)
+{
+        char path[32];
+        int r = pid_path(path, pid, "fd");
+        if (r < 0)
+                return r;
+        _cleanup_close_ int fd = openat(proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        /* getdents64 rather than fdopendir(): no allocation, and the
+         * buffer is on the stack (a process with 100k descriptors costs
+         * ~300 reads of 8 KiB). */
+        char buf[8192] __attribute__((aligned(8)));
+        long n = 0;
+        for (;;) {
+                long k = syscall(SYS_getdents64, fd, buf, sizeof buf);
+                if (k < 0)
+                        return -errno;
+                if (k == 0)
+                        break;
+                for (long off = 0; off < k;) {
+                        unsigned short reclen;
+                        memcpy(&reclen, buf + off + 16, sizeof reclen);
+                        const char *name = buf + off + 19;
+                        if (name[0] != '.')
+                                n++;
+                        off += reclen;
+                }
+        }
+        return n;
 }

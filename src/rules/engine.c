@@ -46,6 +46,24 @@ void decision_set_proc(const Eval *x, Decision *d, const ProcSample *p)
         d->pss_kb = proc_size_kb(p);
 }
 
+void decision_set_notify(const Eval *x, Decision *d, const ProcSample *p, const UnitSample *u)
+{
+        char why[64];
+        /* A unit rule: its largest process, which holds the memory (every
+         * process of the unit would include helpers that SIGUSR1's default
+         * action ends), unless the unit or that process is protected. */
+        if (!p && u && u->main_pid > 0 && !shield_unit(&x->shield, u, why, sizeof why)) {
+                p = snapshot_find_pid(x->s, u->main_pid);
+                if (p && shield_proc_protected(&x->shield, p, false))
+                        p = NULL;
+        }
+        if (!p)
+                return;
+        d->notify_pid = p->pid;
+        d->notify_start_time = p->start_time;
+        snprintf(d->notify_comm, sizeof(d->notify_comm), "%s", p->comm);
+}
+
 void decision_set_unit(Decision *d, const UnitSample *u)
 {
         decision_name_unit(d, u);

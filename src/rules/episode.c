@@ -203,6 +203,8 @@ static void eval_target(Eval *x, size_t i, const ProcSample *p, const UnitSample
                         decision_set_proc(x, d, p);
                 else
                         decision_set_unit(d, u);
+                if (r->action == ACTION_WARN && r->notify_signal)
+                        decision_set_notify(x, d, p, u);
                 decision_fire_reason(x, d, subject, p, u, e->since_usec,
                                      r->action == ACTION_WARN ? "" : why);
                 e->fired = true;

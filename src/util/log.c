@@ -12,6 +12,8 @@
 #include <systemd/sd-journal.h>
 
 #include "util/cleanup.h"
+#include "util/format.h"
+#include "util/signame.h"
 
 /* Fixed ids, generated once; operators filter on them. Never change one. */
 static const char *const message_ids[_EVENT_MAX] = {
@@ -28,6 +30,8 @@ static const char *const message_ids[_EVENT_MAX] = {
         [EVENT_CONFIG_RELOADED] = "eab06688b0cf4546b3ef228e3472b528",
         [EVENT_CONFIG_ERROR] = "ec151a2a5976474ba9b6ffc6c7dd476a",
         [EVENT_KERNEL_OOM_KILL] = "7ee4ebcd94e34882b71a31c9571fc278",
+        [EVENT_BEFORE] = "2c766efa008e4b12a0294e708e7f3e16",
+        [EVENT_BEFORE_DONE] = "02f75476907d4c9ea50eea80c5425936",
 };
 
 static bool to_journal;
@@ -52,6 +56,11 @@ static bool stderr_is_journal(void)
 void log_open(bool force_stderr)
 {
         to_journal = !force_stderr && stderr_is_journal();
+}
+
+bool log_to_journal(void)
+{
+        return to_journal;
 }
 
 const char *log_message_id(LogEvent ev)
@@ -174,7 +183,7 @@ static void format_cut(char *buf, size_t size, const char *fmt, va_list ap)
  * name (at most 255 bytes) always fits, and so does its escaped form
  * unless most of its bytes need escaping (then it is cut, whole escapes
  * only). */
-#define MAX_FIELDS 24
+#define MAX_FIELDS 40
 #define FIELD_VALUE_MAX 512
 #define FIELD_MAX (FIELD_VALUE_MAX + 64) /* the value, and "MEMGUARD_KEY=" */
 
@@ -208,16 +217,73 @@ static void field_add(FieldBuf *fb, const char *key, const char *fmt, ...)
         fb->n++;
 }
 
-static const char *signal_name(int sig)
+static void memory_fields(const LogMemory *m, FieldBuf *fb)
 {
-        switch (sig) {
-        case 15:
-                return "SIGTERM";
-        case 9:
-                return "SIGKILL";
-        default:
-                return "?";
+        if (m->has_proc) {
+                field_add(fb, "MEMGUARD_RSS_KB", "%" PRIu64, m->rss_kb);
+                if (m->has_pss_split) {
+                        field_add(fb, "MEMGUARD_PSS_ANON_KB", "%" PRIu64, m->pss_anon_kb);
+                        field_add(fb, "MEMGUARD_PSS_FILE_KB", "%" PRIu64, m->pss_file_kb);
+                        field_add(fb, "MEMGUARD_PSS_SHMEM_KB", "%" PRIu64, m->pss_shmem_kb);
+                }
+                field_add(fb, "MEMGUARD_SWAP_KB", "%" PRIu64, m->swap_kb);
         }
+        if (m->has_fds)
+                field_add(fb, "MEMGUARD_FD_COUNT", "%" PRIu64, m->fd_count);
+        if (m->has_unit) {
+                field_add(fb, "MEMGUARD_UNIT_ANON_KB", "%" PRIu64, m->unit_anon_kb);
+                field_add(fb, "MEMGUARD_UNIT_FILE_KB", "%" PRIu64, m->unit_file_kb);
+                field_add(fb, "MEMGUARD_UNIT_KERNEL_KB", "%" PRIu64, m->unit_kernel_kb);
+                field_add(fb, "MEMGUARD_UNIT_SHMEM_KB", "%" PRIu64, m->unit_shmem_kb);
+                field_add(fb, "MEMGUARD_UNIT_SOCK_KB", "%" PRIu64, m->unit_sock_kb);
+        }
+}
+
+const char *log_memory_clause(const LogMemory *m, char *buf, size_t size)
+{
+        if (size == 0)
+                return buf;
+        Buf b = buf_on(buf, size);
+        if (m->has_proc || m->has_fds)
+                bprintf(&b, "%s (pid %d):", m->comm, (int)m->pid);
+        if (m->has_proc) {
+                if (m->has_pss_split) {
+                        bprintf(&b, " anon ");
+                        fmt_size(&b, (double)m->pss_anon_kb);
+                        bprintf(&b, ", file ");
+                        fmt_size(&b, (double)m->pss_file_kb);
+                        if (m->pss_shmem_kb) {
+                                bprintf(&b, ", shmem ");
+                                fmt_size(&b, (double)m->pss_shmem_kb);
+                        }
+                } else {
+                        bprintf(&b, " rss ");
+                        fmt_size(&b, (double)m->rss_kb);
+                }
+                if (m->swap_kb) {
+                        bprintf(&b, ", swap ");
+                        fmt_size(&b, (double)m->swap_kb);
+                }
+        }
+        if (m->has_fds)
+                bprintf(&b, "%s %" PRIu64 " open files", m->has_proc ? "," : "", m->fd_count);
+        if (m->has_unit) {
+                bprintf(&b, "%sunit anon ", b.len ? "; " : "");
+                fmt_size(&b, (double)m->unit_anon_kb);
+                bprintf(&b, ", file ");
+                fmt_size(&b, (double)m->unit_file_kb);
+                bprintf(&b, ", kernel ");
+                fmt_size(&b, (double)m->unit_kernel_kb);
+                if (m->unit_shmem_kb) {
+                        bprintf(&b, ", shmem ");
+                        fmt_size(&b, (double)m->unit_shmem_kb);
+                }
+                if (m->unit_sock_kb) {
+                        bprintf(&b, ", sock ");
+                        fmt_size(&b, (double)m->unit_sock_kb);
+                }
+        }
+        return buf;
 }
 
 /* Builds the MEMGUARD_* fields; the stderr form drops the prefix and
@@ -246,8 +312,9 @@ static void fields_build(const LogFields *f, FieldBuf *fb)
                 field_add(fb, "MEMGUARD_MEM_AVAILABLE_KB", "%" PRIu64, f->mem_available_kb);
                 field_add(fb, "MEMGUARD_PSI_SOME_AVG10", "%.2f", f->psi_some_avg10);
         }
+        char sig[32];
         if (f->signal)
-                field_add(fb, "MEMGUARD_SIGNAL", "%s", signal_name(f->signal));
+                field_add(fb, "MEMGUARD_SIGNAL", "%s", signame_format(f->signal, sig, sizeof sig));
         if (f->job_result)
                 field_add(fb, "MEMGUARD_JOB_RESULT", "%s", f->job_result);
         if (f->errno_text)
@@ -279,6 +346,21 @@ static void fields_build(const LogFields *f, FieldBuf *fb)
                 field_add(fb, "MEMGUARD_UNIT_MEMORY_KB", "%" PRIu64, f->unit_memory_kb);
         if (f->rules && f->rules[0])
                 field_add(fb, "MEMGUARD_RULES", "%s", f->rules);
+        if (f->memory)
+                memory_fields(f->memory, fb);
+        if (f->notify_signal)
+                field_add(fb, "MEMGUARD_NOTIFY_SIGNAL", "%s",
+                          signame_format(f->notify_signal, sig, sizeof sig));
+        if (f->notify_result)
+                field_add(fb, "MEMGUARD_NOTIFY_RESULT", "%s", f->notify_result);
+        if (f->before) {
+                field_add(fb, "MEMGUARD_BEFORE", "%s", f->before);
+                field_add(fb, "MEMGUARD_BEFORE_WAIT_SEC", "%" PRIu64, f->before_wait_sec);
+        }
+        if (f->before_result)
+                field_add(fb, "MEMGUARD_BEFORE_RESULT", "%s", f->before_result);
+        if (f->has_exit_status)
+                field_add(fb, "MEMGUARD_EXIT_STATUS", "%d", f->exit_status);
         if (f->rule || f->action || f->kernel_oom_scope)
                 field_add(fb, "MEMGUARD_DRY_RUN", "%s", f->dry_run ? "yes" : "no");
 }

@@ -327,6 +327,74 @@ check "... and memguard_dry_run 1" grep -qx "memguard_dry_run 1" "$prom"
 kill -KILL "$hog"; wait "$hog" 2>/dev/null
 stop_memguard "$log" "dry run"
 
+# --- before a term or kill: a signal, a command; the evidence; notify (issue 17)
+cat >"$work/record.sh" <<'SH'
+#!/bin/sh
+# a `before = exec` command: records its arguments, one per line
+printf '%s\n' "$@" >"$RECORD_OUT"
+SH
+chmod 0755 "$work/record.sh"
+export RECORD_OUT=$work/record.out
+cat >"$work/before.conf" <<CONF
+[daemon]
+interval = 200ms
+fast-interval = 100ms
+cooldown = 1s
+
+[rule heap-first]
+process = mgtest-heap
+when = proc.rss > 48M
+action = term
+before = SIGUSR2
+before-wait = 1s
+
+[rule dump-first]
+process = mgtest-dump
+when = proc.rss > 48M
+action = kill
+before = exec $work/record.sh %p %c pid=%p 100%%
+before-wait = 5s
+
+[rule shed]
+process = mgtest-shed
+when = proc.rss > 48M
+action = warn
+notify = SIGUSR2
+CONF
+log=$work/before.log
+: >"$log"
+"$MEMGUARD" --config "$work/before.conf" 2>"$log" &
+mg_pid=$!
+check "before: memguard starts" wait_log "$log" "memguard .* started" 10
+spawn mgtest-heap 64 "usr2=$work/heap.usr2"; heap=$child
+check "before = SIGUSR2: the process is signalled, then terminated" wait_exit "$heap" 10
+check "... it got SIGUSR2 first (it wrote its 'snapshot'), then SIGTERM (143)" \
+        eval '[ "$(cat "$work/heap.usr2" 2>/dev/null)" = usr2 ] && [ "$(exit_status "$heap")" = 143 ]'
+check "... one entry says what is done first and what follows" \
+        grep -qE "heap-first: sending SIGUSR2 to mgtest-heap \(pid $heap\); terminating it in 1 s, or sooner if it exits \[.*before=SIGUSR2 before_wait_sec=1" "$log"
+check "... the wait's end is logged" \
+        grep -qE "heap-first: waited 1 s after SIGUSR2 .*before_result=wait-elapsed" "$log"
+check "... the SIGTERM's entry carries the victim's memory and descriptors" \
+        grep -qE "heap-first: .*mgtest-heap \(pid $heap\): anon [0-9.]+ MiB, file [0-9.]+ MiB, [0-9]+ open files \[.*signal=SIGTERM rss_kb=[0-9]+ pss_anon_kb=[0-9]+ pss_file_kb=[0-9]+ pss_shmem_kb=[0-9]+ swap_kb=[0-9]+ fd_count=[0-9]+" "$log"
+spawn mgtest-dump 64; dump=$child
+check "before = exec: the command runs, then the process is killed" wait_exit "$dump" 10
+check "... SIGKILL (137) after the command" [ "$(exit_status "$dump")" = 137 ]
+check "... the command got pid, comm and pid=PID as whole arguments, %% as %" \
+        eval '[ "$(cat "$RECORD_OUT" 2>/dev/null)" = "$(printf "%s\n" "$dump" mgtest-dump "pid=$dump" "100%")" ]'
+check "... the entries: the command as run, its exit" \
+        eval 'grep -qE "dump-first: running $work/record.sh $dump mgtest-dump pid=$dump 100% for mgtest-dump \(pid $dump\); killing it in 5 s, or sooner if the command ends" "$log" &&
+              grep -qE "dump-first: the command for mgtest-dump \(pid $dump\) exited with status 0 .*before_result=command-exited exit_status=0" "$log"'
+spawn mgtest-shed 64 "usr2=$work/shed.usr2"; shed=$child
+check "notify = SIGUSR2: the warn rule signals the process once" \
+        wait_cmd 10 eval '[ "$(cat "$work/shed.usr2" 2>/dev/null)" = usr2 ]'
+check "... and the warning's entry says so" \
+        grep -qE "shed: .*; sent SIGUSR2 to mgtest-shed \(pid $shed\) \[.*notify_signal=SIGUSR2 notify_result=sent" "$log"
+sleep 1
+check "... once per firing, and the process lives on" \
+        eval '[ "$(wc -l <"$work/shed.usr2")" = 1 ] && kill -0 "$shed"'
+kill -KILL "$shed"; wait "$shed" 2>/dev/null
+stop_memguard "$log" before
+
 # --- systemd notification protocol: READY, STATUS, WATCHDOG, STOPPING ------
 SINK=$HELPERS/mg-notify-sink
 "$SINK" "$work/notify.sock" >"$work/notify.log" &

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -44,6 +45,7 @@ typedef struct Fixture {
         sd_event *event;
         Actions *actions;
         int done_calls;
+        int not_done_calls; /* ... of which said not done */
         int proc_fd;
         Rule rule;
         Snapshot snap;
@@ -70,10 +72,26 @@ static void note_term(int sig)
         (void)!write(term_note_fd, &c, 1);
 }
 
+static void note_usr2(int sig)
+{
+        (void)sig;
+        char c = 'U';
+        (void)!write(term_note_fd, &c, 1);
+}
+
+static void note_usr2_exit(int sig)
+{
+        note_usr2(sig);
+        _exit(0);
+}
+
 typedef enum ChildKind {
         CHILD_PLAIN,    /* pause()s; SIGTERM kills it */
         CHILD_STUBBORN, /* survives SIGTERM, writing 'T' to a pipe for each */
         CHILD_EXIT,     /* exits once the parent writes a byte */
+        CHILD_USR2,     /* writes 'U' to the pipe for each SIGUSR2 (a heap
+                         * snapshot, say); SIGTERM kills it */
+        CHILD_USR2_EXIT, /* ... and exits after the first */
 } ChildKind;
 
 /* Forks a child of KIND and waits until it is ready; fills fx->child (and
@@ -83,7 +101,8 @@ static void start_child(Fixture *fx, ChildKind kind, int *ret_go)
 {
         int ready[2], term[2] = { -1, -1 }, go[2] = { -1, -1 };
         assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
-        if (kind == CHILD_STUBBORN)
+        const bool noted = kind == CHILD_STUBBORN || kind == CHILD_USR2 || kind == CHILD_USR2_EXIT;
+        if (noted)
                 assert_int_equal(pipe2(term, O_CLOEXEC | O_NONBLOCK), 0);
         if (kind == CHILD_EXIT)
                 assert_int_equal(pipe2(go, O_CLOEXEC), 0);
@@ -99,6 +118,12 @@ static void start_child(Fixture *fx, ChildKind kind, int *ret_go)
                         struct sigaction sa = { .sa_handler = note_term, .sa_flags = SA_RESTART };
                         sigaction(SIGTERM, &sa, NULL);
                 }
+                if (kind == CHILD_USR2 || kind == CHILD_USR2_EXIT) {
+                        term_note_fd = term[1];
+                        struct sigaction sa = { .sa_handler = kind == CHILD_USR2 ? note_usr2 : note_usr2_exit,
+                                                .sa_flags = SA_RESTART };
+                        sigaction(SIGUSR2, &sa, NULL);
+                }
                 char c = 'r';
                 if (write(ready[1], &c, 1) != 1)
                         _exit(1);
@@ -113,7 +138,7 @@ static void start_child(Fixture *fx, ChildKind kind, int *ret_go)
         char c;
         assert_int_equal(read(ready[0], &c, 1), 1);
         close(ready[0]);
-        if (kind == CHILD_STUBBORN) {
+        if (noted) {
                 close(term[1]);
                 fx->term_pipe = term[0];
         }
@@ -173,8 +198,10 @@ static void on_done(void *userdata, unsigned lane, bool not_done)
 {
         Fixture *fx = userdata;
         assert_true(lane == RULES_BUSY_SIGNAL || lane == RULES_BUSY_SYSTEM);
-        assert_false(not_done); /* a signal's failures are known at once */
+        /* a signal's failures are known at once; only a `before` step
+         * (cancelled, or its action failed after the wait) ends not done */
         fx->done_calls++;
+        fx->not_done_calls += not_done;
 }
 
 /* A decision of FX's rule on the child (pid, start time). */
@@ -534,6 +561,284 @@ static void test_fields_user_unit(void **state)
         assert_null(f.user_unit);
 }
 
+/* ---- a rule's `before` step, the evidence, notify (issue 17) ---- */
+
+/* stderr into a file while an action logs, to read its entries back. */
+typedef struct Capture {
+        int saved;
+        FILE *file;
+} Capture;
+
+static void capture_start(Capture *c)
+{
+        c->file = tmpfile();
+        assert_non_null(c->file);
+        c->saved = dup(STDERR_FILENO);
+        assert_true(c->saved >= 0);
+        assert_int_equal(dup2(fileno(c->file), STDERR_FILENO), STDERR_FILENO);
+}
+
+/* Restores stderr, echoes what was captured, and returns it (static). */
+static const char *capture_end(Capture *c)
+{
+        static char text[32768];
+        assert_int_equal(dup2(c->saved, STDERR_FILENO), STDERR_FILENO);
+        close(c->saved);
+        rewind(c->file);
+        size_t n = fread(text, 1, sizeof text - 1, c->file);
+        text[n] = '\0';
+        fclose(c->file);
+        fputs(text, stderr);
+        return text;
+}
+
+/* Runs the loop until FX's pipe has WANT notes (5 s at most). */
+static void wait_notes(Fixture *fx, int want)
+{
+        const uint64_t deadline = now_usec() + 5 * SEC;
+        while (terms_noted(fx) < want) {
+                assert_true(now_usec() < deadline);
+                assert_true(sd_event_run(fx->event, 10 * MSEC) >= 0);
+        }
+}
+
+
+/* FX's rule with before = SIGUSR2 and WAIT, on a new child of KIND: the
+ * decision to ACTION it. */
+static Decision before_usr2(Fixture *fx, ChildKind kind, Action action, uint64_t wait)
+{
+        fx->rule.before_signal = SIGUSR2;
+        fx->rule.before_wait_usec = wait;
+        start_child(fx, kind, NULL);
+        return decision(fx, action, start_time_of(fx, fx->child));
+}
+
+/* FX's rule with before = exec ARGV and WAIT on a new plain child. */
+static Decision before_exec(Fixture *fx, char **argv, Action action, uint64_t wait)
+{
+        fx->rule.before_argv = argv;
+        fx->rule.before_wait_usec = wait;
+        start_child(fx, CHILD_PLAIN, NULL);
+        return decision(fx, action, start_time_of(fx, fx->child));
+}
+
+/* Runs D to its end with stderr captured; returns what was logged. */
+static const char *run_logged(Fixture *fx, const Decision *d)
+{
+        Capture c;
+        capture_start(&c);
+        run(fx, d, false, 1);
+        run_until_done(fx, 1);
+        return capture_end(&c);
+}
+
+/* A scratch file for a command to write (PATH: room for 32 bytes). */
+static void scratch(char *path)
+{
+        strcpy(path, "/tmp/mgtest-before-XXXXXX");
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        close(fd);
+}
+
+
+/* before = SIGUSR2: the child gets it first, through a pidfd; the lane
+ * is busy for before-wait; then SIGTERM, with the victim's memory in the
+ * entry that says so. */
+static void test_before_signal(void **state)
+{
+        Fixture *fx = *state;
+        Decision d = before_usr2(fx, CHILD_USR2, ACTION_TERM, 300 * MSEC);
+        const uint64_t t0 = now_usec();
+        const char *log = run_logged(fx, &d);
+        assert_true(now_usec() - t0 >= 300 * MSEC);
+        assert_int_equal(child_end_signal(fx), SIGTERM);
+        assert_int_equal(terms_noted(fx), 1); /* the SIGUSR2 came first */
+        assert_int_equal(fx->not_done_calls, 0);
+        /* what it does first and what follows, then how the wait ended */
+        assert_non_null(strstr(log, "test-rule: sending SIGUSR2 to mgtest-actions (pid "));
+        assert_non_null(strstr(log, "; terminating it in 0.3 s, or sooner if it exits"));
+        assert_non_null(strstr(log, "before=SIGUSR2 before_wait_sec=0"));
+        assert_non_null(strstr(log, "before_result=wait-elapsed"));
+        /* the evidence, in the SIGTERM's own entry */
+        const char *term = strstr(log, "signal=SIGTERM");
+        assert_non_null(term);
+        assert_non_null(strstr(log, "rss_kb="));
+        assert_non_null(strstr(log, "pss_anon_kb="));
+        assert_non_null(strstr(log, "fd_count="));
+        assert_non_null(strstr(log, "open files"));
+}
+
+/* The wait ends when the process exits (its pidfd): a term is then done
+ * with, well before before-wait, and nothing else is sent. */
+static void test_before_exit_ends_wait(void **state)
+{
+        Fixture *fx = *state;
+        Decision d = before_usr2(fx, CHILD_USR2_EXIT, ACTION_TERM, 30 * SEC);
+        const uint64_t t0 = now_usec();
+        run(fx, &d, false, 1);
+        run_until_done(fx, 1);
+        assert_true(now_usec() - t0 < 5 * SEC);
+        assert_int_equal(child_end_signal(fx), 0); /* exited by itself */
+        assert_false(actions_in_flight(fx->actions));
+        assert_int_equal(fx->not_done_calls, 0);
+}
+
+/* before = exec: the command gets the target as whole arguments (no
+ * shell), and when it exits the action follows. */
+static void test_before_exec(void **state)
+{
+        Fixture *fx = *state;
+        char out[32];
+        scratch(out);
+        char script[256];
+        /* '%%' in a command is a percent sign (before.h) */
+        snprintf(script, sizeof script, "printf '%%%%s\\n' \"$@\" > %s", out);
+        char *argv[] = { (char *)"/bin/sh", (char *)"-c", script, (char *)"sh", (char *)"%p",
+                         (char *)"pid=%p", (char *)"%c", (char *)"100%%", (char *)"%u", NULL };
+        Decision d = before_exec(fx, argv, ACTION_TERM, 10 * SEC);
+        const char *log = run_logged(fx, &d);
+        assert_int_equal(child_end_signal(fx), SIGTERM);
+        char want[256], got[256] = "";
+        snprintf(want, sizeof want, "%d\npid=%d\nmgtest-actions\n100%%\n\n", (int)d.pid, (int)d.pid);
+        FILE *f = fopen(out, "re");
+        assert_non_null(f);
+        size_t n = fread(got, 1, sizeof got - 1, f);
+        got[n] = '\0';
+        fclose(f);
+        unlink(out);
+        assert_string_equal(got, want);
+        assert_non_null(strstr(log, "before_result=command-exited"));
+        assert_non_null(strstr(log, "exit_status=0"));
+}
+
+/* A command still running at before-wait: its process group is
+ * SIGKILLed (the command and what it started), and the action follows. */
+static void test_before_exec_timeout(void **state)
+{
+        Fixture *fx = *state;
+        char out[32];
+        scratch(out);
+        char script[256];
+        /* the shell and a sleep it starts: both in the group */
+        snprintf(script, sizeof script, "sleep 30 & echo $$ $! > %s; wait", out);
+        char *argv[] = { (char *)"/bin/sh", (char *)"-c", script, NULL };
+        Decision d = before_exec(fx, argv, ACTION_KILL, 500 * MSEC);
+        const char *log = run_logged(fx, &d);
+        assert_int_equal(child_end_signal(fx), SIGKILL);
+        assert_non_null(strstr(log, "before_result=command-killed"));
+        assert_non_null(strstr(log, "sent SIGKILL to its process group"));
+        int sh = 0, sleeper = 0;
+        FILE *f = fopen(out, "re");
+        assert_non_null(f);
+        assert_int_equal(fscanf(f, "%d %d", &sh, &sleeper), 2);
+        fclose(f);
+        unlink(out);
+        /* the shell was reaped; the sleep, reparented, is gone or a zombie */
+        assert_int_equal(kill(sh, 0), -1);
+        char path[64], st[512];
+        snprintf(path, sizeof path, "/proc/%d/stat", sleeper);
+        f = fopen(path, "re");
+        if (f) {
+                assert_non_null(fgets(st, sizeof st, f));
+                fclose(f);
+                assert_non_null(strstr(st, ") Z "));
+        }
+}
+
+/* A `before` wait holds back its own lane only: a system rule's kill
+ * goes out at once beside it. Cancelled (a reload), the step ends
+ * without its action and says so (not done: no cooldown). */
+static void test_before_system_lane(void **state)
+{
+        Fixture *fx = *state;
+        Decision d = before_usr2(fx, CHILD_USR2, ACTION_TERM, 30 * SEC);
+        run(fx, &d, false, 1);
+        wait_notes(fx, 1);
+        assert_int_equal(actions_busy(fx->actions), RULES_BUSY_SIGNAL);
+        Decision again = d;
+        assert_int_equal(actions_run(fx->actions, &again, &fx->snap, false), -EBUSY);
+
+        pid_t other = fork();
+        assert_true(other >= 0);
+        if (other == 0) {
+                for (;;)
+                        pause();
+        }
+        static Rule sys = { .name = (char *)"sys-rule", .scope = SCOPE_SYSTEM, .action = ACTION_KILL,
+                            .before_signal = SIGUSR2 /* refused by the config; ignored here */ };
+        Decision k = d;
+        k.rule = &sys;
+        k.action = ACTION_KILL;
+        k.pid = other;
+        k.start_time = start_time_of(fx, other);
+        assert_int_equal(actions_run(fx->actions, &k, &fx->snap, false), 1);
+        int status;
+        assert_int_equal(waitpid(other, &status, 0), other);
+        assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+        run_until_done(fx, 1);
+        assert_int_equal(actions_busy(fx->actions), RULES_BUSY_SIGNAL);
+
+        pid_t pid;
+        uint64_t st;
+        const char *comm;
+        assert_true(actions_signal_target(fx->actions, RULES_BUSY_SIGNAL, &pid, &st, &comm));
+        assert_int_equal(pid, fx->child);
+        actions_cancel_signal(fx->actions, RULES_BUSY_SIGNAL, "test");
+        assert_int_equal(fx->done_calls, 2);
+        assert_int_equal(fx->not_done_calls, 1);
+        assert_false(actions_in_flight(fx->actions));
+        run_for(fx, 200 * MSEC);
+        assert_true(child_alive(fx)); /* no SIGTERM followed */
+}
+
+/* Dry run: the step is logged as it would be, nothing is sent, and the
+ * action follows at once. */
+static void test_before_dry_run(void **state)
+{
+        Fixture *fx = *state;
+        Decision d = before_usr2(fx, CHILD_USR2, ACTION_KILL, 30 * SEC);
+        Capture c;
+        capture_start(&c);
+        run(fx, &d, true, 0); /* a dry-run SIGKILL: nothing to follow */
+        const char *log = capture_end(&c);
+        assert_false(actions_in_flight(fx->actions));
+        run_for(fx, 200 * MSEC);
+        assert_int_equal(terms_noted(fx), 0);
+        assert_true(child_alive(fx));
+        assert_non_null(strstr(log, "[dry run: not sent, acting at once]"));
+        assert_non_null(strstr(log, "[dry run: SIGKILL not sent]"));
+}
+
+/* A warn rule's notify: its signal reaches the process once, and the
+ * warning's entry says so. */
+static void test_notify(void **state)
+{
+        Fixture *fx = *state;
+        fx->rule.notify_signal = SIGUSR2;
+        fx->rule.action = ACTION_WARN;
+        start_child(fx, CHILD_USR2, NULL);
+        Decision d = decision(fx, ACTION_WARN, start_time_of(fx, fx->child));
+        d.notify_pid = d.pid;
+        d.notify_start_time = d.start_time;
+        snprintf(d.notify_comm, sizeof d.notify_comm, "%s", d.comm);
+        Capture c;
+        capture_start(&c);
+        assert_int_equal(actions_run(fx->actions, &d, &fx->snap, false), 0);
+        /* a reused pid (another start time) is not notified */
+        Decision other = d;
+        other.notify_start_time++;
+        assert_int_equal(actions_run(fx->actions, &other, &fx->snap, false), 0);
+        const char *log = capture_end(&c);
+        wait_notes(fx, 1);
+        run_for(fx, 200 * MSEC);
+        assert_int_equal(terms_noted(fx), 1);
+        assert_true(child_alive(fx));
+        assert_non_null(strstr(log, "; sent SIGUSR2 to mgtest-actions (pid "));
+        assert_non_null(strstr(log, "notify_signal=SIGUSR2 notify_result=sent"));
+        assert_non_null(strstr(log, "notify_result=gone"));
+}
+
 int main(void)
 {
         log_open(true);
@@ -549,6 +854,13 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_system_lane, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_kill_without_memory, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_term_without_descriptors, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_before_signal, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_before_exit_ends_wait, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_before_exec, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_before_exec_timeout, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_before_system_lane, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_before_dry_run, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_notify, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

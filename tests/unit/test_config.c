@@ -6,6 +6,7 @@
 #include <ftw.h>
 #include <glob.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,9 @@
 
 #include "testutil.h"
 
+#include "config/before.h"
 #include "config/config.h"
+#include "util/signame.h"
 
 #define USEC_S UINT64_C(1000000)
 #define USEC_MS UINT64_C(1000)
@@ -1597,6 +1600,169 @@ static void test_trust_repo(void **state)
         config_free(c);
 }
 
+/* ---- before, before-wait, notify (issue 17) ---- */
+
+/* The command's words as they reach execve(): whole arguments, no shell. */
+static void test_before_expand(void **state)
+{
+        (void)state;
+        const BeforeVars v = { .pid = 812, .unit = "api.service", .comm = "node" };
+        char out[64];
+        assert_int_equal(before_expand_arg("%p", &v, out, sizeof out), 3);
+        assert_string_equal(out, "812");
+        assert_true(before_expand_arg("/var/tmp/heap-%p.hprof", &v, out, sizeof out) > 0);
+        assert_string_equal(out, "/var/tmp/heap-812.hprof");
+        assert_true(before_expand_arg("pid=%p unit=%u comm=%c 100%%", &v, out, sizeof out) > 0);
+        assert_string_equal(out, "pid=812 unit=api.service comm=node 100%");
+        assert_int_equal(before_expand_arg("plain", &v, out, sizeof out), 5);
+        assert_string_equal(out, "plain");
+        /* a comm with blanks stays one argument; %u of a process in no unit is "" */
+        const BeforeVars w = { .pid = 7, .unit = NULL, .comm = "a b;rm -rf" };
+        assert_true(before_expand_arg("%c", &w, out, sizeof out) > 0);
+        assert_string_equal(out, "a b;rm -rf");
+        assert_int_equal(before_expand_arg("%u", &w, out, sizeof out), 0);
+        assert_string_equal(out, "");
+        /* what a process chose may not become an option or change a path */
+        const BeforeVars h1 = { .pid = 7, .comm = "--output=/x" }, h2 = { .pid = 7, .comm = "../../x" };
+        assert_int_equal(before_expand_arg("%c", &h1, out, sizeof out), -EPERM);
+        assert_int_equal(before_expand_arg("/var/tmp/heap-%c", &h2, out, sizeof out), -EPERM);
+        /* unknown substitutions and a trailing '%' (refused by the config) */
+        assert_int_equal(before_expand_arg("%x", &v, out, sizeof out), -EINVAL);
+        assert_int_equal(before_expand_arg("50%", &v, out, sizeof out), -EINVAL);
+        /* too long: never cut */
+        assert_int_equal(before_expand_arg("%u%u%u", &v, out, 20), -ENAMETOOLONG);
+        assert_int_equal(before_expand_arg("x", &v, out, 1), -ENAMETOOLONG);
+}
+
+static void test_signame(void **state)
+{
+        (void)state;
+        char buf[32];
+        assert_int_equal(signame_parse("SIGUSR2"), SIGUSR2);
+        assert_int_equal(signame_parse("usr1"), SIGUSR1);
+        assert_int_equal(signame_parse("SigQuit"), SIGQUIT);
+        assert_int_equal(signame_parse("SIGRTMIN"), SIGRTMIN);
+        assert_int_equal(signame_parse("SIGRTMIN+2"), SIGRTMIN + 2);
+        assert_int_equal(signame_parse("RTMAX-1"), SIGRTMAX - 1);
+        assert_true(signame_parse("SIGRTMIN+") < 0);
+        assert_true(signame_parse("SIGRTMIN+-1") < 0);
+        assert_true(signame_parse("SIGRTMAX-99") < 0);
+        assert_true(signame_parse("12") < 0);
+        assert_true(signame_parse("") < 0);
+        assert_true(signame_parse("SIG") < 0);
+        assert_string_equal(signame_format(SIGUSR2, buf, sizeof buf), "SIGUSR2");
+        assert_string_equal(signame_format(SIGKILL, buf, sizeof buf), "SIGKILL");
+        assert_string_equal(signame_format(SIGRTMIN + 3, buf, sizeof buf), "SIGRTMIN+3");
+        /* every name written reads back as its signal */
+        for (int sig = 1; sig <= SIGRTMAX; sig++) {
+                signame_format(sig, buf, sizeof buf);
+                if (buf[3] < '0' || buf[3] > '9') /* not "SIG32": no name */
+                        assert_int_equal(signame_parse(buf), sig);
+        }
+}
+
+static void test_before_signal(void **state)
+{
+        (void)state;
+        Config *c = load_ok("[rule api]\nunit = api.service\nwhen = unit.memory > 400M\n"
+                            "action = restart\nbefore = SIGUSR2\nbefore-wait = 45s\n"
+                            "[rule w]\nprocess = node\nwhen = proc.pss > 300M\naction = term\n"
+                            "before = rtmin+3\n"
+                            "[rule n]\nunit = api\nwhen = unit.memory > 300M\naction = warn\n"
+                            "notify = usr1\n");
+        const Rule *r = find_rule(c, "api");
+        assert_int_equal(r->before_signal, SIGUSR2);
+        assert_null(r->before_argv);
+        assert_int_equal(r->before_wait_usec, 45 * USEC_S);
+        r = find_rule(c, "w");
+        assert_int_equal(r->before_signal, SIGRTMIN + 3);
+        assert_int_equal(r->before_wait_usec, 30 * USEC_S); /* the default */
+        assert_int_equal(r->notify_signal, 0);
+        r = find_rule(c, "n");
+        assert_int_equal(r->notify_signal, SIGUSR1);
+        assert_int_equal(r->before_signal, 0);
+        config_free(c);
+}
+
+static void test_before_exec(void **state)
+{
+        (void)state;
+        Config *c = load_ok("[rule j]\nprocess = java\nwhen = proc.pss > 1G\naction = term\n"
+                            "before = exec /usr/bin/jcmd %p GC.heap_dump /var/tmp/heap-%p.hprof\n"
+                            "before-wait = 2m\n");
+        const Rule *r = find_rule(c, "j");
+        assert_int_equal(r->before_signal, 0);
+        assert_non_null(r->before_argv);
+        assert_string_equal(r->before_argv[0], "/usr/bin/jcmd");
+        assert_string_equal(r->before_argv[1], "%p");
+        assert_string_equal(r->before_argv[2], "GC.heap_dump");
+        assert_string_equal(r->before_argv[3], "/var/tmp/heap-%p.hprof");
+        assert_null(r->before_argv[4]);
+        assert_int_equal(r->before_wait_usec, 120 * USEC_S);
+        config_free(c);
+}
+
+static void test_before_errors(void **state)
+{
+        (void)state;
+        /* a system rule must not wait, nor has it a process to notify */
+        load_bad("[rule s]\nwhen = mem.available < 5%\naction = term\nbefore = SIGUSR2\n"
+                 "before-wait = 10s\nnotify = SIGUSR1\n",
+                 "t.conf:4: before: not on system rules: they guard against an imminent OOM and "
+                 "must not wait; use it on a process or unit rule\n"
+                 "t.conf:6: notify: a system rule has no process of its own to notify; use it on "
+                 "a process or unit rule\n");
+        /* before on warn; notify on term; before-wait alone */
+        load_bad("[rule w]\nprocess = node\nwhen = proc.pss > 1G\naction = warn\nbefore = SIGUSR2\n"
+                 "[rule t]\nprocess = node\nwhen = proc.pss > 1G\naction = term\nnotify = SIGUSR1\n"
+                 "before-wait = 5s\n",
+                 "t.conf:5: before: only for term, kill or restart; a warn rule signals its "
+                 "process with notify =\n"
+                 "t.conf:10: notify: only for action = warn; term, kill and restart take before "
+                 "= SIGNAL\n"
+                 "t.conf:11: before-wait: only applies with before =\n");
+        /* signals that cannot serve */
+        load_bad("[rule a]\nprocess = x\nwhen = proc.pss > 1G\naction = term\nbefore = SIGKILL\n"
+                 "[rule b]\nprocess = x\nwhen = proc.pss > 1G\naction = term\nbefore = SIGTERM\n"
+                 "[rule c]\nprocess = x\nwhen = proc.pss > 1G\naction = warn\nnotify = STOP\n"
+                 "[rule d]\nprocess = x\nwhen = proc.pss > 1G\naction = warn\nnotify = 10\n"
+                 "[rule e]\nprocess = x\nwhen = proc.pss > 1G\naction = term\nbefore = SIGRTMIN+99\n",
+                 "t.conf:5: before: SIGKILL ends the process before it can act on it\n"
+                 "t.conf:10: before: SIGTERM is what action = term sends (grace = gives the "
+                 "process its time)\n"
+                 "t.conf:15: notify: SIGSTOP stops the process before it can act on it\n"
+                 "t.conf:20: notify: '10' is not a signal name (e.g. SIGUSR1, SIGUSR2, SIGQUIT, "
+                 "SIGRTMIN+3)\n"
+                 "t.conf:25: before: 'SIGRTMIN+99' is not a signal name (e.g. SIGUSR1, SIGUSR2, "
+                 "SIGQUIT, SIGRTMIN+3), nor exec COMMAND\n");
+        /* the command: absolute, substitutions known, the path fixed */
+        load_bad("[rule a]\nprocess = x\nwhen = proc.pss > 1G\naction = term\nbefore = exec jcmd %p\n"
+                 "[rule b]\nprocess = x\nwhen = proc.pss > 1G\naction = term\n"
+                 "before = exec /usr/bin/dump %x\n"
+                 "[rule c]\nprocess = x\nwhen = proc.pss > 1G\naction = term\nbefore = exec\n"
+                 "[rule d]\nprocess = x\nwhen = proc.pss > 1G\naction = term\n"
+                 "before = exec /opt/%c/dump\n"
+                 "[rule e]\nprocess = x\nwhen = proc.pss > 1G\naction = term\n"
+                 "before = exec /bin/x 50%\n",
+                 "t.conf:5: before: the command must be an absolute path (no shell, no $PATH "
+                 "search)\n"
+                 "t.conf:10: before: unknown substitution: use %p (pid), %u (unit), %c (comm) or "
+                 "%% (a percent sign)\n"
+                 "t.conf:15: before: exec needs a command (an absolute path, then its "
+                 "arguments)\n"
+                 "t.conf:20: before: the command's path takes no substitution (%p, %u, %c go in "
+                 "its arguments)\n"
+                 "t.conf:25: before: unknown substitution: use %p (pid), %u (unit), %c (comm) or "
+                 "%% (a percent sign)\n");
+        /* before-wait's bounds */
+        load_bad("[rule a]\nprocess = x\nwhen = proc.pss > 1G\naction = term\nbefore = SIGUSR2\n"
+                 "before-wait = 11m\n"
+                 "[rule b]\nprocess = x\nwhen = proc.pss > 1G\naction = term\nbefore = SIGUSR2\n"
+                 "before-wait = 500ms\n",
+                 "t.conf:6: before-wait: '11m' is too long (at most 10m)\n"
+                 "t.conf:12: before-wait: '500ms' is too short (at least 1s)\n");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -1622,6 +1788,11 @@ int main(void)
                 cmocka_unit_test(test_duration_limits),
                 cmocka_unit_test(test_protect_kinds),
                 cmocka_unit_test(test_user_unit),
+                cmocka_unit_test(test_before_signal),
+                cmocka_unit_test(test_before_exec),
+                cmocka_unit_test(test_before_errors),
+                cmocka_unit_test(test_before_expand),
+                cmocka_unit_test(test_signame),
                 cmocka_unit_test_setup_teardown(test_trust_file, trust_setup, trust_teardown),
                 cmocka_unit_test_setup_teardown(test_trust_parents, trust_setup, trust_teardown),
                 cmocka_unit_test_setup_teardown(test_trust_symlinks, trust_setup, trust_teardown),

@@ -433,7 +433,7 @@ static void test_rollup(void **state)
 static void test_rollup_empty(void **state)
 {
         (void)state;
-        ProcRollup r = {1, 2, 3, 4};
+        ProcRollup r = { .rss_kb = 1, .pss_kb = 2, .swap_kb = 3, .swap_pss_kb = 4 };
 
         assert_int_equal(rollup_parse("", 0, &r), -ENODATA);
         assert_int_equal(r.pss_kb, 2);
@@ -442,7 +442,7 @@ static void test_rollup_empty(void **state)
 static void test_rollup_missing_pss(void **state)
 {
         (void)state;
-        ProcRollup r = {1, 2, 3, 4};
+        ProcRollup r = { .rss_kb = 1, .pss_kb = 2, .swap_kb = 3, .swap_pss_kb = 4 };
 
         /* Pss_* must not be taken for Pss. */
         assert_int_equal(
@@ -460,7 +460,7 @@ static void test_rollup_missing_pss(void **state)
 static void test_rollup_only_pss(void **state)
 {
         (void)state;
-        ProcRollup r = {1, 2, 3, 4};
+        ProcRollup r = { .rss_kb = 1, .pss_kb = 2, .swap_kb = 3, .swap_pss_kb = 4 };
 
         assert_int_equal(rollup_parse(LIT("Pss: 9 kB"), &r), 0);
         assert_int_equal(r.pss_kb, 9);

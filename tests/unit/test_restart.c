@@ -394,7 +394,7 @@ static int start_restart(Fixture *fx)
         Decision d = { .kind = DECISION_FIRE, .rule = &rule, .action = ACTION_RESTART, .pss_kb = 1024 };
         snprintf(d.unit, sizeof d.unit, "%s", UNIT);
         snprintf(d.reason, sizeof d.reason, "restarting %s: 1.0 MiB (budget 0.5 MiB)", UNIT);
-        return restart_client_start(fx->client, &d, &snap, false, on_done, fx);
+        return restart_client_start(fx->client, &d, &snap, NULL, false, on_done, fx);
 }
 
 /* ---- tests ---- */
@@ -468,7 +468,7 @@ static void test_user_unit_refused(void **state)
         Decision d = { .kind = DECISION_FIRE, .rule = &rule, .action = ACTION_RESTART };
         snprintf(d.unit, sizeof d.unit, "%s", UNIT);
         snprintf(d.unit_owner, sizeof d.unit_owner, "user@1000.service");
-        assert_int_equal(restart_client_start(fx->client, &d, &snap, false, on_done, fx), -EPERM);
+        assert_int_equal(restart_client_start(fx->client, &d, &snap, NULL, false, on_done, fx), -EPERM);
         assert_false(restart_client_busy(fx->client));
         assert_int_equal(fx->done_calls, 0);
         assert_non_null(strstr(logged(fx), "not restarting api.service: it belongs to the service manager in user@1000.service"));

@@ -9,6 +9,7 @@
 #include "testutil.h"
 
 #include <stdbool.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1169,6 +1170,37 @@ static void test_reasons(void **state)
 }
 
 
+/* notify = (issue 17): who a warn rule's signal is for. A process rule's
+ * process; a unit rule's largest process; none in a protected unit. */
+static void test_notify_target(void **state)
+{
+        (void)state;
+        Rule rules[] = {
+                PROCRULE("p", WARN, 0, "node", NULL, MB(PROC_PSS, '>', 100)),
+                UNITRULE("u", WARN, 0, "*.service", MB(UNIT_MEMORY, '>', 100)),
+        };
+        rules[0].notify_signal = rules[1].notify_signal = SIGUSR1;
+        Config c = CONFIG(rules);
+        const TP procs[] = { P(42, "node", 300, 0, IN("api.service")),
+                             P(43, "sh", 1, 0, IN("api.service")),
+                             P(50, "postgres", 200, 0, IN("postgresql@15-main.service")),
+                             END_P };
+        const TU units[] = { U("api.service", 301, 42), U("postgresql@15-main.service", 200, 50),
+                             END_U };
+        RulesState *st = rules_state_new();
+        cur_procs = procs;
+        cur_units = units;
+        run_on(st, &c, (const Step[]){ { 0, 500,
+                                         .want = "fire p warn 42, fire u warn api.service, "
+                                                 "fire u warn postgresql@15-main.service" } }, 1);
+        assert_int_equal(last[0].notify_pid, 42);
+        assert_int_equal(last[0].notify_start_time, 1000 + 42);
+        assert_int_equal(last[1].notify_pid, 42); /* the largest, not the shell */
+        assert_string_equal(last[1].notify_comm, "node");
+        assert_int_equal(last[2].notify_pid, 0); /* protected: warned, not signalled */
+        rules_state_free(st);
+}
+
 /* ---- issue 14: who may be acted on ------------------------------------ */
 
 #define USER_API "/user.slice/user-1000.slice/user@1000.service/app.slice/api.service"
@@ -1588,6 +1620,7 @@ int main(void)
                 cmocka_unit_test(test_churn_bounded),
                 cmocka_unit_test(test_cap),
                 cmocka_unit_test(test_reasons),
+                cmocka_unit_test(test_notify_target),
                 cmocka_unit_test(test_need_pss),
                 cmocka_unit_test(test_units_need_full),
                 cmocka_unit_test(test_snapshot),
