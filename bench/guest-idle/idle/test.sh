@@ -42,21 +42,25 @@ wait_until 60 eval '[ "$(systemctl show -P TasksCurrent mg-sleepers.service)" -g
 sleep 60 # the sleepers settle
 measure guest+1000
 systemctl stop mg-sleepers.service
-# The same guest with the metrics file on (issue 16): metrics-file where
-# node_exporter reads it, at its default pace (metrics-interval = 1m),
-# memguard restarted with the drop-in memguard.conf(5) gives. Its row is
-# read against the first one's: earlyoom's column shows how the guest
-# itself drifted between them.
+# The metrics file off and on (issue 16), each measured the same way: memguard
+# restarted, 60 s to settle (its first walk, its growth histories), then
+# the window. On: metrics-file where node_exporter reads it, at its
+# default pace (metrics-interval = 1m), with the drop-in memguard.conf(5)
+# gives. Read the two rows against each other, with earlyoom's column for
+# how the guest itself drifted between them.
+mg_restart
+mg=$MG_PID0
+sleep 60
+measure guest+restarted
 mkdir -p /var/lib/prometheus/node-exporter /etc/systemd/system/memguard.service.d
 printf '[Service]\nReadWritePaths=/var/lib/prometheus/node-exporter\n' \
         >/etc/systemd/system/memguard.service.d/50-metrics.conf
 printf '[daemon]\nmetrics-file = /var/lib/prometheus/node-exporter/memguard.prom\n' \
         >/etc/memguard.conf.d/60-metrics.conf
 systemctl daemon-reload
-systemctl restart memguard.service
-wait_until 20 eval '[ "$(unit_prop memguard.service MainPID)" -gt 0 ]'
-mg=$(unit_prop memguard.service MainPID)
-sleep 60 # its first walk and growth histories
+mg_restart
+mg=$MG_PID0
+sleep 60
 measure guest+metrics
 check "the metrics file was written" test -s /var/lib/prometheus/node-exporter/memguard.prom
 systemctl stop earlyoom.service

@@ -18,6 +18,9 @@ MID_RESTART_DONE=3c412ea41dca475ca6659baa710873e6
 MID_ACTION_FAILED=a10e6e30d02449539548266163419298
 MID_CONFIG_RELOADED=eab06688b0cf4546b3ef228e3472b528
 MID_CONFIG_ERROR=ec151a2a5976474ba9b6ffc6c7dd476a
+MID_KERNEL_OOM=7ee4ebcd94e34882b71a31c9571fc278
+MID_BEFORE=2c766efa008e4b12a0294e708e7f3e16
+MID_BEFORE_DONE=02f75476907d4c9ea50eea80c5425936
 
 log() { echo "[$(cut -d' ' -f1 /proc/uptime)] $*"; }
 
@@ -131,6 +134,17 @@ catalog_gaps() {
                         if (k == "MESSAGE_ID")
                                 mid = substr($0, 12)
                 }' "$CATALOG" -
+}
+
+# A restart of memguard the scenario asks for itself (systemctl restart):
+# the self-checks then follow the new process (NRestarts counts systemd's
+# own restarts only, and stays 0).
+mg_restart() {
+        systemctl restart memguard.service || return 1
+        wait_until 20 eval '[ "$(unit_prop memguard.service MainPID)" -gt 0 ]' || return 1
+        unit_prop memguard.service MainPID >"$MG_PID_FILE"
+        MG_PID0=$(cat "$MG_PID_FILE")
+        log "memguard restarted by the scenario: pid $MG_PID0"
 }
 
 # Self-protection, after every scenario, run by guest/self-checks.sh in a
