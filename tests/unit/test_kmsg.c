@@ -323,6 +323,49 @@ static void test_record_len(void **state)
         assert_int_equal(kmsg_record_len(LIT("")), 0);
 }
 
+/* Records as the guest's kernel (Debian 12, 6.1) handed them out through
+ * /dev/kmsg, captured in the system tests (tests/fixtures/kmsg/CAPTURE):
+ * a cgroup OOM and a system-wide one, each a summary and its kill. */
+static void test_captured(void **state)
+{
+        (void)state;
+        FILE *in = fopen(TEST_PATH("fixtures/kmsg/debian12-6.1.kmsg"), "re");
+        char line[KMSG_RECORD_MAX];
+        KmsgRecord r[4];
+        size_t n = 0;
+
+        assert_non_null(in);
+        while (n < 4 && fgets(line, sizeof line, in))
+                assert_int_equal(parse_str(line, &r[n++]), 0);
+        fclose(in);
+        assert_int_equal(n, 4);
+
+        assert_int_equal(r[0].kind, KMSG_OOM_SUMMARY);
+        assert_int_equal(r[0].scope, KMSG_SCOPE_CGROUP);
+        assert_int_equal(r[0].pid, 486);
+        assert_string_equal(r[0].comm, "mg-capped");
+        assert_string_equal(r[0].oom_cgroup, "/system.slice/mg-capped.service");
+        assert_string_equal(r[0].task_cgroup, "/system.slice/mg-capped.service");
+        assert_int_equal(r[1].kind, KMSG_OOM_KILLED);
+        assert_int_equal(r[1].scope, KMSG_SCOPE_CGROUP);
+        assert_int_equal(r[1].pid, 486);
+        assert_int_equal(r[1].anon_rss_kb, 204104);
+        assert_int_equal(r[1].file_rss_kb, 1400);
+
+        assert_int_equal(r[2].kind, KMSG_OOM_SUMMARY);
+        assert_int_equal(r[2].scope, KMSG_SCOPE_SYSTEM);
+        assert_int_equal(r[2].pid, 574);
+        assert_string_equal(r[2].comm, "mg-spike");
+        assert_string_equal(r[2].oom_cgroup, "");
+        assert_string_equal(r[2].task_cgroup, "/system.slice/mg-spike.service");
+        assert_int_equal(r[3].kind, KMSG_OOM_KILLED);
+        assert_int_equal(r[3].scope, KMSG_SCOPE_SYSTEM);
+        assert_int_equal(r[3].pid, 574);
+        assert_int_equal(r[3].anon_rss_kb, 1910592);
+        for (size_t i = 0; i < 4; i++)
+                assert_int_equal(r[i].facility, 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -330,6 +373,7 @@ int main(void)
                 cmocka_unit_test(test_versions),     cmocka_unit_test(test_hostile_comm),
                 cmocka_unit_test(test_other),        cmocka_unit_test(test_malformed),
                 cmocka_unit_test(test_every_cut),    cmocka_unit_test(test_record_len),
+                cmocka_unit_test(test_captured),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

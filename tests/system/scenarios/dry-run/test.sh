@@ -2,7 +2,10 @@
 # dry run: with dry-run = yes (root/etc/memguard.conf.d), a 200 MB/s spike is
 # decided on and journaled with MEMGUARD_DRY_RUN=yes, and memguard signals
 # nothing. Here the kernel OOM killer may fire, and that is expected.
-# Before it, memguard status is run on a box held at ~97% memory.
+# Before it, memguard status is run on a box held at ~97% memory, and a
+# unit is killed by the kernel at its own MemoryMax=. memguard reports both
+# kernel OOM kills once each (scope cgroup, then system), and neither again
+# after a restart and a reload (issue 17).
 check "memguard started in dry-run mode" journal_has MESSAGE_ID=$MID_STARTED
 
 # memguard status on a box at ~97% memory (issue 16): a hog holds all but
@@ -39,6 +42,42 @@ check "memguard status answers each time with a view of now, MemAvailable under 
 systemctl stop mg-hold.service
 wait_until 30 eval '[ $(($(mem_available_mib) * 100)) -gt $((total * 30)) ]'
 
+# Kernel OOM kills, attributed (issue 17). Under the hardened unit memguard
+# reads /dev/kmsg; a unit over its own MemoryMax= is killed by the kernel
+# (a cgroup OOM: no watchdog's business), and memguard says so once.
+# kill_usec PID: when the journal got the kernel's "Killed process PID"
+# record (its __MONOTONIC_TIMESTAMP, the clock of memguard's entries).
+kill_usec() {
+        journalctl -q --no-pager -k -o export |
+                awk -v p="Killed process $1 " '/^__MONOTONIC_TIMESTAMP=/ { t = substr($0, 23) }
+                                               /^MESSAGE=/ && index($0, p) { print t; exit }'
+}
+oom_entry() { # oom_entry PID: the one entry about PID's kill, its delay in ms
+        local k m
+        k=$(kill_usec "$1")
+        m=$(journal_field __MONOTONIC_TIMESTAMP MESSAGE_ID=$MID_KERNEL_OOM MEMGUARD_PID="$1" | head -n1)
+        [ -n "$k" ] && [ -n "$m" ] && echo $(((m - k) / 1000))
+}
+check "memguard reads the kernel's OOM kills from /dev/kmsg under the hardened unit" \
+        eval 'mg_journal -o cat MESSAGE_ID=$MID_STARTED | grep -q "kernel OOM kills from /dev/kmsg"'
+leak mg-capped.service mg-capped 50 1024 -p MemoryMax=200M
+capped=$(unit_prop mg-capped.service MainPID)
+check "a unit leaking past its own MemoryMax=200M is killed by the kernel (cgroup OOM)" \
+        wait_until 60 eval 'kernel_log | grep -q "Memory cgroup out of memory: Killed process $capped "'
+kernel_log | grep -E "oom-kill:.*pid=$capped,|Killed process $capped " | sed 's/^/    /'
+check "... memguard reports it: scope cgroup, mg-capped.service, pid $capped" \
+        wait_until 10 journal_has MESSAGE_ID=$MID_KERNEL_OOM MEMGUARD_KERNEL_OOM_SCOPE=cgroup \
+        MEMGUARD_UNIT=mg-capped.service MEMGUARD_PID="$capped" MEMGUARD_OOM_CGROUP=/system.slice/mg-capped.service
+mg_journal -o verbose MESSAGE_ID=$MID_KERNEL_OOM MEMGUARD_PID="$capped" | grep -E '^ *(MESSAGE|MEMGUARD_)' | sed 's/^/    /'
+ms=$(oom_entry "$capped")
+log "mg-capped: memguard's entry ${ms:-?} ms after the kernel's record"
+# the memory.events cross-check (3 s) must not report the same kill again
+sleep 5
+check "... once, ${ms:-?} ms after the kernel's record (within 5 s), not again from memory.events" \
+        eval '[ "$(mg_journal -o cat MESSAGE_ID=$MID_KERNEL_OOM MEMGUARD_UNIT=mg-capped.service | wc -l)" = 1 ] &&
+              [ -n "$ms" ] && [ "$ms" -lt 5000 ]'
+systemctl reset-failed mg-capped.service 2>/dev/null
+
 leak mg-spike.service mg-spike 200 4096
 spike=$(unit_prop mg-spike.service MainPID)
 log "mg-spike pid $spike"
@@ -54,7 +93,32 @@ check "the decision on the spike is journaled with MEMGUARD_DRY_RUN=yes" \
 check "... naming a shipped system rule" \
         eval 'journal_field MEMGUARD_RULE MESSAGE_ID=$MID_SIGNAL_SENT MEMGUARD_PID=$spike | grep -qwE "near-oom|oom-imminent"'
 check "no memguard entry says it acted for real (MEMGUARD_DRY_RUN=no)" eval '! journal_has MEMGUARD_DRY_RUN=no'
+# ... and the spike's kill, system-wide, reported as such in dry run
+check "the spike was killed by the kernel OOM killer (system-wide)" \
+        eval 'kernel_log | grep -qE "Out of memory: Killed process $spike \(mg-spike\)"'
+check "... memguard reports it: scope system, pid $spike, dry run" \
+        wait_until 10 journal_has MESSAGE_ID=$MID_KERNEL_OOM MEMGUARD_KERNEL_OOM_SCOPE=system \
+        MEMGUARD_PID="$spike" MEMGUARD_DRY_RUN=yes
+mg_journal -o verbose MESSAGE_ID=$MID_KERNEL_OOM MEMGUARD_PID="$spike" | grep -E '^ *(MESSAGE|MEMGUARD_)' | sed 's/^/    /'
+ms=$(oom_entry "$spike")
+check "... once, ${ms:-?} ms after the kernel's record (within 5 s)" \
+        eval '[ "$(mg_journal -o cat MESSAGE_ID=$MID_KERNEL_OOM MEMGUARD_PID=$spike | wc -l)" = 1 ] &&
+              [ -n "$ms" ] && [ "$ms" -lt 5000 ]'
 check "the spike did not die of SIGTERM" eval '[ "$(unit_prop mg-spike.service ExecMainStatus)" != 15 ]'
 check "the spike was ended by the kernel OOM killer, or is still running" \
         eval 'systemctl is-active -q mg-spike.service || kernel_log | grep -qE "Killed process $spike \(mg-spike\)"'
 systemctl stop mg-spike.service 2>/dev/null
+
+# Old kills are never news: a restart (which reads /dev/kmsg from its end
+# and takes the units' memory.events counters as they are) and a reload
+# report none of the two kills again.
+n=$(mg_journal -o cat MESSAGE_ID=$MID_KERNEL_OOM | wc -l)
+mg_restart
+sleep 6
+systemctl reload memguard.service
+sleep 6
+check "restarting and reloading memguard reports no kill again ($n entries before, $(mg_journal -o cat MESSAGE_ID=$MID_KERNEL_OOM | wc -l) after)" \
+        eval '[ "$(mg_journal -o cat MESSAGE_ID=$MID_KERNEL_OOM | wc -l)" = "$n" ]'
+# The kernel's own records of the two kills, as /dev/kmsg gives them, for
+# the parser's fixtures (tests/fixtures/kmsg)
+timeout 2 cat /dev/kmsg | grep -aE 'oom-kill:|Killed process' >"$OUT/kmsg-oom.txt" || true
