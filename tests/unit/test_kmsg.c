@@ -366,6 +366,33 @@ static void test_captured(void **state)
                 assert_int_equal(r[i].facility, 0);
 }
 
+/* The same on the development host's 6.18, a cgroup v1 memory cgroup's
+ * limit (tests/fixtures/kmsg/CAPTURE). */
+static void test_captured_618(void **state)
+{
+        (void)state;
+        FILE *in = fopen(TEST_PATH("fixtures/kmsg/host-6.18-memcg-v1.kmsg"), "re");
+        char line[KMSG_RECORD_MAX];
+        KmsgRecord r[2];
+        size_t n = 0;
+
+        assert_non_null(in);
+        while (n < 2 && fgets(line, sizeof line, in))
+                assert_int_equal(parse_str(line, &r[n++]), 0);
+        fclose(in);
+        assert_int_equal(n, 2);
+        assert_int_equal(r[0].kind, KMSG_OOM_SUMMARY);
+        assert_int_equal(r[0].scope, KMSG_SCOPE_CGROUP);
+        assert_int_equal(r[0].pid, 18657);
+        assert_int_equal(r[0].ts_usec, UINT64_C(45233007015));
+        assert_string_equal(r[0].oom_cgroup, "/mg-kmsg-capture");
+        assert_int_equal(r[1].kind, KMSG_OOM_KILLED);
+        assert_int_equal(r[1].scope, KMSG_SCOPE_CGROUP);
+        assert_int_equal(r[1].pid, 18657);
+        assert_string_equal(r[1].comm, "mg-capture");
+        assert_int_equal(r[1].anon_rss_kb, 32512);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -373,7 +400,7 @@ int main(void)
                 cmocka_unit_test(test_versions),     cmocka_unit_test(test_hostile_comm),
                 cmocka_unit_test(test_other),        cmocka_unit_test(test_malformed),
                 cmocka_unit_test(test_every_cut),    cmocka_unit_test(test_record_len),
-                cmocka_unit_test(test_captured),
+                cmocka_unit_test(test_captured),     cmocka_unit_test(test_captured_618),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
