@@ -120,10 +120,13 @@ promtool_check() {
 # of them in these short runs; one in progress is not counted yet), the
 # memory available. Prints what differs.
 metrics_agree() {
-        local file=$1 json= deadline=$((SECONDS + 10)) a= b=
+        # One copy of the file is read for its time and its figures: at
+        # metrics-interval = 0 the daemon may rewrite it between two reads.
+        local file=$1 snap=$work/metrics-agree.prom json= deadline=$((SECONDS + 10)) a= b=
         while [ $SECONDS -lt $deadline ]; do
                 json=$("$MEMGUARD" status --json 2>/dev/null) &&
-                        a=$(awk '$1 == "memguard_view_timestamp_seconds" { print $2 }' "$file" 2>/dev/null) &&
+                        cp "$file" "$snap" 2>/dev/null &&
+                        a=$(awk '$1 == "memguard_view_timestamp_seconds" { print $2 }' "$snap") &&
                         b=$(jq -r .daemon.view_time <<<"$json") &&
                         awk -v a="$a" -v b="$b" 'BEGIN { exit !(a != "" && a - b < 0.000002 && b - a < 0.000002) }' &&
                         break
@@ -134,7 +137,7 @@ metrics_agree() {
         a=$(sed -n 's/^memguard_rule_fired_total{rule="\([^"]*\)"} \([0-9]*\)$/fired \1 \2/p
                     s/^memguard_rule_active{rule="\([^"]*\)"} \([0-9]*\)$/active \1 \2/p
                     s/^memguard_actions_total{rule="\([^"]*\)",action="\([a-z]*\)",result="\([a-z_]*\)"} \([0-9]*\)$/action \1 \2 \3 \4/p
-                    s/^memguard_memory_available_bytes \([0-9]*\)$/available \1/p' "$file" | sort)
+                    s/^memguard_memory_available_bytes \([0-9]*\)$/available \1/p' "$snap" | sort)
         b=$(jq -r '(.rules[] | "fired \(.name) \(.fires)", "active \(.name) \(if .state == "quiet" then 0 else 1 end)"),
                    (.actions | map(select(.result != "in progress") | .result |= (
                            if . == "not done" then "not_done" elif startswith("failed") then "failed"
