@@ -73,11 +73,14 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         /* a restart's `before` step: its restart would not be a dry run */
         if (dry_run(m) && actions_signal_target(m->actions, RULES_BUSY_RESTART, &pid, &start, &comm))
                 actions_cancel_signal(m->actions, RULES_BUSY_RESTART, "dry run after reload");
+        /* ... and a restart's `before` step whose process the new config
+         * protects ends with its restart, as a term's does */
+        const unsigned all[] = { RULES_BUSY_SIGNAL, RULES_BUSY_SYSTEM, RULES_BUSY_RESTART };
         if (tick_full(m, false) >= 0)
-                for (size_t i = 0; i < ELEMENTSOF(lanes); i++)
-                        if (actions_signal_target(m->actions, lanes[i], &pid, &start, &comm) &&
+                for (size_t i = 0; i < ELEMENTSOF(all); i++)
+                        if (actions_signal_target(m->actions, all[i], &pid, &start, &comm) &&
                             shield_process(m->config, &m->snap, pid, start, false))
-                                actions_cancel_signal(m->actions, lanes[i], "protected after reload");
+                                actions_cancel_signal(m->actions, all[i], "protected after reload");
         if (demand_bus(c))
                 (void)actions_bus_connect(m->actions);
         log_event(EVENT_CONFIG_RELOADED, LOG_NOTICE, NULL, "configuration reloaded from %s: %zu rules%s",

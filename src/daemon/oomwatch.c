@@ -65,14 +65,17 @@ static void check_counters(Manager *m)
 {
         static OomCounter c[OOMKILL_COUNTERS_MAX];
         OomKill out[OOM_BATCH];
-        uint64_t kills;
+        uint64_t kills = 0;
 
         if (m->root.cgroup_fd < 0 || !m->oomkills)
                 return;
-        bool moved = vmstat_read_oom_kills(m->root.proc_fd, &kills) < 0 || kills != m->vmstat_oom_kills;
+        /* unreadable: look at the counters, and keep the last count */
+        bool readable = vmstat_read_oom_kills(m->root.proc_fd, &kills) >= 0;
+        bool moved = !readable || kills != m->vmstat_oom_kills;
         if (!moved && !oomkills_unexplained(m->oomkills))
                 return;
-        m->vmstat_oom_kills = kills;
+        if (readable)
+                m->vmstat_oom_kills = kills;
         size_t n = read_counters(m, c, ELEMENTSOF(c));
         size_t got = oomkills_check(m->oomkills, c, n, now_usec(m), out, ELEMENTSOF(out));
         for (size_t i = 0; i < got; i++)
