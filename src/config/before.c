@@ -76,10 +76,11 @@ int before_exec_split(const char *line, char ***ret_argv, const char **ret_probl
         return 0;
 }
 
-/* A value of %c or %u is what a process or a delegated user chose. */
+/* A value of %c or %u is what a process or a delegated user chose: never
+ * an option, a path, or a path's "." or ".." (`/var/dumps/%c`). */
 static bool value_safe(const char *v)
 {
-        return v[0] != '-' && !strchr(v, '/');
+        return v[0] != '-' && !strchr(v, '/') && strcmp(v, ".") != 0 && strcmp(v, "..") != 0;
 }
 
 int before_expand_arg(const char *tmpl, const BeforeVars *v, char *out, size_t size)

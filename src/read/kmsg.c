@@ -30,6 +30,26 @@ static const char *find(const char *p, const char *end, const char *lit)
         return memmem(p, (size_t)(end - p), lit, n);
 }
 
+/* Where ": Killed process " follows one of the messages the kernel puts
+ * before it (mm/oom_kill.c: "Out of memory", "Memory cgroup out of
+ * memory", "Out of memory (oom_kill_allocating_task)"), or NULL. Anchored:
+ * other kernel lines quote text a user chose (an executable's name), in
+ * which ": Killed process " must not make a kill. */
+static const char *killed_after_prefix(Span msg)
+{
+        static const char *const prefixes[] = {
+                "Out of memory",
+                "Memory cgroup out of memory",
+                "Out of memory (oom_kill_allocating_task)",
+        };
+        for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+                size_t n = strlen(prefixes[i]);
+                if (starts(msg, prefixes[i]) && starts((Span){ msg.p + n, msg.end }, ": Killed process "))
+                        return msg.p + n;
+        }
+        return NULL;
+}
+
 /* The last occurrence of LIT in [P, END), or NULL. */
 static const char *find_last(const char *p, const char *end, const char *lit)
 {
@@ -257,7 +277,7 @@ int kmsg_parse(const char *buf, size_t len, KmsgRecord *ret)
                 }
                 /* before 4.19 the line had no "MESSAGE: " */
                 bool bare = starts(msg, "Killed process ");
-                const char *killed = bare ? msg.p : find(msg.p, msg.end, ": Killed process ");
+                const char *killed = bare ? msg.p : killed_after_prefix(msg);
                 if (starts(msg, "oom-kill:constraint=")) {
                         r.kind = KMSG_OOM_SUMMARY;
                         k = parse_summary(msg, &r);

@@ -1626,6 +1626,13 @@ static void test_before_expand(void **state)
         const BeforeVars h1 = { .pid = 7, .comm = "--output=/x" }, h2 = { .pid = 7, .comm = "../../x" };
         assert_int_equal(before_expand_arg("%c", &h1, out, sizeof out), -EPERM);
         assert_int_equal(before_expand_arg("/var/tmp/heap-%c", &h2, out, sizeof out), -EPERM);
+        /* nor a path's "." or ".." on its own (/var/dumps/%c) */
+        const BeforeVars h3 = { .pid = 7, .comm = ".." }, h4 = { .pid = 7, .comm = "." },
+                         h5 = { .pid = 7, .comm = "..x" };
+        assert_int_equal(before_expand_arg("/var/dumps/%c", &h3, out, sizeof out), -EPERM);
+        assert_int_equal(before_expand_arg("/var/dumps/%c", &h4, out, sizeof out), -EPERM);
+        assert_true(before_expand_arg("/var/dumps/%c", &h5, out, sizeof out) > 0);
+        assert_string_equal(out, "/var/dumps/..x");
         /* unknown substitutions and a trailing '%' (refused by the config) */
         assert_int_equal(before_expand_arg("%x", &v, out, sizeof out), -EINVAL);
         assert_int_equal(before_expand_arg("50%", &v, out, sizeof out), -EINVAL);

@@ -232,6 +232,15 @@ static void test_other(void **state)
                                    &r),
                          0);
         assert_int_equal(r.kind, KMSG_OTHER);
+        /* a kernel line quoting a name a user chose (an executable's): the
+         * kill is read only after the OOM killer's own messages */
+        assert_int_equal(parse_str("4,1,1,-;process 'x: Killed process 1 (systemd) total-vm:1kB, "
+                                   "anon-rss:1kB, file-rss:0kB' started with executable stack\n",
+                                   &r),
+                         0);
+        assert_int_equal(r.kind, KMSG_OTHER);
+        assert_int_equal(parse_str("3,1,1,-;Out of memoryX: Killed process 1 (a) total-vm:1kB\n", &r), 0);
+        assert_int_equal(r.kind, KMSG_OTHER);
         /* written to /dev/kmsg by a program: facility 1 (user), never the
          * kernel's, whatever it says */
         assert_int_equal(parse_str("11,1,1,-;Out of memory: Killed process 1 (systemd) "
@@ -307,7 +316,7 @@ static void test_every_cut(void **state)
         for (int round = 0; round < 20000; round++) {
                 size_t n = (size_t)(rand_r(&seed) % (int)sizeof buf);
                 int h = snprintf(buf, sizeof buf, "%s", round & 1 ? "6,1,1,-;oom-kill:constraint=" :
-                                                                    "3,1,1,-;x: Killed process 1 (");
+                                                                    "3,1,1,-;Out of memory: Killed process 1 (");
                 for (size_t k = (size_t)h; k < n; k++)
                         buf[k] = "a,=()/ \\xpidtask_memcg0123456789:kB"[rand_r(&seed) % 36];
                 (void)parse(buf, n, &r);
