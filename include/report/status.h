@@ -40,7 +40,7 @@
 
 #define STATUS_FILE "status"
 #define STATUS_DEFAULT_DIR "/run/memguard"
-#define STATUS_VERSION 2 /* 2: action counts, the kernel's OOM kills */
+#define STATUS_VERSION 3 /* 2: action counts, the kernel's OOM kills; 3: the kills memguard reported */
 
 #define STATUS_MAX_UNITS 512
 #define STATUS_MAX_PROCS 128
@@ -91,6 +91,9 @@ typedef struct StatusSystem {
          * when none is configured (or the kernel has no such counter) */
         bool has_oom_kills;
         uint64_t oom_kills;
+        /* the kernel's OOM kills memguard reported in the journal since it
+         * started: [0] system-wide, [1] a cgroup's limit */
+        uint64_t oom_reported[2];
 } StatusSystem;
 
 typedef struct StatusUnit {
@@ -216,6 +219,7 @@ typedef struct StatusSource {
         StatusProcOrder *order; /* may be NULL */
         bool has_oom_kills;     /* the kernel's count (vmstat.h), if read */
         uint64_t oom_kills;
+        const uint64_t *oom_reported; /* [2]: system, cgroup; NULL: none */
         const char *config_path;
         bool dry_run;
         uint64_t started_realtime_usec;

@@ -153,7 +153,8 @@ void status_update(Manager *m, bool sampled)
                              .config_path = m->opts.config_path,
                              .dry_run = dry_run(m),
                              .started_realtime_usec = m->started_realtime_usec,
-                             .sample_usec = m->sample_usec };
+                             .sample_usec = m->sample_usec,
+                             .oom_reported = m->kernel_oom_kills };
         bool metrics = metrics_due(m);
         /* The kernel's OOM kills are for the metrics only: not read
          * without them. */

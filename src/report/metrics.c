@@ -189,6 +189,12 @@ static void system_metrics(FILE *out, const StatusFile *f)
                        "Processes the kernel's OOM killer killed since boot (oom_kill of /proc/vmstat).");
                 put_u64(out, "memguard_kernel_oom_kills_total", NULL, s->oom_kills);
         }
+        family(out, "memguard_kernel_oom_kills_reported_total", "counter",
+               "The kernel's OOM kills memguard reported in the journal since it started, by scope: "
+               "system (the machine ran out) or cgroup (a unit's own limit).");
+        const char *sys_l[] = { "scope", "system", NULL }, *cg_l[] = { "scope", "cgroup", NULL };
+        put_u64(out, "memguard_kernel_oom_kills_reported_total", sys_l, s->oom_reported[0]);
+        put_u64(out, "memguard_kernel_oom_kills_reported_total", cg_l, s->oom_reported[1]);
         family(out, "memguard_processes", "gauge", "Processes the last walk of /proc found.");
         put_u64(out, "memguard_processes", NULL, s->n_procs);
         family(out, "memguard_units", "gauge",

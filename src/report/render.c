@@ -181,6 +181,12 @@ void status_render_text(FILE *out, const StatusFile *f, const RenderOptions *o)
                                                     : "not tracked (no rule watches it)");
         }
         fprintf(out, "trend     %s\n", line);
+        if (s->oom_reported[0] || s->oom_reported[1])
+                fprintf(out, "kernel    the OOM killer killed %llu since memguard started (%llu system-wide, "
+                             "%llu at a cgroup's limit): journalctl -u memguard "
+                             "MESSAGE_ID=7ee4ebcd94e34882b71a31c9571fc278\n",
+                        (unsigned long long)(s->oom_reported[0] + s->oom_reported[1]),
+                        (unsigned long long)s->oom_reported[0], (unsigned long long)s->oom_reported[1]);
 
         fprintf(out, "\n%-32s %10s  %-22s %10s  %s\n", "UNIT", "MEMORY", "GROWTH", "BUDGET", "REACHED IN");
         for (size_t i = 0; i < shown(f->n_units, o); i++) {
@@ -366,6 +372,13 @@ void status_render_json(FILE *out, const StatusFile *f, const RenderOptions *o)
         json_u64(out, "swap_free_bytes", s->mem.swap_free_kb * 1024, &k);
         json_growth(out, &s->growth, &k);
         json_eta(out, "exhaustion_seconds", s->exhaustion_usec, s->growth.valid, &k);
+        fputc('}', out);
+
+        json_key(out, "kernel_oom_kills", &first);
+        k = true;
+        fputc('{', out);
+        json_u64(out, "reported_system", s->oom_reported[0], &k);
+        json_u64(out, "reported_cgroup", s->oom_reported[1], &k);
         fputc('}', out);
 
         json_key(out, "pressure", &first);

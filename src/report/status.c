@@ -395,6 +395,8 @@ int status_write(FILE *out, const StatusSource *src)
                              .exhaustion_usec = GROWTH_ETA_NEVER, .n_procs = s->n_procs,
                              .n_units = s->n_units, .has_oom_kills = src->has_oom_kills,
                              .oom_kills = src->has_oom_kills ? src->oom_kills : 0 };
+        if (src->oom_reported)
+                memcpy(sys.oom_reported, src->oom_reported, sizeof sys.oom_reported);
         const ProcSample *self = snapshot_find_pid(s, s->self_pid);
         struct rusage ru;
         GrowthEstimate e;

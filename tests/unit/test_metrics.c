@@ -147,6 +147,8 @@ static void recorded(StatusFile *f, StatusUnit *units, StatusRule *rules, Status
         s->exhaustion_usec = 1500 * SEC;
         s->has_oom_kills = true;
         s->oom_kills = 2;
+        s->oom_reported[0] = 1; /* the one memguard saw system-wide */
+        s->oom_reported[1] = 0;
         s->n_procs = 140;
         s->n_units = 700;
 
@@ -238,6 +240,9 @@ static void test_recorded(void **state)
                 "memguard_pressure_full_avg60 0.0001\n",
                 "memguard_memory_exhaustion_seconds 1500.000\n",
                 "# TYPE memguard_kernel_oom_kills_total counter\nmemguard_kernel_oom_kills_total 2\n",
+                "# TYPE memguard_kernel_oom_kills_reported_total counter\n"
+                "memguard_kernel_oom_kills_reported_total{scope=\"system\"} 1\n"
+                "memguard_kernel_oom_kills_reported_total{scope=\"cgroup\"} 0\n",
                 "memguard_processes 140\n",
                 "memguard_units 700\n",
                 /* units: both managers' api.service, a budget without a

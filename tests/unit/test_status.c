@@ -120,9 +120,11 @@ static int setup(void **state)
         actionlog_result(&x->log, RULES_BUSY_SYSTEM, ACTION_RESULT_DONE);
 
         FILE *m = open_memstream(&x->buf, &x->len);
+        static const uint64_t reported[2] = { 1, 2 }; /* system, cgroup */
         StatusSource src = { .config = x->config, .snap = &x->snap, .state = x->st, .log = &x->log,
                              .config_path = "test.conf", .started_realtime_usec = 1796300000 * SEC,
-                             .now_usec = x->snap.sys.usec, .now_realtime_usec = 1796320000 * SEC };
+                             .now_usec = x->snap.sys.usec, .now_realtime_usec = 1796320000 * SEC,
+                             .oom_reported = reported };
         assert_int_equal(status_write(m, &src), 0);
         assert_int_equal(fclose(m), 0);
         *state = x;
@@ -185,6 +187,9 @@ static void test_text(void **state)
         /* the rule holding, for how long of its `for`, on what */
         assert_non_null(strstr(t, "api-budget               unit     warn     holding for 12 s of 30 s: api.service"));
         assert_non_null(strstr(t, "near-oom                 system   term     quiet"));
+        /* the kernel's OOM kills memguard reported, and where to read them */
+        assert_non_null(strstr(t, "kernel    the OOM killer killed 3 since memguard started (1 system-wide, "
+                                  "2 at a cgroup's limit): journalctl -u memguard MESSAGE_ID="));
         char row[128];
         snprintf(row, sizeof row, "%-32s %10s  %-22s %10s  %s\n", "api.service", "450 MiB", "-",
                  "400 MiB", "-");
@@ -223,6 +228,7 @@ static void test_json(void **state)
         assert_non_null(strstr(j, "\"comm\":\"ev\\u001b[31mil\\u000a\\ufffd\\ufffd\""));
         assert_non_null(strstr(j, "{\"name\":\"api.service\",\"manager\":\"system\",\"memory_bytes\":471859200,"));
         assert_non_null(strstr(j, "\"budget_bytes\":419430400"));
+        assert_non_null(strstr(j, "\"kernel_oom_kills\":{\"reported_system\":1,\"reported_cgroup\":2}"));
         assert_non_null(strstr(j, "\"state\":\"holding\""));
         assert_non_null(strstr(j, "\"growth_bytes_per_second\":null"));
         assert_non_null(strstr(j, "\"result\":\"done\""));
