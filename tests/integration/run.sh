@@ -581,6 +581,52 @@ check "... the kernel's OOM kills, read from the proc root's vmstat" \
 stop_memguard "$log" sandboxed
 kill -KILL "$e" "$d" 2>/dev/null
 
+# --- a reload that protects a target ends its `before` step (issue 17) ----
+# A restart's step and a term's, each waiting out its before-wait, when a
+# reload protects their units: both steps end at once and no action
+# follows (memguard.conf(5), BEFORE ACTING). The restart would fail here
+# (no bus) and the term would end a child of ours: neither may be tried.
+evroot=$work/evroot
+mkdir -p "$evroot"
+cp "$root/meminfo" "$evroot/meminfo"
+spawn mgtest-evr 16 "usr2=$work/evr.usr2"; evr=$child
+spawn mgtest-evt 16 "usr2=$work/evt.usr2"; evt=$child
+for x in "$evr:mgtest-evr" "$evt:mgtest-evt"; do
+        p=${x%%:*}
+        mkdir "$evroot/$p"
+        for f in stat status cmdline oom_score oom_score_adj smaps_rollup exe; do ln -s /proc/"$p"/$f "$evroot/$p/$f"; done
+        printf '0::/system.slice/%s.service\n' "${x#*:}" >"$evroot/$p/cgroup"
+done
+evconf() { # evconf [PROTECT...]
+        printf '%s\n' "[daemon]" "interval = 200ms" "fast-interval = 100ms" "cooldown = 30s"
+        [ $# -gt 0 ] && echo "protect = $*"
+        printf '%s\n' "" "[rule ev-restart]" "unit = mgtest-evr.service" "when = unit.memory > 8M" \
+                "action = restart" "before = SIGUSR2" "before-wait = 5s" \
+                "" "[rule ev-term]" "process = mgtest-evt" "when = proc.rss > 8M" "action = term" \
+                "before = SIGUSR2" "before-wait = 5s"
+}
+evconf >"$work/ev.conf"
+log=$work/ev.log
+DBUS_SYSTEM_BUS_ADDRESS=unix:path=$work/no-bus \
+        "$MEMGUARD_TEST" --config "$work/ev.conf" --proc-root "$evroot" --cgroup-root "$work/nocgroup" 2>"$log" &
+mg_pid=$!
+check "reload during before: memguard starts" wait_log "$log" "started: 2 rules" 10
+check "... the restart's step and the term's step both start (SIGUSR2 sent, waiting 5 s)" \
+        eval 'wait_log "$log" "ev-restart: sending SIGUSR2 to mgtest-evr \(pid $evr\) of mgtest-evr.service; restarting mgtest-evr.service in 5 s" 5 &&
+              wait_log "$log" "ev-term: sending SIGUSR2 to mgtest-evt \(pid $evt\) of mgtest-evt.service; terminating it in 5 s" 5'
+evconf mgtest-evr.service mgtest-evt.service >"$work/ev.conf"
+kill -HUP "$mg_pid"
+check "a reload that protects both units ends both steps, saying why" \
+        eval 'wait_log "$log" "mgtest-evr \(pid $evr\): protected after reload; the step before acting ends, and no action follows" 5 &&
+              wait_log "$log" "mgtest-evt \(pid $evt\): protected after reload; the step before acting ends, and no action follows" 5'
+sleep 6
+check "... past their wait, no restart is tried and no SIGTERM sent; both live, signalled once" \
+        eval '! grep -qE "cannot restart mgtest-evr|action=restart .*error=|rule=ev-term action=term pid=$evt signal=SIGTERM" "$log" &&
+              kill -0 "$evr" && kill -0 "$evt" &&
+              [ "$(cat "$work/evr.usr2")" = usr2 ] && [ "$(cat "$work/evt.usr2")" = usr2 ]'
+stop_memguard "$log" "reload during before"
+kill -KILL "$evr" "$evt" 2>/dev/null
+
 # --- units between walks: a watched cgroup v2 tree -------------------------
 # A cgroup v2 tree (a fixture: its cgroup.controllers names memory), whose
 # directories the daemon watches with inotify. A unit that appears is

@@ -1,11 +1,16 @@
-/* mg-leak — the guest's memory hog: `mg-leak NAME RATE_MIB_S MAX_MIB [ignore-term]`.
+/* mg-leak — the guest's memory hog:
+ * `mg-leak NAME RATE_MIB_S MAX_MIB [ignore-term | shed-usr1]`.
  *
  * Renames itself NAME (the comm memguard matches), then allocates and
  * touches anonymous memory at RATE MiB/s in 10 ms steps (RATE 0: all of
- * MAX at once) until it holds MAX MiB, and then sleeps until killed. Once
- * a second it prints how much it holds, so the journal shows the rate the
- * guest really achieved. Guest only: it will happily exhaust the machine. */
+ * MAX at once) until it has allocated MAX MiB, and then sleeps until
+ * killed. Once a second it prints how much it holds, so the journal shows
+ * the rate the guest really achieved. With shed-usr1 it handles SIGUSR1
+ * like a service dropping its cache: it frees half of what it holds and
+ * says so (what a warn rule's notify asks of it). Guest only: it will
+ * happily exhaust the machine. */
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +37,38 @@ static char *chunk(size_t len)
         return p;
 }
 
+/* The chunks allocated and not shed, for shed-usr1. */
+static struct {
+        char *p;
+        size_t len;
+} *chunks;
+static size_t n_chunks;
+static volatile sig_atomic_t usr1;
+
+static void on_usr1(int sig)
+{
+        (void)sig;
+        usr1++;
+}
+
+/* Frees the newer half of the chunks (held: what they hold), once for
+ * each SIGUSR1 received since the last call. */
+static void shed(const char *name, size_t *held)
+{
+        static sig_atomic_t seen;
+        while (seen != usr1) {
+                seen++;
+                size_t freed = 0;
+                for (size_t keep = n_chunks / 2; n_chunks > keep; n_chunks--) {
+                        munmap(chunks[n_chunks - 1].p, chunks[n_chunks - 1].len);
+                        freed += chunks[n_chunks - 1].len;
+                }
+                *held -= freed;
+                printf("mg-leak %s: SIGUSR1 #%d: shed %zu MiB, holding %zu MiB\n", name, (int)seen, freed >> 20,
+                       *held >> 20);
+        }
+}
+
 static void ts_add(struct timespec *t, long nsec)
 {
         t->tv_nsec += nsec;
@@ -44,42 +81,67 @@ static void ts_add(struct timespec *t, long nsec)
 int main(int argc, char **argv)
 {
         if (argc < 4) {
-                fprintf(stderr, "usage: mg-leak NAME RATE_MIB_S MAX_MIB [ignore-term]\n");
+                fprintf(stderr, "usage: mg-leak NAME RATE_MIB_S MAX_MIB [ignore-term | shed-usr1]\n");
                 return 2;
         }
         prctl(PR_SET_NAME, argv[1], 0, 0, 0);
         if (argc > 4 && strcmp(argv[4], "ignore-term") == 0)
                 signal(SIGTERM, SIG_IGN);
+        bool shedding = argc > 4 && strcmp(argv[4], "shed-usr1") == 0;
         setvbuf(stdout, NULL, _IOLBF, 0);
         size_t rate = strtoul(argv[2], NULL, 10);
         size_t max = (size_t)strtoul(argv[3], NULL, 10) << 20;
 
+        size_t held = 0;
+        if (shedding) {
+                size_t step = ((rate << 20) / 100 + 4095) & ~(size_t)4095;
+                chunks = calloc(rate ? max / step + 1 : 1, sizeof *chunks);
+                if (!chunks) {
+                        perror("mg-leak: calloc");
+                        return 1;
+                }
+                struct sigaction sa = { .sa_handler = on_usr1 };
+                sigaction(SIGUSR1, &sa, NULL);
+        }
         if (rate == 0) {
-                touch(chunk(max), max);
+                char *p = chunk(max);
+                touch(p, max);
+                held = max;
+                if (chunks)
+                        chunks[n_chunks++] = (typeof(*chunks)){ p, max };
                 printf("mg-leak %s: holding %zu MiB\n", argv[1], max >> 20);
         } else {
                 /* bytes per 10 ms step, page-aligned */
                 size_t step = ((rate << 20) / 100 + 4095) & ~(size_t)4095;
-                size_t held = 0, last_report = 0;
+                size_t allocated = 0, last_report = 0;
                 struct timespec t0, next, now;
                 clock_gettime(CLOCK_MONOTONIC, &t0);
                 next = t0;
-                while (held < max) {
-                        size_t len = step < max - held ? step : max - held;
-                        touch(chunk(len), len);
+                while (allocated < max) {
+                        size_t len = step < max - allocated ? step : max - allocated;
+                        char *p = chunk(len);
+                        touch(p, len);
+                        allocated += len;
                         held += len;
+                        if (chunks)
+                                chunks[n_chunks++] = (typeof(*chunks)){ p, len };
                         clock_gettime(CLOCK_MONOTONIC, &now);
                         double el = (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
-                        if (held - last_report >= rate << 20 || held >= max) {
+                        if (chunks)
+                                shed(argv[1], &held);
+                        if (allocated - last_report >= rate << 20 || allocated >= max) {
                                 printf("mg-leak %s: %zu MiB after %.2f s (%.0f MiB/s)\n", argv[1], held >> 20,
-                                       el, el > 0 ? (double)(held >> 20) / el : 0.0);
-                                last_report = held;
+                                       el, el > 0 ? (double)(allocated >> 20) / el : 0.0);
+                                last_report = allocated;
                         }
                         ts_add(&next, STEP_NSEC);
                         clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
                 }
                 printf("mg-leak %s: holding %zu MiB\n", argv[1], held >> 20);
         }
-        for (;;)
+        for (;;) {
                 pause();
+                if (chunks)
+                        shed(argv[1], &held);
+        }
 }

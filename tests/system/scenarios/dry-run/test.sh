@@ -109,6 +109,20 @@ check "the spike was ended by the kernel OOM killer, or is still running" \
         eval 'systemctl is-active -q mg-spike.service || kernel_log | grep -qE "Killed process $spike \(mg-spike\)"'
 systemctl stop mg-spike.service 2>/dev/null
 
+# ... and counted in the view (memguard status, the metrics) as the
+# journal has them: one at the cgroup's limit, the spike system-wide (and
+# any other process the kernel killed in that OOM)
+memguard status --json >"$OUT/after-oom.json" 2>&1
+memguard status >"$OUT/after-oom.txt" 2>&1
+grep '^kernel' "$OUT/after-oom.txt" | sed 's/^/    /'
+n_sys=$(mg_journal -o cat MESSAGE_ID=$MID_KERNEL_OOM MEMGUARD_KERNEL_OOM_SCOPE=system | wc -l)
+n_cg=$(mg_journal -o cat MESSAGE_ID=$MID_KERNEL_OOM MEMGUARD_KERNEL_OOM_SCOPE=cgroup | wc -l)
+check "memguard status counts the kills it reported as the journal has them ($n_sys system-wide, $n_cg at a cgroup's limit)" \
+        eval '[ "$n_sys" -ge 1 ] && [ "$n_cg" = 1 ] &&
+              grep -q "\"kernel_oom_kills\":{\"reported_system\":$n_sys,\"reported_cgroup\":1}" "$OUT/after-oom.json" &&
+              grep -q "^kernel    the OOM killer killed $((n_sys + 1)) since memguard started ($n_sys system-wide, 1 at a cgroup" \
+                   "$OUT/after-oom.txt"'
+
 # Old kills are never news: a restart (which reads /dev/kmsg from its end
 # and takes the units' memory.events counters as they are) and a reload
 # report none of the two kills again.
@@ -119,6 +133,8 @@ systemctl reload memguard.service
 sleep 6
 check "restarting and reloading memguard reports no kill again ($n entries before, $(mg_journal -o cat MESSAGE_ID=$MID_KERNEL_OOM | wc -l) after)" \
         eval '[ "$(mg_journal -o cat MESSAGE_ID=$MID_KERNEL_OOM | wc -l)" = "$n" ]'
+check "... nor counts one: memguard status shows none reported since this start" \
+        eval 'memguard status --json | grep -q "\"kernel_oom_kills\":{\"reported_system\":0,\"reported_cgroup\":0}"'
 # The kernel's own records of the two kills, as /dev/kmsg gives them, for
 # the parser's fixtures (tests/fixtures/kmsg)
 timeout 2 cat /dev/kmsg | grep -aE 'oom-kill:|Killed process' >"$OUT/kmsg-oom.txt" || true

@@ -4,9 +4,11 @@
 # unit, restarts it over D-Bus before the machine runs out of memory.
 # Then the same with evidence kept first (issue 17): a Node.js service
 # writes a heap snapshot on memguard's SIGUSR2 (before =), and another's
-# rule runs a command (before = exec). The service starts after memguard. Under cgroup v2 memguard walks /proc
-# on no timer for these rules: it finds the unit because it watches the
-# cgroup tree (inotify), and reads its size from memory.current.
+# rule runs a command (before = exec). Last, a warn rule asks a service
+# to shed memory (notify = SIGUSR1). Each service starts after memguard.
+# Under cgroup v2 memguard walks /proc on no timer for these rules: it
+# finds the unit because it watches the cgroup tree (inotify), and reads
+# its size from memory.current.
 U=mg-leaky-api.service
 check "memguard watches the cgroup tree" eval 'mg_journal -o cat | grep -q "cgroups watched)"'
 systemctl start $U
@@ -87,4 +89,35 @@ check "... and memguard saw it exit 0 before acting" \
         journal_has MESSAGE_ID=$MID_BEFORE_DONE MEMGUARD_RULE=exec-budget MEMGUARD_BEFORE_RESULT=command-exited \
         MEMGUARD_EXIT_STATUS=0
 systemctl stop $E
+
+# A warn rule that asks the service to shed (notify = SIGUSR1): its
+# largest process, not the shell that is its MainPID, gets the signal
+# once when the warning fires, and drops half its memory. mg-leak stops
+# at 200 MiB allocated, so after one shed the unit stays under 150M: one
+# episode, one signal.
+S=mg-shed.service
+systemctl start $S
+spid=$(unit_prop $S MainPID)
+wait_until 10 eval '[ "$(wc -l </sys/fs/cgroup/system.slice/$S/cgroup.procs)" = 2 ]'
+lpid=$(grep -vx "$spid" /sys/fs/cgroup/system.slice/$S/cgroup.procs | head -n1)
+log "$S: shell $spid, leaker ${lpid:-?}"
+check "the warning on $S sends SIGUSR1 (notify), result sent" \
+        wait_until 60 journal_has MESSAGE_ID=$MID_RULE_FIRED MEMGUARD_RULE=shed-warn MEMGUARD_NOTIFY_SIGNAL=SIGUSR1 \
+        MEMGUARD_NOTIFY_RESULT=sent
+mg_journal -o verbose MEMGUARD_RULE=shed-warn | grep -E "^ *(MESSAGE|MEMGUARD_)" | sed 's/^/    /'
+check "... to the unit's largest process, the leaker (pid ${lpid:-?}), not the shell (pid $spid)" \
+        eval 'mg_journal -o cat MESSAGE_ID=$MID_RULE_FIRED MEMGUARD_RULE=shed-warn |
+              grep -q "sent SIGUSR1 to mg-shed (pid $lpid)"'
+check "... which sheds half its memory on it" \
+        wait_until 5 eval 'journalctl -q --no-pager -u $S -o cat | grep -q "mg-shed: SIGUSR1 #1: shed"'
+# mg-leak allocates the rest of its 200 MiB (~3 s) and holds
+sleep 8
+journalctl -q --no-pager -u $S -o cat | tail -n 4 | sed 's/^/    /'
+mem=$(($(cat /sys/fs/cgroup/system.slice/$S/memory.current) / 1048576))
+check "... and stays under the rule's 150M after it (${mem} MiB), both processes running" \
+        eval '[ $mem -lt 150 ] && pid_alive "$spid" && pid_alive "$lpid" && systemctl is-active -q $S'
+check "one episode, one signal: one warning, one SIGUSR1 received" \
+        eval '[ "$(mg_journal -o cat MESSAGE_ID=$MID_RULE_FIRED MEMGUARD_RULE=shed-warn | wc -l)" = 1 ] &&
+              [ "$(journalctl -q --no-pager -u $S -o cat | grep -c "SIGUSR1 #")" = 1 ]'
+systemctl stop $S
 check "the kernel OOM killer never fired" no_kernel_oom
