@@ -35,6 +35,8 @@ static inline Buf buf_on(char *buf, size_t size)
 __attribute__((format(printf, 2, 3))) void bprintf(Buf *b, const char *fmt, ...);
 
 void fmt_size(Buf *b, double kb);
+/* LABEL, then the size: "; anon 12 MiB" from ("; anon ", 12288). */
+void fmt_labelled_size(Buf *b, const char *label, double kb);
 void fmt_rate(Buf *b, double kb_per_hour);
 /* The band of a rate just written with fmt_rate(RATE): INFINITY is "±?". */
 void fmt_band(Buf *b, double rate_kb_per_hour, double band_kb_per_hour);

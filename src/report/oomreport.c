@@ -153,22 +153,17 @@ void oomreport_build(const OomReportSource *src, const OomKill *k, OomReport *re
         bprintf(&b, ": ");
         say_why(&b, k, unit_cg);
         if (k->has_rss) {
-                bprintf(&b, "; anon ");
-                fmt_size(&b, (double)k->anon_rss_kb);
-                bprintf(&b, ", file ");
-                fmt_size(&b, (double)k->file_rss_kb);
-                if (k->shmem_rss_kb) {
-                        bprintf(&b, ", shmem ");
-                        fmt_size(&b, (double)k->shmem_rss_kb);
-                }
+                fmt_labelled_size(&b, "; anon ", (double)k->anon_rss_kb);
+                fmt_labelled_size(&b, ", file ", (double)k->file_rss_kb);
+                if (k->shmem_rss_kb)
+                        fmt_labelled_size(&b, ", shmem ", (double)k->shmem_rss_kb);
         }
         GrowthEstimate e = { 0 };
         uint64_t window = u ? history_unit_window(src->config, u) : 0;
         bool growth = u && src->hist && window && history_unit_peek(src->hist, window, u->cgroup, &e) &&
                       e.valid;
         if (u) {
-                bprintf(&b, "; memguard last saw the unit at ");
-                fmt_size(&b, (double)u->memory_kb);
+                fmt_labelled_size(&b, "; memguard last saw the unit at ", (double)u->memory_kb);
                 if (growth) {
                         bprintf(&b, ", %s ", e.kb_per_hour >= 0 ? "growing" : "shrinking");
                         fmt_rate(&b, e.kb_per_hour >= 0 ? e.kb_per_hour : -e.kb_per_hour);

@@ -32,6 +32,12 @@ void fmt_size(Buf *b, double kb)
                 bprintf(b, "%.0f MiB", mib);
 }
 
+void fmt_labelled_size(Buf *b, const char *label, double kb)
+{
+        bprintf(b, "%s", label);
+        fmt_size(b, kb);
+}
+
 void fmt_held(Buf *b, uint64_t usec)
 {
         unsigned long long sec = (unsigned long long)(usec / 1000000);

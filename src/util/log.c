@@ -248,40 +248,26 @@ const char *log_memory_clause(const LogMemory *m, char *buf, size_t size)
                 bprintf(&b, "%s (pid %d):", m->comm, (int)m->pid);
         if (m->has_proc) {
                 if (m->has_pss_split) {
-                        bprintf(&b, " anon ");
-                        fmt_size(&b, (double)m->pss_anon_kb);
-                        bprintf(&b, ", file ");
-                        fmt_size(&b, (double)m->pss_file_kb);
-                        if (m->pss_shmem_kb) {
-                                bprintf(&b, ", shmem ");
-                                fmt_size(&b, (double)m->pss_shmem_kb);
-                        }
+                        fmt_labelled_size(&b, " anon ", (double)m->pss_anon_kb);
+                        fmt_labelled_size(&b, ", file ", (double)m->pss_file_kb);
+                        if (m->pss_shmem_kb)
+                                fmt_labelled_size(&b, ", shmem ", (double)m->pss_shmem_kb);
                 } else {
-                        bprintf(&b, " rss ");
-                        fmt_size(&b, (double)m->rss_kb);
+                        fmt_labelled_size(&b, " rss ", (double)m->rss_kb);
                 }
-                if (m->swap_kb) {
-                        bprintf(&b, ", swap ");
-                        fmt_size(&b, (double)m->swap_kb);
-                }
+                if (m->swap_kb)
+                        fmt_labelled_size(&b, ", swap ", (double)m->swap_kb);
         }
         if (m->has_fds)
                 bprintf(&b, "%s %" PRIu64 " open files", m->has_proc ? "," : "", m->fd_count);
         if (m->has_unit) {
-                bprintf(&b, "%sunit anon ", b.len ? "; " : "");
-                fmt_size(&b, (double)m->unit_anon_kb);
-                bprintf(&b, ", file ");
-                fmt_size(&b, (double)m->unit_file_kb);
-                bprintf(&b, ", kernel ");
-                fmt_size(&b, (double)m->unit_kernel_kb);
-                if (m->unit_shmem_kb) {
-                        bprintf(&b, ", shmem ");
-                        fmt_size(&b, (double)m->unit_shmem_kb);
-                }
-                if (m->unit_sock_kb) {
-                        bprintf(&b, ", sock ");
-                        fmt_size(&b, (double)m->unit_sock_kb);
-                }
+                fmt_labelled_size(&b, b.len ? "; unit anon " : "unit anon ", (double)m->unit_anon_kb);
+                fmt_labelled_size(&b, ", file ", (double)m->unit_file_kb);
+                fmt_labelled_size(&b, ", kernel ", (double)m->unit_kernel_kb);
+                if (m->unit_shmem_kb)
+                        fmt_labelled_size(&b, ", shmem ", (double)m->unit_shmem_kb);
+                if (m->unit_sock_kb)
+                        fmt_labelled_size(&b, ", sock ", (double)m->unit_sock_kb);
         }
         return buf;
 }
