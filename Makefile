@@ -16,13 +16,15 @@ DESTDIR ?=
 PROMTOOL ?= /usr/local/lib/memguard-tools/promtool
 
 CC ?= cc
-VERSION := 0.1.0
+# The version has one home, debian/changelog's first line: the package and
+# the binary (memguard --version) say the same.
+VERSION := $(shell awk -F'[()]' 'NR == 1 { print $$2; exit }' debian/changelog)
 PKGS := libsystemd libproc2 inih
 
 WARNINGS := -Wall -Wextra -Wshadow -Wconversion -Wstrict-prototypes \
             -Wmissing-prototypes -Werror
 CFLAGS ?= -O2 -g
-ALL_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS) -Iinclude -D_GNU_SOURCE \
+ALL_CFLAGS := -std=gnu11 $(WARNINGS) $(CPPFLAGS) $(CFLAGS) -Iinclude -D_GNU_SOURCE \
               -DMEMGUARD_VERSION='"$(VERSION)"' \
               -DMEMGUARD_SYSCONFDIR='"$(SYSCONFDIR)"' \
               $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -52,7 +54,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(sort $(wildcard tests/uni
 HELPERS := $(patsubst tests/helpers/%.c,$(B)/helpers/%,$(sort $(wildcard tests/helpers/*.c)))
 
 .PHONY: all clean check check-unit check-integration check-plain check-san check-install check-system \
-        install deps lint
+        install deps deb deb-deps lint
 
 all: $(B)/memguard $(B)/memguard-test
 
@@ -168,6 +170,39 @@ install: $(B)/memguard
 		echo "warning: journalctl --update-catalog failed; run it by hand for journalctl -x" >&2; \
 	fi
 	install -D -m 0644 conf/memguard-alerts.yml $(DESTDIR)$(DOCDIR)/examples/memguard-alerts.yml
+
+# make deb: the Debian package (debian/), built by dpkg-buildpackage -b in
+# a copy of the tree under build/deb (the package's clean step must not
+# wipe build/), then checked by lintian (no error, no warning). Leaves
+# build/memguard_VERSION_ARCH.deb and its .changes. DEB_VERSION=V builds
+# the same tree as version V (a changelog entry in the copy only), as the
+# package scenario of the system tests does for its upgrade; LINTIAN=no
+# skips lintian; DEB_BUILD_OPTIONS=nocheck skips the unit tests of the
+# package build. make deb-deps installs what it needs.
+DEB_VERSION ?= $(VERSION)
+LINTIAN ?= yes
+deb:
+	rm -rf build/deb && mkdir -p build/deb/memguard
+	tar -c --exclude=./build --exclude=./build-san --exclude=./.git . | tar -x -C build/deb/memguard
+	@if [ "$(DEB_VERSION)" != "$(VERSION)" ]; then \
+		{ printf 'memguard (%s) bookworm; urgency=medium\n\n  * Rebuilt from %s as %s.\n\n' \
+			"$(DEB_VERSION)" "$(VERSION)" "$(DEB_VERSION)"; \
+		  printf ' -- %s  %s\n\n' "$$(sed -n 's/^ -- \(.*>\)  .*/\1/p;T;q' debian/changelog)" "$$(date -R)"; \
+		  cat debian/changelog; } >build/deb/memguard/debian/changelog; fi
+	cd build/deb/memguard && dpkg-buildpackage -us -uc -b
+	cp build/deb/memguard_$(DEB_VERSION)_*.deb build/deb/memguard_$(DEB_VERSION)_*.changes build/
+	@if [ "$(LINTIAN)" = yes ]; then \
+		echo "lintian build/deb/memguard_$(DEB_VERSION)_*.changes"; \
+		lintian --fail-on error,warning build/deb/memguard_$(DEB_VERSION)_*.changes; fi
+	@ls build/memguard_$(DEB_VERSION)_*.deb
+
+# What make deb needs beyond make deps: debhelper (with dpkg-dev) and
+# lintian. Not part of make deps, which keeps the README's commands quick.
+deb-deps: deps
+	@if ! dpkg-query -W -f='$${Status}\n' debhelper lintian 2>/dev/null | grep -c 'install ok installed' | grep -qx 2; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			debhelper lintian; \
+	else echo "deb-deps: all installed"; fi
 
 # cppcheck does not model __attribute__((cleanup)) and reports every
 # _cleanup_free_ return as a leak; LeakSanitizer in check-san covers leaks.

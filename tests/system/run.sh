@@ -62,6 +62,28 @@ make -s -C "$TOP" install DESTDIR="$stage" PREFIX=/usr >/dev/null
 mkdir -p "$stage/usr/local/bin"
 gcc -O2 -Wall -Wextra -Werror -o "$stage/usr/local/bin/mg-leak" "$HERE/helpers/mg-leak.c"
 
+# --- the Debian package, for a scenario that installs it instead (a file
+# `package` in its directory): make deb, lintian included, and the same
+# tree again as a higher version for the upgrade (debs/1, debs/2) --------
+debs=
+for s in "$@"; do
+        [ -f "$SCENARIOS/$s/package" ] && debs=$work/debs
+done
+if [ -n "$debs" ]; then
+        v=$(awk -F'[()]' 'NR == 1 { print $2; exit }' "$TOP/debian/changelog")
+        mkdir -p "$debs/1" "$debs/2"
+        echo "package: make deb ($v, then $v+upgrade1)"
+        if make -s -C "$TOP" deb >"$work/deb.log" 2>&1 &&
+                cp "$TOP/build/memguard_${v}_"*.deb "$debs/1/" &&
+                DEB_BUILD_OPTIONS=nocheck make -s -C "$TOP" deb DEB_VERSION="$v+upgrade1" LINTIAN=no \
+                        >>"$work/deb.log" 2>&1 &&
+                cp "$TOP/build/memguard_${v}+upgrade1_"*.deb "$debs/2/"; then
+                : >"$work/deb.ok"
+        fi
+        # lintian's verdict, whatever it is
+        sed -n '/^lintian /,/^build\/memguard_/p' "$work/deb.log" | sed 's/^/    /'
+fi
+
 # run_guest NAME MODE: boots one guest; artifacts to $RESULTS/NAME.
 run_guest() {
         local name=$1 gmode=$2 dir=$work/$1 res=$RESULTS/$1
@@ -69,7 +91,20 @@ run_guest() {
         [ -f "$SCENARIOS/$name/timeout" ] && timeout=$(cat "$SCENARIOS/$name/timeout")
         rm -rf "$res"
         mkdir -p "$dir/data/out" "$res"
-        cp -a "$stage" "$dir/data/root"
+        if [ -f "$SCENARIOS/$name/package" ]; then
+                # memguard comes from its .deb, which the scenario installs;
+                # the disk has the packages and the guest helpers only
+                cp "$work/deb.log" "$res/"
+                if [ ! -e "$work/deb.ok" ]; then
+                        echo "FAIL $name (make deb failed: see $res/deb.log)"
+                        return 1
+                fi
+                mkdir -p "$dir/data/root/usr/local/bin"
+                cp -a "$stage/usr/local/bin/." "$dir/data/root/usr/local/bin/"
+                cp -a "$debs" "$dir/data/debs"
+        else
+                cp -a "$stage" "$dir/data/root"
+        fi
         cp "$HERE/guest/driver.sh" "$HERE/guest/lib.sh" "$HERE/guest/run-scenario.sh" \
                 "$HERE/guest/self-checks.sh" "$dir/data/"
         if [ "$name" != none ]; then

@@ -178,3 +178,17 @@ mg_end() {
                         eval '! journal_has MESSAGE_ID=$MID_ACTION_FAILED'
         fi
 }
+
+# After a package scenario's apt purge (the full mg_end ran before it):
+# what must still hold of memguard's whole run, and that it is gone.
+mg_end_purged() {
+        check "self: memguard.service is gone (purged: LoadState=not-found)" \
+                [ "$(unit_prop memguard.service LoadState)" = not-found ]
+        check "self: no memguard process is left" eval '! pgrep -x memguard >/dev/null'
+        check "self: no watchdog timeout in the journal" \
+                eval '! journalctl -q --no-pager -u memguard.service -o cat | grep -qi "watchdog timeout"'
+        check "self: the kernel never killed memguard" \
+                eval '! kernel_log | grep -qE "Killed process [0-9]+ \(memguard\)"'
+        check "self: no failed action (MESSAGE_ID=$MID_ACTION_FAILED)" \
+                eval '! journal_has MESSAGE_ID=$MID_ACTION_FAILED'
+}

@@ -6,4 +6,10 @@ set -u
 D=/mnt/data
 . "$D/lib.sh"
 log "self-checks: MemAvailable $(mem_available_mib) MiB"
-mg_end
+if [ -d "$D/debs" ]; then
+        # A package scenario ends with apt purge: it ran mg_end itself
+        # before the purge; what still holds after it is checked here.
+        mg_end_purged
+else
+        mg_end
+fi
