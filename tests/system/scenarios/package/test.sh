@@ -4,7 +4,8 @@
 # guest's own packages) enables and starts the hardened unit; memguard acts
 # on a leak (a restart over D-Bus); an edited /etc/memguard.conf survives
 # an upgrade to a rebuilt package of a higher version, which restarts the
-# daemon; apt purge leaves no file of the package and no process. run.sh
+# daemon; apt remove stops it and keeps the configuration; apt purge then
+# leaves no file of the package and no process. run.sh
 # built the packages with make deb (lintian clean) into debs/1 and debs/2.
 export DEBIAN_FRONTEND=noninteractive
 deb1=$(ls "$D"/debs/1/memguard_*.deb)
@@ -88,6 +89,11 @@ mg_end
 
 # --- purge ---------------------------------------------------------------------
 rm -f /root/memguard_*.deb # (the operator's downloads, not the package's)
+# remove first: the daemon stops, the configuration stays (state rc)
+check "apt remove memguard: memguard is stopped, its configuration kept" \
+        eval 'apt-get remove -y memguard >"$OUT/apt-remove.log" 2>&1 &&
+              [ "$(dpkg-query -W -f="\${db:Status-Abbrev}" memguard | cut -c1-2)" = rc ] &&
+              ! pgrep -x memguard >/dev/null && [ "$(sha256sum <$conffile)" = "$sha_edit" ]'
 check "apt purge memguard" eval 'apt-get purge -y memguard >"$OUT/apt-purge.log" 2>&1'
 grep -v "Reading database" "$OUT/apt-purge.log" | sed 's/^/    /' | tail -n 6
 check "... the package is gone from dpkg's database, conffiles too" \
