@@ -463,6 +463,7 @@ static void test_refused(void **state)
 static void test_user_unit_refused(void **state)
 {
         Fixture *fx = *state;
+        NEED_DAEMON(fx); /* setup() makes no client without one */
         static Rule rule = { .name = (char *)"api" };
         static Snapshot snap;
         Decision d = { .kind = DECISION_FIRE, .rule = &rule, .action = ACTION_RESTART };
