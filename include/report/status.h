@@ -40,7 +40,8 @@
 
 #define STATUS_FILE "status"
 #define STATUS_DEFAULT_DIR "/run/memguard"
-#define STATUS_VERSION 3 /* 2: action counts, the kernel's OOM kills; 3: the kills memguard reported */
+#define STATUS_VERSION 4 /* 2: action counts, the kernel's OOM kills; 3: the kills memguard reported;
+                          * 4: the histories' memory */
 
 #define STATUS_MAX_UNITS 512
 #define STATUS_MAX_PROCS 128
@@ -78,6 +79,8 @@ typedef struct StatusHeader {
         uint64_t rss_kb;
         uint64_t sample_usec;     /* CPU time of the last full sample */
         uint64_t procs_realtime_usec; /* when the process table was read */
+        uint64_t history_series;  /* growth series kept (processes and units) */
+        uint64_t history_bytes;   /* the memory they take */
 } StatusHeader;
 
 typedef struct StatusSystem {

@@ -119,6 +119,12 @@ static void daemon_metrics(FILE *out, const StatusFile *f)
         family(out, "memguard_resident_memory_bytes", "gauge",
                "The daemon's resident memory (VmRSS) as the last walk of /proc read it.");
         put_u64(out, "memguard_resident_memory_bytes", NULL, h->rss_kb * 1024);
+        family(out, "memguard_history_bytes", "gauge",
+               "Memory the growth histories take (the series of processes and units memguard keeps; "
+               "bounded, see memguard.conf(5)).");
+        put_u64(out, "memguard_history_bytes", NULL, h->history_bytes);
+        family(out, "memguard_history_series", "gauge", "Growth series kept, of processes and units.");
+        put_u64(out, "memguard_history_series", NULL, h->history_series);
         family(out, "memguard_sample_duration_seconds", "gauge",
                "CPU time the last full sample (the walk of /proc and the units) took.");
         put_num(out, "memguard_sample_duration_seconds", NULL, "%.6f", seconds(h->sample_usec));

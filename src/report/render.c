@@ -360,6 +360,8 @@ void status_render_json(FILE *out, const StatusFile *f, const RenderOptions *o)
         json_bool(out, "dry_run", h->dry_run, &k);
         json_num(out, "cpu_seconds", (double)h->cpu_usec / 1e6, &k);
         json_u64(out, "rss_bytes", h->rss_kb * 1024, &k);
+        json_u64(out, "history_bytes", h->history_bytes, &k);
+        json_u64(out, "history_series", h->history_series, &k);
         json_num(out, "sample_seconds", (double)h->sample_usec / 1e6, &k);
         fputc('}', out);
 

@@ -417,6 +417,8 @@ int status_write(FILE *out, const StatusSource *src)
                              (uint64_t)ru.ru_stime.tv_sec * USEC_PER_SEC + (uint64_t)ru.ru_stime.tv_usec;
         h.rss_kb = self ? self->rss_kb : 0;
         h.sample_usec = src->sample_usec;
+        h.history_series = history_size(src->hist);
+        h.history_bytes = history_bytes(src->hist);
         h.procs_realtime_usec = to_realtime(s->procs_usec, mono, real);
 
         if (src->hist && window && history_system(src->hist, window, &e)) {

@@ -134,6 +134,8 @@ static void recorded(StatusFile *f, StatusUnit *units, StatusRule *rules, Status
         h->cpu_usec = 12 * SEC + 345678;
         h->rss_kb = 3380;
         h->sample_usec = 1840;
+        h->history_series = 31;
+        h->history_bytes = 31 * 616;
 
         StatusSystem *s = &f->system;
         s->mem = (MemInfo){ .total_kb = 2048 * MIB, .available_kb = 300 * MIB, .swap_total_kb = 512 * MIB,
@@ -226,6 +228,8 @@ static void test_recorded(void **state)
                 "memguard_view_timestamp_seconds 1796320000.250000\n",
                 "# TYPE memguard_cpu_seconds_total counter\nmemguard_cpu_seconds_total 12.345678\n",
                 "memguard_resident_memory_bytes 3461120\n",
+                "# TYPE memguard_history_bytes gauge\nmemguard_history_bytes 19096\n",
+                "# TYPE memguard_history_series gauge\nmemguard_history_series 31\n",
                 "memguard_sample_duration_seconds 0.001840\n",
                 /* the system */
                 "# TYPE memguard_memory_total_bytes gauge\nmemguard_memory_total_bytes 2147483648\n",

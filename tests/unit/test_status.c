@@ -298,6 +298,22 @@ static void test_peek_no_dense(void **state)
         /* the same look by a rule asks for dense samples: the case is one */
         assert_true(history_unit(h, c->rules[0].window_usec, u.cgroup, &e));
         assert_true(history_dense(h, now));
+
+        /* the view carries what the histories hold: one series, its bytes */
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&buf, &len);
+        StatusSource src = { .config = c, .snap = &snap, .hist = h, .config_path = "t.conf",
+                             .now_usec = now, .now_realtime_usec = 1796320000 * SEC };
+        assert_int_equal(status_write(m, &src), 0);
+        assert_int_equal(fclose(m), 0);
+        StatusFile *f = NULL;
+        assert_int_equal(status_parse(buf, len, &f), 0);
+        assert_int_equal(f->header.history_series, 1);
+        assert_int_equal(f->header.history_bytes, history_bytes(h));
+        assert_true(f->header.history_bytes >= HISTORY_ENTRY_SIZE);
+        status_free(f);
+        free(buf);
         history_free(h);
         config_free(c);
 }
