@@ -251,7 +251,9 @@ clean:
 # and earlyoom side by side on this host.
 # bench-matrix (bench/matrix.sh, ~90 min): the protection matrix in the 2 GB
 # guest of the system tests; bench/matrix-report.sh rebuilds its tables.
-.PHONY: bench bench-floor bench-idle bench-paced bench-matrix bench-growth
+# bench-soak (bench/soak.sh, ~33 min): the soak scenario for 30 minutes
+# (SOAK_SECONDS) instead of CI's 2.
+.PHONY: bench bench-floor bench-idle bench-paced bench-matrix bench-growth bench-soak
 
 $(B)/bench/forker: bench/forker.c | $(B)
 	@mkdir -p $(B)/bench
@@ -286,5 +288,8 @@ bench-paced: $(B)/memguard $(B)/bench/forker
 
 bench-matrix:
 	bench/matrix.sh
+
+bench-soak:
+	bench/soak.sh
 
 bench: bench-floor bench-idle bench-matrix

@@ -61,6 +61,7 @@ make -s -C "$TOP" all >/dev/null
 make -s -C "$TOP" install DESTDIR="$stage" PREFIX=/usr >/dev/null
 mkdir -p "$stage/usr/local/bin"
 gcc -O2 -Wall -Wextra -Werror -o "$stage/usr/local/bin/mg-leak" "$HERE/helpers/mg-leak.c"
+gcc -O2 -Wall -Wextra -Werror -o "$stage/usr/local/bin/mg-churn" "$TOP/tests/helpers/mg-churn.c"
 
 # --- the Debian package, for a scenario that installs it instead (a file
 # `package` in its directory): make deb, lintian included, and the same
