@@ -41,7 +41,7 @@
 #define STATUS_FILE "status"
 #define STATUS_DEFAULT_DIR "/run/memguard"
 #define STATUS_VERSION 4 /* 2: action counts, the kernel's OOM kills; 3: the kills memguard reported;
-                          * 4: the histories' memory */
+                          * 4: the histories' memory, the heap */
 
 #define STATUS_MAX_UNITS 512
 #define STATUS_MAX_PROCS 128
@@ -81,6 +81,8 @@ typedef struct StatusHeader {
         uint64_t procs_realtime_usec; /* when the process table was read */
         uint64_t history_series;  /* growth series kept (processes and units) */
         uint64_t history_bytes;   /* the memory they take */
+        uint64_t heap_used_bytes; /* malloc's heap in use (mallinfo2) */
+        uint64_t heap_free_bytes; /* ... held free by malloc, not returned */
 } StatusHeader;
 
 typedef struct StatusSystem {

@@ -362,6 +362,8 @@ void status_render_json(FILE *out, const StatusFile *f, const RenderOptions *o)
         json_u64(out, "rss_bytes", h->rss_kb * 1024, &k);
         json_u64(out, "history_bytes", h->history_bytes, &k);
         json_u64(out, "history_series", h->history_series, &k);
+        json_u64(out, "heap_used_bytes", h->heap_used_bytes, &k);
+        json_u64(out, "heap_free_bytes", h->heap_free_bytes, &k);
         json_num(out, "sample_seconds", (double)h->sample_usec / 1e6, &k);
         fputc('}', out);
 

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -419,6 +420,11 @@ int status_write(FILE *out, const StatusSource *src)
         h.sample_usec = src->sample_usec;
         h.history_series = history_size(src->hist);
         h.history_bytes = history_bytes(src->hist);
+        /* The heap as malloc sees it: what is in use against what it holds
+         * free (fragmentation), which RssAnon alone cannot tell apart. */
+        struct mallinfo2 mi = mallinfo2();
+        h.heap_used_bytes = mi.uordblks + mi.hblkhd;
+        h.heap_free_bytes = mi.fordblks;
         h.procs_realtime_usec = to_realtime(s->procs_usec, mono, real);
 
         if (src->hist && window && history_system(src->hist, window, &e)) {

@@ -136,6 +136,8 @@ static void recorded(StatusFile *f, StatusUnit *units, StatusRule *rules, Status
         h->sample_usec = 1840;
         h->history_series = 31;
         h->history_bytes = 31 * 616;
+        h->heap_used_bytes = 301056;
+        h->heap_free_bytes = 40960;
 
         StatusSystem *s = &f->system;
         s->mem = (MemInfo){ .total_kb = 2048 * MIB, .available_kb = 300 * MIB, .swap_total_kb = 512 * MIB,
@@ -230,6 +232,8 @@ static void test_recorded(void **state)
                 "memguard_resident_memory_bytes 3461120\n",
                 "# TYPE memguard_history_bytes gauge\nmemguard_history_bytes 19096\n",
                 "# TYPE memguard_history_series gauge\nmemguard_history_series 31\n",
+                "# TYPE memguard_heap_bytes gauge\nmemguard_heap_bytes{state=\"used\"} 301056\n"
+                "memguard_heap_bytes{state=\"free\"} 40960\n",
                 "memguard_sample_duration_seconds 0.001840\n",
                 /* the system */
                 "# TYPE memguard_memory_total_bytes gauge\nmemguard_memory_total_bytes 2147483648\n",

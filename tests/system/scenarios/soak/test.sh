@@ -13,16 +13,17 @@ IDLE=30
 prom=/run/memguard/soak.prom
 pid=$MG_PID0
 TSV=$OUT/soak.tsv
-printf 't\tphase\tvmrss_kb\trss_anon_kb\tfds\tcpu_ticks\thistory_bytes\thistory_series\tprocesses\tunits\n' >"$TSV"
+printf 't\tphase\tvmrss_kb\trss_anon_kb\tfds\tcpu_ticks\thistory_bytes\thistory_series\tprocesses\tunits\theap_used\theap_free\n' >"$TSV"
 metric() { awk -v m="$1" '$1 == m { print $2; exit }' "$prom" 2>/dev/null; }
 sample() { # sample PHASE
         local st
         st=$(cat /proc/"$pid"/status)
-        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(cut -d' ' -f1 /proc/uptime)" "$1" \
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(cut -d' ' -f1 /proc/uptime)" "$1" \
                 "$(awk '/^VmRSS:/ { print $2 }' <<<"$st")" "$(awk '/^RssAnon:/ { print $2 }' <<<"$st")" \
                 "$(ls /proc/"$pid"/fd | wc -l)" "$(awk '{ print $14 + $15 }' /proc/"$pid"/stat)" \
                 "$(metric memguard_history_bytes)" "$(metric memguard_history_series)" \
-                "$(metric memguard_processes)" "$(metric memguard_units)" >>"$TSV"
+                "$(metric memguard_processes)" "$(metric memguard_units)" \
+                "$(metric 'memguard_heap_bytes{state="used"}')" "$(metric 'memguard_heap_bytes{state="free"}')" >>"$TSV"
 }
 check "memguard writes the metrics file the soak reads" wait_until 20 test -s $prom
 
@@ -62,7 +63,8 @@ sleep 2
 awk -F'\t' -v idle_s=$IDLE '
         NR == 1 { next }
         $2 == "idle" { if (!it0) { it0 = $1; ic0 = $6 } it1 = $1; ic1 = $6; next }
-        { t[n] = $1; anon[n] = $4; fd[n] = $5; cpu[n] = $6; hb[n] = $7; hs[n] = $8; pr[n] = $9; un[n] = $10; n++ }
+        { t[n] = $1; anon[n] = $4; fd[n] = $5; cpu[n] = $6; hb[n] = $7; hs[n] = $8; pr[n] = $9; un[n] = $10
+          hu[n] = $11; hf[n] = $12; n++ }
         function slope(v, a, b,   i, st, sv, stt, stv, k) {
                 for (i = a; i < b; i++) { st += t[i]; sv += v[i]; stt += t[i] * t[i]; stv += t[i] * v[i]; k++ }
                 return (k * stt - st * st) ? (k * stv - st * sv) / (k * stt - st * st) : 0
@@ -79,6 +81,8 @@ awk -F'\t' -v idle_s=$IDLE '
                 printf "fds_first_half_max %d\nfds_second_half_max %d\nfds_slope_per_h %.2f\n", max(fd, 0, h), max(fd, h, n), slope(fd, h, n) * 3600
                 printf "history_bytes_first_half_max %d\nhistory_bytes_second_half_max %d\nhistory_slope_bytes_per_h %.0f\n", max(hb, 0, h), max(hb, h, n), slope(hb, h, n) * 3600
                 printf "history_series_max %d\nprocesses_max %d\nunits_max %d\n", max(hs, 0, n), max(pr, 0, n), max(un, 0, n)
+                printf "heap_used_first_half_max %d\nheap_used_second_half_max %d\nheap_used_slope_bytes_per_h %.0f\n", max(hu, 0, h), max(hu, h, n), slope(hu, h, n) * 3600
+                printf "heap_free_first_half_max %d\nheap_free_second_half_max %d\n", max(hf, 0, h), max(hf, h, n)
         }' "$TSV" >"$OUT/soak-summary.txt"
 sed 's/^/    /' "$OUT/soak-summary.txt"
 fig() { awk -v k="$1" '$1 == k { print $2 }' "$OUT/soak-summary.txt"; }
