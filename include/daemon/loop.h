@@ -135,7 +135,8 @@ void status_update(Manager *m, bool sampled);
 /* oomwatch.c: the kernel's OOM kills. Start before the first walk;
  * returns what to say about it in the start message. */
 const char *oomwatch_start(Manager *m, char *buf, size_t size);
-/* After a walk or a unit tick: baselines for new units' counters. */
+/* After a whole walk or a unit tick: baselines for new units' counters,
+ * and the counters of units gone forgotten. */
 void oomwatch_sampled(Manager *m);
 void oomwatch_stop(Manager *m);
 

@@ -94,6 +94,17 @@ typedef struct OomCounter {
 /* Whether CGROUP's counters have a baseline. */
 bool oomkills_known(const OomKills *k, const char *cgroup);
 
+/* A sample's units, for the table to follow them: oomkills_mark() each
+ * unit of a whole sample (false: CGROUP has no baseline yet; give it one
+ * with oomkills_baseline(), which marks it too), then oomkills_sweep()
+ * forgets the counters of the units that are gone. Without the sweep a
+ * box whose transient units come and go (a scope per session or cron job,
+ * systemd-run) would fill the table in a few hours, and units found after
+ * that would have no cross-check. Nothing is forgotten while counters wait
+ * for their explanation (oomkills_unexplained()). */
+bool oomkills_mark(OomKills *k, const char *cgroup);
+void oomkills_sweep(OomKills *k);
+
 /* Records C as the baseline of its cgroup if it has none (a unit memguard
  * has just found). Returns 0, or -ENOBUFS when OOMKILL_COUNTERS_MAX are
  * kept, -ENOMEM. */

@@ -209,11 +209,14 @@ void oomwatch_sampled(Manager *m)
         for (size_t i = 0; i < m->snap.n_units; i++) {
                 const UnitSample *u = &m->snap.units[i];
                 uint64_t oom, kill;
-                if (!u->memory_from_cgroup || oomkills_known(m->oomkills, u->cgroup) ||
+                if (!u->memory_from_cgroup || oomkills_mark(m->oomkills, u->cgroup) ||
                     memory_events_read(m->root.cgroup_fd, u->cgroup, &oom, &kill) < 0)
                         continue;
                 (void)oomkills_baseline(m->oomkills, &(OomCounter){ u->cgroup, kill, oom });
         }
+        /* the units of a whole walk (the unit tier keeps its units): the
+         * counters of the others are of units gone */
+        oomkills_sweep(m->oomkills);
         if (m->kmsg_fd < 0) {
                 check_counters(m);
                 arm_timer(m);

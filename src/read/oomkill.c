@@ -16,6 +16,7 @@ typedef struct Counter {
         char *cgroup;
         uint64_t oom_kill, oom; /* the baselines */
         bool seen;              /* in the last check */
+        bool present;           /* marked since the last sweep */
         /* scratch of oomkills_check(): the counters now, and the kills
          * they show that nothing explains */
         uint64_t now_kill, now_oom;
@@ -175,6 +176,29 @@ bool oomkills_known(const OomKills *k, const char *cgroup)
         return counter_of(k, cgroup) != NULL;
 }
 
+bool oomkills_mark(OomKills *k, const char *cgroup)
+{
+        Counter *e = counter_of(k, cgroup);
+        if (e)
+                e->present = true;
+        return e != NULL;
+}
+
+void oomkills_sweep(OomKills *k)
+{
+        bool keep = oomkills_unexplained(k);
+        size_t j = 0;
+        for (size_t i = 0; i < k->n_counters; i++) {
+                Counter *e = &k->counters[i];
+                if (e->present || keep) {
+                        e->present = false;
+                        k->counters[j++] = *e;
+                } else
+                        free(e->cgroup);
+        }
+        k->n_counters = j;
+}
+
 int oomkills_baseline(OomKills *k, const OomCounter *c)
 {
         Counter *e = counter_of(k, c->cgroup);
@@ -192,7 +216,7 @@ int oomkills_baseline(OomKills *k, const OomCounter *c)
         if (!cg)
                 return -ENOMEM;
         k->counters[k->n_counters++] = (Counter){ .cgroup = cg, .oom_kill = c->oom_kill, .oom = c->oom,
-                                                  .seen = true };
+                                                  .seen = true, .present = true };
         return 0;
 }
 
