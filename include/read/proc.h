@@ -122,6 +122,11 @@ int proc_cgroup_to_unit(const char *path, CgroupUnit *ret);
 bool proc_cgroup_name_is_unit(const char *name);
 bool proc_cgroup_name_is_slice(const char *name);
 
+/* Whether NAME, an entry of the proc directory (NUL-terminated, as
+ * readdir() gives it), is a process's: a decimal number without a sign
+ * or leading zero. Writes its value to *RET only then. Pure. */
+bool proc_pid_parse(const char *name, pid_t *ret);
+
 /* Parses an integer file such as oom_score or oom_score_adj: an optional
  * '-', digits within int range, an optional '\n'. 0 or -EBADMSG. */
 int proc_int_parse(const char *buf, size_t len, int *ret);

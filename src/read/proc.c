@@ -432,6 +432,22 @@ bool proc_cgroup_name_is_slice(const char *name)
         return has_suffix(name, n, ".slice", 6);
 }
 
+/* ---- a /proc entry's name ---- */
+
+bool proc_pid_parse(const char *name, pid_t *ret)
+{
+        if (name[0] < '1' || name[0] > '9')
+                return false;
+        long v = 0;
+        for (const char *c = name; *c; c++) {
+                if (*c < '0' || *c > '9' || v > 0x3fffffff)
+                        return false;
+                v = v * 10 + (*c - '0');
+        }
+        *ret = (pid_t)v;
+        return true;
+}
+
 /* ---- oom_score, oom_score_adj, cmdline ---- */
 
 int proc_int_parse(const char *buf, size_t len, int *ret)

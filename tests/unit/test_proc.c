@@ -712,6 +712,34 @@ static void test_unit_size(void **state)
         assert_int_equal(strlen(cu.name), PROC_UNIT_MAX - 1);
 }
 
+/* ---- /proc entries ---- */
+
+static void test_pid_name(void **state)
+{
+        (void)state;
+        static const struct {
+                const char *s;
+                pid_t v;
+        } good[] = {
+                {"1", 1}, {"42", 42}, {"4194304", 4194304}, {"1073741823", 1073741823},
+        };
+        static const char *const bad[] = {
+                "", "0", "01", "-1", "+1", " 1", "1 ", "1a", "self", "thread-self", "sys",
+        };
+        pid_t pid;
+
+        for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+                pid = 0;
+                if (!proc_pid_parse(good[i].s, &pid) || pid != good[i].v)
+                        fail_msg("'%s': %d", good[i].s, (int)pid);
+        }
+        for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+                pid = 77;
+                if (proc_pid_parse(bad[i], &pid) || pid != 77)
+                        fail_msg("'%s' accepted", bad[i]);
+        }
+}
+
 /* ---- oom_score, cmdline ---- */
 
 static void test_int(void **state)
@@ -823,6 +851,7 @@ int main(void)
                 cmocka_unit_test(test_unit),
                 cmocka_unit_test(test_unit_none),
                 cmocka_unit_test(test_unit_size),
+                cmocka_unit_test(test_pid_name),
                 cmocka_unit_test(test_int),
                 cmocka_unit_test(test_cmdline),
         };
