@@ -124,7 +124,8 @@ bool proc_cgroup_name_is_slice(const char *name);
 
 /* Whether NAME, an entry of the proc directory (NUL-terminated, as
  * readdir() gives it), is a process's: a decimal number without a sign
- * or leading zero. Writes its value to *RET only then. Pure. */
+ * or leading zero, at most INT_MAX. Writes its value to *RET only then.
+ * Pure. */
 bool proc_pid_parse(const char *name, pid_t *ret);
 
 /* Parses an integer file such as oom_score or oom_score_adj: an optional

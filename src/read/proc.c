@@ -440,9 +440,14 @@ bool proc_pid_parse(const char *name, pid_t *ret)
                 return false;
         long v = 0;
         for (const char *c = name; *c; c++) {
-                if (*c < '0' || *c > '9' || v > 0x3fffffff)
+                if (*c < '0' || *c > '9')
                         return false;
-                v = v * 10 + (*c - '0');
+                int d = *c - '0';
+                /* the bound before the step: a ten-digit name must not
+                 * wrap through pid_t into another process's pid */
+                if (v > (INT_MAX - d) / 10)
+                        return false;
+                v = v * 10 + d;
         }
         *ret = (pid_t)v;
         return true;

@@ -722,9 +722,13 @@ static void test_pid_name(void **state)
                 pid_t v;
         } good[] = {
                 {"1", 1}, {"42", 42}, {"4194304", 4194304}, {"1073741823", 1073741823},
+                {"2147483647", 2147483647},
         };
         static const char *const bad[] = {
                 "", "0", "01", "-1", "+1", " 1", "1 ", "1a", "self", "thread-self", "sys",
+                /* past INT_MAX: read as 4412411241 mod 2^32 = 117443945
+                 * before the fix (found by fuzz_proc_pid) */
+                "4412411241", "2147483648", "9999999999", "99999999999999999999",
         };
         pid_t pid;
 
