@@ -79,7 +79,8 @@ int proc_smaps_rollup_parse(const char *buf, size_t len, ProcRollup *ret);
  * line. The " (deleted)" the kernel appends to a removed v2 cgroup is
  * dropped. Returns 0, -ENODATA when neither line is present or both are "/",
  * -ENAMETOOLONG, or -EBADMSG (a line without two ':', a path not starting
- * with '/', or a last line without '\n', i.e. cut by the buffer). */
+ * with '/', a last line without '\n', i.e. cut by the buffer, or a NUL
+ * byte in the path taken). */
 int proc_cgroup_parse(const char *buf, size_t len, char *ret, size_t size);
 
 /* The systemd unit a cgroup path belongs to. A unit is identified by its

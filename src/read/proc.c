@@ -322,6 +322,10 @@ int proc_cgroup_parse(const char *buf, size_t len, char *ret, size_t size)
         } else
                 return -ENODATA;
 
+        /* The kernel prints no NUL, but a path holding one would reach the
+         * caller cut at it: "/\0system.slice/..." read as the root. */
+        if (memchr(path, '\0', plen))
+                return -EBADMSG;
         if (plen >= size)
                 return -ENAMETOOLONG;
         memcpy(ret, path, plen);

@@ -612,6 +612,17 @@ static void test_cgroup_malformed(void **state)
                         fail_msg("accepted: \"%s\"", bad[i]);
         assert_string_equal(path, "untouched");
         assert_int_equal(cgroup_parse("", 0, path, sizeof(path)), -ENODATA);
+
+        /* A NUL in the path taken: it was copied whole and read as "/"
+         * (found by fuzz_proc_cgroup); one in a line not taken is fine. */
+        static const char nul_v1[] = "1:name=systemd:/\0system.slice/x.service\n";
+        static const char nul_v2[] = "0::/system.slice/x\0.service\n";
+        static const char nul_other[] = "2:pids:/\0\n0::/system.slice/x.service\n";
+        assert_int_equal(cgroup_parse(nul_v1, sizeof nul_v1 - 1, path, sizeof(path)), -EBADMSG);
+        assert_int_equal(cgroup_parse(nul_v2, sizeof nul_v2 - 1, path, sizeof(path)), -EBADMSG);
+        assert_string_equal(path, "untouched");
+        assert_int_equal(cgroup_parse(nul_other, sizeof nul_other - 1, path, sizeof(path)), 0);
+        assert_string_equal(path, "/system.slice/x.service");
 }
 
 /* ---- cgroup path → unit ---- */
