@@ -1,0 +1,46 @@
+/* fuzz_config_rate.c — config_parse_rate() (config/config.h) on a value
+ * as inih hands it over: NUL-terminated. Checks: 0, -EINVAL, -ERANGE or
+ * -ENOMEM; the output untouched on error; a rate of at most
+ * UINT64_MAX / 1024 kB an hour; the same answer for the value with blanks
+ * around it and in upper case; and "SIZE/h" the size config_parse_size()
+ * reads in SIZE. */
+#include <errno.h>
+
+#include "config/config.h"
+#include "value.h"
+
+static int parse(const char *s, uint64_t *kb)
+{
+        memset(kb, FUZZ_FILL, sizeof *kb);
+        return config_parse_rate(s, kb);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+        char *s = fuzz_string(data, size);
+        uint64_t k, k2;
+        int r = parse(s, &k);
+        FUZZ_CHECK(r == 0 || r == -EINVAL || r == -ERANGE || r == -ENOMEM);
+        if (r < 0)
+                FUZZ_CHECK(fuzz_untouched(&k, sizeof k));
+        else
+                FUZZ_CHECK(k <= UINT64_MAX / 1024);
+        char *v = value_padded(s);
+        int r2 = parse(v, &k2);
+        FUZZ_CHECK(r2 == r && (r < 0 || k2 == k));
+        free(v);
+        v = value_upper(s);
+        r2 = parse(v, &k2);
+        FUZZ_CHECK(r2 == r && (r < 0 || k2 == k));
+        free(v);
+        char *slash = strrchr(s, '/');
+        if (r == 0 && slash && strcmp(slash, "/h") == 0 && slash == strchr(s, '/')) {
+                uint64_t kb;
+                bool pct;
+                double p;
+                *slash = '\0';
+                FUZZ_CHECK(config_parse_size(s, &kb, &pct, &p) == 0 && !pct && kb == k);
+        }
+        free(s);
+        return 0;
+}

@@ -1,0 +1,29 @@
+/* fuzz_memory_current.c — memory_current_parse() (read/memstat.h) on a
+ * cgroup v2 memory.current: LEN bytes (the reader's buffer is
+ * NUL-terminated, the parser must not need it). Checks: 0 or -EBADMSG;
+ * RET untouched on error; on success RET is the number at the start of
+ * the text (read again with strtoull) / 1024. */
+#include <errno.h>
+
+#include "fuzz.h"
+#include "read/memstat.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+        char *buf = fuzz_copy(data, size);
+        uint64_t kb;
+        memset(&kb, FUZZ_FILL, sizeof kb);
+        int r = memory_current_parse(buf, size, &kb);
+        FUZZ_CHECK(r == 0 || r == -EBADMSG);
+        if (r < 0)
+                FUZZ_CHECK(fuzz_untouched(&kb, sizeof kb));
+        else if (!memchr(data, '\0', size)) {
+                char *s = fuzz_string(data, size), *end;
+                errno = 0;
+                unsigned long long ref = strtoull(s, &end, 10);
+                FUZZ_CHECK(errno == 0 && end != s && ref / 1024 == kb);
+                free(s);
+        }
+        free(buf);
+        return 0;
+}
