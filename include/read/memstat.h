@@ -33,9 +33,10 @@ typedef struct MemStat {
 int memstat_parse(const char *buf, size_t len, MemStat *ret);
 
 /* Parses a cgroup v2 memory.current (LEN bytes of BUF, no NUL needed):
- * the number at its start, in bytes, after blanks and as strtoull()
- * reads it. Returns 0 and writes *RET_KB (the bytes / 1024), or -EBADMSG
- * (no number there, or one over 64 bits). Pure. */
+ * the kernel's "N\n", bytes in decimal digits, the '\n' optional.
+ * Returns 0 and writes *RET_KB (the bytes / 1024), or -EBADMSG (anything
+ * else: a sign, blanks, more text, no digits, a number over 64 bits).
+ * Pure. */
 int memory_current_parse(const char *buf, size_t len, uint64_t *ret_kb);
 
 /* Reads CGROUP's memory.stat ("/system.slice/api.service", relative to

@@ -83,25 +83,20 @@ int memstat_parse(const char *buf, size_t len, MemStat *ret)
 
 int memory_current_parse(const char *buf, size_t len, uint64_t *ret_kb)
 {
-        /* As strtoull() reads it: blanks, a sign, digits; more is ignored. */
-        size_t i = 0;
-        while (i < len && (buf[i] == ' ' || (buf[i] >= '\t' && buf[i] <= '\r')))
-                i++;
-        bool neg = i < len && buf[i] == '-';
-        if (i < len && (buf[i] == '-' || buf[i] == '+'))
-                i++;
-        size_t start = i;
         uint64_t v = 0;
-        for (; i < len && buf[i] >= '0' && buf[i] <= '9'; i++) {
+
+        if (len > 0 && buf[len - 1] == '\n')
+                len--;
+        if (len == 0)
+                return -EBADMSG;
+        for (size_t i = 0; i < len; i++) {
+                if (buf[i] < '0' || buf[i] > '9')
+                        return -EBADMSG;
                 unsigned d = (unsigned)(buf[i] - '0');
                 if (v > (UINT64_MAX - d) / 10)
                         return -EBADMSG;
                 v = v * 10 + d;
         }
-        if (i == start)
-                return -EBADMSG;
-        if (neg)
-                v = -v;
         *ret_kb = v / 1024;
         return 0;
 }

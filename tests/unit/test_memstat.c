@@ -216,6 +216,13 @@ static void test_memory_current(void **state)
         assert_int_equal(memory_current_parse(LIT("\n"), &kb), -EBADMSG);
         assert_int_equal(memory_current_parse(LIT("max\n"), &kb), -EBADMSG);
         assert_int_equal(memory_current_parse(LIT("-"), &kb), -EBADMSG);
+        /* the kernel's "N\n" only: strtoull() read "-4096" as 16 EiB
+         * less 4 KiB, and let blanks and a tail pass */
+        assert_int_equal(memory_current_parse(LIT("-4096\n"), &kb), -EBADMSG);
+        assert_int_equal(memory_current_parse(LIT("+4096\n"), &kb), -EBADMSG);
+        assert_int_equal(memory_current_parse(LIT(" 4096\n"), &kb), -EBADMSG);
+        assert_int_equal(memory_current_parse(LIT("4096 kB\n"), &kb), -EBADMSG);
+        assert_int_equal(memory_current_parse(LIT("4096\n\n"), &kb), -EBADMSG);
         assert_int_equal(kb, 7); /* untouched on error */
 }
 
