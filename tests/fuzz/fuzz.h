@@ -63,6 +63,18 @@ static inline bool fuzz_untouched(const void *p, size_t n)
         return true;
 }
 
+/* Calls CALL, a parser that writes OUT (an lvalue) only on success, with
+ * OUT filled beforehand; checks that an error (a negative return) left
+ * it so. The return value of CALL. */
+#define FUZZ_PARSE(out, call)                                                   \
+        ({                                                                      \
+                memset(&(out), FUZZ_FILL, sizeof(out));                         \
+                int fuzz_r_ = (call);                                           \
+                if (fuzz_r_ < 0)                                                \
+                        FUZZ_CHECK(fuzz_untouched(&(out), sizeof(out)));        \
+                fuzz_r_;                                                        \
+        })
+
 /* STR (SIZE bytes) is NUL-terminated within them. */
 static inline bool fuzz_terminated(const char *str, size_t size)
 {

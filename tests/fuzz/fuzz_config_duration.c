@@ -8,28 +8,13 @@
 #include "config/config.h"
 #include "value.h"
 
-static int parse(const char *s, uint64_t *usec)
-{
-        memset(usec, FUZZ_FILL, sizeof *usec);
-        return config_parse_duration(s, usec);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         char *s = fuzz_string(data, size);
         uint64_t u, u2;
-        int r = parse(s, &u);
+        int r = FUZZ_PARSE(u, config_parse_duration(s, &u));
         FUZZ_CHECK(r == 0 || r == -EINVAL || r == -ERANGE || r == -ENOMEM);
-        if (r < 0)
-                FUZZ_CHECK(fuzz_untouched(&u, sizeof u));
-        char *v = value_padded(s);
-        int r2 = parse(v, &u2);
-        FUZZ_CHECK(r2 == r && (r < 0 || u2 == u));
-        free(v);
-        v = value_upper(s);
-        r2 = parse(v, &u2);
-        FUZZ_CHECK(r2 == r && (r < 0 || u2 == u));
-        free(v);
+        value_check_u64(config_parse_duration, s, r, &u);
         if (r == 0 && size > 0 && strspn(s, "0123456789.") == size) {
                 /* a bare number is seconds */
                 size_t n = strlen(s);
@@ -38,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         abort();
                 memcpy(ms, s, n);
                 memcpy(ms + n, "ms", 3);
-                FUZZ_CHECK(parse(ms, &u2) == 0 && u2 <= u);
+                FUZZ_CHECK(config_parse_duration(ms, &u2) == 0 && u2 <= u);
                 free(ms);
         }
         free(s);

@@ -14,12 +14,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         char *s = fuzz_string(data, size);
         double v, v2;
-        memset(&v, FUZZ_FILL, sizeof v);
-        int r = parse_psi_percent(s, &v);
+        int r = FUZZ_PARSE(v, parse_psi_percent(s, &v));
         FUZZ_CHECK(r == 0 || r == -EINVAL || r == -ERANGE);
-        if (r < 0)
-                FUZZ_CHECK(fuzz_untouched(&v, sizeof v));
-        else
+        if (r == 0)
                 FUZZ_CHECK(v >= 0 && v <= 100);
         char *p = value_padded(s);
         int r2 = parse_psi_percent(p, &v2);

@@ -90,12 +90,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         FUZZ_CHECK(buf[off + len - 1] == '\n' && buf[off + len] != ' ');
                 char *rec = fuzz_copy(data + off, len);
                 KmsgRecord r;
-                memset(&r, FUZZ_FILL, sizeof r);
-                int e = kmsg_parse(rec, len, &r);
+                int e = FUZZ_PARSE(r, kmsg_parse(rec, len, &r));
                 FUZZ_CHECK(e == 0 || e == -EBADMSG);
-                if (e < 0)
-                        FUZZ_CHECK(fuzz_untouched(&r, sizeof r));
-                else {
+                if (e == 0) {
                         check_record(&r);
                         bool oom = oomkills_feed(k, &r, now);
                         FUZZ_CHECK(oom == (r.kind != KMSG_OTHER));

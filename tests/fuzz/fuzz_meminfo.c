@@ -11,12 +11,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         char *buf = fuzz_copy(data, size);
         MemInfo m;
-        memset(&m, FUZZ_FILL, sizeof m);
-        int r = meminfo_parse(buf, size, &m);
+        int r = FUZZ_PARSE(m, meminfo_parse(buf, size, &m));
         FUZZ_CHECK(r == 0 || r == -EBADMSG);
-        if (r < 0)
-                FUZZ_CHECK(fuzz_untouched(&m, sizeof m));
-        else {
+        if (r == 0) {
                 FUZZ_CHECK(memmem(buf, size, "MemTotal:", 9));
                 FUZZ_CHECK(memmem(buf, size, "MemFree:", 8));
                 FUZZ_CHECK(memmem(buf, size, "MemAvailable:", 13));

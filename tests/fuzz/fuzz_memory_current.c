@@ -12,12 +12,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         char *buf = fuzz_copy(data, size);
         uint64_t kb;
-        memset(&kb, FUZZ_FILL, sizeof kb);
-        int r = memory_current_parse(buf, size, &kb);
+        int r = FUZZ_PARSE(kb, memory_current_parse(buf, size, &kb));
         FUZZ_CHECK(r == 0 || r == -EBADMSG);
-        if (r < 0)
-                FUZZ_CHECK(fuzz_untouched(&kb, sizeof kb));
-        else {
+        if (r == 0) {
                 size_t n = size > 0 && data[size - 1] == '\n' ? size - 1 : size;
                 FUZZ_CHECK(n > 0);
                 for (size_t i = 0; i < n; i++)

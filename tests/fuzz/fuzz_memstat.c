@@ -10,12 +10,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         char *buf = fuzz_copy(data, size);
         MemStat m;
-        memset(&m, FUZZ_FILL, sizeof m);
-        int r = memstat_parse(buf, size, &m);
+        int r = FUZZ_PARSE(m, memstat_parse(buf, size, &m));
         FUZZ_CHECK(r == 0 || r == -EBADMSG);
-        if (r < 0)
-                FUZZ_CHECK(fuzz_untouched(&m, sizeof m));
-        else
+        if (r == 0)
                 FUZZ_CHECK(memmem(buf, size, "anon ", 5) && memmem(buf, size, "file ", 5));
         free(buf);
         return 0;

@@ -12,12 +12,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         char *buf = fuzz_copy(data, size);
         int v;
-        memset(&v, FUZZ_FILL, sizeof v);
-        int r = proc_int_parse(buf, size, &v);
+        int r = FUZZ_PARSE(v, proc_int_parse(buf, size, &v));
         FUZZ_CHECK(r == 0 || r == -EBADMSG);
-        if (r < 0)
-                FUZZ_CHECK(fuzz_untouched(&v, sizeof v));
-        else {
+        if (r == 0) {
                 size_t i = 0, n = size;
                 if (n > 0 && data[n - 1] == '\n')
                         n--;

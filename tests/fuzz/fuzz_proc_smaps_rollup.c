@@ -12,12 +12,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         char *buf = fuzz_copy(data, size);
         ProcRollup ro;
-        memset(&ro, FUZZ_FILL, sizeof ro);
-        int r = proc_smaps_rollup_parse(buf, size, &ro);
+        int r = FUZZ_PARSE(ro, proc_smaps_rollup_parse(buf, size, &ro));
         FUZZ_CHECK(size == 0 ? r == -ENODATA : (r == 0 || r == -EBADMSG));
-        if (r < 0)
-                FUZZ_CHECK(fuzz_untouched(&ro, sizeof ro));
-        else {
+        if (r == 0) {
                 FUZZ_CHECK(memmem(buf, size, "Pss:", 4));
                 if (ro.has_pss_split)
                         FUZZ_CHECK(memmem(buf, size, "Pss_Anon:", 9) &&

@@ -13,12 +13,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         char *buf = fuzz_copy(data, size);
         ProcStat st;
-        memset(&st, FUZZ_FILL, sizeof st);
-        int r = proc_stat_parse(buf, size, &st);
+        int r = FUZZ_PARSE(st, proc_stat_parse(buf, size, &st));
         FUZZ_CHECK(r == 0 || r == -EBADMSG);
-        if (r < 0)
-                FUZZ_CHECK(fuzz_untouched(&st, sizeof st));
-        else {
+        if (r == 0) {
                 FUZZ_CHECK(st.pid > 0 && st.ppid >= 0);
                 FUZZ_CHECK(fuzz_terminated(st.comm, sizeof st.comm));
                 const char *l = memchr(buf, '(', size);

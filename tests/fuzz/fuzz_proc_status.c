@@ -11,12 +11,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         char *buf = fuzz_copy(data, size);
         ProcStatus s;
-        memset(&s, FUZZ_FILL, sizeof s);
-        int r = proc_status_parse(buf, size, &s);
+        int r = FUZZ_PARSE(s, proc_status_parse(buf, size, &s));
         FUZZ_CHECK(r == 0 || r == -EBADMSG);
-        if (r < 0)
-                FUZZ_CHECK(fuzz_untouched(&s, sizeof s));
-        else {
+        if (r == 0) {
                 FUZZ_CHECK(memmem(buf, size, "Name:", 5) && memmem(buf, size, "Uid:", 4));
                 if (!memmem(buf, size, "VmRSS:", 6))
                         FUZZ_CHECK(!s.has_vm && s.rss_kb == 0);

@@ -17,12 +17,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         char *buf = fuzz_copy(data, size);
         PsiInfo p;
-        memset(&p, FUZZ_FILL, sizeof p);
-        int r = psi_parse(buf, size, &p);
+        int r = FUZZ_PARSE(p, psi_parse(buf, size, &p));
         FUZZ_CHECK(r == 0 || r == -EBADMSG);
-        if (r < 0)
-                FUZZ_CHECK(fuzz_untouched(&p, sizeof p));
-        else {
+        if (r == 0) {
                 FUZZ_CHECK(memmem(buf, size, "some ", 5));
                 FUZZ_CHECK(line_ok(&p.some));
                 FUZZ_CHECK(line_ok(&p.full));

@@ -33,4 +33,25 @@ static inline char *value_upper(const char *s)
         return p;
 }
 
+/* For a parser of S into one number (a duration, a rate) that returned
+ * R and V: the same for S padded and upper-cased, and on an error the
+ * number untouched. */
+static inline void value_check_u64(int (*parse)(const char *, uint64_t *), const char *s, int r,
+                                   const uint64_t *v)
+{
+        const char *variants[2];
+        char *padded = value_padded(s), *upper = value_upper(s);
+        variants[0] = padded;
+        variants[1] = upper;
+        if (r < 0)
+                FUZZ_CHECK(fuzz_untouched(v, sizeof *v));
+        for (size_t i = 0; i < 2; i++) {
+                uint64_t v2;
+                int r2 = FUZZ_PARSE(v2, parse(variants[i], &v2));
+                FUZZ_CHECK(r2 == r && (r < 0 || v2 == *v));
+        }
+        free(padded);
+        free(upper);
+}
+
 #endif
