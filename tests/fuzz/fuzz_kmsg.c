@@ -4,7 +4,8 @@
  * exactly its bytes, and every record parsed fed to oomkills_feed()
  * (read/oomkill.h) on a clock that moves 100 ms a record; the kills it
  * gives are taken, credited and checked against counters named after
- * their cgroups, as oomwatch does.
+ * their cgroups, as oomwatch does (marked as a sample's units, with a
+ * baseline when new, and the rest swept).
  * Checks: a record length in 1..what is left, ending in '\n' unless it
  * runs to the end, and never on a '\n' a continuation line (' ') follows;
  * kmsg_parse() 0 or -EBADMSG, RET untouched on error; on success a level
@@ -65,9 +66,15 @@ static void take(OomKills *k, uint64_t now, char names[][PROC_CGROUP_MAX], size_
                                 memcpy(names[(*n_names)++], out[i].task_cgroup, PROC_CGROUP_MAX);
                 }
         }
+        /* as oomwatch_sampled() follows a sample's units: a baseline for
+         * each one new, the counters of units gone swept */
         OomCounter c[MAX_COUNTERS];
-        for (size_t i = 0; i < *n_names; i++)
+        for (size_t i = 0; i < *n_names; i++) {
                 c[i] = (OomCounter){ .cgroup = names[i], .oom_kill = 2, .oom = 1 };
+                if (!oomkills_mark(k, names[i]))
+                        (void)oomkills_baseline(k, &(OomCounter){ names[i], 1, 1 });
+        }
+        oomkills_sweep(k);
         got = oomkills_check(k, c, *n_names, now, out, 4);
         FUZZ_CHECK(got <= 4);
         for (size_t i = 0; i < got; i++)
