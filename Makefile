@@ -61,7 +61,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(sort $(wildcard tests/uni
 HELPERS := $(patsubst tests/helpers/%.c,$(B)/helpers/%,$(sort $(wildcard tests/helpers/*.c)))
 
 .PHONY: all clean check check-unit check-integration check-plain check-san check-install check-system check-hardening \
-        install deps deb deb-deps lint
+        install deps deb deb-deps lint fuzz fuzz-build check-fuzz
 
 all: $(B)/memguard $(B)/memguard-test
 
@@ -129,6 +129,7 @@ check: export MEMGUARD_REQUIRE_PROMTOOL := 1
 check:
 	$(MAKE) lint
 	$(MAKE) check-plain
+	$(MAKE) check-fuzz
 	$(MAKE) check-install
 	$(MAKE) check-san
 	$(MAKE) check-system
@@ -151,10 +152,10 @@ check-system:
 # Installs every build and test dependency from Debian packages (root),
 # and promtool from one without installing it (tests/tools/fetch-promtool.sh).
 deps:
-	@if dpkg-query -W -f='$${Status}\n' libsystemd-dev libproc2-dev libinih-dev libcmocka-dev pkg-config gcc make cppcheck dbus-daemon jq 2>/dev/null | grep -vq 'install ok installed' || \
-	    ! dpkg-query -W libsystemd-dev libproc2-dev libinih-dev libcmocka-dev pkg-config gcc make cppcheck dbus-daemon jq >/dev/null 2>&1; then \
+	@if dpkg-query -W -f='$${Status}\n' libsystemd-dev libproc2-dev libinih-dev libcmocka-dev pkg-config gcc make cppcheck dbus-daemon jq clang 2>/dev/null | grep -vq 'install ok installed' || \
+	    ! dpkg-query -W libsystemd-dev libproc2-dev libinih-dev libcmocka-dev pkg-config gcc make cppcheck dbus-daemon jq clang >/dev/null 2>&1; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			gcc make pkg-config cppcheck dbus-daemon jq libsystemd-dev libproc2-dev libinih-dev libcmocka-dev; \
+			gcc make pkg-config cppcheck dbus-daemon jq clang libsystemd-dev libproc2-dev libinih-dev libcmocka-dev; \
 	else echo "deps: all installed"; fi
 	@tests/tools/fetch-promtool.sh $(PROMTOOL)
 
@@ -197,7 +198,7 @@ DEB_VERSION ?= $(VERSION)
 LINTIAN ?= yes
 deb:
 	rm -rf build/deb && mkdir -p build/deb/memguard
-	tar -c --exclude=./build --exclude=./build-san --exclude=./.git . | tar -x -C build/deb/memguard
+	tar -c --exclude=./build --exclude=./build-san --exclude=./build-fuzz --exclude=./.git . | tar -x -C build/deb/memguard
 	@if [ "$(DEB_VERSION)" != "$(VERSION)" ]; then \
 		{ printf 'memguard (%s) bookworm; urgency=medium\n\n  * Rebuilt from %s as %s.\n\n' \
 			"$(DEB_VERSION)" "$(VERSION)" "$(DEB_VERSION)"; \
@@ -239,7 +240,43 @@ lint:
 	tests/analyze.sh
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
+
+# ---- fuzzing (issue 19): tests/fuzz/README.md -------------------------
+# A libFuzzer harness per parser of outside input (tests/fuzz/fuzz_NAME.c),
+# linked against the daemon's own sources built again with clang and
+# ASan+UBSan into build-fuzz/. make fuzz runs each for FUZZ_SECONDS, new
+# inputs kept in build-fuzz/corpus/NAME (never in the committed corpus);
+# make check-fuzz, part of make check, runs each over its committed corpus
+# and regression inputs and FUZZ_SMOKE_SECONDS of fuzzing. One harness at a
+# time, nice'd, within 256 MiB (tests/fuzz/run.sh).
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 3
+FUZZ_CFLAGS := -std=gnu11 $(WARNINGS) -g -O1 -fno-omit-frame-pointer \
+               -fsanitize=address,undefined -fno-sanitize-recover=all -Iinclude -D_GNU_SOURCE \
+               -DMEMGUARD_VERSION='"$(VERSION)"' -DMEMGUARD_SYSCONFDIR='"$(SYSCONFDIR)"' \
+               $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+FUZZ_OBJS := $(LIB_SRCS:src/%.c=build-fuzz/obj/%.o)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+
+build-fuzz/obj/%.o: src/%.c $(HDRS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build-fuzz/libmemguard.a: $(FUZZ_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/value.h build-fuzz/libmemguard.a $(HDRS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< build-fuzz/libmemguard.a $(LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	tests/fuzz/run.sh --seconds $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+check-fuzz: fuzz-build
+	tests/fuzz/run.sh --smoke --seconds $(FUZZ_SMOKE_SECONDS) $(FUZZ_BINS)
 
 # ---- benchmarks (issue 4): never part of check; see bench/*.sh ----------
 # bench-floor (bench/floor.sh): the sampler against the bare reads it needs.

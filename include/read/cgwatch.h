@@ -30,6 +30,7 @@
 #ifndef MEMGUARD_CGWATCH_H
 #define MEMGUARD_CGWATCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define CGWATCH_MAX_DEPTH 32
@@ -43,6 +44,18 @@ typedef struct CgWatch CgWatch;
  * (read from PROC_SYS_PATH, NULL: /proc/sys/fs/inotify/max_user_watches),
  * at most CGWATCH_MAX_WATCHES; 1024 where it cannot be read. */
 size_t cgwatch_budget(const char *proc_sys_path);
+
+/* The budget LEN bytes of BUF (that file's text, no NUL needed) give:
+ * the number at its start, after blanks and as strtoull() reads it, an
+ * eighth of it, at most CGWATCH_MAX_WATCHES; 1024 for text that does not
+ * start with a number or whose number does not fit 64 bits. Pure. */
+size_t cgwatch_budget_parse(const char *buf, size_t len);
+
+/* Whether LEN bytes of a unit cgroup's cgroup.events (no NUL needed) say
+ * the cgroup holds a process: false only when its first "populated "
+ * is followed by '0'. Text without one counts as yes (a walk settles
+ * it), as does "populated " at the end of BUF. Pure. */
+bool cgwatch_events_populated(const char *buf, size_t len);
 
 /* Watches the cgroup tree at PATH (its root directory) with at most
  * MAX_WATCHES watches. Returns 0, or -errno: -ENOSPC past MAX_WATCHES or

@@ -1,4 +1,5 @@
-/* memstat.h — a cgroup v2 memory.stat: where a unit's memory is.
+/* memstat.h — a cgroup v2 memory.stat: where a unit's memory is; and
+ * memory.current, how much it is.
  *
  * memory.stat is "KEY VALUE\n" lines, values in bytes (some are counts
  * of events: not read here). memguard takes the breakdown an operator
@@ -30,6 +31,13 @@ typedef struct MemStat {
  * anon/file line: a cgroup v1 memory.stat, an empty file). Pure: no
  * allocation, no I/O. */
 int memstat_parse(const char *buf, size_t len, MemStat *ret);
+
+/* Parses a cgroup v2 memory.current (LEN bytes of BUF, no NUL needed):
+ * the kernel's "N\n", bytes in decimal digits, the '\n' optional.
+ * Returns 0 and writes *RET_KB (the bytes / 1024), or -EBADMSG (anything
+ * else: a sign, blanks, more text, no digits, a number over 64 bits).
+ * Pure. */
+int memory_current_parse(const char *buf, size_t len, uint64_t *ret_kb);
 
 /* Reads CGROUP's memory.stat ("/system.slice/api.service", relative to
  * CGROUP_FD, the cgroup v2 root) into BUF (SIZE bytes; 4 KiB holds a 6.x

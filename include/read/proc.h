@@ -79,7 +79,8 @@ int proc_smaps_rollup_parse(const char *buf, size_t len, ProcRollup *ret);
  * line. The " (deleted)" the kernel appends to a removed v2 cgroup is
  * dropped. Returns 0, -ENODATA when neither line is present or both are "/",
  * -ENAMETOOLONG, or -EBADMSG (a line without two ':', a path not starting
- * with '/', or a last line without '\n', i.e. cut by the buffer). */
+ * with '/', a last line without '\n', i.e. cut by the buffer, or a NUL
+ * byte in the path taken). */
 int proc_cgroup_parse(const char *buf, size_t len, char *ret, size_t size);
 
 /* The systemd unit a cgroup path belongs to. A unit is identified by its
@@ -121,6 +122,12 @@ int proc_cgroup_to_unit(const char *path, CgroupUnit *ret);
  * where its parent is a slice or the root), and whether it is a slice. */
 bool proc_cgroup_name_is_unit(const char *name);
 bool proc_cgroup_name_is_slice(const char *name);
+
+/* Whether NAME, an entry of the proc directory (NUL-terminated, as
+ * readdir() gives it), is a process's: a decimal number without a sign
+ * or leading zero, at most INT_MAX. Writes its value to *RET only then.
+ * Pure. */
+bool proc_pid_parse(const char *name, pid_t *ret);
 
 /* Parses an integer file such as oom_score or oom_score_adj: an optional
  * '-', digits within int range, an optional '\n'. 0 or -EBADMSG. */

@@ -265,7 +265,8 @@ typedef struct StatusFile {
 
 /* Parses LEN bytes of records. Returns 0; -EPROTO for a file of another
  * layout (version or record sizes); -EBADMSG when it is cut or corrupt
- * (or holds more records of a kind than the writer's bound); -ENOMEM. */
+ * (more records of a kind than the writer's bound, a bool that is
+ * neither 0 nor 1, an enum past its last value); -ENOMEM. */
 int status_parse(const void *buf, size_t len, StatusFile **ret);
 
 /* Reads and parses the file at PATH as it goes (a 4 KiB buffer, never

@@ -7,6 +7,7 @@
 #ifndef MEMGUARD_PROCROOT_H
 #define MEMGUARD_PROCROOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -21,6 +22,12 @@ typedef struct ProcRoot {
  * and unit memory is summed from process PSS. Returns 0, or -errno if the
  * proc directory cannot be opened. */
 int procroot_open(const char *proc_path, const char *cgroup_path, ProcRoot *ret);
+
+/* True if LEN bytes of BUF, a cgroup.controllers (controller names
+ * separated by blanks or newlines; no NUL needed), name the memory
+ * controller as a whole word; false for anything else, an empty buffer
+ * included. Pure: what procroot_open() judges a cgroup root by. */
+bool procroot_controllers_have_memory(const char *buf, size_t len);
 
 /* Closes both descriptors and sets them to -1; safe on a zeroed (fd 0 is
  * stdin, never closed) or already closed root. */

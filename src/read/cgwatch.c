@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,14 @@ static int full_path(const CgWatch *w, const char *rel, const char *leaf, char *
         return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
+bool cgwatch_events_populated(const char *buf, size_t len)
+{
+        static const char key[] = "populated ";
+        const char *p = memmem(buf, len, key, sizeof key - 1);
+        size_t at = p ? (size_t)(p - buf) + sizeof key - 1 : 0;
+        return !p || at >= len || buf[at] != '0';
+}
+
 /* Whether the unit cgroup at PATH holds a process now. Unknown (the file
  * unreadable, the cgroup gone) counts as yes: a walk settles it. */
 static bool populated(const char *path)
@@ -66,8 +75,7 @@ static bool populated(const char *path)
         ssize_t n = procroot_read_file(AT_FDCWD, path, buf, sizeof buf);
         if (n < 0)
                 return n != -ENOENT;
-        const char *p = strstr(buf, "populated ");
-        return !p || p[10] != '0';
+        return cgwatch_events_populated(buf, (size_t)n);
 }
 
 /* Watches REL (a child of a directory that is a slice when PARENT_SLICE)
@@ -157,19 +165,41 @@ static int watch_tree(CgWatch *w, const char *rel, bool parent_slice, unsigned d
         return r;
 }
 
-size_t cgwatch_budget(const char *proc_sys_path)
+size_t cgwatch_budget_parse(const char *buf, size_t len)
 {
-        char buf[32], *end;
-        if (procroot_read_file(AT_FDCWD,
-                               proc_sys_path ? proc_sys_path : "/proc/sys/fs/inotify/max_user_watches",
-                               buf, sizeof buf) <= 0)
+        /* As strtoull() reads it: blanks, a sign, digits; more is ignored. */
+        size_t i = 0;
+        while (i < len && (buf[i] == ' ' || (buf[i] >= '\t' && buf[i] <= '\r')))
+                i++;
+        bool neg = i < len && buf[i] == '-';
+        if (i < len && (buf[i] == '-' || buf[i] == '+'))
+                i++;
+        size_t start = i;
+        uint64_t n = 0;
+        for (; i < len && buf[i] >= '0' && buf[i] <= '9'; i++) {
+                unsigned d = (unsigned)(buf[i] - '0');
+                if (n > (UINT64_MAX - d) / 10)
+                        return 1024;
+                n = n * 10 + d;
+        }
+        if (i == start)
                 return 1024;
-        errno = 0;
-        unsigned long long n = strtoull(buf, &end, 10);
-        if (errno || end == buf)
-                return 1024;
+        if (neg)
+                n = -n;
         n /= 8;
         return n < CGWATCH_MAX_WATCHES ? (size_t)n : CGWATCH_MAX_WATCHES;
+}
+
+size_t cgwatch_budget(const char *proc_sys_path)
+{
+        char buf[32];
+        ssize_t n = procroot_read_file(AT_FDCWD,
+                                       proc_sys_path ? proc_sys_path
+                                                     : "/proc/sys/fs/inotify/max_user_watches",
+                                       buf, sizeof buf);
+        if (n <= 0)
+                return 1024;
+        return cgwatch_budget_parse(buf, (size_t)n);
 }
 
 int cgwatch_new(const char *path, size_t max_watches, CgWatch **ret)

@@ -81,6 +81,26 @@ int memstat_parse(const char *buf, size_t len, MemStat *ret)
         return 0;
 }
 
+int memory_current_parse(const char *buf, size_t len, uint64_t *ret_kb)
+{
+        uint64_t v = 0;
+
+        if (len > 0 && buf[len - 1] == '\n')
+                len--;
+        if (len == 0)
+                return -EBADMSG;
+        for (size_t i = 0; i < len; i++) {
+                if (buf[i] < '0' || buf[i] > '9')
+                        return -EBADMSG;
+                unsigned d = (unsigned)(buf[i] - '0');
+                if (v > (UINT64_MAX - d) / 10)
+                        return -EBADMSG;
+                v = v * 10 + d;
+        }
+        *ret_kb = v / 1024;
+        return 0;
+}
+
 int memstat_read(int cgroup_fd, const char *cgroup, char *buf, size_t size, MemStat *ret)
 {
         char rel[600];

@@ -322,6 +322,10 @@ int proc_cgroup_parse(const char *buf, size_t len, char *ret, size_t size)
         } else
                 return -ENODATA;
 
+        /* The kernel prints no NUL, but a path holding one would reach the
+         * caller cut at it: "/\0system.slice/..." read as the root. */
+        if (memchr(path, '\0', plen))
+                return -EBADMSG;
         if (plen >= size)
                 return -ENAMETOOLONG;
         memcpy(ret, path, plen);
@@ -430,6 +434,27 @@ bool proc_cgroup_name_is_slice(const char *name)
 {
         size_t n = unescaped(&name);
         return has_suffix(name, n, ".slice", 6);
+}
+
+/* ---- a /proc entry's name ---- */
+
+bool proc_pid_parse(const char *name, pid_t *ret)
+{
+        if (name[0] < '1' || name[0] > '9')
+                return false;
+        long v = 0;
+        for (const char *c = name; *c; c++) {
+                if (*c < '0' || *c > '9')
+                        return false;
+                int d = *c - '0';
+                /* the bound before the step: a ten-digit name must not
+                 * wrap through pid_t into another process's pid */
+                if (v > (INT_MAX - d) / 10)
+                        return false;
+                v = v * 10 + d;
+        }
+        *ret = (pid_t)v;
+        return true;
 }
 
 /* ---- oom_score, oom_score_adj, cmdline ---- */

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -527,6 +528,55 @@ static int append(void **arr, size_t *n, size_t max, size_t size, const void *re
         return 0;
 }
 
+/* The bools and enums of the records, and the values the writer stores
+ * in them: a byte other than 0 or 1 in a bool, or an enum past its last
+ * value, is a corrupt file, and loading it as a bool or an enum (the
+ * renderers, the metrics) would be undefined behaviour. */
+static const struct {
+        uint32_t type;
+        size_t off;
+        size_t size; /* 1: a bool; sizeof(int): an enum */
+        unsigned limit;
+} rec_values[] = {
+        { REC_HEADER, offsetof(StatusHeader, dry_run), 1, 2 },
+        { REC_SYSTEM, offsetof(StatusSystem, has_psi), 1, 2 },
+        { REC_SYSTEM, offsetof(StatusSystem, psi.has_full), 1, 2 },
+        { REC_SYSTEM, offsetof(StatusSystem, growth.valid), 1, 2 },
+        { REC_SYSTEM, offsetof(StatusSystem, has_oom_kills), 1, 2 },
+        { REC_UNIT, offsetof(StatusUnit, memory_from_cgroup), 1, 2 },
+        { REC_UNIT, offsetof(StatusUnit, growth.valid), 1, 2 },
+        { REC_PROC, offsetof(StatusProc, has_pss), 1, 2 },
+        { REC_RULE, offsetof(StatusRule, scope), sizeof(int), SCOPE_UNIT + 1 },
+        { REC_RULE, offsetof(StatusRule, action), sizeof(int), ACTION_RESTART + 1 },
+        { REC_RULE, offsetof(StatusRule, view.active), 1, 2 },
+        { REC_RULE, offsetof(StatusRule, view.fired), 1, 2 },
+        { REC_COOLDOWN, offsetof(StatusCooldown, failed), 1, 2 },
+        { REC_ACTION, offsetof(StatusAction, action), sizeof(int), ACTION_RESTART + 1 },
+        { REC_COUNT, offsetof(StatusCount, action), sizeof(int), ACTION_RESTART + 1 },
+        { REC_COUNT, offsetof(StatusCount, result), sizeof(int), _ACTION_RESULT_MAX },
+};
+_Static_assert(sizeof(RuleScope) == sizeof(int) && sizeof(Action) == sizeof(int) &&
+                       sizeof(ActionResult) == sizeof(int),
+               "the enums of the records are ints");
+
+/* Whether REC, a record of TYPE as read, holds only values its writer
+ * could have stored in its bools and enums. */
+static bool rec_values_valid(uint32_t type, const void *rec)
+{
+        for (size_t i = 0; i < sizeof rec_values / sizeof rec_values[0]; i++) {
+                unsigned v = 0;
+                if (rec_values[i].type != type)
+                        continue;
+                if (rec_values[i].size == 1)
+                        v = ((const unsigned char *)rec)[rec_values[i].off];
+                else
+                        memcpy(&v, (const char *)rec + rec_values[i].off, sizeof v);
+                if (v >= rec_values[i].limit)
+                        return false;
+        }
+        return true;
+}
+
 static int parse(Reader *in, unsigned skip, StatusFile **ret)
 {
         StatusFile *f = calloc(1, sizeof *f);
@@ -558,6 +608,10 @@ static int parse(Reader *in, unsigned skip, StatusFile **ret)
                 r = take(in, &rec, h.size);
                 if (r < 0)
                         break;
+                if (h.type != REC_HEADER && !rec_values_valid(h.type, &rec)) {
+                        r = -EBADMSG;
+                        break;
+                }
                 switch (h.type) {
                 case REC_HEADER:
                         memcpy(&f->header, &rec, sizeof f->header);
@@ -565,6 +619,8 @@ static int parse(Reader *in, unsigned skip, StatusFile **ret)
                             f->header.version != STATUS_VERSION ||
                             f->header.header_size != sizeof f->header)
                                 r = -EPROTO;
+                        else if (!rec_values_valid(h.type, &rec))
+                                r = -EBADMSG;
                         header = true;
                         break;
                 case REC_SYSTEM:

@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "read/memstat.h"
+#include "read/proc.h"
 #include "select/demand.h"
 #include "select/protect.h"
 #include "util/cleanup.h"
@@ -265,20 +267,6 @@ static ProcSample *prev_find(Snapshot *prev, pid_t pid, uint64_t start_time)
         return p && p->start_time == start_time ? p : NULL;
 }
 
-static bool parse_pid(const char *name, pid_t *ret)
-{
-        if (name[0] < '1' || name[0] > '9')
-                return false;
-        long v = 0;
-        for (const char *c = name; *c; c++) {
-                if (*c < '0' || *c > '9' || v > 0x3fffffff)
-                        return false;
-                v = v * 10 + (*c - '0');
-        }
-        *ret = (pid_t)v;
-        return true;
-}
-
 /* Reads the memory.current of the unit cgroup PATH ("/system.slice/x"). */
 static int read_memory_current(Sampler *s, const char *path, uint64_t *ret_kb)
 {
@@ -287,13 +275,7 @@ static int read_memory_current(Sampler *s, const char *path, uint64_t *ret_kb)
         ssize_t n = procroot_read_file(s->root->cgroup_fd, rel, s->buf, sizeof s->buf);
         if (n < 0)
                 return (int)n;
-        char *end;
-        errno = 0;
-        unsigned long long v = strtoull(s->buf, &end, 10);
-        if (errno || end == s->buf)
-                return -EBADMSG;
-        *ret_kb = (uint64_t)(v / 1024);
-        return 0;
+        return memory_current_parse(s->buf, (size_t)n, ret_kb);
 }
 
 /* Grows RET's process table and S->moved_from to hold one more process. */
@@ -443,7 +425,7 @@ int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
         errno = 0;
         for (struct dirent *de; (de = readdir(s->proc_dir)); errno = 0) {
                 pid_t pid;
-                if (!parse_pid(de->d_name, &pid))
+                if (!proc_pid_parse(de->d_name, &pid))
                         continue;
                 if (kthread_known(s, pid, de->d_ino)) {
                         kthread_remember(s, pid, de->d_ino);

@@ -10,10 +10,9 @@
 
 #include "util/cleanup.h"
 
-/* True if the whitespace-separated list in BUF (cgroup.controllers) names
- * the memory controller as a whole word: "hugetlb" alone, as the empty v2
- * hierarchy of a hybrid host lists, must not count. */
-static bool controllers_have_memory(const char *buf, size_t len)
+/* "hugetlb" alone, as the empty v2 hierarchy of a hybrid host lists, must
+ * not count: only the whole word. */
+bool procroot_controllers_have_memory(const char *buf, size_t len)
 {
         size_t i = 0;
 
@@ -48,7 +47,7 @@ static int cgroup_root_open(const char *path)
         n = procroot_read_file(fd, "cgroup.controllers", buf, sizeof(buf));
         if (n < 0)
                 return (int)n;
-        if (!controllers_have_memory(buf, (size_t)n))
+        if (!procroot_controllers_have_memory(buf, (size_t)n))
                 return -ENODATA;
         return TAKE_FD(fd);
 }

@@ -262,6 +262,44 @@ static void test_budget(void **state)
         assert_true(cgwatch_budget(NULL) > 0);
 }
 
+/* The limit's text as the budget reads it: strtoull()'s number. */
+static void test_budget_parse(void **state)
+{
+        (void)state;
+        assert_int_equal(cgwatch_budget_parse(LIT("16384\n")), 2048);
+        assert_int_equal(cgwatch_budget_parse(LIT("16384")), 2048);
+        assert_int_equal(cgwatch_budget_parse(LIT(" 8192x")), 1024);
+        assert_int_equal(cgwatch_budget_parse(LIT("+800")), 100);
+        assert_int_equal(cgwatch_budget_parse(LIT("7\n")), 0);
+        assert_int_equal(cgwatch_budget_parse(LIT("1048576\n")), CGWATCH_MAX_WATCHES);
+        assert_int_equal(cgwatch_budget_parse(LIT("18446744073709551615")), CGWATCH_MAX_WATCHES);
+        assert_int_equal(cgwatch_budget_parse(LIT("18446744073709551616")), 1024);
+        assert_int_equal(cgwatch_budget_parse(LIT("junk\n")), 1024);
+        assert_int_equal(cgwatch_budget_parse(LIT("-")), 1024);
+        assert_int_equal(cgwatch_budget_parse(LIT("")), 1024);
+        assert_int_equal(cgwatch_budget_parse(LIT("\n")), 1024);
+        /* never past LEN: "16384" cut to "16" */
+        assert_int_equal(cgwatch_budget_parse("16384", 2), 2);
+}
+
+/* cgroup.events: only "populated 0" says empty. */
+static void test_events_populated(void **state)
+{
+        (void)state;
+        assert_true(cgwatch_events_populated(LIT("populated 1\nfrozen 0\n")));
+        assert_false(cgwatch_events_populated(LIT("populated 0\nfrozen 0\n")));
+        assert_false(cgwatch_events_populated(LIT("frozen 1\npopulated 0\n")));
+        assert_false(cgwatch_events_populated(LIT("populated 0")));
+        /* unknown counts as yes: a walk settles it */
+        assert_true(cgwatch_events_populated(LIT("")));
+        assert_true(cgwatch_events_populated(LIT("frozen 0\n")));
+        assert_true(cgwatch_events_populated(LIT("populated ")));
+        assert_true(cgwatch_events_populated(LIT("populated\n0")));
+        /* never past LEN: the '0' is not in the buffer */
+        assert_true(cgwatch_events_populated("populated 0\n", 10));
+        assert_false(cgwatch_events_populated("populated 0\n", 11));
+}
+
 /* ---- the real cgroup v2 file system ----------------------------------- */
 
 static char cg_self[2100];  /* our own cgroup's directory */
@@ -394,6 +432,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_overflow, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_budget, setup, teardown),
+                cmocka_unit_test(test_budget_parse),
+                cmocka_unit_test(test_events_populated),
                 cmocka_unit_test_setup_teardown(test_cgroupfs, cg_setup, cg_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

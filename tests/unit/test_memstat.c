@@ -195,11 +195,43 @@ static void test_clause(void **state)
         assert_string_equal(log_memory_clause(&none, buf, sizeof buf), "");
 }
 
+/* memory.current: bytes, read as kB. */
+static void test_memory_current(void **state)
+{
+        (void)state;
+        uint64_t kb = 7;
+
+        assert_int_equal(memory_current_parse(LIT("104857600\n"), &kb), 0);
+        assert_int_equal(kb, 102400);
+        assert_int_equal(memory_current_parse(LIT("1023"), &kb), 0);
+        assert_int_equal(kb, 0);
+        assert_int_equal(memory_current_parse(LIT("18446744073709551615\n"), &kb), 0);
+        assert_int_equal(kb, UINT64_MAX / 1024);
+        /* never past LEN: "4096" cut to "40" */
+        assert_int_equal(memory_current_parse("4096\n", 2, &kb), 0);
+        assert_int_equal(kb, 0);
+        kb = 7;
+        assert_int_equal(memory_current_parse(LIT("18446744073709551616\n"), &kb), -EBADMSG);
+        assert_int_equal(memory_current_parse(LIT(""), &kb), -EBADMSG);
+        assert_int_equal(memory_current_parse(LIT("\n"), &kb), -EBADMSG);
+        assert_int_equal(memory_current_parse(LIT("max\n"), &kb), -EBADMSG);
+        assert_int_equal(memory_current_parse(LIT("-"), &kb), -EBADMSG);
+        /* the kernel's "N\n" only: strtoull() read "-4096" as 16 EiB
+         * less 4 KiB, and let blanks and a tail pass */
+        assert_int_equal(memory_current_parse(LIT("-4096\n"), &kb), -EBADMSG);
+        assert_int_equal(memory_current_parse(LIT("+4096\n"), &kb), -EBADMSG);
+        assert_int_equal(memory_current_parse(LIT(" 4096\n"), &kb), -EBADMSG);
+        assert_int_equal(memory_current_parse(LIT("4096 kB\n"), &kb), -EBADMSG);
+        assert_int_equal(memory_current_parse(LIT("4096\n\n"), &kb), -EBADMSG);
+        assert_int_equal(kb, 7); /* untouched on error */
+}
+
 int main(void)
 {
         log_open(true);
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_v2_captured),  cmocka_unit_test(test_v2_kernel),
+                cmocka_unit_test(test_memory_current),
                 cmocka_unit_test(test_v2_no_kernel),
                 cmocka_unit_test(test_v1_refused),    cmocka_unit_test(test_malformed),
                 cmocka_unit_test(test_read),          cmocka_unit_test(test_rollup_split),

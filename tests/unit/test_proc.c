@@ -612,6 +612,17 @@ static void test_cgroup_malformed(void **state)
                         fail_msg("accepted: \"%s\"", bad[i]);
         assert_string_equal(path, "untouched");
         assert_int_equal(cgroup_parse("", 0, path, sizeof(path)), -ENODATA);
+
+        /* A NUL in the path taken: it was copied whole and read as "/"
+         * (found by fuzz_proc_cgroup); one in a line not taken is fine. */
+        static const char nul_v1[] = "1:name=systemd:/\0system.slice/x.service\n";
+        static const char nul_v2[] = "0::/system.slice/x\0.service\n";
+        static const char nul_other[] = "2:pids:/\0\n0::/system.slice/x.service\n";
+        assert_int_equal(cgroup_parse(nul_v1, sizeof nul_v1 - 1, path, sizeof(path)), -EBADMSG);
+        assert_int_equal(cgroup_parse(nul_v2, sizeof nul_v2 - 1, path, sizeof(path)), -EBADMSG);
+        assert_string_equal(path, "untouched");
+        assert_int_equal(cgroup_parse(nul_other, sizeof nul_other - 1, path, sizeof(path)), 0);
+        assert_string_equal(path, "/system.slice/x.service");
 }
 
 /* ---- cgroup path → unit ---- */
@@ -710,6 +721,38 @@ static void test_unit_size(void **state)
         snprintf(path, sizeof path, "/system.slice/%0*d.service", PROC_UNIT_MAX - 9, 0);
         assert_int_equal(proc_cgroup_to_unit(path, &cu), 0);
         assert_int_equal(strlen(cu.name), PROC_UNIT_MAX - 1);
+}
+
+/* ---- /proc entries ---- */
+
+static void test_pid_name(void **state)
+{
+        (void)state;
+        static const struct {
+                const char *s;
+                pid_t v;
+        } good[] = {
+                {"1", 1}, {"42", 42}, {"4194304", 4194304}, {"1073741823", 1073741823},
+                {"2147483647", 2147483647},
+        };
+        static const char *const bad[] = {
+                "", "0", "01", "-1", "+1", " 1", "1 ", "1a", "self", "thread-self", "sys",
+                /* past INT_MAX: read as 4412411241 mod 2^32 = 117443945
+                 * before the fix (found by fuzz_proc_pid) */
+                "4412411241", "2147483648", "9999999999", "99999999999999999999",
+        };
+        pid_t pid;
+
+        for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+                pid = 0;
+                if (!proc_pid_parse(good[i].s, &pid) || pid != good[i].v)
+                        fail_msg("'%s': %d", good[i].s, (int)pid);
+        }
+        for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+                pid = 77;
+                if (proc_pid_parse(bad[i], &pid) || pid != 77)
+                        fail_msg("'%s' accepted", bad[i]);
+        }
 }
 
 /* ---- oom_score, cmdline ---- */
@@ -823,6 +866,7 @@ int main(void)
                 cmocka_unit_test(test_unit),
                 cmocka_unit_test(test_unit_none),
                 cmocka_unit_test(test_unit_size),
+                cmocka_unit_test(test_pid_name),
                 cmocka_unit_test(test_int),
                 cmocka_unit_test(test_cmdline),
         };

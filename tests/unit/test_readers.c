@@ -195,6 +195,27 @@ static void test_procroot_controllers(void **state)
         assert_int_equal(rmdir(dir), 0);
 }
 
+/* The same judgement as a pure function of the text: a whole word,
+ * whatever separates the words, and never past LEN. */
+static void test_controllers_parse(void **state)
+{
+        (void)state;
+        static const char list[] = "cpu memory io";
+
+        assert_true(procroot_controllers_have_memory(LIT("memory")));
+        assert_true(procroot_controllers_have_memory(LIT("\tcpu\tmemory\n")));
+        assert_true(procroot_controllers_have_memory(LIT("  memory  ")));
+        assert_false(procroot_controllers_have_memory(LIT("memor")));
+        assert_false(procroot_controllers_have_memory(LIT("memory-x")));
+        assert_false(procroot_controllers_have_memory(LIT("cpu,memory")));
+        assert_false(procroot_controllers_have_memory(LIT("")));
+        assert_false(procroot_controllers_have_memory(LIT(" \n\t")));
+        /* "memory" cut by LEN is a prefix, not the word */
+        assert_false(procroot_controllers_have_memory(list, 9));
+        assert_true(procroot_controllers_have_memory(list, 10));
+        assert_false(procroot_controllers_have_memory(NULL, 0));
+}
+
 static void test_read_file(void **state)
 {
         ProcRoot *root = *state;
@@ -831,6 +852,7 @@ int main(void)
                 cmocka_unit_test(test_procroot_zeroed),
                 cmocka_unit_test(test_procroot_live),
                 cmocka_unit_test(test_procroot_controllers),
+                cmocka_unit_test(test_controllers_parse),
                 cmocka_unit_test_setup_teardown(test_read_file, fixture_root, close_root),
                 cmocka_unit_test_setup_teardown(test_fixture_meminfo, fixture_root, close_root),
                 cmocka_unit_test_setup_teardown(test_fixture_psi, fixture_root, close_root),

@@ -266,6 +266,47 @@ static void test_refused(void **state)
         free(copy);
 }
 
+/* A bool that is neither 0 nor 1, or an enum past its last value, is a
+ * corrupt file: loading one in the renderers is undefined behaviour
+ * (fuzz_status found a process's has_pss of 255 loaded by the table). */
+static void test_refused_values(void **state)
+{
+        Fixture *x = *state;
+        StatusFile *f = NULL;
+        char *copy = malloc(x->len);
+        size_t unit = 0, rule = 0;
+
+        assert_non_null(copy);
+        /* the records after the header: an 8-byte head (type, size) each */
+        for (size_t off = 8 + sizeof(StatusHeader); off + 8 <= x->len;) {
+                uint32_t size;
+                memcpy(&size, x->buf + off + 4, sizeof size);
+                if (size == sizeof(StatusUnit) && !unit)
+                        unit = off + 8;
+                if (size == sizeof(StatusRule) && !rule)
+                        rule = off + 8;
+                off += 8 + size;
+        }
+        assert_true(unit && rule);
+
+        memcpy(copy, x->buf, x->len);
+        copy[8 + offsetof(StatusHeader, dry_run)] = 2;
+        assert_int_equal(status_parse(copy, x->len, &f), -EBADMSG);
+        memcpy(copy, x->buf, x->len);
+        copy[unit + offsetof(StatusUnit, memory_from_cgroup)] = (char)255;
+        assert_int_equal(status_parse(copy, x->len, &f), -EBADMSG);
+        memcpy(copy, x->buf, x->len);
+        int bad = ACTION_RESTART + 1;
+        memcpy(copy + rule + offsetof(StatusRule, action), &bad, sizeof bad);
+        assert_int_equal(status_parse(copy, x->len, &f), -EBADMSG);
+        bad = SCOPE_UNIT;
+        memcpy(copy + rule + offsetof(StatusRule, action), &bad, sizeof bad);
+        memcpy(copy + rule + offsetof(StatusRule, scope), &bad, sizeof bad);
+        assert_int_equal(status_parse(copy, x->len, &f), 0);
+        status_free(f);
+        free(copy);
+}
+
 /* Looking is not deciding: the view reads every unit's growth, and a rule
  * that looked at growth it suspects but cannot vouch for would have the
  * unit sampled densely (history.h). The view must leave that alone. */
@@ -482,6 +523,7 @@ int main(void)
                 cmocka_unit_test(test_text),
                 cmocka_unit_test(test_json),
                 cmocka_unit_test(test_refused),
+                cmocka_unit_test(test_refused_values),
                 cmocka_unit_test(test_peek_no_dense),
                 cmocka_unit_test(test_counts),
                 cmocka_unit_test(test_read_file),
