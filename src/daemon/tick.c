@@ -222,8 +222,11 @@ static void update_status(Manager *m)
                  actions_in_flight(m->actions) ? "; acting" : "");
         if (strcmp(status, m->status) == 0)
                 return;
-        memcpy(m->status, status, sizeof status);
-        (void)sd_notifyf(false, "STATUS=%s", status);
+        /* Kept once sent: sd_notifyf() allocates, and a status it could
+         * not send would otherwise stay stale in `systemctl status` (at
+         * 50% while memory is low) until the text changes again. */
+        if (sd_notifyf(false, "STATUS=%s", status) >= 0)
+                memcpy(m->status, status, sizeof status);
 }
 
 /* FRESH_PSI: read PSI now (a full sample, a PSI event); the fast tier
