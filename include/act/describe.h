@@ -21,4 +21,13 @@
  * Returns 0, or -errno (the process is gone: -ESRCH; BUF is then ""). */
 int describe_process(pid_t pid, char *buf, size_t size);
 
+/* Does at start-up what describe_process() would do on its first call
+ * only: libproc2 then dlopen()s libnuma, which reads sysfs and whose
+ * constructor exits the process (status 1, "Out of memory allocating
+ * bitmask") when an allocation fails. In the kill path, right after a
+ * SIGTERM, on a box short of memory, that ended the daemon. Call once,
+ * before the first action; a failure here is ignored (the first action
+ * tries again). */
+void describe_init(void);
+
 #endif

@@ -74,6 +74,7 @@ struct Manager {
         bool in_full_tick;
         uint64_t jitter;     /* schedule_jittered()'s state */
         bool partial_noted;  /* "processes partly sampled" said since the last whole walk */
+        int meminfo_error;   /* the last failed read of meminfo's, said once; 0: read */
         char status[256];
         Decision decisions[MAX_DECISIONS];
         /* The decision in flight in each lane, for rules_action_failed()

@@ -37,12 +37,14 @@ void procroot_close(ProcRoot *root);
  * NUL-terminates it. Returns the length read, or -errno (-ENOENT/-ESRCH when
  * a process vanished: normal, callers skip it silently). A file longer than
  * the buffer is truncated to it: parsers treat a missing field as -EBADMSG.
- * One read(): /proc, sysfs and cgroupfs files come whole in one call. SIZE 0
+ * Reads until EOF, so a file that comes in pieces comes whole (/proc, sysfs
+ * and cgroupfs files come in one read(), and the second finds EOF). SIZE 0
  * is -EINVAL. No allocation. */
 ssize_t procroot_read_file(int dirfd, const char *path, char *buf, size_t size);
 
-/* Same with a descriptor kept open across reads: pread() from offset 0, which
- * /proc seq files regenerate. Used by the fast tier to avoid open/close. */
+/* Same with a descriptor kept open across reads: pread() from offset 0 (and
+ * on, until EOF), which /proc seq files regenerate. Used by the fast tier
+ * to avoid open/close. */
 ssize_t procroot_pread(int fd, char *buf, size_t size);
 
 #endif

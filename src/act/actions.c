@@ -14,6 +14,7 @@
 #include "act/action_before.h"
 #include "act/action_restart.h"
 #include "act/action_signal.h"
+#include "act/describe.h"
 #include "act/evidence.h"
 #include "act/fields.h"
 #include "util/cleanup.h"
@@ -98,6 +99,9 @@ int actions_new(sd_event *event, actions_done_fn done, void *userdata, Actions *
         }
         if (r >= 0)
                 r = restart_client_new(event, &a->restart);
+        /* libproc2's libnuma loaded now, not after a SIGTERM (describe.h) */
+        if (r >= 0)
+                describe_init();
         if (r < 0) {
                 signal_action_free(a->signal[0].sa);
                 signal_action_free(a->signal[1].sa);

@@ -33,3 +33,11 @@ int describe_process(pid_t pid, char *buf, size_t size)
         procps_pids_unref(&info);
         return r;
 }
+
+void describe_init(void)
+{
+        enum pids_item items[] = { PIDS_ID_EUID };
+        struct pids_info *info = NULL;
+        if (procps_pids_new(&info, items, 1) >= 0)
+                procps_pids_unref(&info);
+}

@@ -219,11 +219,19 @@ static int idle_wait(Manager *m)
         }
 }
 
+/* SIGTERM or SIGINT is waiting (blocked, for sd-event's signalfd). */
+static bool stop_pending(void)
+{
+        sigset_t set;
+        return sigpending(&set) == 0 && (sigismember(&set, SIGTERM) == 1 || sigismember(&set, SIGINT) == 1);
+}
+
 /* sd_event_loop(), with the system tier's ticks and the watchdog's pings
  * between its iterations (idle_wait(), at most 1 ms late). The loop pings
  * the watchdog: a loop that hangs is restarted. */
 static int run(Manager *m)
 {
+        bool short_noted = false;
         for (;;) {
                 int r = sd_event_prepare(m->event);
                 if (r == 0) {
@@ -231,15 +239,34 @@ static int run(Manager *m)
                         if (r >= 0)
                                 r = sd_event_wait(m->event, 0);
                 }
-                if (r < 0)
-                        return r;
-                (void)sd_event_now(m->event, CLOCK_MONOTONIC, &m->now);
+                if (r >= 0)
+                        (void)sd_event_now(m->event, CLOCK_MONOTONIC, &m->now);
                 if (r > 0) {
                         r = sd_event_dispatch(m->event);
-                        if (r < 0)
-                                return r;
                         /* a handler may have walked /proc for a while */
                         m->now = monotonic_usec();
+                }
+                /* sd-event grows its buffers as it goes (the array epoll
+                 * fills, a source's queue), and a failed allocation there
+                 * used to end the daemon when memory was shortest. Each of
+                 * the three calls leaves the loop ready to be prepared
+                 * again: the system tier below runs meanwhile, at most
+                 * 10 ms late, and the loop is tried again. */
+                if (r == -ENOMEM) {
+                        if (!short_noted)
+                                log_msg(LOG_WARNING, "event loop out of memory: retrying; "
+                                                     "the system rules act meanwhile");
+                        short_noted = true;
+                        /* a stop must not wait for the loop to recover */
+                        if (stop_pending())
+                                return 0;
+                        (void)poll(NULL, 0, 10);
+                        m->now = monotonic_usec();
+                } else if (r < 0) {
+                        return r;
+                } else if (short_noted) {
+                        log_msg(LOG_NOTICE, "event loop running again");
+                        short_noted = false;
                 }
                 if (sd_event_get_state(m->event) == SD_EVENT_FINISHED)
                         return sd_event_get_exit_code(m->event, &r) < 0 ? 0 : r;

@@ -222,8 +222,11 @@ static void update_status(Manager *m)
                  actions_in_flight(m->actions) ? "; acting" : "");
         if (strcmp(status, m->status) == 0)
                 return;
-        memcpy(m->status, status, sizeof status);
-        (void)sd_notifyf(false, "STATUS=%s", status);
+        /* Kept once sent: sd_notifyf() allocates, and a status it could
+         * not send would otherwise stay stale in `systemctl status` (at
+         * 50% while memory is low) until the text changes again. */
+        if (sd_notifyf(false, "STATUS=%s", status) >= 0)
+                memcpy(m->status, status, sizeof status);
 }
 
 /* FRESH_PSI: read PSI now (a full sample, a PSI event); the fast tier
@@ -231,9 +234,15 @@ static void update_status(Manager *m)
 int tick_system(Manager *m, bool fresh_psi)
 {
         int r = sampler_system(m->sampler, now_usec(m), fresh_psi, &m->snap.sys);
-        if (r < 0)
-                log_msg(LOG_ERR, "cannot read meminfo: %s", strerror(-r));
-        else
+        /* Said when it starts or its error changes, and when it ends: a
+         * meminfo that cannot be read fails every tick (no line per tick). */
+        if (r < 0 && r != m->meminfo_error)
+                log_msg(LOG_ERR, "cannot read meminfo: %s; the system rules wait for it",
+                        strerror(-r));
+        else if (r >= 0 && m->meminfo_error)
+                log_msg(LOG_NOTICE, "meminfo read again");
+        m->meminfo_error = r < 0 ? r : 0;
+        if (r >= 0)
                 history_add_system(m->hist, m->config, &m->snap.sys);
         return r;
 }

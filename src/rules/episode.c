@@ -41,6 +41,14 @@ static void system_fire_destructive(Eval *x, size_t i)
 
         slot->tried_eval = x->st->evals;
         if (fastest ? !pick_fastest(x, r, &plan, &grow) : !pick_victim(x, r, &plan)) {
+                /* A walk memguard could not finish (short of memory or
+                 * descriptors; the daemon says so) may have missed every
+                 * candidate: that is no "nothing may be killed", and the
+                 * next evaluation asks for a walk again instead of waiting
+                 * for the regular one, 5 min away where only system rules
+                 * walk. */
+                if (x->partial)
+                        return;
                 slot->no_victim = true;
                 if (slot->noted_stuck)
                         return;

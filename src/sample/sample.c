@@ -499,6 +499,12 @@ int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
                         partial = true;
                         continue;
                 }
+                /* A file that could not be read at all (EACCES, EIO) says
+                 * nothing of the unit, which may protect the process: left
+                 * out too. Kept with no unit, a process of a protected unit
+                 * would be a candidate like any other. */
+                if (rc < 0 && rc != -EBADMSG && rc != -ENODATA && rc != -ENAMETOOLONG)
+                        continue;
                 bool has_unit = rc >= 0 && proc_cgroup_to_unit(s->cgroup, &cu) >= 0;
                 /* A unit's cgroup is its key (PROC_CGROUP_MAX): one nested
                  * deeper than that in a delegated subtree counts as its

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <unistd.h>
 #include <systemd/sd-journal.h>
 
 #include "util/cleanup.h"
@@ -35,6 +36,9 @@ static const char *const message_ids[_EVENT_MAX] = {
 };
 
 static bool to_journal;
+
+/* Where sd_journal_send() sends: journald's native socket. */
+#define JOURNAL_SOCKET "/run/systemd/journal/socket"
 
 /* systemd sets JOURNAL_STREAM=DEV:INODE for a service whose stderr is
  * connected to journald; if stderr is still that stream, structured
@@ -396,7 +400,11 @@ void log_event(LogEvent ev, int priority, const LogFields *fields, const char *f
                 }
                 for (size_t i = 0; i < fb.n; i++)
                         iov[n++] = (struct iovec){ fb.text[i], strlen(fb.text[i]) };
-                if (sd_journal_sendv(iov, (int)n) >= 0)
+                /* sd_journal_sendv() returns 0 when journald's socket does
+                 * not exist (libsystemd's journal-send.c: "fail silently if
+                 * the journal is not available"): the entry is then lost,
+                 * so look for the socket after sending. */
+                if (sd_journal_sendv(iov, (int)n) >= 0 && access(JOURNAL_SOCKET, F_OK) == 0)
                         return;
                 /* journald gone: fall through to stderr rather than lose it */
         }

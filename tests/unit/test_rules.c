@@ -576,6 +576,25 @@ static void test_need_full_and_refire(void **state)
         RUN(c, steps);
 }
 
+/* A partial walk (memguard short of memory) that read no candidate is not
+ * "nothing left": nothing is said, and the next evaluation asks for a walk
+ * again rather than wait for the regular one (issue 19, fault injection:
+ * one failed allocation in the walk held a system rule back 5 min). */
+static void test_partial_walk_no_victim(void **state)
+{
+        (void)state;
+        Rule rules[] = { SYSRULE("near", TERM, 0, OOM_SCORE, PCT(MEM_AVAILABLE, '<', 8)) };
+        Config c = CONFIG(rules);
+        const Step steps[] = {
+                { 0, 500, victims, .flags = STALE, .want = "" },
+                { 100, 50, .flags = STALE, .want = "+full" },
+                { 100, 50, no_procs, .flags = PARTIAL, .want = "" },
+                { 200, 50, .flags = STALE, .want = "+full" },
+                { 200, 50, victims, .want = "fire near term 12" },
+        };
+        RUN(c, steps);
+}
+
 static void test_refire_victim_alive_in_cooldown(void **state)
 {
         (void)state;
@@ -1602,6 +1621,7 @@ int main(void)
                 cmocka_unit_test(test_largest_first_and_deferral),
                 cmocka_unit_test(test_warn_not_deferred),
                 cmocka_unit_test(test_need_full_and_refire),
+                cmocka_unit_test(test_partial_walk_no_victim),
                 cmocka_unit_test(test_refire_victim_alive_in_cooldown),
                 cmocka_unit_test(test_two_system_rules),
                 cmocka_unit_test(test_kill_due),
