@@ -63,6 +63,7 @@ struct Manager {
         sd_event_source *unit_timer; /* the unit tier; idle when not needed */
         sd_event_source *psi_source;
         int psi_trigger_fd;
+        int stop_fd;                 /* signalfd of SIGTERM and SIGINT, polled, never read */
         CgWatch *cgwatch;            /* the cgroup tree, or NULL: walks find units */
         sd_event_source *cgwatch_source;
         UnitTier tier, full_tier;    /* unit_tier(), full_tier() when timers were set */

@@ -29,11 +29,11 @@ typedef struct ManagerOptions {
 typedef struct Manager Manager;
 
 /* Creates the daemon with CONFIG (ownership taken, also on failure).
- * Returns 0 or -errno. */
+ * Returns 0 or -errno, having logged why. */
 int manager_new(const ManagerOptions *opts, Config *config, Manager **ret);
 
 /* Runs until SIGTERM/SIGINT. Returns 0 on a clean stop, -errno on a
- * runtime failure. */
+ * failure to start or at run time, having logged it. */
 int manager_run(Manager *m);
 
 void manager_free(Manager *m);

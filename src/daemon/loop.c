@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <systemd/sd-daemon.h>
@@ -102,24 +103,19 @@ static int on_status_request(sd_event_source *s, const struct signalfd_siginfo *
         return 0;
 }
 
-static int on_stop(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
-{
-        (void)si, (void)userdata;
-        (void)sd_notify(false, "STOPPING=1");
-        return sd_event_exit(sd_event_source_get_event(s), 0);
-}
-
 int manager_new(const ManagerOptions *opts, Config *config, Manager **ret)
 {
         Manager *m = calloc(1, sizeof *m);
         if (!m) {
                 config_free(config);
+                log_msg(LOG_ERR, "not started: %s", strerror(ENOMEM));
                 return -ENOMEM;
         }
         m->opts = *opts;
         m->config = config;
         m->psi_every_tick = schedule_psi_every_tick(config);
         m->psi_trigger_fd = -1;
+        m->stop_fd = -1;
         m->kmsg_fd = -1;
         m->root.proc_fd = m->root.cgroup_fd = -1;
         m->snap.self_pid = getpid();
@@ -138,17 +134,17 @@ int manager_new(const ManagerOptions *opts, Config *config, Manager **ret)
         }
         m->state = rules_state_new();
         m->hist = history_new();
-        if (!m->state || !m->hist) {
-                r = -ENOMEM;
+        r = m->state && m->hist ? 0 : -ENOMEM;
+        if (r >= 0) {
+                rules_state_set_history(m->state, m->hist);
+                r = sd_event_new(&m->event);
+        }
+        if (r >= 0)
+                r = actions_new(m->event, on_action_done, m, &m->actions);
+        if (r < 0) {
+                log_msg(LOG_ERR, "not started: %s", strerror(-r));
                 goto fail;
         }
-        rules_state_set_history(m->state, m->hist);
-        r = sd_event_new(&m->event);
-        if (r < 0)
-                goto fail;
-        r = actions_new(m->event, on_action_done, m, &m->actions);
-        if (r < 0)
-                goto fail;
         actions_set_sandboxed(m->actions, opts->proc_root || opts->cgroup_root);
         actions_set_snapshot(m->actions, &m->snap);
         actions_set_cgroup_root(m->actions, m->root.cgroup_fd);
@@ -173,6 +169,8 @@ void manager_free(Manager *m)
         cgwatch_free(m->cgwatch);
         if (m->psi_trigger_fd >= 0)
                 close(m->psi_trigger_fd);
+        if (m->stop_fd >= 0)
+                close(m->stop_fd);
         sd_event_unref(m->event);
         snapshot_clear(&m->snap);
         rules_state_free(m->state);
@@ -184,17 +182,23 @@ void manager_free(Manager *m)
         free(m);
 }
 
+#define IDLE_STOP 2
+
 /* Wakes for the system tier's ticks and the watchdog's pings while
  * sd-event is armed and has nothing to do: a poll() of its descriptor,
  * one clock read and the tick. Neither sd_event_wait(), which reads three
  * clocks on every return, nor any other sd-event code runs on such a
  * wake-up: on a 2 GiB box it comes 4 times a second, and in the guest
- * every page a wake-up touches costs (bench/RESULTS.md). Returns > 0 when
- * sd-event has work, 0 when a tick changed sources (an action, a walk:
- * the loop must arm sd-event again before sleeping), or -errno. */
+ * every page a wake-up touches costs (bench/RESULTS.md). Returns
+ * IDLE_STOP when SIGTERM or SIGINT is pending, 1 when sd-event has work,
+ * 0 when a tick changed sources (an action, a walk: the loop must arm
+ * sd-event again before sleeping), or -errno. */
 static int idle_wait(Manager *m)
 {
-        struct pollfd p = { .fd = sd_event_get_fd(m->event), .events = POLLIN };
+        struct pollfd p[2] = {
+                { .fd = sd_event_get_fd(m->event), .events = POLLIN },
+                { .fd = m->stop_fd, .events = POLLIN },
+        };
         for (;;) {
                 uint64_t due = watchdog_due(m->watchdog);
                 if (m->fast_due < due)
@@ -202,9 +206,9 @@ static int idle_wait(Manager *m)
                 if (due > m->now) {
                         /* whole milliseconds, rounded up: never early */
                         uint64_t ms = (due - m->now + USEC_PER_MSEC - 1) / USEC_PER_MSEC;
-                        int r = poll(&p, 1, ms > INT_MAX ? INT_MAX : (int)ms);
+                        int r = poll(p, 2, ms > INT_MAX ? INT_MAX : (int)ms);
                         if (r > 0)
-                                return 1;
+                                return p[1].revents ? IDLE_STOP : 1;
                         if (r < 0 && errno != EINTR)
                                 return -errno;
                 }
@@ -219,7 +223,7 @@ static int idle_wait(Manager *m)
         }
 }
 
-/* SIGTERM or SIGINT is waiting (blocked, for sd-event's signalfd). */
+/* SIGTERM or SIGINT is waiting (blocked: see manager_run()). */
 static bool stop_pending(void)
 {
         sigset_t set;
@@ -236,6 +240,8 @@ static int run(Manager *m)
                 int r = sd_event_prepare(m->event);
                 if (r == 0) {
                         r = idle_wait(m);
+                        if (r == IDLE_STOP)
+                                break;
                         if (r >= 0)
                                 r = sd_event_wait(m->event, 0);
                 }
@@ -259,7 +265,7 @@ static int run(Manager *m)
                         short_noted = true;
                         /* a stop must not wait for the loop to recover */
                         if (stop_pending())
-                                return 0;
+                                break;
                         (void)poll(NULL, 0, 10);
                         m->now = monotonic_usec();
                 } else if (r < 0) {
@@ -268,16 +274,12 @@ static int run(Manager *m)
                         log_msg(LOG_NOTICE, "event loop running again");
                         short_noted = false;
                 }
-                if (sd_event_get_state(m->event) == SD_EVENT_FINISHED)
-                        return sd_event_get_exit_code(m->event, &r) < 0 ? 0 : r;
-                /* Stopping: sd_event_loop() would run nothing more either. */
-                int code;
-                if (sd_event_get_exit_code(m->event, &code) >= 0)
-                        continue;
                 watchdog_ping(m->watchdog, m->now);
                 if (m->now >= m->fast_due)
                         fast_tick(m);
         }
+        (void)sd_notify(false, "STOPPING=1");
+        return 0;
 }
 
 static void lock_memory(void)
@@ -302,16 +304,27 @@ int manager_run(Manager *m)
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGUSR1);
         sigprocmask(SIG_BLOCK, &mask, NULL);
+        int r;
 
-        int r = sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m);
-        if (r >= 0)
-                r = sd_event_add_signal(m->event, NULL, SIGTERM, on_stop, m);
-        if (r >= 0)
-                r = sd_event_add_signal(m->event, NULL, SIGINT, on_stop, m);
+        /* SIGTERM and SIGINT stay out of sd-event: its signalfd source
+         * reads a signal before it allocates (the queue of pending
+         * sources), and a failed allocation there lost the stop for good.
+         * This descriptor is polled and never read, so a stop stays
+         * pending until it is seen (tests/faults). */
+        sigset_t stop;
+        sigemptyset(&stop);
+        sigaddset(&stop, SIGTERM);
+        sigaddset(&stop, SIGINT);
+        m->stop_fd = signalfd(-1, &stop, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (m->stop_fd < 0) {
+                r = -errno;
+                goto not_started;
+        }
+        r = sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m);
         if (r >= 0)
                 r = sd_event_add_signal(m->event, NULL, SIGUSR1, on_status_request, m);
         if (r < 0)
-                return r;
+                goto not_started;
 
         lock_memory();
 
@@ -326,14 +339,14 @@ int manager_run(Manager *m)
         r = sd_event_add_time(m->event, &m->full_timer, CLOCK_MONOTONIC,
                               usec_add(now, full_interval(m)), 10 * USEC_PER_MSEC, on_full_timer, m);
         if (r < 0)
-                return r;
+                goto not_started;
         r = sd_event_source_set_enabled(m->full_timer, SD_EVENT_ON);
         if (r < 0)
-                return r;
+                goto not_started;
         r = sd_event_add_time(m->event, &m->unit_timer, CLOCK_MONOTONIC, now, 100 * USEC_PER_MSEC,
                               on_unit_timer, m);
         if (r < 0)
-                return r;
+                goto not_started;
 
         char psi_mode[96] = "no PSI on this kernel";
         m->psi_trigger_fd = psi_trigger_open(m->root.proc_fd, PSI_STALL_USEC, PSI_WINDOW_USEC);
@@ -371,7 +384,7 @@ int manager_run(Manager *m)
 
         r = tick_full(m, false);
         if (r < 0)
-                return r;
+                goto not_started;
         timers_rearm(m);
         log_event(EVENT_STARTED, LOG_INFO, NULL,
                   "memguard %s started: %zu rules, %zu processes in %zu units, %s, unit memory from %s%s%s%s",
@@ -388,6 +401,11 @@ int manager_run(Manager *m)
          * absent(memguard_view_timestamp_seconds) says so */
         if (m->metrics_path)
                 (void)unlink(m->metrics_path);
+        if (r < 0)
+                log_msg(LOG_ERR, "stopped on error: %s", strerror(-r));
         log_event(EVENT_STOPPED, LOG_INFO, NULL, "memguard stopped");
         return r < 0 ? r : 0;
+not_started:
+        log_msg(LOG_ERR, "not started: %s", strerror(-r));
+        return r;
 }

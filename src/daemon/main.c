@@ -131,6 +131,13 @@ int main(int argc, char **argv)
         Config *config = NULL;
         _cleanup_free_ char *errors = NULL;
         int r = config_load(opts.config_path, &config, &errors);
+        if (r == -ENOMEM) {
+                /* not the operator's to fix: said as such, and not 78,
+                 * which tells systemd and scripts the file is wrong */
+                fprintf(stderr, "memguard: %s: out of memory while reading the configuration\n",
+                        opts.config_path);
+                return EXIT_FAILURE;
+        }
         if (r < 0) {
                 if (errors)
                         fputs(errors, stderr);
@@ -158,12 +165,8 @@ int main(int argc, char **argv)
         Manager *m = NULL;
         r = manager_new(&opts, config, &m);
         if (r < 0)
-                return EXIT_FAILURE;
+                return EXIT_FAILURE; /* manager_new() said why */
         r = manager_run(m);
         manager_free(m);
-        if (r < 0) {
-                log_msg(LOG_ERR, "stopped on error: %s", strerror(-r));
-                return EXIT_FAILURE;
-        }
-        return EXIT_SUCCESS;
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS; /* manager_run() said why */
 }

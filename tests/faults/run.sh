@@ -536,6 +536,55 @@ else
         skip "the bus lost mid-restart" "no dbus-daemon (make deps installs it)"
 fi
 
+# --- 6. start-up short of memory ----------------------------------------------
+# The shim armed from the start fails the Nth allocation of a start and a
+# stop (config, /proc, libproc2, sd-event, the first walk, SIGTERM), for N
+# = 1 up to the count of a clean run. Each run must either start and stop
+# at SIGTERM (exit 0), or end at once with exit 1, having said why: never
+# 78 (the configuration is fine), never by a signal, never deaf to the
+# SIGTERM. The same for `--check`, which reads the configuration only.
+startup_run() { # startup_run N [ARG...]: sets su_rc, su_started, su_log
+        local n=$1; shift
+        su_log=$work/startup.log
+        env MGF_ALLOC_FAIL_AT="$n" MGF_REPORT="$work/startup.report" LD_PRELOAD="$SHIM" \
+                "$MEMGUARD_TEST" --config "$conf" "$@" 2>"$su_log" >>"$su_log" &
+        local p=$!
+        until_true 5 eval 'has "$su_log" "memguard [^ ]* started: " || gone $p'
+        has "$su_log" "memguard [^ ]* started: " && su_started=yes || su_started=no
+        kill -TERM $p 2>/dev/null
+        if ! until_true 5 gone $p; then
+                kill -KILL $p
+                su_started=deaf
+        fi
+        wait $p; su_rc=$?
+}
+startup_loop() { # startup_loop NAME [ARG...]: sets su_runs, su_bad, su_starts, su_count
+        local name=$1; shift
+        rm -f "$work/startup.report"
+        startup_run 1000000 "$@"
+        su_count=$(sed -n 's/^allocs-seen //p' "$work/startup.report")
+        su_runs=0 su_bad=() su_starts=0
+        for ((n = 1; n <= ${su_count:-0}; n++)); do
+                startup_run $n "$@"
+                su_runs=$((su_runs + 1))
+                if [ $su_rc = 0 ] && { [ "$su_started" = yes ] || has "$su_log" "^configuration OK$"; }; then
+                        su_starts=$((su_starts + 1))
+                elif [ "$su_started" = deaf ] || [ $su_rc != 1 ] ||
+                        ! has "$su_log" "out of memory|Out of memory|Cannot allocate memory"; then
+                        su_bad+=("$n:rc=$su_rc:$su_started:$(head -c 120 "$su_log" | tr '\n' '|')")
+                fi
+        done
+}
+startup_loop daemon --proc-root "$root" --cgroup-root "$work/nocgroup"
+check "start-up and stop with allocation N failed, for N = 1..${su_count:-?}: started and stopped (exit 0), or ended at once (exit 1) saying memory was short; never 78, never a signal, never deaf to SIGTERM" \
+        eval '[ "${su_count:-0}" -gt 50 ] && [ ${#su_bad[@]} -eq 0 ]'
+for b in "${su_bad[@]}"; do echo "#   not for N = $b"; done
+echo "# start-up: $su_runs runs, $su_starts started anyway, $((su_runs - su_starts)) ended at once"
+startup_loop check --check
+check "--check with allocation N failed, for N = 1..${su_count:-?}: \"configuration OK\" or exit 1 saying memory was short, never 78" \
+        eval '[ "${su_count:-0}" -gt 10 ] && [ ${#su_bad[@]} -eq 0 ]'
+for b in "${su_bad[@]}"; do echo "#   not for N = $b"; done
+
 # --- 5. journald absent ---------------------------------------------------------
 # stderr is what $JOURNAL_STREAM names, as systemd sets it for a service,
 # but journald's socket is not there: sd_journal_send() drops an entry
