@@ -542,7 +542,7 @@ fi
 # = 1 up to the count of a clean run. Each run must either start and stop
 # at SIGTERM (exit 0), or end at once with exit 1, having said why: never
 # 78 (the configuration is fine), never by a signal, never deaf to the
-# SIGTERM. The same for `--check`, which reads the configuration only.
+# SIGTERM. The same for `--check-config`, which reads the configuration only.
 startup_run() { # startup_run N [ARG...]: sets su_rc, su_started, su_log
         local n=$1; shift
         su_log=$work/startup.log
@@ -580,8 +580,8 @@ check "start-up and stop with allocation N failed, for N = 1..${su_count:-?}: st
         eval '[ "${su_count:-0}" -gt 50 ] && [ ${#su_bad[@]} -eq 0 ]'
 for b in "${su_bad[@]}"; do echo "#   not for N = $b"; done
 echo "# start-up: $su_runs runs, $su_starts started anyway, $((su_runs - su_starts)) ended at once"
-startup_loop check --check
-check "--check with allocation N failed, for N = 1..${su_count:-?}: \"configuration OK\" or exit 1 saying memory was short, never 78" \
+startup_loop check --check-config
+check "--check-config with allocation N failed, for N = 1..${su_count:-?}: \"configuration OK\" or exit 1 saying memory was short, never 78" \
         eval '[ "${su_count:-0}" -gt 10 ] && [ ${#su_bad[@]} -eq 0 ]'
 for b in "${su_bad[@]}"; do echo "#   not for N = $b"; done
 
