@@ -103,6 +103,7 @@ struct Manager {
         uint64_t vmstat_oom_kills;   /* /proc/vmstat's oom_kill at the last look */
         bool kmsg_lost_noted;        /* "records were overwritten" said */
         uint64_t kernel_oom_kills[2]; /* reported: [0] system, [1] cgroup */
+        uint64_t samples[STATUS_SAMPLE_KINDS]; /* taken since the start */
 };
 
 /* The loop's idea of now: sd_event_now() in a handler, the clock read of

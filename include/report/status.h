@@ -40,8 +40,13 @@
 
 #define STATUS_FILE "status"
 #define STATUS_DEFAULT_DIR "/run/memguard"
-#define STATUS_VERSION 4 /* 2: action counts, the kernel's OOM kills; 3: the kills memguard reported;
-                          * 4: the histories' memory, the heap */
+#define STATUS_VERSION 5 /* 2: action counts, the kernel's OOM kills; 3: the kills memguard reported;
+                          * 4: the histories' memory, the heap; 5: samples taken */
+
+/* What memguard samples, counted since it started (StatusHeader.samples):
+ * meminfo (the system tier), the units' memory.current (the unit tier),
+ * and whole walks of /proc. */
+enum { STATUS_SAMPLE_SYSTEM, STATUS_SAMPLE_UNITS, STATUS_SAMPLE_WALKS, STATUS_SAMPLE_KINDS };
 
 #define STATUS_MAX_UNITS 512
 #define STATUS_MAX_PROCS 128
@@ -83,6 +88,7 @@ typedef struct StatusHeader {
         uint64_t history_bytes;   /* the memory they take */
         uint64_t heap_used_bytes; /* malloc's heap in use (mallinfo2) */
         uint64_t heap_free_bytes; /* ... held free by malloc, not returned */
+        uint64_t samples[STATUS_SAMPLE_KINDS]; /* taken since the start */
 } StatusHeader;
 
 typedef struct StatusSystem {
@@ -229,6 +235,7 @@ typedef struct StatusSource {
         bool dry_run;
         uint64_t started_realtime_usec;
         uint64_t sample_usec;
+        const uint64_t *samples; /* [STATUS_SAMPLE_KINDS]; NULL: none */
         /* Now, on CLOCK_MONOTONIC (the snapshot's clock) and
          * CLOCK_REALTIME; 0: read the clocks. */
         uint64_t now_usec, now_realtime_usec;

@@ -154,6 +154,7 @@ void status_update(Manager *m, bool sampled)
                              .dry_run = dry_run(m),
                              .started_realtime_usec = m->started_realtime_usec,
                              .sample_usec = m->sample_usec,
+                             .samples = m->samples,
                              .oom_reported = m->kernel_oom_kills };
         bool metrics = metrics_due(m);
         /* The kernel's OOM kills are for the metrics only: not read
@@ -234,6 +235,7 @@ static void update_status(Manager *m)
 int tick_system(Manager *m, bool fresh_psi)
 {
         int r = sampler_system(m->sampler, now_usec(m), fresh_psi, &m->snap.sys);
+        m->samples[STATUS_SAMPLE_SYSTEM]++;
         /* Said when it starts or its error changes, and when it ends: a
          * meminfo that cannot be read fails every tick (no line per tick). */
         if (r < 0 && r != m->meminfo_error)
@@ -257,6 +259,7 @@ int tick_full(Manager *m, bool all_pss)
         uint64_t cpu = cpu_usec();
         r = sampler_full(m->sampler, m->config, all_pss, &m->snap, now_usec(m), &next);
         m->sample_usec = cpu_usec() - cpu;
+        m->samples[STATUS_SAMPLE_WALKS]++;
         if (r < 0) {
                 snapshot_clear(&next);
                 log_msg(LOG_ERR, "cannot sample processes: %s", strerror(-r));

@@ -44,6 +44,7 @@ int on_unit_timer(sd_event_source *s, uint64_t usec, void *userdata)
         (void)usec;
         uint64_t now = now_usec(m);
         int n = sampler_units(m->sampler, m->config, now, &m->snap);
+        m->samples[STATUS_SAMPLE_UNITS]++;
         if (n > 0)
                 history_add_units(m->hist, m->config, &m->snap, now);
         /* also when no size changed: a unit rule's system conditions may */

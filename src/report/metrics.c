@@ -133,6 +133,14 @@ static void daemon_metrics(FILE *out, const StatusFile *f)
         family(out, "memguard_sample_duration_seconds", "gauge",
                "CPU time the last full sample (the walk of /proc and the units) took.");
         put_num(out, "memguard_sample_duration_seconds", NULL, "%.6f", seconds(h->sample_usec));
+        family(out, "memguard_samples_total", "counter",
+               "Samples taken since memguard started: of meminfo (tier system), of the units' "
+               "memory.current (units), whole walks of /proc (walks).");
+        static const char *const tier[STATUS_SAMPLE_KINDS] = { "system", "units", "walks" };
+        for (size_t i = 0; i < STATUS_SAMPLE_KINDS; i++) {
+                const char *l[] = { "tier", tier[i], NULL };
+                put_u64(out, "memguard_samples_total", l, h->samples[i]);
+        }
 }
 
 static void system_metrics(FILE *out, const StatusFile *f)

@@ -365,6 +365,13 @@ void status_render_json(FILE *out, const StatusFile *f, const RenderOptions *o)
         json_u64(out, "heap_used_bytes", h->heap_used_bytes, &k);
         json_u64(out, "heap_free_bytes", h->heap_free_bytes, &k);
         json_num(out, "sample_seconds", (double)h->sample_usec / 1e6, &k);
+        json_key(out, "samples", &k);
+        bool sk = true;
+        fputc('{', out);
+        json_u64(out, "system", h->samples[STATUS_SAMPLE_SYSTEM], &sk);
+        json_u64(out, "units", h->samples[STATUS_SAMPLE_UNITS], &sk);
+        json_u64(out, "walks", h->samples[STATUS_SAMPLE_WALKS], &sk);
+        fputc('}', out);
         fputc('}', out);
 
         json_key(out, "memory", &first);

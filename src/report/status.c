@@ -419,6 +419,8 @@ int status_write(FILE *out, const StatusSource *src)
                              (uint64_t)ru.ru_stime.tv_sec * USEC_PER_SEC + (uint64_t)ru.ru_stime.tv_usec;
         h.rss_kb = self ? self->rss_kb : 0;
         h.sample_usec = src->sample_usec;
+        if (src->samples)
+                memcpy(h.samples, src->samples, sizeof h.samples);
         h.history_series = history_size(src->hist);
         h.history_bytes = history_bytes(src->hist);
         /* The heap as malloc sees it: what is in use against what it holds

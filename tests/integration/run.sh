@@ -254,6 +254,8 @@ check "... with the daemon, its rules and actions under stable names" \
                 ([.rules[] | select(.name == \"hog\") | .fires][0] == 1) and
                 ([.actions[] | select(.rule == \"stubborn\")][0].result == \"done\") and
                 (.memory.total_bytes > 0) and (.processes | length) > 0" >/dev/null <<<"$out"'
+check "... and the samples it took: meminfo more often than whole walks, and walks (the hog's)" \
+        eval 'jq -e ".daemon.samples.walks >= 1 and .daemon.samples.system > .daemon.samples.walks" >/dev/null <<<"$out"'
 
 # --- the metrics file: the same view, for Prometheus ---------------------
 prom=$work/metrics/memguard.prom
@@ -267,6 +269,10 @@ check "... the actions it counts: hog's and stubborn's terms, done" \
 check "... the kernel's OOM kills, from /proc/vmstat" \
         eval '[ "$(awk "\$1 == \"memguard_kernel_oom_kills_total\" { print \$2 }" "$prom")" -le \
                 "$(awk "\$1 == \"oom_kill\" { print \$2 }" /proc/vmstat)" ]'
+check "... the samples it took, counted by tier" \
+        eval 'grep -qE "^memguard_samples_total\{tier=\"walks\"\} [1-9][0-9]*$" "$prom" &&
+              grep -qE "^memguard_samples_total\{tier=\"system\"\} [1-9][0-9]*$" "$prom" &&
+              grep -qE "^memguard_samples_total\{tier=\"units\"\} [0-9]+$" "$prom"'
 check "... no temporary left beside it" eval '[ "$(ls -A "$work/metrics")" = memguard.prom ]'
 promtool_check "the example alerting rules pass promtool check rules" check rules "$TOP/conf/memguard-alerts.yml"
 promtool_check "... and fire as they say (promtool test rules)" test rules "$TOP/tests/integration/alerts-test.yml"

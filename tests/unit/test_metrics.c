@@ -138,6 +138,9 @@ static void recorded(StatusFile *f, StatusUnit *units, StatusRule *rules, Status
         h->history_bytes = 31 * 616;
         h->heap_used_bytes = 301056;
         h->heap_free_bytes = 40960;
+        h->samples[STATUS_SAMPLE_SYSTEM] = 48000;
+        h->samples[STATUS_SAMPLE_UNITS] = 1200;
+        h->samples[STATUS_SAMPLE_WALKS] = 31;
 
         StatusSystem *s = &f->system;
         s->mem = (MemInfo){ .total_kb = 2048 * MIB, .available_kb = 300 * MIB, .swap_total_kb = 512 * MIB,
@@ -235,6 +238,8 @@ static void test_recorded(void **state)
                 "# TYPE memguard_heap_bytes gauge\nmemguard_heap_bytes{state=\"used\"} 301056\n"
                 "memguard_heap_bytes{state=\"free\"} 40960\n",
                 "memguard_sample_duration_seconds 0.001840\n",
+                "# TYPE memguard_samples_total counter\nmemguard_samples_total{tier=\"system\"} 48000\n"
+                "memguard_samples_total{tier=\"units\"} 1200\nmemguard_samples_total{tier=\"walks\"} 31\n",
                 /* the system */
                 "# TYPE memguard_memory_total_bytes gauge\nmemguard_memory_total_bytes 2147483648\n",
                 "memguard_memory_available_bytes 314572800\n",
