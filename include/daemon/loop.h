@@ -55,6 +55,7 @@ struct Manager {
         History *hist;
         Actions *actions;
         Snapshot snap;
+        Snapshot spare;   /* the walk before last's tables, for the next walk to fill */
         sd_event *event;
         uint64_t fast_due; /* the next system sample, CLOCK_MONOTONIC */
         Watchdog *watchdog; /* WatchdogSec=, or NULL */

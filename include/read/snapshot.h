@@ -66,9 +66,9 @@ typedef struct Snapshot {
         SystemSample sys;
         uint64_t procs_usec;  /* when procs/units were sampled; 0 = never */
         ProcSample *procs;
-        size_t n_procs;
+        size_t n_procs, procs_cap; /* cap: rows allocated */
         UnitSample *units;
-        size_t n_units;
+        size_t n_units, units_cap;
         pid_t self_pid;       /* memguard itself: never a candidate */
 } Snapshot;
 
@@ -81,6 +81,14 @@ bool snapshot_system_value(const SystemSample *sys, Metric m, double *ret);
 
 /* Frees everything a snapshot owns and zeroes it; NULL-safe. */
 void snapshot_clear(Snapshot *s);
+
+/* Empties S for another walk to fill: frees what its rows own (cmdlines)
+ * and keeps its tables, with their capacity, and nothing else. */
+void snapshot_empty(Snapshot *s);
+
+/* Grows S's empty tables to hold PROCS processes and UNITS units, if they
+ * do not. Returns 0 or -ENOMEM (S unchanged but for what could grow). */
+int snapshot_reserve(Snapshot *s, size_t procs, size_t units);
 
 /* Finds the unit whose cgroup is CGROUP; NULL if absent. */
 const UnitSample *snapshot_find_unit(const Snapshot *s, const char *cgroup);

@@ -56,7 +56,9 @@ int sampler_system(Sampler *s, uint64_t now_usec, bool fresh_psi, SystemSample *
  * PSS is about to act); otherwise only where demand_pss() says so. The
  * executable is read where protection needs it (protect.h), and the
  * verdicts are stored in ProcSample.protected_by and .user_manager.
- * RET->sys is left alone.
+ * RET->sys is left alone. RET holds no process or unit: zeroed, or
+ * emptied by snapshot_empty(), whose tables the walk fills before it
+ * allocates any.
  *
  * The walk goes on when memguard itself runs short: out of descriptors it
  * gives back a spare one it holds and reads on; out of memory it stops

@@ -173,6 +173,7 @@ void manager_free(Manager *m)
                 close(m->stop_fd);
         sd_event_unref(m->event);
         snapshot_clear(&m->snap);
+        snapshot_clear(&m->spare);
         rules_state_free(m->state);
         history_free(m->hist);
         sampler_free(m->sampler);

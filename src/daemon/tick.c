@@ -255,18 +255,30 @@ int tick_full(Manager *m, bool all_pss)
         int r = tick_system(m, true);
         if (r < 0)
                 return r;
-        Snapshot next = { .sys = m->snap.sys, .self_pid = m->snap.self_pid };
+        /* The walk fills the tables of the walk before last (SPARE): once
+         * they have grown to the box's process count it allocates nothing
+         * but new processes' cmdlines, so memguard short of memory still
+         * holds every process it can read (tests/faults). */
+        Snapshot next = m->spare;
+        next.sys = m->snap.sys;
+        next.self_pid = m->snap.self_pid;
         uint64_t cpu = cpu_usec();
         r = sampler_full(m->sampler, m->config, all_pss, &m->snap, now_usec(m), &next);
         m->sample_usec = cpu_usec() - cpu;
         m->samples[STATUS_SAMPLE_WALKS]++;
         if (r < 0) {
-                snapshot_clear(&next);
+                snapshot_empty(&next);
+                m->spare = next;
                 log_msg(LOG_ERR, "cannot sample processes: %s", strerror(-r));
                 return r;
         }
-        snapshot_clear(&m->snap);
+        snapshot_empty(&m->snap);
+        m->spare = m->snap;
         m->snap = next;
+        /* ... and the next walk's grow to this one's now, while nothing is
+         * at stake (the first walk's have none); when memory is short they
+         * are there. */
+        (void)snapshot_reserve(&m->spare, m->snap.procs_cap, m->snap.units_cap);
         bool partial = r > 0;
         /* Short of memory or descriptors: system rules act on what could
          * be read; histories and process/unit rules wait for a whole walk

@@ -5,6 +5,7 @@
  * targets per evaluation, so an index would cost more to build than it saves. */
 #include "read/snapshot.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,33 @@ void snapshot_clear(Snapshot *s)
         free(s->procs);
         free(s->units);
         memset(s, 0, sizeof(*s));
+}
+
+void snapshot_empty(Snapshot *s)
+{
+        for (size_t i = 0; i < s->n_procs; i++)
+                free(s->procs[i].cmdline);
+        *s = (Snapshot){ .procs = s->procs, .procs_cap = s->procs_cap,
+                         .units = s->units, .units_cap = s->units_cap };
+}
+
+int snapshot_reserve(Snapshot *s, size_t procs, size_t units)
+{
+        if (s->procs_cap < procs) {
+                ProcSample *p = realloc(s->procs, procs * sizeof *p);
+                if (!p)
+                        return -ENOMEM;
+                s->procs = p;
+                s->procs_cap = procs;
+        }
+        if (s->units_cap < units) {
+                UnitSample *u = realloc(s->units, units * sizeof *u);
+                if (!u)
+                        return -ENOMEM;
+                s->units = u;
+                s->units_cap = units;
+        }
+        return 0;
 }
 
 const UnitSample *snapshot_find_unit(const Snapshot *s, const char *cgroup)

@@ -50,6 +50,13 @@ typedef struct KthreadKey {
         ino_t ino;
 } KthreadKey;
 
+/* The walk's index of RET's units by cgroup (unit_get()): open addressing,
+ * kept across walks like the tables it indexes, emptied at each. */
+typedef struct UnitIndex {
+        int *slots;   /* index into units, -1 empty */
+        size_t n_slots; /* power of two */
+} UnitIndex;
+
 struct Sampler {
         const ProcRoot *root;
         int meminfo_fd;
@@ -87,6 +94,7 @@ struct Sampler {
          * optimisation only: when it cannot grow, stat is read as before. */
         KthreadKey *kthreads, *kthreads_next;
         size_t n_kthreads, n_kthreads_next, kthreads_cap, kthreads_next_cap;
+        UnitIndex units_ix;
         uint64_t clk_tck;
         unsigned fail_after; /* test hook, see sampler_set_fail_after() */
 };
@@ -142,6 +150,7 @@ void sampler_free(Sampler *s)
         free(s->cgroup_file);
         free(s->kthreads);
         free(s->kthreads_next);
+        free(s->units_ix.slots);
         free(s);
 }
 
@@ -176,11 +185,6 @@ int sampler_system(Sampler *s, uint64_t now_usec, bool fresh_psi, SystemSample *
 
 /* --- unit table: a small open-addressing index by name ------------------ */
 
-typedef struct UnitIndex {
-        int *slots;   /* index into units, -1 empty */
-        size_t n_slots; /* power of two */
-} UnitIndex;
-
 static uint32_t name_hash(const char *s)
 {
         uint32_t h = 2166136261u; /* FNV-1a */
@@ -212,7 +216,7 @@ static int unit_index_grow(Sampler *s, UnitIndex *ix, const UnitSample *units, s
 /* Returns the index in SNAP of the unit CU of the cgroup path PATH,
  * adding it if new; -ENOMEM on failure. Units are keyed by their cgroup:
  * a user's api.service is not the system's (proc.h). */
-static int unit_get(Sampler *s, Snapshot *snap, UnitIndex *ix, size_t *cap, const CgroupUnit *cu,
+static int unit_get(Sampler *s, Snapshot *snap, UnitIndex *ix, const CgroupUnit *cu,
                     const char *path)
 {
         char cgroup[PROC_CGROUP_MAX];
@@ -227,13 +231,13 @@ static int unit_get(Sampler *s, Snapshot *snap, UnitIndex *ix, size_t *cap, cons
                 if (strcmp(snap->units[ix->slots[i]].cgroup, cgroup) == 0)
                         return ix->slots[i];
 
-        if (snap->n_units == *cap) {
-                size_t ncap = *cap ? *cap * 2 : 32;
+        if (snap->n_units == snap->units_cap) {
+                size_t ncap = snap->units_cap ? snap->units_cap * 2 : 32;
                 UnitSample *u = fail_injected(s) ? NULL : realloc(snap->units, ncap * sizeof *u);
                 if (!u)
                         return -ENOMEM;
                 snap->units = u;
-                *cap = ncap;
+                snap->units_cap = ncap;
         }
         UnitSample *u = &snap->units[snap->n_units];
         memset(u, 0, sizeof *u);
@@ -279,15 +283,15 @@ static int read_memory_current(Sampler *s, const char *path, uint64_t *ret_kb)
 }
 
 /* Grows RET's process table and S->moved_from to hold one more process. */
-static int procs_reserve(Sampler *s, Snapshot *ret, size_t *cap)
+static int procs_reserve(Sampler *s, Snapshot *ret)
 {
-        if (ret->n_procs == *cap) {
-                size_t ncap = *cap ? *cap * 2 : 256;
+        if (ret->n_procs == ret->procs_cap) {
+                size_t ncap = ret->procs_cap ? ret->procs_cap * 2 : 256;
                 ProcSample *np = fail_injected(s) ? NULL : realloc(ret->procs, ncap * sizeof *np);
                 if (!np)
                         return -ENOMEM;
                 ret->procs = np;
-                *cap = ncap;
+                ret->procs_cap = ncap;
         }
         if (ret->n_procs == s->moved_cap) {
                 size_t ncap = s->moved_cap ? s->moved_cap * 2 : 256;
@@ -407,8 +411,9 @@ int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
 {
         const int proc_fd = s->root->proc_fd;
         const bool unit_from_pss = s->root->cgroup_fd < 0;
-        size_t cap = 0, ucap = 0;
-        UnitIndex ix = { 0 };
+        UnitIndex *ix = &s->units_ix;
+        for (size_t i = 0; i < ix->n_slots; i++)
+                ix->slots[i] = -1;
         bool partial = false;
         int r = 0;
 
@@ -452,7 +457,7 @@ int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
                 /* Out of memory for the table: keep what was read. System
                  * rules may act on it; a process not in it is not a
                  * candidate, which errs on the side of sparing. */
-                if (procs_reserve(s, ret, &cap) < 0) {
+                if (procs_reserve(s, ret) < 0) {
                         partial = true;
                         break;
                 }
@@ -537,7 +542,7 @@ int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
                 }
 
                 if (has_unit) {
-                        int u = unit_get(s, ret, &ix, &ucap, &cu, s->cgroup);
+                        int u = unit_get(s, ret, ix, &cu, s->cgroup);
                         if (u < 0) {
                                 partial = true;
                                 continue;
@@ -637,7 +642,6 @@ int sampler_full(Sampler *s, const Config *config, bool all_pss, Snapshot *prev,
         else
                 kthreads_commit(s);
         spare_take(s);
-        free(ix.slots);
         return r;
 }
 
