@@ -163,6 +163,8 @@ CONF
 # faults set by the VAR=VALUEs; waits for it to start; sets $mg_pid.
 mg_start() {
         local c=$1 log=$2; shift 2
+        # emptied here: the child opens it after the poll below may look
+        : >"$log"
         env "$@" LD_PRELOAD="$SHIM" "$MEMGUARD_TEST" --config "$c" --proc-root "$root" \
                 --cgroup-root "$work/nocgroup" 2>"$log" &
         mg_pid=$!
@@ -463,7 +465,7 @@ done
 # restart of mgtest.service and never finishes it. With the restart in
 # flight, a system kill rule acts at once; then the bus dies in the middle
 # of the restart: said, and the kill rule still acts at once.
-bus_run() {
+bus_up() { # a private dbus-daemon and mg-fakesd on it; sets $bus and $fake
         cat >"$work/bus.conf" <<BUSCONF
 <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
@@ -481,15 +483,20 @@ bus_run() {
   </policy>
 </busconfig>
 BUSCONF
+        rm -f "$work/bus"
         dbus-daemon --nofork --nopidfile --nosyslog --config-file="$work/bus.conf" >/dev/null 2>&1 &
-        local bus=$! fake
+        bus=$!
         children+=("$bus")
-        until_true 5 test -S "$work/bus" || { check "a private dbus-daemon starts" false; return; }
+        until_true 5 test -S "$work/bus" || { check "a private dbus-daemon starts" false; return 1; }
         export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$work/bus
         "$FAULTS/mg-fakesd" >"$work/fakesd.out" 2>&1 &
         fake=$!
         children+=("$fake")
         until_true 5 has "$work/fakesd.out" "^ready$"
+}
+
+bus_run() {
+        bus_up || return
         # a grandchild: memguard-test may choose it once the victim is gone
         # and memory is still low, but never signals it (not its parent's)
         bash -c "exec \"$HELPERS/mg-hog\" mgtest-unit 16 & wait" >/dev/null 2>&1 &
@@ -528,8 +535,73 @@ BUSCONF
         wait "$fake" "$shell" 2>/dev/null
         unset DBUS_SYSTEM_BUS_ADDRESS
 }
+# Allocation N failed from a reload that adds a restart rule on: the new
+# configuration, the walk, the bus connection and the RestartUnit call (a
+# few hundred: libsystemd's sd-bus allocates per message), every 3rd N
+# unless FAULTS_FULL=1. Each time memguard must restart the unit (the fake
+# systemd sees it) or say memory was short, and go on: no crash, SIGTERM
+# ends it with 0, no process signalled.
+bus_alloc_run() {
+        bus_up || return
+        bash -c "exec \"$HELPERS/mg-hog\" mgtest-unit 16 & wait" >/dev/null 2>&1 &
+        children+=("$!")
+        local shell=$! unit= n=0 runs=0 restarted=0 said=0 bad=() seen last bad_last=0
+        until_true 5 eval 'unit=$(pgrep -P "$shell" -x mgtest-unit)'
+        children+=("$unit")
+        link_dir "$unit" 0::/system.slice/mgtest.service
+        cp "$conf" "$work/reload-base.conf"
+        { cat "$conf"; printf '%s\n' "" "[rule unit-budget]" "unit = mgtest.service" \
+                "when = unit.memory > 8M" "action = restart"; } >"$work/reload-restart.conf"
+        while :; do
+                n=$((n + (${FAULTS_FULL:-0} == 1 || n < 20 ? 1 : 3)))
+                ep_log=$work/busalloc.log ep_report=$work/busalloc.report
+                rm -f "$work/arm" "$ep_report"
+                cp "$work/reload-base.conf" "$work/reload.conf"
+                local before
+                before=$(grep -c "^restart mgtest.service$" "$work/fakesd.out")
+                mg_start "$work/reload.conf" "$ep_log" MGF_REPORT="$ep_report" \
+                        MGF_ARM_FILE="$work/arm" MGF_ALLOC_FAIL_AT=$n || { bad+=("$n:start"); break; }
+                : >"$work/arm"
+                until_true 5 has "$ep_report" "^armed$"
+                cp "$work/reload-restart.conf" "$work/reload.conf"
+                kill -HUP "$mg_pid"
+                until_true 3 eval '[ "$(grep -c "^restart mgtest.service$" "$work/fakesd.out")" -gt $before ] ||
+                        has "$ep_log" "out of memory|Cannot allocate memory"'
+                # a failure said may be retried: give it the rule's next evaluation
+                sleep 0.3
+                mg_stop
+                seen=$(sed -n 's/^allocs-seen //p' "$ep_report")
+                [ "${seen:-0}" -ge $n ] || break
+                runs=$((runs + 1)) last=$n
+                if [ "$(grep -c "^restart mgtest.service$" "$work/fakesd.out")" -gt "$before" ]; then
+                        restarted=$((restarted + 1))
+                elif has "$ep_log" "out of memory|Cannot allocate memory|lost the connection to the system bus"; then
+                        said=$((said + 1))
+                else
+                        bad+=("$n:unsaid")
+                fi
+                [ "$mg_rc" = 0 ] || bad+=("$n:exit=$mg_rc")
+                if [ ${#bad[@]} -gt $bad_last ]; then
+                        bad_last=${#bad[@]}
+                        echo "#   N = $n failed in $(site_of "$ep_report"); memguard's log:"
+                        sed 's/^/#     /' "$ep_log"
+                fi
+                has "$ep_log" "Sanitizer|runtime error" && bad+=("$n:sanitizer")
+                kill -0 "$unit" 2>/dev/null && decoy_ok || { bad+=("$n:signalled"); break; }
+        done
+        check "allocation N failed from a reload that adds a restart rule, for N = 1..${last:-?} ($runs runs; ${seen:-?} allocations when none fails): the unit restarted or the failure said, memguard exits 0, nobody signalled" \
+                eval '[ $runs -gt 20 ] && [ ${#bad[@]} -eq 0 ]'
+        [ ${#bad[@]} -eq 0 ] || echo "#   not for N = ${bad[*]}"
+        echo "# reload and restart short of memory: $runs runs, $restarted restarted all the same, $said said memory was short"
+        kill -KILL "$bus" "$fake" "$unit" "$shell" 2>/dev/null
+        wait "$bus" "$fake" "$shell" 2>/dev/null
+        rm -rf "${root:?}/$unit"
+        unset DBUS_SYSTEM_BUS_ADDRESS
+}
+
 if command -v dbus-daemon >/dev/null; then
         bus_run
+        bus_alloc_run
 elif [ "${MEMGUARD_REQUIRE_DBUS:-}" = 1 ]; then
         check "the bus lost mid-restart (MEMGUARD_REQUIRE_DBUS=1 and no dbus-daemon: run make deps)" false
 else
@@ -546,11 +618,15 @@ fi
 startup_run() { # startup_run N [ARG...]: sets su_rc, su_started, su_log
         local n=$1; shift
         su_log=$work/startup.log
+        : >"$su_log" # before the poll below may look (the child opens it later)
         env MGF_ALLOC_FAIL_AT="$n" MGF_REPORT="$work/startup.report" LD_PRELOAD="$SHIM" \
                 "$MEMGUARD_TEST" --config "$conf" "$@" 2>"$su_log" >>"$su_log" &
         local p=$!
-        until_true 5 eval 'has "$su_log" "memguard [^ ]* started: " || gone $p'
-        has "$su_log" "memguard [^ ]* started: " && su_started=yes || su_started=no
+        until_true 10 eval 'has "$su_log" "memguard [^ ]* started: " || gone $p'
+        if has "$su_log" "memguard [^ ]* started: "; then su_started=yes
+        elif gone $p; then su_started=no
+        else su_started=slow # neither started nor ended in 10 s: a failure
+        fi
         kill -TERM $p 2>/dev/null
         if ! until_true 5 gone $p; then
                 kill -KILL $p
@@ -569,7 +645,7 @@ startup_loop() { # startup_loop NAME [ARG...]: sets su_runs, su_bad, su_starts, 
                 su_runs=$((su_runs + 1))
                 if [ $su_rc = 0 ] && { [ "$su_started" = yes ] || has "$su_log" "^configuration OK$"; }; then
                         su_starts=$((su_starts + 1))
-                elif [ "$su_started" = deaf ] || [ $su_rc != 1 ] ||
+                elif [ "$su_started" = deaf ] || [ "$su_started" = slow ] || [ $su_rc != 1 ] ||
                         ! has "$su_log" "out of memory|Out of memory|Cannot allocate memory"; then
                         su_bad+=("$n:rc=$su_rc:$su_started:$(head -c 120 "$su_log" | tr '\n' '|')")
                 fi
