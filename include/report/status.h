@@ -86,7 +86,8 @@ typedef struct StatusHeader {
         uint64_t procs_realtime_usec; /* when the process table was read */
         uint64_t history_series;  /* growth series kept (processes and units) */
         uint64_t history_bytes;   /* the memory they take */
-        uint64_t heap_used_bytes; /* malloc's heap in use (mallinfo2) */
+        uint64_t heap_used_bytes; /* malloc's heap in use (mallinfo2): with
+                                   * the freed chunks glibc's tcache keeps */
         uint64_t heap_free_bytes; /* ... held free by malloc, not returned */
         uint64_t samples[STATUS_SAMPLE_KINDS]; /* taken since the start */
 } StatusHeader;

@@ -126,7 +126,8 @@ static void daemon_metrics(FILE *out, const StatusFile *f)
         family(out, "memguard_history_series", "gauge", "Growth series kept, of processes and units.");
         put_u64(out, "memguard_history_series", NULL, h->history_series);
         family(out, "memguard_heap_bytes", "gauge",
-               "The daemon's malloc heap: in use, and held free by malloc (not returned to the kernel).");
+               "The daemon's malloc heap: in use (with up to 235 KiB of freed chunks glibc caches), "
+               "and held free by malloc (not returned to the kernel).");
         const char *used_l[] = { "state", "used", NULL }, *free_l[] = { "state", "free", NULL };
         put_u64(out, "memguard_heap_bytes", used_l, h->heap_used_bytes);
         put_u64(out, "memguard_heap_bytes", free_l, h->heap_free_bytes);

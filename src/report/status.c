@@ -424,7 +424,12 @@ int status_write(FILE *out, const StatusSource *src)
         h.history_series = history_size(src->hist);
         h.history_bytes = history_bytes(src->hist);
         /* The heap as malloc sees it: what is in use against what it holds
-         * free (fragmentation), which RssAnon alone cannot tell apart. */
+         * free (fragmentation), which RssAnon alone cannot tell apart.
+         * glibc counts the freed chunks its per-thread cache keeps (tcache:
+         * up to 7 per size class up to 1 KiB, 235 KiB in all) as in use,
+         * and under process churn that cache fills for tens of minutes:
+         * "used" then creeps up while memguard holds no more (issue 19,
+         * bench/RESULTS.md). There is no interface to read that cache. */
         struct mallinfo2 mi = mallinfo2();
         h.heap_used_bytes = mi.uordblks + mi.hblkhd;
         h.heap_free_bytes = mi.fordblks;
