@@ -57,6 +57,11 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         rules_state_rebind(m->state, c);
         config_free(m->config);
         m->config = c;
+        /* the decisions of actions in flight pointed into the old rules;
+         * what they are still needed for (rules_action_failed()) reads
+         * their copies of the target, never the rule */
+        for (size_t i = 0; i < ELEMENTSOF(m->in_flight); i++)
+                m->in_flight[i].rule = NULL;
         m->psi_every_tick = schedule_psi_every_tick(c);
         reschedule(m);
         /* A term in its grace was decided under the old rules: if the new
