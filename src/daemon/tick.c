@@ -301,6 +301,10 @@ int tick_full(Manager *m, bool all_pss)
         if (!m->ready) {
                 m->ready = true;
                 (void)sd_notify(false, "READY=1");
+                /* the first view at once: STATUS_PERIOD_USEC counts from
+                 * the clock's origin, and a box that booted less than
+                 * that ago would have none until then */
+                m->status_due = true;
         }
         update_status(m);
         status_update(m, true);

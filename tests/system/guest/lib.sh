@@ -77,6 +77,11 @@ mg_begin() {
         MG_PID0=$(cat "$MG_PID_FILE")
         log "memguard pid $MG_PID0, MemAvailable $(mem_available_mib) MiB"
         check "memguard logged its start" wait_until 20 journal_has MESSAGE_ID=$MID_STARTED
+        # at once, however soon after the boot (the view was first written
+        # 60 s after the clock's origin: in a guest booted 40 s before, a
+        # minute of "memguard is not running")
+        check "memguard status answers from the start (uptime $(cut -d' ' -f1 /proc/uptime) s)" \
+                wait_until 5 eval 'memguard status >/dev/null 2>&1'
         # What the hardened unit must still allow: the PSI trigger
         # (CAP_SYS_RESOURCE, /proc/pressure), mlockall, OOMScoreAdjust.
         check "self: the PSI trigger is armed under the hardened unit" \
