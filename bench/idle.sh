@@ -6,7 +6,10 @@
 #   (or: make bench-idle)
 #
 # Each daemon runs alone, one after the other, for a warm-up (WARMUP, 5 s:
-# startup is not idle) and then the measured window (-w, default 60 s):
+# startup is not idle) and then the measured window (-w, default 420 s:
+# two periods of the longest periodic walk the shipped config can make, a
+# third of its exhaustion rule's 10 min window, so that a window never
+# holds a walk by chance; issue 20):
 #
 #   memguard        build/memguard --config conf/memguard.conf --dry-run
 #   earlyoom        earlyoom --dryrun (defaults: it polls meminfo every 100 to
@@ -30,20 +33,27 @@
 # MEMGUARD_CONF (default conf/memguard.conf);
 # NOTE="..." adds a line saying what it is to the results file.
 #
-# Scenarios (-s): "host", the processes this machine has, and "children",
+# Scenarios (-s): "host", the processes this machine has; "children",
 # the same plus CHILDREN (default 1000) sleeping processes from
-# build/bench/forker in a 256 MiB memory cgroup, killed at the end.
+# build/bench/forker in a 256 MiB memory cgroup, killed at the end; and
+# "late", the same children started after the warm-up, so that the
+# daemon meets them within the window (as on a box whose services start
+# after memguard), not at its start.
 #
 # Measured per daemon: CPU time over the window from /proc/PID/task/*/
 # schedstat (ns, user+kernel; utime+stime from stat in clock ticks as a
 # cross-check), wake-ups (schedstat's run count: polls), and peak RSS
-# (VmHWM). Writes FILE (default bench/results/idle.txt, tab-separated) and
+# (VmHWM); for memguard also its walks of /proc counted in the window and
+# the CPU time of its last walk (`memguard status --json`'s
+# daemon.samples.walks and sample_seconds, asked before and after the
+# window, outside it), so that a reader sees what the window held and can
+# add a walk that a longer period would hold. Writes FILE (default bench/results/idle.txt, tab-separated) and
 # prints a summary. Nothing here acts: both daemons run in dry-run mode,
 # and the script signals only the processes it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-WINDOW=${WINDOW:-60}
+WINDOW=${WINDOW:-420}
 WARMUP=${WARMUP:-5}
 CHILDREN=${CHILDREN:-1000}
 DAEMONS=${DAEMONS:-"memguard earlyoom earlyoom-100ms memguard-paced earlyoom-paced"}
@@ -130,7 +140,7 @@ start_daemon() {
         local log=$tmp/$1.log
         case $1 in
         memguard)
-                "$MEMGUARD" --config "$MEMGUARD_CONF" --dry-run >"$log" 2>&1 &
+                RUNTIME_DIRECTORY=$tmp/rt-$1 "$MEMGUARD" --config "$MEMGUARD_CONF" --dry-run >"$log" 2>&1 &
                 ;;
         earlyoom)
                 earlyoom --dryrun >"$log" 2>&1 &
@@ -148,7 +158,7 @@ start_daemon() {
                 }
                 sed "s/^when = mem.available < 7%\$/when = mem.available < $((thr / 1024))M/" \
                         "$MEMGUARD_CONF" >"$tmp/paced.conf"
-                "$MEMGUARD" --config "$tmp/paced.conf" --dry-run >"$log" 2>&1 &
+                RUNTIME_DIRECTORY=$tmp/rt-$1 "$MEMGUARD" --config "$tmp/paced.conf" --dry-run >"$log" 2>&1 &
                 ;;
         earlyoom-paced)
                 local thr pct
@@ -162,6 +172,18 @@ start_daemon() {
                 ;;
         esac
         daemon_pid=$!
+        mkdir -p "$tmp/rt-$1"
+}
+
+# "WALKS SAMPLE_SECONDS" of memguard DAEMON, from the view it writes at once
+# when asked (outside the window: the ask wakes it); "- -" for earlyoom.
+walks_of() {
+        case $1 in
+        memguard*)
+                "$MEMGUARD" status --json --state "$tmp/rt-$1/status" 2>/dev/null |
+                        jq -r '"\(.daemon.samples.walks) \(.daemon.sample_seconds)"' ;;
+        *) echo "- -" ;;
+        esac
 }
 
 stop_daemon() {
@@ -202,18 +224,23 @@ measure() { # SCENARIO DAEMON
                 cat "$tmp/$d.log" >&2
                 exit 1
         fi
-        local pids a b t0 t1
+        [ "$scen" = late ] && { start_forker; echo "# $forker_note (after the daemon's start)"; }
+        local pids a b t0 t1 w0 w1
         pids=$(find /proc -maxdepth 1 -name '[0-9]*' 2>/dev/null | wc -l)
+        w0=$(walks_of "$d")
         a=$(cpu_of "$daemon_pid")
         t0=$(date +%s.%N)
         sleep "$WINDOW"
         b=$(cpu_of "$daemon_pid")
         t1=$(date +%s.%N)
-        local hwm rss threads
+        w1=$(walks_of "$d")
+        local hwm rss threads anon
+        anon=$(status_kb "$daemon_pid" RssAnon)
         hwm=$(status_kb "$daemon_pid" VmHWM)
         rss=$(status_kb "$daemon_pid" VmRSS)
         threads=$(status_kb "$daemon_pid" Threads)
         stop_daemon
+        [ "$scen" = late ] && stop_forker
         # Did it log anything but its banner and reports (a rule firing, a
         # dry-run action, a low-memory episode)? Then the host was not idle.
         local events
@@ -221,17 +248,20 @@ measure() { # SCENARIO DAEMON
         memguard*) events=$(grep -cvE 'started: |stopped' "$tmp/$d.log" || true) ;;
         *) events=$(grep -ciE 'low memory|dryrun, not actually' "$tmp/$d.log" || true) ;;
         esac
-        set -- $a $b
+        set -- $a $b $w0 $w1
         awk -v scen="$scen" -v d="$d" -v pids="$pids" -v t0="$t0" -v t1="$t1" \
                 -v r0="$1" -v w0="$2" -v k0="$3" -v r1="$4" -v w1="$5" -v k1="$6" \
-                -v tck="$clk_tck" -v hwm="$hwm" -v rss="$rss" -v thr="$threads" -v events="$events" \
+                -v walks0="$7" -v walks1="$9" -v walk_s="${10}" \
+                -v tck="$clk_tck" -v hwm="$hwm" -v rss="$rss" -v thr="$threads" -v events="$events" -v anon="$anon" \
                 'BEGIN {
                         win = t1 - t0; cpu = (r1 - r0) / 1e9
-                        printf "%s\t%s\t%d\t%.1f\t%.6f\t%.3f\t%.4f\t%.2f\t%d\t%d\t%d\t%d\n",
+                        walks = walks0 == "-" || walks1 == "-" ? "-" : walks1 - walks0
+                        walk_ms = walk_s == "-" ? "-" : sprintf("%.2f", walk_s * 1000)
+                        printf "%s\t%s\t%d\t%.1f\t%.6f\t%.3f\t%.4f\t%.2f\t%d\t%d\t%d\t%d\t%s\t%s\t%d\n",
                                 scen, d, pids, win, cpu, (k1 - k0) / tck, cpu * 60 / win,
-                                (w1 - w0) / win, hwm, rss, thr, events
+                                (w1 - w0) / win, hwm, rss, thr, events, walks, walk_ms, anon
                 }' >>"$rows"
-        tail -1 "$rows" | awk -F'\t' '{ printf "  %-15s %8.4f CPU s/min  %6.2f wake-ups/s  %6.1f us/wake-up  VmHWM %5d kB\n", $2, $7, $8, ($8 ? $7 / 60 / $8 * 1e6 : 0), $9 }'
+        tail -1 "$rows" | awk -F'\t' '{ printf "  %-15s %8.4f CPU s/min  %6.2f wake-ups/s  %6.1f us/wake-up  VmHWM %5d kB  RssAnon %4d kB  walks %s (last %s ms)\n", $2, $7, $8, ($8 ? $7 / 60 / $8 * 1e6 : 0), $9, $15, $13, $14 }'
 }
 
 forker_note="-"
@@ -239,6 +269,7 @@ for scen in $SCENARIOS; do
         case $scen in
         host) ;;
         children) start_forker; echo "# $forker_note" ;;
+        late) ;;
         *) echo "idle.sh: unknown scenario $scen" >&2; exit 2 ;;
         esac
         echo "scenario $scen: $(find /proc -maxdepth 1 -name '[0-9]*' 2>/dev/null | wc -l) pids, ${WINDOW} s each"
@@ -258,7 +289,9 @@ mkdir -p "$(dirname "$OUT")"
         echo "# cpu_s: schedstat run time over the window (all threads); cpu_ticks_s: utime+stime"
         echo "# wakeups_per_s: schedstat run count (≈ polls); events: log lines other than"
         echo "#   banner and reports (rules firing, dry-run actions): 0 when the host was idle"
-        printf '# scenario\tdaemon\tpids\twindow_s\tcpu_s\tcpu_ticks_s\tcpu_s_per_min\twakeups_per_s\tvmhwm_kb\tvmrss_kb\tthreads\tevents\n'
+        echo "# walks: memguard's walks of /proc in the window; walk_ms: CPU time of its last walk;"
+        echo "#   rssanon_kb: the daemon's private (anonymous) resident memory at the window's end"
+        printf '# scenario\tdaemon\tpids\twindow_s\tcpu_s\tcpu_ticks_s\tcpu_s_per_min\twakeups_per_s\tvmhwm_kb\tvmrss_kb\tthreads\tevents\twalks\twalk_ms\trssanon_kb\n'
         cat "$rows"
         # memguard / earlyoom ratios per scenario
         awk -F'\t' '{ cpu[$1 "/" $2] = $7; wk[$1 "/" $2] = $8; hwm[$1 "/" $2] = $9; seen[$1] = 1 }

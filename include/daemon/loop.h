@@ -68,6 +68,7 @@ struct Manager {
         CgWatch *cgwatch;            /* the cgroup tree, or NULL: walks find units */
         sd_event_source *cgwatch_source;
         UnitTier tier, full_tier;    /* unit_tier(), full_tier() when timers were set */
+        bool units_may_appear;       /* systemd runs: units_may_appear() */
         bool units_walk_due;         /* the full timer is set for a change of units */
         uint64_t units_walk_usec;    /* when the last walk for one ran */
         uint64_t now;   /* CLOCK_MONOTONIC as the loop last read it (now_usec()) */

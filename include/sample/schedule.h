@@ -34,9 +34,9 @@
 #define SCHEDULE_SWAP_RATE_KB_PER_SEC (800ULL * 1024) /* 800 MiB/s */
 #define SCHEDULE_MAX_SLEEP_USEC (2000ULL * 1000)      /* 2 s */
 #define SCHEDULE_IDLE_FULL_USEC (300ULL * 1000 * 1000) /* 5 min */
-/* With the cgroup tree watched the walk has nothing to find on a timer;
- * this one is a safety net, and keeps the status line's process count
- * from going stale for longer. */
+/* With the cgroup tree watched, or no unit possible, the walk has nothing
+ * to find on a timer; this one is a safety net, and keeps the status
+ * line's process count from going stale for longer. */
 #define SCHEDULE_IDLE_FULL_WATCHED_USEC (3600ULL * 1000 * 1000) /* 1 h */
 
 /* The time until the next system sample, given the last one (SYS). It is
@@ -65,11 +65,16 @@ typedef enum UnitTier {
          * runs when units change or a unit rule would change state
          * (rules_units_need_full()), never on a timer for units. */
         UNIT_TIER_WATCHED,
+        /* No unit exists and none can appear: systemd does not run (a
+         * container, a bare host). Nothing to sample between walks and
+         * nothing for a walk to find: unit and system rules ask for no
+         * walk, as under UNIT_TIER_WATCHED, and there is no unit tier. */
+        UNIT_TIER_ABSENT,
 } UnitTier;
 
 /* True if some rule needs the full tier periodically: a process rule; a
  * unit rule, or a rule that tracks growth (rule_tracks_growth()), unless
- * TIER is UNIT_TIER_WATCHED; under UNIT_TIER_POLLED a rule on the growth
+ * TIER is UNIT_TIER_WATCHED or UNIT_TIER_ABSENT; under UNIT_TIER_POLLED a rule on the growth
  * of units asks for a walk every third of its window only. */
 bool schedule_needs_periodic_full(const Config *config, UnitTier tier);
 
@@ -77,7 +82,7 @@ bool schedule_needs_periodic_full(const Config *config, UnitTier tier);
  * window of a unit or system rule on growth alone (window /
  * GROWTH_BUCKETS / 2, at least `interval`), and under UNIT_TIER_WATCHED
  * `interval` for a unit rule on sizes; 0 when there is none or TIER is
- * UNIT_TIER_NONE. */
+ * UNIT_TIER_NONE or UNIT_TIER_ABSENT. */
 uint64_t schedule_unit_interval(const Config *config, UnitTier tier);
 
 /* One sleep of a sampling tier whose mean period is PERIOD: PERIOD times a
@@ -99,9 +104,10 @@ uint64_t schedule_dense(uint64_t period);
  * bucket of its window (window / GROWTH_BUCKETS / 2: 10 s for a 10 min
  * window). Unit and system rules ask for the same without a unit tier, for
  * a third of the window (growth) or `interval` (sizes) under
- * UNIT_TIER_POLLED, for nothing under UNIT_TIER_WATCHED. When no rule
- * asks, SCHEDULE_IDLE_FULL_USEC (SCHEDULE_IDLE_FULL_WATCHED_USEC when
- * watched), at least `interval`. */
+ * UNIT_TIER_POLLED, for nothing under UNIT_TIER_WATCHED or
+ * UNIT_TIER_ABSENT. When no rule asks, SCHEDULE_IDLE_FULL_USEC
+ * (SCHEDULE_IDLE_FULL_WATCHED_USEC when watched or absent), at least
+ * `interval`. */
 uint64_t schedule_full_interval(const Config *config, UnitTier tier);
 
 #endif

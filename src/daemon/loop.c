@@ -393,9 +393,12 @@ int manager_run(Manager *m)
                 goto not_started;
         timers_rearm(m);
         log_event(EVENT_STARTED, LOG_INFO, NULL,
-                  "memguard %s started: %zu rules, %zu processes in %zu units, %s, unit memory from %s%s%s%s",
+                  "memguard %s started: %zu rules, %zu processes in %zu units, %s, %s%s%s%s",
                   MEMGUARD_VERSION, m->config->n_rules, m->snap.n_procs, m->snap.n_units, psi_mode,
-                  m->root.cgroup_fd >= 0 ? "cgroup v2" : "process PSS", watched, oom,
+                  unit_tier(m) == UNIT_TIER_ABSENT ? "no unit memory (systemd does not run)"
+                  : m->root.cgroup_fd >= 0         ? "unit memory from cgroup v2"
+                                                   : "unit memory from process PSS",
+                  unit_tier(m) == UNIT_TIER_ABSENT ? "" : watched, oom,
                   dry_run(m) ? ", dry run" : "");
 
         r = run(m);

@@ -329,9 +329,13 @@ static bool units_from_cgroup(const Manager *m)
 }
 
 /* The unit tier: units' memory.current (cgroup v2), and the cgroup tree
- * watched when it could be. */
+ * watched when it could be; none at all where systemd does not run
+ * (units_may_appear()) and neither the walk nor the tree found a unit. */
 UnitTier unit_tier(const Manager *m)
 {
+        if (!m->units_may_appear && m->snap.n_units == 0 &&
+            !(m->cgwatch && cgwatch_n_units(m->cgwatch) > 0))
+                return UNIT_TIER_ABSENT;
         if (m->root.cgroup_fd < 0)
                 return UNIT_TIER_NONE;
         return m->cgwatch && units_from_cgroup(m) ? UNIT_TIER_WATCHED : UNIT_TIER_POLLED;

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <systemd/sd-daemon.h>
 
+#include "read/proc.h"
 #include "sample/history.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -115,10 +117,32 @@ static int on_cgroup_event(sd_event_source *s, int fd, uint32_t revents, void *u
         return 0;
 }
 
+/* Whether units may appear on the box memguard watches: systemd runs.
+ * sd_booted() says so for the real /proc; on any root, pid 1 in a cgroup
+ * named init.scope (where systemd puts itself, in a container too). A
+ * pid 1 whose cgroup names no systemd hierarchy (-ENODATA: "0::/", no
+ * name=systemd line) has none; one that cannot be read might. */
+static bool units_may_appear(const Manager *m)
+{
+        static const char scope[] = "/init.scope";
+        char buf[4096], path[4096];
+
+        if (!m->opts.proc_root && sd_booted() > 0)
+                return true;
+        int r = proc_read_cgroup(m->root.proc_fd, 1, buf, sizeof buf, path, sizeof path);
+        if (r == -ENODATA)
+                return false;
+        if (r < 0)
+                return true;
+        size_t n = strlen(path);
+        return n >= sizeof scope - 1 && strcmp(path + n - (sizeof scope - 1), scope) == 0;
+}
+
 /* Watches the cgroup tree (cgroup v2 only: the unit tier needs it). On
  * failure the polled unit tier stands in. Returns what to say about it. */
 const char *cgwatch_start(Manager *m, char *buf, size_t size)
 {
+        m->units_may_appear = units_may_appear(m);
         if (m->root.cgroup_fd < 0)
                 return "";
         const char *path = m->opts.cgroup_root ? m->opts.cgroup_root : "/sys/fs/cgroup";

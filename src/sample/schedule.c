@@ -98,10 +98,13 @@ static uint64_t growth_period(const Config *config, const Rule *r)
  * state (rules_units_need_full()) or units change (cgwatch.h). Growth
  * series of units are fed by the unit tier; without a watch the walk that
  * finds new units runs every third of the window: soon enough, the
- * estimator's own verdict takes half of it. */
+ * estimator's own verdict takes half of it. Where no unit can be (no
+ * systemd), unit rules and units' growth have nothing to ask a walk for:
+ * system rules act on processes from a walk of their own (need_full). */
 static uint64_t rule_full_period(const Config *config, const Rule *r, UnitTier tier)
 {
-        bool watched = tier == UNIT_TIER_WATCHED && r->scope != SCOPE_PROCESS;
+        bool watched = (tier == UNIT_TIER_WATCHED || tier == UNIT_TIER_ABSENT) &&
+                       r->scope != SCOPE_PROCESS;
         if (!rule_tracks_growth(r))
                 return r->scope == SCOPE_SYSTEM || watched ? 0 : config->interval_usec;
         if (watched)
@@ -126,7 +129,8 @@ bool schedule_needs_periodic_full(const Config *config, UnitTier tier)
 uint64_t schedule_unit_interval(const Config *config, UnitTier tier)
 {
         uint64_t period = 0;
-        for (size_t i = 0; i < config->n_rules && tier != UNIT_TIER_NONE; i++) {
+        bool unit_tier = tier != UNIT_TIER_NONE && tier != UNIT_TIER_ABSENT;
+        for (size_t i = 0; i < config->n_rules && unit_tier; i++) {
                 const Rule *r = &config->rules[i];
                 if (r->scope == SCOPE_PROCESS)
                         continue;
@@ -171,7 +175,8 @@ uint64_t schedule_full_interval(const Config *config, UnitTier tier)
         }
         if (period)
                 return period;
-        uint64_t idle = tier == UNIT_TIER_WATCHED ? SCHEDULE_IDLE_FULL_WATCHED_USEC
-                                                  : SCHEDULE_IDLE_FULL_USEC;
+        uint64_t idle = tier == UNIT_TIER_WATCHED || tier == UNIT_TIER_ABSENT
+                                ? SCHEDULE_IDLE_FULL_WATCHED_USEC
+                                : SCHEDULE_IDLE_FULL_USEC;
         return config->interval_usec > idle ? config->interval_usec : idle;
 }

@@ -464,6 +464,38 @@ stop_memguard "$work/idle.log" "idle"
 kill "${sleepers[@]}" 2>/dev/null
 wait "${sleepers[@]}" 2>/dev/null
 
+# Where systemd does not run no unit can appear, and nothing asks the
+# shipped rules on units' growth for a walk (issue 20: one every 200 s on
+# a host without systemd, for units that could not exist). Told by pid
+# 1's cgroup in the proc root: "0::/" (none of systemd's), "0::/init.scope"
+# (systemd's own); the real /proc also by sd_booted().
+for init in "/" "/init.scope"; do
+        sroot=$work/sdroot
+        rm -rf "$sroot" && mkdir -p "$sroot/1" "$work/nocg-sd"
+        printf '%s\n' "MemTotal:        2097152 kB" "MemFree:         1000000 kB" \
+                "MemAvailable:    1000000 kB" "SwapTotal:             0 kB" "SwapFree:              0 kB" \
+                >"$sroot/meminfo"
+        printf '0::%s\n' "$init" >"$sroot/1/cgroup"
+        "$MEMGUARD_TEST" --config "$TOP/conf/memguard.conf" --dry-run --proc-root "$sroot" \
+                --cgroup-root "$work/nocg-sd" 2>"$work/sd.log" &
+        mg_pid=$!
+        if [ "$init" = / ]; then
+                check "pid 1 in no cgroup of systemd's: no unit memory, no walk for units" \
+                        wait_log "$work/sd.log" "started: .*no unit memory \(systemd does not run\)" 10
+        else
+                check "pid 1 in init.scope: units may appear, their memory is sampled" \
+                        wait_log "$work/sd.log" "started: .*unit memory from (cgroup v2|process PSS)" 10
+        fi
+        stop_memguard "$work/sd.log" "pid 1 in $init"
+done
+if [ -d /run/systemd/system ]; then
+        check "this host runs systemd: the shipped config samples units' memory" \
+                grep -qE "started: .*unit memory from" "$work/idle.log"
+else
+        check "this host runs no systemd (no /run/systemd/system): no unit memory" \
+                grep -qE "started: .*no unit memory \(systemd does not run\)" "$work/idle.log"
+fi
+
 # --- system rules on a sandboxed proc root ---------------------------------
 # The daemon reads a proc root that holds a meminfo this test writes and
 # only this test's children (links to their live /proc entries), so system
