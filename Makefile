@@ -317,7 +317,9 @@ check-fuzz: fuzz-build
 # guest of the system tests; bench/matrix-report.sh rebuilds its tables.
 # bench-soak (bench/soak.sh, ~33 min): the soak scenario for 30 minutes
 # (SOAK_SECONDS) instead of CI's 2.
-.PHONY: bench bench-floor bench-idle bench-paced bench-matrix bench-growth bench-soak
+# bench-scale (bench/scale.sh, ~10 min): a walk's cost per process against
+# the floor and the daemon's memory at 1,000 to 10,000 processes (issue 20).
+.PHONY: bench bench-floor bench-idle bench-paced bench-matrix bench-growth bench-soak bench-scale
 
 $(B)/bench/forker: bench/forker.c | $(B)
 	@mkdir -p $(B)/bench
@@ -355,5 +357,8 @@ bench-matrix:
 
 bench-soak:
 	bench/soak.sh
+
+bench-scale: $(B)/memguard $(B)/bench/floor $(B)/bench/forker
+	bench/scale.sh
 
 bench: bench-floor bench-idle bench-matrix

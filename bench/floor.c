@@ -3,8 +3,9 @@
  *   floor [--children LIST] [--iterations N] [--config PATH] [--callgrind]
  *
  * For each child count in LIST (default "0,1000": the host as it is, then
- * with 1000 extra sleeping processes from ./forker, in a 256 MiB memory
- * cgroup, killed at the end) it times, interleaved so that drift on this
+ * with 1000 extra sleeping processes from ./forker, in a memory cgroup of
+ * 256 MiB, or ~160 KiB a child beyond 1600, killed at the end) it times,
+ * interleaved so that drift on this
  * shared machine hits all alike:
  *
  *   memguard   sampler_full() with the shipped configuration (all_pss
@@ -236,7 +237,7 @@ static void run_one(Bench *b, int m)
  * leaves its "ready" line in LINE. */
 static pid_t forker_start(long n, char *line, size_t size)
 {
-        char self[512], exe[600], arg[32];
+        char self[512], exe[600], arg[32], lim[32];
         ssize_t l = readlink("/proc/self/exe", self, sizeof self - 1);
         if (l < 0)
                 return -1;
@@ -246,6 +247,9 @@ static pid_t forker_start(long n, char *line, size_t size)
                 *slash = '\0';
         snprintf(exe, sizeof exe, "%s/forker", self);
         snprintf(arg, sizeof arg, "%ld", n);
+        /* ~125 KiB a child (forker.c), with room: 256 MiB up to 1600 */
+        long mib = n * 160 / 1024 + 64;
+        snprintf(lim, sizeof lim, "%ld", mib < 256 ? 256 : mib);
 
         int fds[2];
         if (pipe2(fds, O_CLOEXEC) < 0)
@@ -255,7 +259,7 @@ static pid_t forker_start(long n, char *line, size_t size)
                 return -1;
         if (pid == 0) {
                 dup2(fds[1], STDOUT_FILENO);
-                execl(exe, "forker", "-n", arg, "-t", "1800", (char *)NULL);
+                execl(exe, "forker", "-n", arg, "-l", lim, "-t", "1800", (char *)NULL);
                 _exit(127);
         }
         close(fds[1]);

@@ -5,7 +5,9 @@
  *
  * Creates a memory cgroup below its own (v1 "memory" hierarchy, or v2 when
  * the memory controller is there), caps it at LIMIT_MIB (default 256: the
- * most a test may take on the shared host), moves itself in, forks N
+ * most a test may take on the shared host outside such a cgroup; up to
+ * 2048 for bench/scale.sh's 10,000 children, and then only inside the
+ * cgroup: without one it refuses), moves itself in, forks N
  * children that pause() until killed, then prints one line
  *
  *   ready N USAGE_BYTES CGROUP_DIR
@@ -170,8 +172,8 @@ int main(int argc, char **argv)
                         return 2;
                 }
         }
-        if (n < 0 || n > 100000 || limit_mib <= 0 || limit_mib > 256 || timeout_s <= 0) {
-                fprintf(stderr, "forker: bad arguments (limit at most 256 MiB)\n");
+        if (n < 0 || n > 100000 || limit_mib <= 0 || limit_mib > 2048 || timeout_s <= 0) {
+                fprintf(stderr, "forker: bad arguments (limit at most 2048 MiB)\n");
                 return 2;
         }
 
@@ -191,6 +193,11 @@ int main(int argc, char **argv)
                 return 1;
 
         int r = cgroup_enter((unsigned)limit_mib);
+        if (r < 0 && limit_mib > 256) {
+                fprintf(stderr, "forker: no memory cgroup (%s): more than 256 MiB only inside one\n",
+                        strerror(-r));
+                return 1;
+        }
         if (r < 0)
                 fprintf(stderr, "forker: no memory cgroup (%s); children stay unlimited\n",
                         strerror(-r));

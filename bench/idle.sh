@@ -193,7 +193,9 @@ stop_daemon() {
 }
 
 start_forker() {
-        build/bench/forker -n "$CHILDREN" -t $((WINDOW * 6 + 600)) >"$tmp/forker.out" &
+        local lim=$((CHILDREN * 160 / 1024 + 64)) # ~125 KiB a child (forker.c)
+        [ "$lim" -ge 256 ] || lim=256
+        build/bench/forker -n "$CHILDREN" -l "$lim" -t $((WINDOW * 6 + 600)) >"$tmp/forker.out" &
         forker_pid=$!
         for _ in $(seq 1 300); do
                 grep -q '^ready' "$tmp/forker.out" 2>/dev/null && break
@@ -204,7 +206,7 @@ start_forker() {
                 echo "idle.sh: forker did not start $CHILDREN children" >&2
                 exit 1
         fi
-        forker_note="$made children, cgroup usage $((usage / 1048576)) MiB (limit 256 MiB) in $cg"
+        forker_note="$made children, cgroup usage $((usage / 1048576)) MiB (limit $lim MiB) in $cg"
 }
 
 stop_forker() {
