@@ -2,7 +2,7 @@
 # guest-idle.sh — memguard's and earlyoom's idle cost in the 2 GB guest of
 # the system tests, where cgroup v2 lets memguard sample units without
 # walking /proc, and with the metrics file on (bench/results/idle-guest.tsv).
-# Root; ~20 minutes.
+# Root; ~35 minutes.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/.." && pwd)

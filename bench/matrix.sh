@@ -6,9 +6,14 @@
 # ships them) or memguard (its shipped config and unit, `make install`).
 #
 #   bench/matrix.sh [--daemons LIST] [--rates LIST] [--reps N] [--no-report]
+#                   [--sample-ms MS] [--results DIR]
 #
 # LIST is comma-separated. Defaults: all daemons (memguard last), rates
-# 10,50,200,1000 MB/s, 3 reps. One guest boot per daemon runs all of its
+# 10,50,200,1000 MB/s, 3 reps, MemAvailable sampled every 100 ms, results
+# in bench/results/matrix. One more daemon is not in the default list:
+# memguard-acting, memguard with its shipped acting rules only (near-oom's
+# SIGTERM below 7%, oom-imminent's SIGKILL below 3%), the thresholds of
+# earlyoom-matched, for bench/reaction.sh. One guest boot per daemon runs all of its
 # cells (reps x rates, rep-major) with a full reset between runs; see
 # bench/guest/matrix-driver.sh. A cell's results replace any stored ones
 # for that cell: bench/results/matrix/DAEMON/RATEMBps-rREP/{meta.txt,
@@ -29,6 +34,7 @@ TOP=$(cd "$HERE/.." && pwd)
 SYS=$TOP/tests/system
 CACHE=${MEMGUARD_GUEST_CACHE:-/var/cache/memguard-guest}
 RES=$HERE/results/matrix
+SAMPLE_MS=100
 LOGS=$TOP/build/bench/matrix
 GUEST_MIB=2048 # QEMU's host cgroup: this + 1 GiB (tests/system/host.sh)
 
@@ -42,12 +48,14 @@ while [ $# -gt 0 ]; do
         --rates) rates=$2; shift 2 ;;
         --reps) reps=$2; shift 2 ;;
         --no-report) report=no; shift ;;
+        --sample-ms) SAMPLE_MS=$2; shift 2 ;;
+        --results) RES=$2; shift 2 ;;
         -h | --help) sed -n '2,/^set -e/p' "$0" | sed 's/^# \{0,1\}//; /^set -e/d'; exit 0 ;;
         *) echo "matrix.sh: unknown argument $1" >&2; exit 2 ;;
         esac
 done
 for d in ${daemons//,/ }; do
-        case $d in none | earlyoom | earlyoom-matched | nohang | systemd-oomd | memguard) ;;
+        case $d in none | earlyoom | earlyoom-matched | nohang | systemd-oomd | memguard | memguard-acting) ;;
         *) echo "matrix.sh: unknown daemon $d" >&2; exit 2 ;;
         esac
 done
@@ -102,19 +110,20 @@ events_tsv() {
 run_daemon() { # run_daemon DAEMON
         local d=$1 dir=$work/$1 log=$LOGS/$1
         local rl=${rates//,/ } total=180 r
-        if [ "$d" = memguard ] && ! build_memguard; then
+        if [[ $d = memguard* ]] && ! build_memguard; then
                 echo "matrix: memguard: the tree does not build; skipped" >&2
                 return 1
         fi
         rm -rf "$log" "$dir"
         mkdir -p "$dir/data/out" "$dir/data/root" "$log"
         cp -a "$work/helpers/." "$dir/data/root/"
-        if [ "$d" = memguard ]; then cp -a "$work/mg-stage/." "$dir/data/root/"; fi
+        if [[ $d = memguard* ]]; then cp -a "$work/mg-stage/." "$dir/data/root/"; fi
         cp "$HERE/guest/matrix-driver.sh" "$dir/data/driver.sh"
         {
                 echo "DAEMON=$d"
                 echo "RATES=\"$rl\""
                 echo "REPS=$reps"
+                echo "SAMPLE_MS=$SAMPLE_MS"
                 for r in $rl; do echo "CAP_$r=$(cap_for "$r")"; done
         } >"$dir/data/bench.conf"
         for r in $rl; do total=$((total + reps * ($(cap_for "$r") + 90))); done
@@ -139,7 +148,7 @@ run_daemon() { # run_daemon DAEMON
                 for rep in $(seq 1 "$reps"); do rm -rf "$RES/$d/${r}MBps-r$rep"; done
         done
         cp "$out/info.txt" "$RES/$d/info.txt" 2>/dev/null || true
-        [ -n "$mg_rev" ] && [ "$d" = memguard ] && echo "memguard tree: $mg_rev" >>"$RES/$d/info.txt"
+        [ -n "$mg_rev" ] && [[ $d = memguard* ]] && echo "memguard tree: $mg_rev" >>"$RES/$d/info.txt"
         for cell in "$out"/runs/*/; do
                 cell=$(basename "$cell")
                 [ -s "$out/runs/$cell/meta.txt" ] || continue

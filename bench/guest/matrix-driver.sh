@@ -3,7 +3,7 @@
 # of its cells (rates x reps) in that boot, a full reset between runs.
 # Runs at boot from mg-testbed.service (as root, oom_score_adj -1000) with
 # the data disk at /mnt/data:
-#   bench.conf   DAEMON, RATES, REPS, CAP_<rate> (s), SETTLE (s)
+#   bench.conf   DAEMON, RATES, REPS, CAP_<rate> (s), SETTLE (s), SAMPLE_MS
 #   root/        copied into / (helpers; memguard's install tree if DAEMON=memguard)
 # Writes /mnt/data/out/: info.txt (versions, which daemons run, their
 # settings), runs/<rate>MBps-r<rep>/{meta.txt,samples.csv,events.json},
@@ -19,6 +19,7 @@ OUT=$D/out
 mkdir -p "$OUT/runs"
 # shellcheck source=/dev/null
 . "$D/bench.conf"
+SAMPLE_MS=${SAMPLE_MS:-100}
 say() { echo "mg-bench: [$(cut -d' ' -f1 /proc/uptime)] $*" | tee -a "$OUT/progress.log" >/dev/console; }
 mono_us() { local u; read -r u _ </proc/uptime; echo $((${u/./} * 10000)); } # uptime: 10 ms steps
 # A sleep without a fork (the driver must keep going in a memory stall).
@@ -53,6 +54,14 @@ earlyoom-matched)
 nohang) units=(nohang.service) ;;
 systemd-oomd) units=(systemd-oomd.socket systemd-oomd.service) ;;
 memguard) units=(memguard.service) ;;
+memguard-acting)
+        # The shipped config's acting rules alone, the thresholds of
+        # earlyoom-matched: its [daemon] section (what is protected),
+        # near-oom (SIGTERM below 7%) and oom-imminent (SIGKILL below 3%).
+        awk '/^\[/ { keep = ($0 == "[daemon]" || $0 == "[rule near-oom]" || $0 == "[rule oom-imminent]") }
+             keep' /etc/memguard.conf >/run/memguard-acting.conf
+        mv /run/memguard-acting.conf /etc/memguard.conf
+        units=(memguard.service) ;;
 *) say "unknown daemon $DAEMON"; finish ;;
 esac
 {
@@ -93,7 +102,7 @@ MAIN=
                         echo "  $s: $(systemctl show -p ManagedOOMSwap -p ManagedOOMMemoryPressure -p ManagedOOMMemoryPressureLimit -- "$s" | tr '\n' ' ')"
                 done
                 systemd-analyze cat-config systemd/oomd.conf 2>&1 | grep -v '^#' | grep . | sed 's/^/  /' ;;
-        memguard)
+        memguard*)
                 /usr/sbin/memguard --version 2>&1 | sed 's/^/  /'
                 echo "config: /etc/memguard.conf sha256 $(sha256sum </etc/memguard.conf | cut -c1-16)"
                 grep -vE '^\s*(#|;|$)' /etc/memguard.conf | sed 's/^/  /' ;;
@@ -176,13 +185,17 @@ run_one() { # run_one RATE REP
         d0=
         [ -n "$MAIN" ] && d0=$(main_pid "$MAIN")
         cursor=$(journalctl -q -n0 --show-cursor 2>/dev/null | sed -n 's/^-- cursor: //p')
-        /usr/local/bin/mg-sample "$dir/samples.csv.tmp" 100 &
+        /usr/local/bin/mg-sample "$dir/samples.csv.tmp" "$SAMPLE_MS" &
         local sampler=$!
         nap 1
         local unit=mg-leak-$id.service a0
         a0=$(avail_kb)
         say "run $id: leak $rate MB/s (cap $cap s), MemAvailable $((a0 / 1024)) MiB"
-        systemd-run -q --unit="$unit" -p RemainAfterExit=yes /usr/local/bin/mg-leak mg-leak "$rate" 8192
+        # The leaker notes when a SIGTERM reaches it (bench/reaction.sh),
+        # in a file on tmpfs that it writes once at its start.
+        local probe=/run/mg-leak-$id.term
+        systemd-run -q --unit="$unit" -p RemainAfterExit=yes -E MG_LEAK_TERM_PROBE="$probe" \
+                /usr/local/bin/mg-leak mg-leak "$rate" 8192
         local t0 lp
         t0=$(systemctl show -P ExecMainStartTimestampMonotonic "$unit")
         lp=$(main_pid "$unit")
@@ -226,6 +239,8 @@ run_one() { # run_one RATE REP
                 echo "avail_before_kb=$a0"
                 echo "memtotal_kb=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)"
                 echo "leak_exit_us=$(systemctl show -P ExecMainExitTimestampMonotonic "$unit")"
+                echo "leak_term_us=$(head -n1 "$probe" 2>/dev/null | tr -d ' ')"
+                echo "sample_ms=$SAMPLE_MS"
                 echo "leak_result=$(systemctl show -P Result "$unit")"
                 echo "leak_exit_code=$(systemctl show -P ExecMainCode "$unit")"
                 echo "leak_exit_status=$(systemctl show -P ExecMainStatus "$unit")"

@@ -45,6 +45,11 @@
  * idle CPU than earlyoom's whole (bench/RESULTS.md): views are written
  * when they are read. */
 #define STATUS_PERIOD_USEC (60 * USEC_PER_SEC)
+/* ... and when asked, its processes are walked for anew if the last walk
+ * is older than this: walks may be an hour apart (the cgroup tree watched,
+ * no systemd), and the table of processes is what an operator asks about;
+ * a walk per this period at most, however often status is asked. */
+#define STATUS_PROCS_FRESH_USEC (10 * USEC_PER_SEC)
 
 struct Manager {
         ManagerOptions opts;

@@ -96,13 +96,17 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
 }
 
 /* `memguard status` asks for a view of now: the system tier is read
- * afresh (processes and units are the last walk's and unit tick's) and
- * the view written at once. */
+ * afresh, the processes too unless the last walk is recent
+ * (STATUS_PROCS_FRESH_USEC; units are the last walk's and unit tick's),
+ * and the view written at once. */
 static int on_status_request(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
         (void)s, (void)si;
         Manager *m = userdata;
-        (void)tick_system(m, true);
+        if (now_usec(m) >= usec_add(m->snap.procs_usec, STATUS_PROCS_FRESH_USEC) && !m->in_full_tick)
+                (void)tick_full(m, false);
+        else
+                (void)tick_system(m, true);
         m->status_due = true;
         status_update(m, false);
         return 0;

@@ -455,8 +455,18 @@ count_reads() {
         echo "# $((r1 - r0)) reads in $((w1 - w0)) wake-ups in $1 s beside 200 sleepers ($extra beyond the system tier's)"
 }
 if wait_log "$work/idle.log" "started: .*( 0 units|cgroup v2)" 10; then
+        # memguard status: its processes as of the last walk while it is
+        # recent (under 10 s), walked for anew when older (walks may be an
+        # hour apart); the asks are in count_reads' first second and after
+        walks() { "$MEMGUARD" status --json | jq -r .daemon.samples.walks; }
+        walks0=$(walks)
         count_reads 20
         check "idle with no unit to feed, no /proc walk in 20 s" [ "$extra" -lt 400 ]
+        walks1=$(walks)
+        check "memguard status right after the start shows the start's walk (walks: $walks0)" [ "$walks0" = 1 ]
+        check "... and 20 s later walks for the processes anew (walks: $walks1)" [ "$walks1" = 2 ]
+        check "... which it shows as fresh (no 'as the last walk found them' note)" \
+                eval '! "$MEMGUARD" status | grep -q "as the last walk found them"'
 else
         skip "idle walk count" "units without cgroup v2 here ($(grep -o 'started: .*' "$work/idle.log"))"
 fi

@@ -7,8 +7,12 @@
  * killed. Once a second it prints how much it holds, so the journal shows
  * the rate the guest really achieved. With shed-usr1 it handles SIGUSR1
  * like a service dropping its cache: it frees half of what it holds and
- * says so (what a warn rule's notify asks of it). Guest only: it will
- * happily exhaust the machine. */
+ * says so (what a warn rule's notify asks of it). With MG_LEAK_TERM_PROBE
+ * set to a file (bench/reaction.sh), a SIGTERM writes the CLOCK_MONOTONIC
+ * time it arrived, in microseconds, into that file before it ends the
+ * process as SIGTERM does. Guest only: it will happily exhaust the
+ * machine. */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -69,6 +73,27 @@ static void shed(const char *name, size_t *held)
         }
 }
 
+/* The probe: opened and written once at the start, so that the handler
+ * writes into a page that is there. */
+static int probe_fd = -1;
+
+static void on_term_probe(int sig)
+{
+        struct timespec ts;
+        char b[24];
+        int n = (int)sizeof b;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        unsigned long long us = (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000;
+        b[--n] = '\n';
+        do {
+                b[--n] = (char)('0' + us % 10);
+                us /= 10;
+        } while (us && n > 0);
+        (void)!pwrite(probe_fd, b + n, sizeof b - (size_t)n, 0);
+        signal(sig, SIG_DFL);
+        raise(sig);
+}
+
 static void ts_add(struct timespec *t, long nsec)
 {
         t->tv_nsec += nsec;
@@ -87,6 +112,17 @@ int main(int argc, char **argv)
         prctl(PR_SET_NAME, argv[1], 0, 0, 0);
         if (argc > 4 && strcmp(argv[4], "ignore-term") == 0)
                 signal(SIGTERM, SIG_IGN);
+        else if (getenv("MG_LEAK_TERM_PROBE")) {
+                probe_fd = open(getenv("MG_LEAK_TERM_PROBE"), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+                /* "0", padded: a first line of 0 says no SIGTERM came */
+                static const char none[24] = "0                      \n";
+                if (probe_fd < 0 || pwrite(probe_fd, none, sizeof none, 0) != (ssize_t)sizeof none) {
+                        perror("mg-leak: MG_LEAK_TERM_PROBE");
+                        return 1;
+                }
+                struct sigaction sa = { .sa_handler = on_term_probe };
+                sigaction(SIGTERM, &sa, NULL);
+        }
         bool shedding = argc > 4 && strcmp(argv[4], "shed-usr1") == 0;
         setvbuf(stdout, NULL, _IOLBF, 0);
         size_t rate = strtoul(argv[2], NULL, 10);
