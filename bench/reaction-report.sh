@@ -22,7 +22,7 @@ RES=${1:-$HERE/results/reaction}
 [ -d "$RES" ] || { echo "reaction-report: no $RES" >&2; exit 1; }
 
 rows=$(mktemp)
-trap 'rm -f "$rows"' EXIT
+trap 'rm -f "$rows" "$rows.sorted"' EXIT
 for meta in "$RES"/*/*MBps-r*/meta.txt; do
         [ -f "$meta" ] || continue
         dir=$(dirname "$meta")
@@ -87,23 +87,15 @@ table=$(sort -t$'\t' -k1,1 -k2,2n -k5,5g "$rows" | awk -F'\t' '
 
 # The plot: one column per daemon and rate, a dot per run, the 100 ms of
 # one fast tick drawn across.
-sort -t$'\t' -k1,1 -k2,2n "$rows" | awk -F'\t' '
+sort -t$'\t' -k1,1 -k2,2n "$rows" >"$rows.sorted"
+awk -F'\t' -f "$HERE/svg.awk" -f /dev/stdin "$rows.sorted" >"$RES/reaction.svg" <<'AWK'
         $4 == "sigterm" && $5 != "no-crossing" { k = $1 " " $2 " MB/s"; if (!(k in col)) { col[k] = ++nc; name[nc] = k }
                 n++; c[n] = col[k]; y[n] = $5 + 0; if (y[n] > ymax) ymax = y[n] }
         END {
                 W = 640; H = 380; L = 60; R = 20; T = 30; B = 60
                 if (ymax < 120) ymax = 120; ymax *= 1.1
-                printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">\n", W, H
-                printf "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", W, H
-                printf "<text x=\"%d\" y=\"18\" text-anchor=\"middle\">MemAvailable below 7%% to SIGTERM (ms), one dot per run</text>\n", W / 2
-                printf "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>\n", L, H - B, W - R, H - B
-                printf "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>\n", L, T, L, H - B
-                for (i = 0; i <= 5; i++) {
-                        yy = H - B - i * (H - B - T) / 5
-                        printf "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%d</text>\n", L - 6, yy + 4, ymax * i / 5
-                        printf "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#eee\"/>\n", L, yy, W - R, yy
-                }
-                yy = H - B - 100 / ymax * (H - B - T)
+                svg_frame(W, H, L, R, T, B, "MemAvailable below 7% to SIGTERM (ms), one dot per run", ymax, 5)
+                yy = svg_y(100)
                 printf "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#888\" stroke-dasharray=\"4 3\"/>\n", L, yy, W - R, yy
                 printf "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" fill=\"#888\">100 ms: one fast tick</text>\n", W - R - 4, yy - 4
                 cw = (W - L - R) / (nc ? nc : 1)
@@ -112,10 +104,11 @@ sort -t$'\t' -k1,1 -k2,2n "$rows" | awk -F'\t' '
                 for (i = 1; i <= n; i++) {
                         x = L + (c[i] - 0.5) * cw + ((i * 37) % 21 - 10) * cw / 60
                         printf "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\" fill-opacity=\"0.7\"/>\n", x,
-                                H - B - y[i] / ymax * (H - B - T), name[c[i]] ~ /^memguard/ ? "#c0392b" : "#2471a3"
+                                svg_y(y[i]), name[c[i]] ~ /^memguard/ ? "#c0392b" : "#2471a3"
                 }
-                print "</svg>"
-        }' >"$RES/reaction.svg"
+                svg_close()
+        }
+AWK
 
 sed -n '/^| daemon/,/^$/p' "$RES/reaction.md"
 echo "reaction-report: $RES/reaction.md, $RES/reaction.svg"

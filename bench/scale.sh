@@ -139,28 +139,19 @@ mkdir -p "$(dirname "$OUT")"
 
 # One plot: ns per process of memguard's walk and of the floor, against
 # the processes in /proc.
-awk -F'\t' '
+awk -F'\t' -f bench/svg.awk -f /dev/stdin "$tmp/cost" >"$SVG" <<'AWK'
         $1 == "time" && $8 == "ns/pid" { v[$2, $4] = $7; if ($2 == "memguard_full") xs[++nx] = $4
                 if ($7 > ymax) ymax = $7; if ($4 > xmax) xmax = $4 }
         END {
                 W = 640; H = 360; L = 70; R = 20; T = 30; B = 50
                 ymax *= 1.2
-                printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">\n", W, H
-                printf "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", W, H
-                printf "<text x=\"%d\" y=\"18\" text-anchor=\"middle\">CPU time of a walk of /proc per process (ns), bench/scale.sh</text>\n", W / 2
-                printf "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>\n", L, H - B, W - R, H - B
-                printf "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>\n", L, T, L, H - B
-                for (i = 0; i <= 4; i++) {
-                        y = H - B - i * (H - B - T) / 4
-                        printf "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%d</text>\n", L - 6, y + 4, ymax * i / 4
-                        printf "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#ddd\"/>\n", L, y, W - R, y
-                }
+                svg_frame(W, H, L, R, T, B, "CPU time of a walk of /proc per process (ns), bench/scale.sh", ymax, 4)
                 printf "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">processes in /proc</text>\n", (L + W - R) / 2, H - 10
                 split("memguard_full floor_needed", m, " "); split("#c0392b #2471a3", col, " ")
                 for (k = 1; k <= 2; k++) {
                         pts = ""
                         for (i = 1; i <= nx; i++) {
-                                x = L + xs[i] / xmax * (W - L - R); y = H - B - v[m[k], xs[i]] / ymax * (H - B - T)
+                                x = L + xs[i] / xmax * (W - L - R); y = svg_y(v[m[k], xs[i]])
                                 pts = pts sprintf("%.1f,%.1f ", x, y)
                                 printf "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>\n", x, y, col[k]
                                 if (k == 1) printf "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%d</text>\n", x, H - B + 16, xs[i]
@@ -168,8 +159,9 @@ awk -F'\t' '
                         printf "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>\n", pts, col[k]
                         printf "<text x=\"%d\" y=\"%d\" fill=\"%s\">%s</text>\n", L + 12, T + 16 * k, col[k], m[k] == "memguard_full" ? "memguard (sampler_full)" : "floor (bare reads)"
                 }
-                print "</svg>"
-        }' "$tmp/cost" >"$SVG"
+                svg_close()
+        }
+AWK
 
 grep -E '^(ratio|memory|# fit)' "$OUT" || true
 echo "results: $OUT, $SVG"

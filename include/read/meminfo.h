@@ -7,6 +7,7 @@
 #ifndef MEMGUARD_MEMINFO_H
 #define MEMGUARD_MEMINFO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,5 +30,10 @@ int meminfo_parse(const char *buf, size_t len, MemInfo *ret);
 /* pread()s the open /proc/meminfo FD into BUF (SIZE bytes, 4096 is ample)
  * and parses it. Returns 0 or -errno. No allocation. */
 int meminfo_read_fd(int fd, char *buf, size_t size, MemInfo *ret);
+
+/* Whether LEN bytes from the start of /proc/meminfo (ending in '\n') hold
+ * all five keys meminfo_parse() reads: the fast tier then skips the read()
+ * that would only find EOF (procroot.h's ProcrootWhole). */
+bool meminfo_whole(const char *buf, size_t len);
 
 #endif

@@ -83,6 +83,13 @@ int proc_smaps_rollup_parse(const char *buf, size_t len, ProcRollup *ret);
  * byte in the path taken). */
 int proc_cgroup_parse(const char *buf, size_t len, char *ret, size_t size);
 
+/* Whether LEN bytes read from the start of a /proc/PID/cgroup are all of
+ * it: one line, the cgroup v2 line "0::...". The kernel prints that line
+ * last, after the v1 hierarchies', so a read from offset 0 that holds it
+ * alone holds the whole file (cgroup v2 alone); anything else is read to
+ * EOF (procroot_read_file_until()). */
+bool proc_cgroup_whole(const char *buf, size_t len);
+
 /* The systemd unit a cgroup path belongs to. A unit is identified by its
  * cgroup, never by its name alone: a user's service manager (below
  * user@UID.service) and a container's manager run units with the same

@@ -64,7 +64,9 @@ static const struct {
 #undef FIELD
 };
 
-int meminfo_parse(const char *buf, size_t len, MemInfo *ret)
+/* Parses the five keys into *RET; returns the keys seen (F_*), or
+ * -EBADMSG. */
+static int parse_keys(const char *buf, size_t len, MemInfo *ret)
 {
         MemInfo m = {0};
         const char *p = buf, *end = buf + len;
@@ -101,15 +103,34 @@ int meminfo_parse(const char *buf, size_t len, MemInfo *ret)
                 p = eol + 1;
         }
 
-        if ((seen & F_REQUIRED) != F_REQUIRED)
+        *ret = m;
+        return (int)seen;
+}
+
+int meminfo_parse(const char *buf, size_t len, MemInfo *ret)
+{
+        MemInfo m;
+        int seen = parse_keys(buf, len, &m);
+
+        if (seen < 0 || ((unsigned)seen & F_REQUIRED) != F_REQUIRED)
                 return -EBADMSG;
         *ret = m;
         return 0;
 }
 
+bool meminfo_whole(const char *buf, size_t len)
+{
+        MemInfo m;
+        int seen = parse_keys(buf, len, &m);
+
+        /* asked only when what was read ends in '\n': each line of it,
+         * the five keys' included, is whole */
+        return seen >= 0 && (unsigned)seen == F_ALL;
+}
+
 int meminfo_read_fd(int fd, char *buf, size_t size, MemInfo *ret)
 {
-        ssize_t n = procroot_pread(fd, buf, size);
+        ssize_t n = procroot_pread_until(fd, buf, size, meminfo_whole);
 
         if (n < 0)
                 return (int)n;

@@ -519,19 +519,26 @@ static int pid_path(char out[static 32], pid_t pid, const char *file)
         return 0;
 }
 
-static ssize_t read_pid_file(int proc_fd, pid_t pid, const char *file, char *buf, size_t size)
+/* WHOLE: procroot_read_file_until()'s, NULL to read until EOF. */
+static ssize_t read_pid_file(int proc_fd, pid_t pid, const char *file, char *buf, size_t size,
+                             ProcrootWhole whole)
 {
         char path[32];
         int r = pid_path(path, pid, file);
 
         if (r < 0)
                 return r;
-        return procroot_read_file(proc_fd, path, buf, size);
+        return procroot_read_file_until(proc_fd, path, buf, size, whole);
+}
+
+bool proc_cgroup_whole(const char *buf, size_t len)
+{
+        return len >= 3 && memcmp(buf, "0::", 3) == 0 && procroot_one_line(buf, len);
 }
 
 int proc_read_stat(int proc_fd, pid_t pid, char *buf, size_t size, ProcStat *ret)
 {
-        ssize_t n = read_pid_file(proc_fd, pid, "stat", buf, size);
+        ssize_t n = read_pid_file(proc_fd, pid, "stat", buf, size, procroot_one_line);
 
         if (n < 0)
                 return (int)n;
@@ -540,7 +547,7 @@ int proc_read_stat(int proc_fd, pid_t pid, char *buf, size_t size, ProcStat *ret
 
 int proc_read_status(int proc_fd, pid_t pid, char *buf, size_t size, ProcStatus *ret)
 {
-        ssize_t n = read_pid_file(proc_fd, pid, "status", buf, size);
+        ssize_t n = read_pid_file(proc_fd, pid, "status", buf, size, NULL);
 
         if (n < 0)
                 return (int)n;
@@ -549,7 +556,7 @@ int proc_read_status(int proc_fd, pid_t pid, char *buf, size_t size, ProcStatus 
 
 int proc_read_smaps_rollup(int proc_fd, pid_t pid, char *buf, size_t size, ProcRollup *ret)
 {
-        ssize_t n = read_pid_file(proc_fd, pid, "smaps_rollup", buf, size);
+        ssize_t n = read_pid_file(proc_fd, pid, "smaps_rollup", buf, size, NULL);
 
         /* For a task without an mm (kernel threads, zombies) the kernel
          * fails the read with ESRCH (seen on 6.18; the first smaps_rollup
@@ -572,7 +579,7 @@ int proc_read_smaps_rollup(int proc_fd, pid_t pid, char *buf, size_t size, ProcR
 
 int proc_read_cgroup(int proc_fd, pid_t pid, char *buf, size_t size, char *ret, size_t ret_size)
 {
-        ssize_t n = read_pid_file(proc_fd, pid, "cgroup", buf, size);
+        ssize_t n = read_pid_file(proc_fd, pid, "cgroup", buf, size, proc_cgroup_whole);
 
         if (n < 0)
                 return (int)n;
@@ -585,13 +592,13 @@ int proc_read_oom_score(int proc_fd, pid_t pid, int *ret_score, int *ret_adj)
         int score, adj, r;
         ssize_t n;
 
-        n = read_pid_file(proc_fd, pid, "oom_score", buf, sizeof(buf));
+        n = read_pid_file(proc_fd, pid, "oom_score", buf, sizeof(buf), procroot_one_line);
         if (n < 0)
                 return (int)n;
         r = proc_int_parse(buf, (size_t)n, &score);
         if (r < 0)
                 return r;
-        n = read_pid_file(proc_fd, pid, "oom_score_adj", buf, sizeof(buf));
+        n = read_pid_file(proc_fd, pid, "oom_score_adj", buf, sizeof(buf), procroot_one_line);
         if (n < 0)
                 return (int)n;
         r = proc_int_parse(buf, (size_t)n, &adj);
@@ -643,7 +650,7 @@ ssize_t proc_read_exe(int proc_fd, pid_t pid, char *ret, size_t size, bool *ret_
 
 ssize_t proc_read_cmdline(int proc_fd, pid_t pid, char *ret, size_t size)
 {
-        ssize_t n = read_pid_file(proc_fd, pid, "cmdline", ret, size);
+        ssize_t n = read_pid_file(proc_fd, pid, "cmdline", ret, size, NULL);
         size_t len;
 
         if (n < 0)

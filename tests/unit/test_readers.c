@@ -235,6 +235,85 @@ static void test_read_file(void **state)
         assert_int_equal(buf[0], '\0');
 }
 
+/* What a reader needs is whole (ProcrootWhole): one line; a v2-only
+ * /proc/PID/cgroup; meminfo's five keys. */
+static void test_whole_predicates(void **state)
+{
+        (void)state;
+        assert_true(procroot_one_line("12 (a) S 1\n", 11));
+        assert_false(procroot_one_line("12 (a) S 1", 10));
+        assert_false(procroot_one_line("1\n2\n", 4));
+        assert_false(procroot_one_line("", 0));
+        static const char v2[] = "0::/system.slice/a.service\n";
+        static const char hybrid[] = "1:name=systemd:/system.slice/a.service\n0::/\n";
+        assert_true(proc_cgroup_whole(v2, sizeof v2 - 1));
+        assert_false(proc_cgroup_whole(v2, sizeof v2 - 2));
+        /* a v1 or hybrid file's first lines, however they end */
+        assert_false(proc_cgroup_whole(hybrid, 39));
+        assert_false(proc_cgroup_whole(hybrid, sizeof hybrid - 1));
+        static const char mi[] = "MemTotal:        2027016 kB\nMemFree:          100000 kB\n"
+                                 "MemAvailable:    1700000 kB\nBuffers:            1000 kB\n"
+                                 "SwapTotal:             0 kB\nSwapFree:              0 kB\n"
+                                 "Zswap:                 0 kB\n";
+        size_t upto_avail = (size_t)(strstr(mi, "Buffers") - mi);
+        size_t upto_swap = (size_t)(strstr(mi, "Zswap") - mi);
+        assert_false(meminfo_whole(mi, upto_avail));
+        assert_true(meminfo_whole(mi, upto_swap));
+        assert_true(meminfo_whole(mi, sizeof mi - 1));
+        assert_false(meminfo_whole("MemTotal: 1 kB\n", 15));
+}
+
+/* A file that comes in pieces and is never closed by its writer (a FIFO):
+ * read until what the reader needs is whole, then no read() that waits
+ * for EOF; a piece that ends inside a line is read on from. The alarm
+ * ends the test if a read waits. */
+static void test_read_until_pieces(void **state)
+{
+        (void)state;
+        char dir[] = "/tmp/mg-until.XXXXXX", path[64], buf[256];
+        int hold[2];
+        assert_non_null(mkdtemp(dir));
+        snprintf(path, sizeof path, "%s/f", dir);
+        assert_int_equal(mkfifo(path, 0600), 0);
+        static const char *const pieces[][3] = {
+                { "12 (a b) S", " 1 2\n", NULL },
+                { "0::/system.sl", "ice/a.service\n", NULL },
+                { "MemTotal:        2027016 kB\nMemFree:          100000 kB\nMemAvail",
+                  "able:    1700000 kB\nSwapTotal:             0 kB\nSwapFree:              0 kB\n",
+                  NULL },
+        };
+        const ProcrootWhole whole[] = { procroot_one_line, proc_cgroup_whole, meminfo_whole };
+        for (size_t i = 0; i < 3; i++) {
+                assert_int_equal(pipe(hold), 0);
+                pid_t w = fork();
+                assert_true(w >= 0);
+                if (w == 0) {
+                        int fd = open(path, O_WRONLY);
+                        for (size_t k = 0; fd >= 0 && pieces[i][k]; k++) {
+                                if (write(fd, pieces[i][k], strlen(pieces[i][k])) < 0)
+                                        _exit(1);
+                                usleep(20000);
+                        }
+                        char c;
+                        close(hold[1]);
+                        (void)!read(hold[0], &c, 1); /* open until the reader is done */
+                        _exit(0);
+                }
+                close(hold[0]);
+                alarm(10);
+                ssize_t n = procroot_read_file_until(AT_FDCWD, path, buf, sizeof buf, whole[i]);
+                alarm(0);
+                close(hold[1]);
+                assert_int_equal(waitpid(w, NULL, 0), w);
+                char want[256];
+                snprintf(want, sizeof want, "%s%s", pieces[i][0], pieces[i][1]);
+                assert_int_equal(n, (ssize_t)strlen(want));
+                assert_string_equal(buf, want);
+        }
+        unlink(path);
+        rmdir(dir);
+}
+
 /* ---- the fixture: system files ---- */
 
 static void test_fixture_meminfo(void **state)
@@ -853,6 +932,8 @@ int main(void)
                 cmocka_unit_test(test_procroot_live),
                 cmocka_unit_test(test_procroot_controllers),
                 cmocka_unit_test(test_controllers_parse),
+                cmocka_unit_test(test_whole_predicates),
+                cmocka_unit_test(test_read_until_pieces),
                 cmocka_unit_test_setup_teardown(test_read_file, fixture_root, close_root),
                 cmocka_unit_test_setup_teardown(test_fixture_meminfo, fixture_root, close_root),
                 cmocka_unit_test_setup_teardown(test_fixture_psi, fixture_root, close_root),
