@@ -31,6 +31,11 @@ int psi_parse(const char *buf, size_t len, PsiInfo *ret);
 /* pread()s the open pressure FD into BUF and parses it. 0 or -errno. */
 int psi_read_fd(int fd, char *buf, size_t size, PsiInfo *ret);
 
+/* Whether LEN bytes from the start of a pressure file (ending in '\n')
+ * hold both its lines, some and full: psi_read_fd() then skips the read()
+ * that would only find EOF (procroot.h's ProcrootWhole). */
+bool psi_whole(const char *buf, size_t len);
+
 /* Opens DIRFD/"pressure/memory" O_RDWR|O_NONBLOCK|O_CLOEXEC and registers a
  * "some STALL WINDOW" trigger (the kernel wants the trailing NUL written).
  * The returned fd signals EPOLLPRI when the stall threshold is crossed within

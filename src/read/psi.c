@@ -120,9 +120,15 @@ int psi_parse(const char *buf, size_t len, PsiInfo *ret)
         return 0;
 }
 
+bool psi_whole(const char *buf, size_t len)
+{
+        PsiInfo info;
+        return psi_parse(buf, len, &info) == 0 && info.has_full;
+}
+
 int psi_read_fd(int fd, char *buf, size_t size, PsiInfo *ret)
 {
-        ssize_t n = procroot_pread(fd, buf, size);
+        ssize_t n = procroot_pread_until(fd, buf, size, psi_whole);
 
         if (n < 0)
                 return (int)n;

@@ -261,6 +261,10 @@ static void test_whole_predicates(void **state)
         assert_true(meminfo_whole(mi, upto_swap));
         assert_true(meminfo_whole(mi, sizeof mi - 1));
         assert_false(meminfo_whole("MemTotal: 1 kB\n", 15));
+        static const char psi[] = "some avg10=0.00 avg60=0.00 avg300=0.00 total=1\n"
+                                  "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n";
+        assert_false(psi_whole(psi, 47)); /* the some line alone */
+        assert_true(psi_whole(psi, sizeof psi - 1));
 }
 
 /* A file that comes in pieces and is never closed by its writer (a FIFO):
