@@ -177,11 +177,14 @@ start_daemon() {
 
 # "WALKS SAMPLE_SECONDS" of memguard DAEMON, from the view it writes at once
 # when asked (outside the window: the ask wakes it); "- -" for earlyoom.
+# An ask walks for its processes when the last walk is over 10 s old: a
+# walk after time $2 (Unix seconds) is the ask's, not the window's.
 walks_of() {
         case $1 in
         memguard*)
                 "$MEMGUARD" status --json --state "$tmp/rt-$1/status" 2>/dev/null |
-                        jq -r '"\(.daemon.samples.walks) \(.daemon.sample_seconds)"' ;;
+                        jq -r --argjson t "${2:-1e18}" \
+                        '"\(.daemon.samples.walks - (if .daemon.walk_time > $t then 1 else 0 end)) \(.daemon.sample_seconds)"' ;;
         *) echo "- -" ;;
         esac
 }
@@ -235,12 +238,13 @@ measure() { # SCENARIO DAEMON
         sleep "$WINDOW"
         b=$(cpu_of "$daemon_pid")
         t1=$(date +%s.%N)
-        w1=$(walks_of "$d")
+        # memory as the window left it, before the ask below (which may walk)
         local hwm rss threads anon
         anon=$(status_kb "$daemon_pid" RssAnon)
         hwm=$(status_kb "$daemon_pid" VmHWM)
         rss=$(status_kb "$daemon_pid" VmRSS)
         threads=$(status_kb "$daemon_pid" Threads)
+        w1=$(walks_of "$d" "$t1")
         stop_daemon
         [ "$scen" = late ] && stop_forker
         # Did it log anything but its banner and reports (a rule firing, a

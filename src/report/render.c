@@ -365,6 +365,8 @@ void status_render_json(FILE *out, const StatusFile *f, const RenderOptions *o)
         json_u64(out, "heap_used_bytes", h->heap_used_bytes, &k);
         json_u64(out, "heap_free_bytes", h->heap_free_bytes, &k);
         json_num(out, "sample_seconds", (double)h->sample_usec / 1e6, &k);
+        /* when the processes shown were walked for (the view may be newer) */
+        json_time(out, "walk_time", h->procs_realtime_usec, &k);
         json_key(out, "samples", &k);
         bool sk = true;
         fputc('{', out);

@@ -32,11 +32,15 @@ wakes() { awk '/^voluntary_ctxt_switches:/ { print $2 }' "/proc/$1/status"; }
 # the peak (VmHWM) does not tell apart.
 rss_parts() { awk '/^RssAnon:/ { a = $2 } /^RssFile:/ { f = $2 } END { print a "\t" f }' "/proc/$1/status"; }
 pss() { awk '$1 == "Pss:" { print $2 }' "/proc/$1/smaps_rollup"; }
-# memguard's samples by tier since its start: "SYSTEM UNITS WALKS"
+# memguard's samples by tier since its start: "SYSTEM UNITS WALKS". The
+# ask walks for its processes when the last walk is over 10 s old: a walk
+# after time $1 (Unix seconds, the window's end) is the ask's.
 samples() {
         memguard status --json 2>/dev/null | python3 -c 'import json, sys
-s = json.load(sys.stdin)["daemon"]["samples"]
-print(s["system"], s["units"], s["walks"])'
+d = json.load(sys.stdin)["daemon"]
+s = d["samples"]
+after = float(sys.argv[1]) if len(sys.argv) > 1 else float("inf")
+print(s["system"], s["units"], s["walks"] - (1 if (d["walk_time"] or 0) > after else 0))' "$@"
 }
 measure() { # SCENARIO
         local m0 e0 m1 e1 mw0 ew0 n s0 s1
@@ -47,8 +51,9 @@ measure() { # SCENARIO
         m0=$(cpu_ns "$mg"); e0=$(cpu_ns "$eo"); mw0=$(wakes "$mg"); ew0=$(wakes "$eo")
         sleep "$W"
         m1=$(cpu_ns "$mg"); e1=$(cpu_ns "$eo")
-        local mw1=$(wakes "$mg") ew1=$(wakes "$eo")
-        s1=$(samples)
+        local mw1=$(wakes "$mg") ew1=$(wakes "$eo") t1
+        t1=$(date +%s.%N)
+        s1=$(samples "$t1")
         set -- "$1" $s0 $s1
         printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$n" "$W" \
                 $(((m1 - m0) / 1000)) $(((e1 - e0) / 1000)) $((mw1 - mw0)) $((ew1 - ew0)) \
