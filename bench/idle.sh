@@ -195,28 +195,13 @@ stop_daemon() {
         daemon_pid=""
 }
 
+# shellcheck source=bench/forker.sh
+. bench/forker.sh
 start_forker() {
-        local lim=$((CHILDREN * 160 / 1024 + 64)) # ~125 KiB a child (forker.c)
-        [ "$lim" -ge 256 ] || lim=256
-        build/bench/forker -n "$CHILDREN" -l "$lim" -t $((WINDOW * 6 + 600)) >"$tmp/forker.out" &
-        forker_pid=$!
-        for _ in $(seq 1 300); do
-                grep -q '^ready' "$tmp/forker.out" 2>/dev/null && break
-                sleep 0.1
-        done
-        read -r _ made usage cg <"$tmp/forker.out" || true
-        if [ "${made:-0}" != "$CHILDREN" ]; then
-                echo "idle.sh: forker did not start $CHILDREN children" >&2
-                exit 1
-        fi
-        forker_note="$made children, cgroup usage $((usage / 1048576)) MiB (limit $lim MiB) in $cg"
+        forker_start "$CHILDREN" $((WINDOW * 6 + 600))
+        forker_note="$CHILDREN children, cgroup usage $((forker_usage / 1048576)) MiB (limit $forker_lim MiB) in $forker_cg"
 }
-
-stop_forker() {
-        kill "$forker_pid" 2>/dev/null || true
-        wait "$forker_pid" 2>/dev/null || true
-        forker_pid=""
-}
+stop_forker() { forker_stop; }
 
 rows=$tmp/rows
 : >"$rows"

@@ -49,24 +49,13 @@ trap 'exit 130' INT TERM
 
 status_kb() { awk -v k="$2:" '$1 == k { print $2 }' /proc/"$1"/status; }
 
+# shellcheck source=bench/forker.sh
+. bench/forker.sh
 start_forker() { # N
-        local lim=$(($1 * 160 / 1024 + 64))
-        [ "$lim" -ge 256 ] || lim=256
-        build/bench/forker -n "$1" -l "$lim" -t 1800 >"$tmp/forker.out" &
-        forker_pid=$!
-        for _ in $(seq 1 600); do
-                grep -q '^ready' "$tmp/forker.out" 2>/dev/null && break
-                sleep 0.1
-        done
-        read -r _ made usage _ <"$tmp/forker.out" || true
-        [ "${made:-0}" = "$1" ] || { echo "scale.sh: forker did not start $1 children" >&2; exit 1; }
-        echo "# $1 children: cgroup usage $((usage / 1048576)) MiB (limit $lim MiB)" >>"$tmp/notes"
+        forker_start "$1" 1800
+        echo "# $1 children: cgroup usage $((forker_usage / 1048576)) MiB (limit $forker_lim MiB)" >>"$tmp/notes"
 }
-stop_forker() {
-        kill "$forker_pid" 2>/dev/null || true
-        wait "$forker_pid" 2>/dev/null || true
-        forker_pid=""
-}
+stop_forker() { forker_stop; }
 
 # --- 1. cost per process against the floor ---------------------------------
 echo "scale: floor, $ITER full samples of each method at ${SIZES// /, } children" >&2
