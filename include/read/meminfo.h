@@ -31,9 +31,18 @@ int meminfo_parse(const char *buf, size_t len, MemInfo *ret);
  * and parses it. Returns 0 or -errno. No allocation. */
 int meminfo_read_fd(int fd, char *buf, size_t size, MemInfo *ret);
 
+/* What meminfo_whole() keeps of a text it found whole: its parse, so that
+ * meminfo_read_fd() does not parse the same text again. */
+typedef struct MemInfoWhole {
+        MemInfo info;
+        bool whole;
+} MemInfoWhole;
+
 /* Whether LEN bytes from the start of /proc/meminfo (ending in '\n') hold
  * all five keys meminfo_parse() reads: the fast tier then skips the read()
- * that would only find EOF (procroot.h's ProcrootWhole). */
-bool meminfo_whole(const char *buf, size_t len);
+ * that would only find EOF (procroot.h's ProcrootWhole). USERDATA: NULL,
+ * or a MemInfoWhole that receives the parse when the text is whole (what
+ * meminfo_parse() would return for it). */
+bool meminfo_whole(const char *buf, size_t len, void *userdata);
 
 #endif

@@ -87,8 +87,8 @@ int proc_cgroup_parse(const char *buf, size_t len, char *ret, size_t size);
  * it: one line, the cgroup v2 line "0::...". The kernel prints that line
  * last, after the v1 hierarchies', so a read from offset 0 that holds it
  * alone holds the whole file (cgroup v2 alone); anything else is read to
- * EOF (procroot_read_file_until()). */
-bool proc_cgroup_whole(const char *buf, size_t len);
+ * EOF (procroot_read_file_until()). USERDATA is unused. */
+bool proc_cgroup_whole(const char *buf, size_t len, void *userdata);
 
 /* The systemd unit a cgroup path belongs to. A unit is identified by its
  * cgroup, never by its name alone: a user's service manager (below

@@ -31,10 +31,18 @@ int psi_parse(const char *buf, size_t len, PsiInfo *ret);
 /* pread()s the open pressure FD into BUF and parses it. 0 or -errno. */
 int psi_read_fd(int fd, char *buf, size_t size, PsiInfo *ret);
 
+/* What psi_whole() keeps of a text it found whole: its parse, so that
+ * psi_read_fd() does not parse the same text again. */
+typedef struct PsiWhole {
+        PsiInfo info;
+        bool whole;
+} PsiWhole;
+
 /* Whether LEN bytes from the start of a pressure file (ending in '\n')
  * hold both its lines, some and full: psi_read_fd() then skips the read()
- * that would only find EOF (procroot.h's ProcrootWhole). */
-bool psi_whole(const char *buf, size_t len);
+ * that would only find EOF (procroot.h's ProcrootWhole). USERDATA: NULL,
+ * or a PsiWhole that receives the parse when the text is whole. */
+bool psi_whole(const char *buf, size_t len, void *userdata);
 
 /* Opens DIRFD/"pressure/memory" O_RDWR|O_NONBLOCK|O_CLOEXEC and registers a
  * "some STALL WINDOW" trigger (the kernel wants the trailing NUL written).

@@ -45,24 +45,27 @@ ssize_t procroot_read_file(int dirfd, const char *path, char *buf, size_t size);
 /* Whether the LEN bytes read so far (NUL-terminated, ending in '\n') hold
  * all a reader needs, whatever follows: then the read() that would only
  * find EOF is skipped (~0.3 us of a ~5-12 us open, read and close; one of
- * every two system calls of the fast tier's meminfo read). */
-typedef bool (*ProcrootWhole)(const char *buf, size_t len);
+ * every two system calls of the fast tier's meminfo read). USERDATA is the
+ * reader's: a predicate that has to parse to know keeps its parse there,
+ * so that the text is not parsed twice. */
+typedef bool (*ProcrootWhole)(const char *buf, size_t len, void *userdata);
 
 /* For the files the kernel writes as one line (/proc/PID/stat, oom_score,
- * oom_score_adj): whole at their first '\n'. */
-bool procroot_one_line(const char *buf, size_t len);
+ * oom_score_adj): whole at their first '\n'. USERDATA is unused. */
+bool procroot_one_line(const char *buf, size_t len, void *userdata);
 
-/* procroot_read_file() that stops as soon as WHOLE says so (NULL: at EOF,
- * as procroot_read_file()). WHOLE is asked only after a read() that ended
- * in '\n', so that a file read in pieces is never taken cut inside a
- * line. */
+/* procroot_read_file() that stops as soon as WHOLE(..., USERDATA) says so
+ * (NULL: at EOF, as procroot_read_file()). WHOLE is asked only after a
+ * read() that ended in '\n', so that a file read in pieces is never taken
+ * cut inside a line. */
 ssize_t procroot_read_file_until(int dirfd, const char *path, char *buf, size_t size,
-                                 ProcrootWhole whole);
+                                 ProcrootWhole whole, void *userdata);
 
 /* Same with a descriptor kept open across reads: pread() from offset 0 (and
  * on, until EOF or WHOLE), which /proc seq files regenerate. Used by the
  * fast tier to avoid open/close. */
 ssize_t procroot_pread(int fd, char *buf, size_t size);
-ssize_t procroot_pread_until(int fd, char *buf, size_t size, ProcrootWhole whole);
+ssize_t procroot_pread_until(int fd, char *buf, size_t size, ProcrootWhole whole,
+                             void *userdata);
 
 #endif

@@ -118,21 +118,33 @@ int meminfo_parse(const char *buf, size_t len, MemInfo *ret)
         return 0;
 }
 
-bool meminfo_whole(const char *buf, size_t len)
+bool meminfo_whole(const char *buf, size_t len, void *userdata)
 {
+        MemInfoWhole *keep = userdata;
         MemInfo m;
         int seen = parse_keys(buf, len, &m);
 
         /* asked only when what was read ends in '\n': each line of it,
          * the five keys' included, is whole */
-        return seen >= 0 && (unsigned)seen == F_ALL;
+        if (seen < 0 || (unsigned)seen != F_ALL)
+                return false;
+        if (keep) {
+                keep->info = m; /* all five keys: meminfo_parse()'s result */
+                keep->whole = true;
+        }
+        return true;
 }
 
 int meminfo_read_fd(int fd, char *buf, size_t size, MemInfo *ret)
 {
-        ssize_t n = procroot_pread_until(fd, buf, size, meminfo_whole);
+        MemInfoWhole keep = { .whole = false };
+        ssize_t n = procroot_pread_until(fd, buf, size, meminfo_whole, &keep);
 
         if (n < 0)
                 return (int)n;
+        if (keep.whole) {
+                *ret = keep.info;
+                return 0;
+        }
         return meminfo_parse(buf, (size_t)n, ret);
 }

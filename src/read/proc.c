@@ -528,12 +528,12 @@ static ssize_t read_pid_file(int proc_fd, pid_t pid, const char *file, char *buf
 
         if (r < 0)
                 return r;
-        return procroot_read_file_until(proc_fd, path, buf, size, whole);
+        return procroot_read_file_until(proc_fd, path, buf, size, whole, NULL);
 }
 
-bool proc_cgroup_whole(const char *buf, size_t len)
+bool proc_cgroup_whole(const char *buf, size_t len, void *userdata)
 {
-        return len >= 3 && memcmp(buf, "0::", 3) == 0 && procroot_one_line(buf, len);
+        return len >= 3 && memcmp(buf, "0::", 3) == 0 && procroot_one_line(buf, len, userdata);
 }
 
 int proc_read_stat(int proc_fd, pid_t pid, char *buf, size_t size, ProcStat *ret)

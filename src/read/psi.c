@@ -120,18 +120,31 @@ int psi_parse(const char *buf, size_t len, PsiInfo *ret)
         return 0;
 }
 
-bool psi_whole(const char *buf, size_t len)
+bool psi_whole(const char *buf, size_t len, void *userdata)
 {
+        PsiWhole *keep = userdata;
         PsiInfo info;
-        return psi_parse(buf, len, &info) == 0 && info.has_full;
+
+        if (psi_parse(buf, len, &info) < 0 || !info.has_full)
+                return false;
+        if (keep) {
+                keep->info = info;
+                keep->whole = true;
+        }
+        return true;
 }
 
 int psi_read_fd(int fd, char *buf, size_t size, PsiInfo *ret)
 {
-        ssize_t n = procroot_pread_until(fd, buf, size, psi_whole);
+        PsiWhole keep = { .whole = false };
+        ssize_t n = procroot_pread_until(fd, buf, size, psi_whole, &keep);
 
         if (n < 0)
                 return (int)n;
+        if (keep.whole) {
+                *ret = keep.info;
+                return 0;
+        }
         return psi_parse(buf, (size_t)n, ret);
 }
 

@@ -98,7 +98,8 @@ void procroot_close(ProcRoot *root)
  * read() costs ~0.3 µs at EOF, next to ~5-12 µs for the open, read and
  * close of a /proc file (issue 19); WHOLE, when given, skips it once what
  * was read is all the reader needs (issue 20). */
-static ssize_t read_whole(int fd, char *buf, size_t size, bool positional, ProcrootWhole whole)
+static ssize_t read_whole(int fd, char *buf, size_t size, bool positional, ProcrootWhole whole,
+                          void *userdata)
 {
         size_t len = 0;
 
@@ -116,7 +117,7 @@ static ssize_t read_whole(int fd, char *buf, size_t size, bool positional, Procr
                 len += (size_t)n;
                 if (whole && buf[len - 1] == '\n') {
                         buf[len] = '\0';
-                        if (whole(buf, len))
+                        if (whole(buf, len, userdata))
                                 return (ssize_t)len;
                 }
         }
@@ -124,18 +125,19 @@ static ssize_t read_whole(int fd, char *buf, size_t size, bool positional, Procr
         return (ssize_t)len;
 }
 
-bool procroot_one_line(const char *buf, size_t len)
+bool procroot_one_line(const char *buf, size_t len, void *userdata)
 {
+        (void)userdata;
         return len > 0 && memchr(buf, '\n', len) == buf + len - 1;
 }
 
 ssize_t procroot_read_file(int dirfd, const char *path, char *buf, size_t size)
 {
-        return procroot_read_file_until(dirfd, path, buf, size, NULL);
+        return procroot_read_file_until(dirfd, path, buf, size, NULL, NULL);
 }
 
 ssize_t procroot_read_file_until(int dirfd, const char *path, char *buf, size_t size,
-                                 ProcrootWhole whole)
+                                 ProcrootWhole whole, void *userdata)
 {
         _cleanup_close_ int fd = -1;
 
@@ -144,15 +146,16 @@ ssize_t procroot_read_file_until(int dirfd, const char *path, char *buf, size_t 
         fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return -errno;
-        return read_whole(fd, buf, size, false, whole);
+        return read_whole(fd, buf, size, false, whole, userdata);
 }
 
 ssize_t procroot_pread(int fd, char *buf, size_t size)
 {
-        return read_whole(fd, buf, size, true, NULL);
+        return read_whole(fd, buf, size, true, NULL, NULL);
 }
 
-ssize_t procroot_pread_until(int fd, char *buf, size_t size, ProcrootWhole whole)
+ssize_t procroot_pread_until(int fd, char *buf, size_t size, ProcrootWhole whole,
+                             void *userdata)
 {
-        return read_whole(fd, buf, size, true, whole);
+        return read_whole(fd, buf, size, true, whole, userdata);
 }

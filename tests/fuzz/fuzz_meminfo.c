@@ -2,7 +2,8 @@
  * the fast tier reads it: LEN bytes, no NUL. Checks: 0 or -EBADMSG; on
  * error RET untouched; on success the three required keys are in the
  * text and no field came from nowhere; where meminfo_whole() stops the
- * fast tier's read, the text parses, with all five keys in it. */
+ * fast tier's read, the text parses, with all five keys in it, to what
+ * meminfo_whole() kept for meminfo_read_fd(). */
 #include <errno.h>
 
 #include "fuzz.h"
@@ -23,9 +24,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (!memmem(buf, size, "SwapFree:", 9))
                         FUZZ_CHECK(m.swap_free_kb == 0);
         }
-        if (size && buf[size - 1] == '\n' && meminfo_whole(buf, size)) {
+        MemInfoWhole keep = { .whole = false };
+        bool whole = size && buf[size - 1] == '\n' && meminfo_whole(buf, size, &keep);
+        FUZZ_CHECK(whole == keep.whole);
+        if (whole) {
                 MemInfo w;
                 FUZZ_CHECK(meminfo_parse(buf, size, &w) == 0);
+                FUZZ_CHECK(memcmp(&w, &keep.info, sizeof w) == 0);
                 FUZZ_CHECK(memmem(buf, size, "SwapTotal:", 10) && memmem(buf, size, "SwapFree:", 9));
         }
         free(buf);

@@ -240,31 +240,54 @@ static void test_read_file(void **state)
 static void test_whole_predicates(void **state)
 {
         (void)state;
-        assert_true(procroot_one_line("12 (a) S 1\n", 11));
-        assert_false(procroot_one_line("12 (a) S 1", 10));
-        assert_false(procroot_one_line("1\n2\n", 4));
-        assert_false(procroot_one_line("", 0));
+        assert_true(procroot_one_line("12 (a) S 1\n", 11, NULL));
+        assert_false(procroot_one_line("12 (a) S 1", 10, NULL));
+        assert_false(procroot_one_line("1\n2\n", 4, NULL));
+        assert_false(procroot_one_line("", 0, NULL));
         static const char v2[] = "0::/system.slice/a.service\n";
         static const char hybrid[] = "1:name=systemd:/system.slice/a.service\n0::/\n";
-        assert_true(proc_cgroup_whole(v2, sizeof v2 - 1));
-        assert_false(proc_cgroup_whole(v2, sizeof v2 - 2));
+        assert_true(proc_cgroup_whole(v2, sizeof v2 - 1, NULL));
+        assert_false(proc_cgroup_whole(v2, sizeof v2 - 2, NULL));
         /* a v1 or hybrid file's first lines, however they end */
-        assert_false(proc_cgroup_whole(hybrid, 39));
-        assert_false(proc_cgroup_whole(hybrid, sizeof hybrid - 1));
+        assert_false(proc_cgroup_whole(hybrid, 39, NULL));
+        assert_false(proc_cgroup_whole(hybrid, sizeof hybrid - 1, NULL));
         static const char mi[] = "MemTotal:        2027016 kB\nMemFree:          100000 kB\n"
                                  "MemAvailable:    1700000 kB\nBuffers:            1000 kB\n"
                                  "SwapTotal:             0 kB\nSwapFree:              0 kB\n"
                                  "Zswap:                 0 kB\n";
         size_t upto_avail = (size_t)(strstr(mi, "Buffers") - mi);
         size_t upto_swap = (size_t)(strstr(mi, "Zswap") - mi);
-        assert_false(meminfo_whole(mi, upto_avail));
-        assert_true(meminfo_whole(mi, upto_swap));
-        assert_true(meminfo_whole(mi, sizeof mi - 1));
-        assert_false(meminfo_whole("MemTotal: 1 kB\n", 15));
-        static const char psi[] = "some avg10=0.00 avg60=0.00 avg300=0.00 total=1\n"
-                                  "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n";
-        assert_false(psi_whole(psi, 47)); /* the some line alone */
-        assert_true(psi_whole(psi, sizeof psi - 1));
+        assert_false(meminfo_whole(mi, upto_avail, NULL));
+        assert_true(meminfo_whole(mi, upto_swap, NULL));
+        assert_true(meminfo_whole(mi, sizeof mi - 1, NULL));
+        assert_false(meminfo_whole("MemTotal: 1 kB\n", 15, NULL));
+        static const char psi[] = "some avg10=1.50 avg60=0.25 avg300=0.00 total=17\n"
+                                  "full avg10=0.75 avg60=0.00 avg300=0.00 total=9\n";
+        size_t some_line = (size_t)(strchr(psi, '\n') + 1 - psi);
+        assert_false(psi_whole(psi, some_line, NULL)); /* the some line alone */
+        assert_true(psi_whole(psi, sizeof psi - 1, NULL));
+
+        /* What a predicate keeps is the parse, so its reader does not parse
+         * again; where it says not whole, it keeps nothing. */
+        MemInfoWhole mk = { .whole = false };
+        MemInfo mp;
+        assert_false(meminfo_whole(mi, upto_avail, &mk));
+        assert_false(mk.whole);
+        assert_true(meminfo_whole(mi, upto_swap, &mk));
+        assert_true(mk.whole);
+        assert_int_equal(meminfo_parse(mi, upto_swap, &mp), 0);
+        assert_memory_equal(&mk.info, &mp, sizeof mp);
+        assert_int_equal(mk.info.available_kb, 1700000);
+        PsiWhole pk = { .whole = false };
+        assert_false(psi_whole(psi, some_line, &pk));
+        assert_false(pk.whole);
+        assert_true(psi_whole(psi, sizeof psi - 1, &pk));
+        assert_true(pk.whole);
+        assert_true(pk.info.has_full);
+        assert_true(pk.info.some.avg10 == 1.5 && pk.info.some.avg60 == 0.25);
+        assert_int_equal(pk.info.some.total_usec, 17);
+        assert_true(pk.info.full.avg10 == 0.75);
+        assert_int_equal(pk.info.full.total_usec, 9);
 }
 
 /* A file that comes in pieces and is never closed by its writer (a FIFO):
@@ -305,7 +328,7 @@ static void test_read_until_pieces(void **state)
                 }
                 close(hold[0]);
                 alarm(10);
-                ssize_t n = procroot_read_file_until(AT_FDCWD, path, buf, sizeof buf, whole[i]);
+                ssize_t n = procroot_read_file_until(AT_FDCWD, path, buf, sizeof buf, whole[i], NULL);
                 alarm(0);
                 close(hold[1]);
                 assert_int_equal(waitpid(w, NULL, 0), w);
