@@ -322,7 +322,10 @@ check-fuzz: fuzz-build
 # bench-reaction (bench/reaction.sh, ~75 min): MemAvailable below 7% to the
 # leaker's SIGTERM, p50/p95/p99 over 20 leaks at 200 and 1000 MB/s, memguard
 # and earlyoom with the same thresholds, in the guest (issue 20).
-.PHONY: bench bench-floor bench-idle bench-paced bench-matrix bench-growth bench-soak bench-scale bench-reaction
+# bench-units (bench/guest-scale.sh, ~25 min): 1000 more units in the guest,
+# memguard's CPU, memory and inotify watches beside earlyoom's (issue 20).
+.PHONY: bench bench-floor bench-idle bench-paced bench-matrix bench-growth bench-soak bench-scale bench-reaction \
+	bench-units
 
 $(B)/bench/forker: bench/forker.c | $(B)
 	@mkdir -p $(B)/bench
@@ -366,5 +369,8 @@ bench-scale: $(B)/memguard $(B)/bench/floor $(B)/bench/forker
 
 bench-reaction:
 	bench/reaction.sh
+
+bench-units:
+	bench/guest-scale.sh
 
 bench: bench-floor bench-idle bench-matrix

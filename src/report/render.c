@@ -367,6 +367,9 @@ void status_render_json(FILE *out, const StatusFile *f, const RenderOptions *o)
         json_num(out, "sample_seconds", (double)h->sample_usec / 1e6, &k);
         /* when the processes shown were walked for (the view may be newer) */
         json_time(out, "walk_time", h->procs_realtime_usec, &k);
+        /* what that walk found, of which the view keeps the largest */
+        json_u64(out, "walk_processes", f->system.n_procs, &k);
+        json_u64(out, "walk_units", f->system.n_units, &k);
         json_key(out, "samples", &k);
         bool sk = true;
         fputc('{', out);

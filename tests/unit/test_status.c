@@ -232,6 +232,12 @@ static void test_json(void **state)
         assert_non_null(strstr(j, "\"state\":\"holding\""));
         assert_non_null(strstr(j, "\"growth_bytes_per_second\":null"));
         assert_non_null(strstr(j, "\"result\":\"done\""));
+        /* the walk's counts, beyond the processes and units the view keeps */
+        char want[64];
+        snprintf(want, sizeof want, "\"walk_processes\":%llu,\"walk_units\":%llu,",
+                 (unsigned long long)f->system.n_procs, (unsigned long long)f->system.n_units);
+        assert_non_null(strstr(j, want));
+        assert_int_equal(f->system.n_procs, 303);
         /* every process (top 0: all) */
         size_t n = 0;
         for (const char *p = j; (p = strstr(p, "\"pid\":")); p++)

@@ -17,21 +17,14 @@
 # RssFile at the end, and PSS (smaps_rollup), where libraries' pages
 # shared with systemd and its services count in part.
 W=${W:-420}
-systemctl unmask -q earlyoom.service
-systemctl start earlyoom.service
-wait_until 20 eval '[ "$(unit_prop earlyoom.service MainPID)" -gt 0 ]'
+earlyoom_start
 mg=$(unit_prop memguard.service MainPID)
-eo=$(unit_prop earlyoom.service MainPID)
-cpu_ns() { awk '{ print $1 }' "/proc/$1/schedstat"; }
+eo=$EO_PID
 hwm() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
-# Wake-ups: each one ends in a voluntary switch (a sleep in epoll_wait or
-# clock_nanosleep).
-wakes() { awk '/^voluntary_ctxt_switches:/ { print $2 }' "/proc/$1/status"; }
 # What the resident memory is at the window's end: anonymous (heap, stacks)
 # and file-backed (the binary's and libraries' pages touched so far), which
 # the peak (VmHWM) does not tell apart.
 rss_parts() { awk '/^RssAnon:/ { a = $2 } /^RssFile:/ { f = $2 } END { print a "\t" f }' "/proc/$1/status"; }
-pss() { awk '$1 == "Pss:" { print $2 }' "/proc/$1/smaps_rollup"; }
 # memguard's samples by tier since its start: "SYSTEM UNITS WALKS". The
 # ask walks for its processes when the last walk is over 10 s old: a walk
 # after time $1 (Unix seconds, the window's end) is the ask's.
@@ -48,17 +41,17 @@ measure() { # SCENARIO
         n=$(ls -d /proc/[0-9]* | wc -l)
         s0=$(samples)
         sleep 1 # the answer's wake-up, outside the window
-        m0=$(cpu_ns "$mg"); e0=$(cpu_ns "$eo"); mw0=$(wakes "$mg"); ew0=$(wakes "$eo")
+        m0=$(proc_cpu_ns "$mg"); e0=$(proc_cpu_ns "$eo"); mw0=$(proc_wakes "$mg"); ew0=$(proc_wakes "$eo")
         sleep "$W"
-        m1=$(cpu_ns "$mg"); e1=$(cpu_ns "$eo")
-        local mw1=$(wakes "$mg") ew1=$(wakes "$eo") t1
+        m1=$(proc_cpu_ns "$mg"); e1=$(proc_cpu_ns "$eo")
+        local mw1=$(proc_wakes "$mg") ew1=$(proc_wakes "$eo") t1
         t1=$(date +%s.%N)
         s1=$(samples "$t1")
         set -- "$1" $s0 $s1
         printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$n" "$W" \
                 $(((m1 - m0) / 1000)) $(((e1 - e0) / 1000)) $((mw1 - mw0)) $((ew1 - ew0)) \
                 "$(hwm "$mg")" "$(hwm "$eo")" "$(rss_parts "$mg")" "$(rss_parts "$eo")" \
-                "$(pss "$mg")" "$(pss "$eo")" $(($5 - $2)) $(($6 - $3)) $(($7 - $4)) | tee -a "$OUT/idle.tsv"
+                "$(proc_pss_kb "$mg")" "$(proc_pss_kb "$eo")" $(($5 - $2)) $(($6 - $3)) $(($7 - $4)) | tee -a "$OUT/idle.tsv"
 }
 printf 'scenario\tpids\twindow_s\tmemguard_cpu_us\tearlyoom_cpu_us\tmemguard_wakes\tearlyoom_wakes\tmemguard_hwm_kb\tearlyoom_hwm_kb\tmemguard_anon_kb\tmemguard_file_kb\tearlyoom_anon_kb\tearlyoom_file_kb\tmemguard_pss_kb\tearlyoom_pss_kb\tmemguard_system_samples\tmemguard_unit_samples\tmemguard_walks\n' | tee "$OUT/idle.tsv"
 measure guest

@@ -61,6 +61,22 @@ unit_prop() { systemctl show -P "$2" "$1"; }
 pid_alive() { [ -n "$1" ] && [ "$1" -gt 0 ] && kill -0 "$1" 2>/dev/null; }
 mem_available_mib() { awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo; }
 
+# For the idle benches (bench/guest-idle, bench/guest-scale): earlyoom
+# (masked in the image) started beside memguard, EO_PID its pid; a
+# process's CPU time (ns, user and kernel, from schedstat), its wake-ups
+# (voluntary switches: each ends a sleep in epoll_wait or clock_nanosleep),
+# its anonymous memory and its PSS (kB).
+earlyoom_start() {
+        systemctl unmask -q earlyoom.service
+        systemctl start earlyoom.service
+        wait_until 20 eval '[ "$(unit_prop earlyoom.service MainPID)" -gt 0 ]'
+        EO_PID=$(unit_prop earlyoom.service MainPID)
+}
+proc_cpu_ns() { awk '{ print $1 }' "/proc/$1/schedstat"; }
+proc_wakes() { awk '/^voluntary_ctxt_switches:/ { print $2 }' "/proc/$1/status"; }
+proc_anon_kb() { awk '/^RssAnon:/ { print $2 }' "/proc/$1/status"; }
+proc_pss_kb() { awk '$1 == "Pss:" { print $2 }' "/proc/$1/smaps_rollup"; }
+
 # Starts a transient service running mg-leak: leak UNIT NAME RATE MAX [extra properties...]
 leak() {
         local unit=$1 name=$2 rate=$3 max=$4
