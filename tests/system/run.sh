@@ -62,6 +62,7 @@ make -s -C "$TOP" install DESTDIR="$stage" PREFIX=/usr >/dev/null
 mkdir -p "$stage/usr/local/bin"
 gcc -O2 -Wall -Wextra -Werror -o "$stage/usr/local/bin/mg-leak" "$HERE/helpers/mg-leak.c"
 gcc -O2 -Wall -Wextra -Werror -o "$stage/usr/local/bin/mg-churn" "$TOP/tests/helpers/mg-churn.c"
+gcc -O2 -Wall -Wextra -Werror -o "$stage/usr/local/bin/mg-tickfloor" "$HERE/helpers/mg-tickfloor.c"
 
 # --- the Debian package, for a scenario that installs it instead (a file
 # `package` in its directory): make deb, lintian included, and the same
