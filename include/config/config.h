@@ -169,6 +169,11 @@ typedef struct Config {
          * of that name in place. Names are unique. */
         Rule *rules;
         size_t n_rules;
+        /* Which load this is: unique to each Config that config_load()
+         * returns, never 0 (0: a Config made by hand, as in the tests).
+         * What the rules' state was bound to is known by it without
+         * comparing every rule's name on every tick (rules/state.c). */
+        uint64_t generation;
 } Config;
 
 /* Loads PATH and then PATH's drop-in directory (PATH with ".d" appended

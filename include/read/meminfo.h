@@ -27,13 +27,31 @@ typedef struct MemInfo {
  * RET is written only on success. */
 int meminfo_parse(const char *buf, size_t len, MemInfo *ret);
 
+/* Where the five keys' lines began in the last text that held them all.
+ * The kernel pads every meminfo value to a fixed width, so a line moves
+ * only when a value outgrows it (or the kernel's lines change): the next
+ * text is read at those places first, five comparisons where a scan would
+ * cross the ~16 lines up to SwapFree (issue 20), and scanned whole when
+ * any key is not where it was. Zeroed: nothing known yet. */
+typedef struct MemInfoLayout {
+        uint32_t line[5]; /* MemTotal, MemFree, MemAvailable, SwapTotal, SwapFree */
+        bool known;
+} MemInfoLayout;
+
 /* pread()s the open /proc/meminfo FD into BUF (SIZE bytes, 4096 is ample)
- * and parses it. Returns 0 or -errno. No allocation. */
-int meminfo_read_fd(int fd, char *buf, size_t size, MemInfo *ret);
+ * and parses it, at LAYOUT's places when it holds there (LAYOUT: NULL, or
+ * kept by the caller across reads and updated here). A text read at those
+ * places has each key checked at the start of its line and each value
+ * parsed as meminfo_parse() does; a second copy of a key elsewhere, which
+ * the kernel never writes, goes unseen. Returns 0 or -errno. No
+ * allocation. */
+int meminfo_read_fd(int fd, char *buf, size_t size, MemInfoLayout *layout, MemInfo *ret);
 
 /* What meminfo_whole() keeps of a text it found whole: its parse, so that
- * meminfo_read_fd() does not parse the same text again. */
+ * meminfo_read_fd() does not parse the same text again; LAYOUT (NULL or
+ * the caller's) is where it looks first and what it learns. */
 typedef struct MemInfoWhole {
+        MemInfoLayout *layout;
         MemInfo info;
         bool whole;
 } MemInfoWhole;

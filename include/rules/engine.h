@@ -77,6 +77,10 @@ struct RulesState {
         RuleSlot *slots;
         size_t n_slots;
         bool bound;
+        /* The Config.generation the slots were last found to match (0:
+         * none), so that state_matches() compares names once per config,
+         * not on every evaluation. */
+        uint64_t matched_generation;
         TargetEntry *entries;
         size_t n_entries, cap_entries;
         Cooldown *cooldowns;

@@ -49,10 +49,12 @@ void config_free(Config *c)
 
 static Config *config_new(void)
 {
+        static uint64_t generations;
         Config *c = calloc(1, sizeof(Config));
 
         if (!c)
                 return NULL;
+        c->generation = ++generations;
         c->interval_usec = DEFAULT_INTERVAL_USEC;
         c->fast_interval_usec = DEFAULT_FAST_INTERVAL_USEC;
         c->dry_run = false;

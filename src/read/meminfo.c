@@ -19,6 +19,11 @@ static int parse_kb(const char *p, const char *end, uint64_t *ret)
         while (p < end && *p == ' ')
                 p++;
         digits = p;
+        /* 19 digits cannot overflow: the fast tier reads five values a
+         * tick, and the kernel's have at most 10, so only a longer value
+         * is checked digit by digit. */
+        while (p < end && *p >= '0' && *p <= '9' && p - digits < 19)
+                v = v * 10 + (unsigned)(*p++ - '0');
         while (p < end && *p >= '0' && *p <= '9') {
                 unsigned d = (unsigned)(*p - '0');
 
@@ -65,8 +70,8 @@ static const struct {
 };
 
 /* Parses the five keys into *RET; returns the keys seen (F_*), or
- * -EBADMSG. */
-static int parse_keys(const char *buf, size_t len, MemInfo *ret)
+ * -EBADMSG. LINE, when not NULL, gets where each seen key's line began. */
+static int parse_keys(const char *buf, size_t len, MemInfo *ret, uint32_t *line)
 {
         MemInfo m = {0};
         const char *p = buf, *end = buf + len;
@@ -95,6 +100,8 @@ static int parse_keys(const char *buf, size_t len, MemInfo *ret)
                                         return -EBADMSG;
                                 memcpy((char *)&m + fields[i].offset, &v, sizeof(v));
                                 seen |= fields[i].flag;
+                                if (line)
+                                        line[i] = (uint32_t)(p - buf);
                                 break;
                         }
                 }
@@ -110,7 +117,7 @@ static int parse_keys(const char *buf, size_t len, MemInfo *ret)
 int meminfo_parse(const char *buf, size_t len, MemInfo *ret)
 {
         MemInfo m;
-        int seen = parse_keys(buf, len, &m);
+        int seen = parse_keys(buf, len, &m, NULL);
 
         if (seen < 0 || ((unsigned)seen & F_REQUIRED) != F_REQUIRED)
                 return -EBADMSG;
@@ -118,16 +125,50 @@ int meminfo_parse(const char *buf, size_t len, MemInfo *ret)
         return 0;
 }
 
+/* The five keys read at LAYOUT's places, each at the start of a line of
+ * BUF and its value whole before LEN; false when any is not there. */
+static bool parse_at(const char *buf, size_t len, const MemInfoLayout *layout, MemInfo *ret)
+{
+        MemInfo m;
+
+        for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+                size_t at = layout->line[i], klen = fields[i].len;
+                const char *p = buf + at, *eol;
+                uint64_t v;
+
+                if (at >= len || len - at <= klen || (at > 0 && buf[at - 1] != '\n') ||
+                    p[klen] != ':' || memcmp(p, fields[i].key, klen) != 0)
+                        return false;
+                eol = memchr(p + klen + 1, '\n', len - at - klen - 1);
+                if (!eol || parse_kb(p + klen + 1, eol, &v) < 0)
+                        return false;
+                memcpy((char *)&m + fields[i].offset, &v, sizeof(v));
+        }
+        *ret = m;
+        return true;
+}
+
 bool meminfo_whole(const char *buf, size_t len, void *userdata)
 {
         MemInfoWhole *keep = userdata;
+        MemInfoLayout *layout = keep ? keep->layout : NULL;
+        uint32_t line[5];
         MemInfo m;
-        int seen = parse_keys(buf, len, &m);
 
         /* asked only when what was read ends in '\n': each line of it,
          * the five keys' included, is whole */
+        if (layout && layout->known && parse_at(buf, len, layout, &m)) {
+                keep->info = m;
+                keep->whole = true;
+                return true;
+        }
+        int seen = parse_keys(buf, len, &m, line);
         if (seen < 0 || (unsigned)seen != F_ALL)
                 return false;
+        if (layout) {
+                memcpy(layout->line, line, sizeof line);
+                layout->known = true;
+        }
         if (keep) {
                 keep->info = m; /* all five keys: meminfo_parse()'s result */
                 keep->whole = true;
@@ -135,9 +176,9 @@ bool meminfo_whole(const char *buf, size_t len, void *userdata)
         return true;
 }
 
-int meminfo_read_fd(int fd, char *buf, size_t size, MemInfo *ret)
+int meminfo_read_fd(int fd, char *buf, size_t size, MemInfoLayout *layout, MemInfo *ret)
 {
-        MemInfoWhole keep = { .whole = false };
+        MemInfoWhole keep = { .layout = layout, .whole = false };
         ssize_t n = procroot_pread_until(fd, buf, size, meminfo_whole, &keep);
 
         if (n < 0)

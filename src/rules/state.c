@@ -135,6 +135,8 @@ bool state_matches(const RulesState *st, const Config *c)
 {
         if (!st->bound || st->n_slots != c->n_rules)
                 return false;
+        if (c->generation && st->matched_generation == c->generation)
+                return true;
         for (size_t i = 0; i < c->n_rules; i++)
                 if (st->slots[i].scope != c->rules[i].scope ||
                     strcmp(st->slots[i].name, c->rules[i].name) != 0)
@@ -150,8 +152,10 @@ int state_bind(RulesState *st, const Config *c)
         RuleSlot *slots;
         size_t j = 0;
 
-        if (state_matches(st, c))
+        if (state_matches(st, c)) {
+                st->matched_generation = c->generation;
                 return 0;
+        }
         slots = calloc(c->n_rules ? c->n_rules : 1, sizeof(*slots));
         if (!slots)
                 return -ENOMEM;
@@ -200,6 +204,7 @@ int state_bind(RulesState *st, const Config *c)
         st->slots = slots;
         st->n_slots = c->n_rules;
         st->bound = true;
+        st->matched_generation = c->generation;
         return 0;
 }
 
@@ -215,5 +220,6 @@ void rules_state_rebind(RulesState *st, const Config *new_config)
                 st->n_slots = 0;
                 st->n_entries = 0;
                 st->bound = false;
+                st->matched_generation = 0;
         }
 }

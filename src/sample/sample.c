@@ -60,6 +60,7 @@ typedef struct UnitIndex {
 struct Sampler {
         const ProcRoot *root;
         int meminfo_fd;
+        MemInfoLayout meminfo_layout; /* where its keys were last read */
         int psi_fd;        /* -1 without PSI */
         /* The last PSI read, carried by system samples in between: the
          * kernel recomputes the averages every 2 s (PSI_FREQ), so reading
@@ -168,7 +169,8 @@ static bool fail_injected(Sampler *s)
 int sampler_system(Sampler *s, uint64_t now_usec, bool fresh_psi, SystemSample *ret)
 {
         SystemSample out = { .usec = now_usec };
-        int r = meminfo_read_fd(s->meminfo_fd, s->sysbuf, sizeof s->sysbuf, &out.mem);
+        int r = meminfo_read_fd(s->meminfo_fd, s->sysbuf, sizeof s->sysbuf, &s->meminfo_layout,
+                                &out.mem);
         if (r < 0)
                 return r;
         if (s->psi_fd >= 0 && (fresh_psi || !s->psi_read || now_usec < s->psi_usec ||

@@ -439,6 +439,12 @@ static void test_good_empty(void **state)
         assert_int_equal(c->n_protect, 0);
         assert_null(c->protect);
         assert_int_equal(c->n_rules, 0);
+        /* each load its own generation, never 0 (rules/state.c) */
+        Config *again = NULL;
+        assert_int_equal(config_load("config/good-empty.conf", &again, &err), 0);
+        assert_true(c->generation != 0 && again->generation != 0);
+        assert_true(again->generation != c->generation);
+        config_free(again);
         config_free(c);
 }
 

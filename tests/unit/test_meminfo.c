@@ -1,7 +1,9 @@
 /* test_meminfo.c — meminfo_parse() on literal text, meminfo_read_fd() live. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -176,6 +178,16 @@ static void test_overflow(void **state)
                                        &m),
                          0);
         assert_true(m.total_kb == UINT64_MAX);
+        /* past 19 digits each one is checked, leading zeros included */
+        assert_int_equal(meminfo_parse(LIT("MemTotal: 000000000000000000000000042 kB\nMemFree: 1 "
+                                           "kB\nMemAvailable: 1 kB\n"),
+                                       &m),
+                         0);
+        assert_int_equal(m.total_kb, 42);
+        assert_int_equal(meminfo_parse(LIT("MemTotal: 0184467440737095516150 kB\nMemFree: 1 "
+                                           "kB\nMemAvailable: 1 kB\n"),
+                                       &m),
+                         -EBADMSG);
 }
 
 static void test_malformed_values(void **state)
@@ -234,8 +246,8 @@ static void test_read_fd_live(void **state)
 
         assert_true(fd >= 0);
         /* The fast tier keeps the fd and re-reads it from offset 0. */
-        assert_int_equal(meminfo_read_fd(fd, buf, sizeof(buf), &a), 0);
-        assert_int_equal(meminfo_read_fd(fd, buf, sizeof(buf), &b), 0);
+        assert_int_equal(meminfo_read_fd(fd, buf, sizeof(buf), NULL, &a), 0);
+        assert_int_equal(meminfo_read_fd(fd, buf, sizeof(buf), NULL, &b), 0);
         assert_true(a.total_kb > 0);
         assert_true(a.total_kb == b.total_kb);
         assert_true(a.available_kb <= a.total_kb);
@@ -244,18 +256,108 @@ static void test_read_fd_live(void **state)
 
         /* A buffer too small for MemAvailable: truncated, so malformed. */
         b = SENTINEL;
-        assert_int_equal(meminfo_read_fd(fd, buf, 64, &b), -EBADMSG);
+        assert_int_equal(meminfo_read_fd(fd, buf, 64, NULL, &b), -EBADMSG);
         assert_untouched(&b);
         assert_int_equal(close(fd), 0);
-        assert_int_equal(meminfo_read_fd(fd, buf, sizeof(buf), &b), -EBADF);
-        assert_int_equal(meminfo_read_fd(-1, buf, 0, &b), -EINVAL);
+        assert_int_equal(meminfo_read_fd(fd, buf, sizeof(buf), NULL, &b), -EBADF);
+        assert_int_equal(meminfo_read_fd(-1, buf, 0, NULL, &b), -EINVAL);
         assert_untouched(&b);
+}
+
+/* The text of FILE (a regular file: pread works as on /proc) read with
+ * LAYOUT kept across reads, against meminfo_parse() of the same text. */
+static void read_layout(const char *path, const char *text, MemInfoLayout *layout, int want)
+{
+        char buf[4096];
+        MemInfo got = SENTINEL, parsed = SENTINEL;
+        FILE *f = fopen(path, "w");
+
+        assert_non_null(f);
+        assert_int_equal(fputs(text, f) >= 0, 1);
+        assert_int_equal(fclose(f), 0);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        assert_int_equal(meminfo_read_fd(fd, buf, sizeof buf, layout, &got), want);
+        close(fd);
+        if (want == 0) {
+                assert_int_equal(meminfo_parse(text, strlen(text), &parsed), 0);
+                assert_memory_equal(&got, &parsed, sizeof got);
+        } else {
+                assert_untouched(&got);
+        }
+}
+
+/* Where the keys were is where they are read next: the same answer as a
+ * scan while they stay, a scan again (and the new places learnt) when a
+ * value outgrows its width or a line comes or goes, and never a value
+ * taken from a line that is not its key's. */
+static void test_layout(void **state)
+{
+        (void)state;
+        char dir[] = "/tmp/mg-layout.XXXXXX", path[64];
+        MemInfoLayout layout = { .known = false };
+        assert_non_null(mkdtemp(dir));
+        snprintf(path, sizeof path, "%s/meminfo", dir);
+
+        static const char tail[] = "SwapCached:            0 kB\nSwapTotal:       1048572 kB\n"
+                                   "SwapFree:         524288 kB\nZswap:                 0 kB\n";
+        char text[2048];
+        snprintf(text, sizeof text, "%s%s", HOST_HEAD, tail);
+        read_layout(path, text, &layout, 0);
+        assert_true(layout.known);
+        MemInfoLayout first = layout;
+        /* other values, same widths: read at the same places */
+        snprintf(text, sizeof text, "%s%s",
+                 "MemTotal:       24683620 kB\nMemFree:         1234567 kB\n"
+                 "MemAvailable:      77777 kB\n",
+                 strstr(HOST_HEAD, "Buffers:"));
+        strcat(text, tail);
+        read_layout(path, text, &layout, 0);
+        assert_memory_equal(&layout, &first, sizeof layout);
+        /* ... and read there, not scanned: a second MemFree line where
+         * Buffers was (never the kernel's text), which a scan refuses,
+         * goes unseen at the known places (meminfo.h) */
+        char dup[2048];
+        snprintf(dup, sizeof dup, "%s", text);
+        memcpy(strstr(dup, "Buffers:"), "MemFree:", 8);
+        MemInfo m;
+        assert_int_equal(meminfo_parse(dup, strlen(dup), &m), -EBADMSG);
+        MemInfoWhole keep = { .layout = &layout, .whole = false };
+        assert_true(meminfo_whole(dup, strlen(dup), &keep));
+        assert_true(keep.whole);
+        assert_int_equal(keep.info.free_kb, 1234567);
+        assert_int_equal(keep.info.available_kb, 77777);
+        assert_int_equal(keep.info.swap_total_kb, 1048572);
+        /* MemFree outgrows its width: every later line moves */
+        snprintf(text, sizeof text, "%s%s",
+                 "MemTotal:       24683620 kB\nMemFree:        2435165600 kB\n"
+                 "MemAvailable:   24358060 kB\n",
+                 strstr(HOST_HEAD, "Buffers:"));
+        strcat(text, tail);
+        read_layout(path, text, &layout, 0);
+        assert_int_equal(layout.line[0], first.line[0]);
+        assert_int_equal(layout.line[2], first.line[2] + 2);
+        assert_int_equal(layout.line[4], first.line[4] + 2);
+        /* a line fewer before the swap keys (another kernel's text) */
+        snprintf(text, sizeof text, "%s%s", HOST_HEAD, tail + strlen("SwapCached:            0 kB\n"));
+        read_layout(path, text, &layout, 0);
+        /* a key's place holding another line, and no such key at all:
+         * malformed, nothing taken from the line that sits there */
+        snprintf(text, sizeof text, "%s%s", HOST_HEAD,
+                 "SwapCached:            0 kB\nSwapTotal:       1048572 kB\n");
+        read_layout(path, text, &layout, 0); /* SwapFree absent: 0, by a scan */
+        snprintf(text, sizeof text, "MemTotal:       24683620 kB\nMemFree:        24351656 kB\n"
+                                    "Buffers:            1652 kB\n%s", tail);
+        read_layout(path, text, &layout, -EBADMSG);
+        unlink(path);
+        rmdir(dir);
 }
 
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_host),
+                cmocka_unit_test(test_layout),
                 cmocka_unit_test(test_swap),
                 cmocka_unit_test(test_no_swap_lines),
                 cmocka_unit_test(test_missing_available),

@@ -351,7 +351,7 @@ static void test_fixture_meminfo(void **state)
         int fd = openat(root->proc_fd, "meminfo", O_RDONLY | O_CLOEXEC);
 
         assert_true(fd >= 0);
-        assert_int_equal(meminfo_read_fd(fd, buf, sizeof(buf), &m), 0);
+        assert_int_equal(meminfo_read_fd(fd, buf, sizeof(buf), NULL, &m), 0);
         assert_int_equal(m.total_kb, 24683620);
         assert_int_equal(m.free_kb, 24485528);
         assert_int_equal(m.available_kb, 24419596);
@@ -359,7 +359,7 @@ static void test_fixture_meminfo(void **state)
         assert_int_equal(m.swap_free_kb, 0);
         /* pread from 0 again: the same answer. */
         memset(&m, 0, sizeof(m));
-        assert_int_equal(meminfo_read_fd(fd, buf, sizeof(buf), &m), 0);
+        assert_int_equal(meminfo_read_fd(fd, buf, sizeof(buf), NULL, &m), 0);
         assert_int_equal(m.total_kb, 24683620);
         close(fd);
 }

@@ -934,6 +934,11 @@ static void test_rebind(void **state)
         };
         Config c1 = CONFIG(r1), c2 = CONFIG(r2);
         RulesState *st = rules_state_new();
+        /* as config_load() numbers them: the state knows the one it was
+         * bound to by its generation, and another is compared by names
+         * (c3 below, a generation 0, is compared by names every time) */
+        c1.generation = 7;
+        c2.generation = 8;
 
         run_on(st, &c1, (const Step[]){
                 { 0, 50, node_400, .want = "fire a warn -, fire c warn 42, fire gone warn 42" },
