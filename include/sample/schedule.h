@@ -46,6 +46,22 @@
  * hold, never above max(fast-interval, SCHEDULE_MAX_SLEEP_USEC). */
 uint64_t schedule_fast_sleep(const Config *config, const SystemSample *sys, bool busy);
 
+/* SLEEP (schedule_fast_sleep()'s) shortened so that the tick lands just
+ * after the moment at which the trend from PREV to SYS brings every
+ * condition of some acting system rule to hold, when that comes sooner.
+ * Near a threshold the fast-interval paces the tick, so a leak that
+ * crosses it just after a tick would wait up to a whole interval before
+ * it is seen; seen coming, it is seen SCHEDULE_TREND_LATE_USEC after its
+ * crossing (issue 20: reaction within a tick). Only memory and swap
+ * values have a trend (PSI has its kernel trigger); a condition on
+ * anything else must hold already. Never longer than SLEEP, never under
+ * SCHEDULE_TREND_MIN_USEC; SLEEP itself when PREV is not at least
+ * SCHEDULE_TREND_MIN_USEC older than SYS or nothing is seen coming. */
+#define SCHEDULE_TREND_LATE_USEC (5ULL * 1000)
+#define SCHEDULE_TREND_MIN_USEC (10ULL * 1000)
+uint64_t schedule_trend_sleep(const Config *config, const SystemSample *prev,
+                              const SystemSample *sys, uint64_t sleep);
+
 /* Whether the system tier must read PSI on every tick: an acting system
  * rule watches a PSI average. Otherwise it reads PSI once per kernel
  * averaging period (sample.h), which delays only warnings. */

@@ -234,7 +234,10 @@ static void update_status(Manager *m)
  * otherwise reads it once per kernel averaging period (sample.h). */
 int tick_system(Manager *m, bool fresh_psi)
 {
+        SystemSample before = m->snap.sys;
         int r = sampler_system(m->sampler, now_usec(m), fresh_psi, &m->snap.sys);
+        if (r >= 0 && before.usec)
+                m->prev_sys = before;
         m->samples[STATUS_SAMPLE_SYSTEM]++;
         /* Said when it starts or its error changes, and when it ends: a
          * meminfo that cannot be read fails every tick (no line per tick). */
@@ -358,10 +361,13 @@ uint64_t full_interval(const Manager *m)
 }
 
 /* Far from every threshold the system tier sleeps longer (schedule.h);
- * while an action runs, evaluations must follow it closely. */
+ * while an action runs, evaluations must follow it closely; and memory
+ * seen falling toward an acting threshold is looked at just after it
+ * would cross it. */
 uint64_t fast_sleep(const Manager *m)
 {
-        return schedule_fast_sleep(m->config, &m->snap.sys, actions_in_flight(m->actions));
+        uint64_t sleep = schedule_fast_sleep(m->config, &m->snap.sys, actions_in_flight(m->actions));
+        return schedule_trend_sleep(m->config, &m->prev_sys, &m->snap.sys, sleep);
 }
 
 /* The system tier's tick. It is the event loop's own timeout (run()),

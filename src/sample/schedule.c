@@ -63,6 +63,60 @@ uint64_t schedule_fast_sleep(const Config *config, const SystemSample *sys, bool
         return sleep < fast ? fast : sleep;
 }
 
+/* The time until condition C holds at the pace its value moved from PREV
+ * to SYS (DT_USEC apart): 0 if it holds, UINT64_MAX if its value is not
+ * moving toward the threshold or has no trend. */
+static uint64_t condition_trend_usec(const Condition *c, const SystemSample *prev,
+                                     const SystemSample *sys, uint64_t dt_usec)
+{
+        MetricPace pace = metric_pace(c->metric);
+        double v0, v, t;
+
+        if (!snapshot_system_value(sys, c->metric, &v))
+                return UINT64_MAX;
+        t = metric_kind(c->metric) == METRIC_KIND_PERCENT
+                    ? c->percent
+                    : (double)condition_threshold_kb(c, sys->mem.total_kb);
+        if (c->op == '<' ? v < t : v > t)
+                return 0;
+        if (pace == METRIC_PACE_NONE || !snapshot_system_value(prev, c->metric, &v0))
+                return UINT64_MAX;
+        double toward = c->op == '<' ? v0 - v : v - v0; /* moved toward T */
+        if (!(toward > 0))
+                return UINT64_MAX;
+        double eta = fabs(v - t) / toward * (double)dt_usec;
+        return eta < (double)UINT64_MAX / 2 ? (uint64_t)eta : UINT64_MAX;
+}
+
+uint64_t schedule_trend_sleep(const Config *config, const SystemSample *prev,
+                              const SystemSample *sys, uint64_t sleep)
+{
+        if (!prev || prev->usec == 0 || sys->usec < prev->usec + SCHEDULE_TREND_MIN_USEC)
+                return sleep;
+        uint64_t dt = sys->usec - prev->usec, soonest = UINT64_MAX;
+        for (size_t i = 0; i < config->n_rules; i++) {
+                const Rule *r = &config->rules[i];
+                if (r->scope != SCOPE_SYSTEM || r->action == ACTION_WARN)
+                        continue;
+                uint64_t rule_eta = 0;
+                for (size_t j = 0; j < r->n_conds && rule_eta != UINT64_MAX; j++) {
+                        uint64_t eta = condition_trend_usec(&r->conds[j], prev, sys, dt);
+                        if (eta > rule_eta)
+                                rule_eta = eta;
+                }
+                /* a rule that holds now fires in this evaluation, or waits
+                 * out its `for` at the fast-interval: nothing to foresee */
+                if (rule_eta > 0 && rule_eta < soonest)
+                        soonest = rule_eta;
+        }
+        if (soonest == UINT64_MAX || soonest >= sleep)
+                return sleep;
+        uint64_t at = soonest + SCHEDULE_TREND_LATE_USEC;
+        if (at < SCHEDULE_TREND_MIN_USEC)
+                at = SCHEDULE_TREND_MIN_USEC;
+        return at < sleep ? at : sleep;
+}
+
 bool schedule_psi_every_tick(const Config *config)
 {
         for (size_t i = 0; i < config->n_rules; i++) {

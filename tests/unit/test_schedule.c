@@ -83,6 +83,67 @@ static void test_shipped_small_server(void **state)
         config_free(c);
 }
 
+/* Memory seen falling toward an acting threshold: the tick lands just
+ * after the crossing the trend foretells, never later than the sleep it
+ * would have had, never sooner than SCHEDULE_TREND_MIN_USEC. */
+static void test_trend(void **state)
+{
+        (void)state;
+        Config *c = shipped();
+        const uint64_t thr = (2 * GIB * 7 + 50) / 100; /* near-oom's 7%, in kB */
+        SystemSample prev = sys_of(2 * GIB, thr + 160 * MIB), now = prev;
+        now.usec = prev.usec + 100 * MS;
+        /* 1000 MiB/s: 60 MiB above 7% is 60 ms away */
+        now.mem.available_kb = thr + 60 * MIB;
+        uint64_t sleep = schedule_fast_sleep(c, &now, false);
+        assert_int_equal(sleep, 100 * MS);
+        uint64_t t = schedule_trend_sleep(c, &prev, &now, sleep);
+        assert_true(t >= 60 * MS + SCHEDULE_TREND_LATE_USEC - MS &&
+                    t <= 60 * MS + SCHEDULE_TREND_LATE_USEC + MS);
+        /* 200 MiB/s: 20 MiB above is 100 ms away, the sleep it has */
+        prev.mem.available_kb = thr + 40 * MIB;
+        now.mem.available_kb = thr + 20 * MIB;
+        assert_int_equal(schedule_trend_sleep(c, &prev, &now, sleep), sleep);
+        /* a crossing 1 ms away: SCHEDULE_TREND_MIN_USEC */
+        prev.mem.available_kb = thr + 1001 * MIB;
+        now.mem.available_kb = thr + 1 * MIB;
+        assert_int_equal(schedule_trend_sleep(c, &prev, &now, sleep), SCHEDULE_TREND_MIN_USEC);
+        /* not falling, or rising: the sleep as it was */
+        prev.mem.available_kb = now.mem.available_kb;
+        assert_int_equal(schedule_trend_sleep(c, &prev, &now, sleep), sleep);
+        prev.mem.available_kb = thr;
+        assert_int_equal(schedule_trend_sleep(c, &prev, &now, sleep), sleep);
+        /* below 7% already (near-oom holds: it fires now); the next
+         * threshold, oom-imminent's 3%, is foreseen on the same trend */
+        const uint64_t kill = (2 * GIB * 3 + 50) / 100;
+        prev.mem.available_kb = kill + 150 * MIB;
+        now.mem.available_kb = kill + 50 * MIB; /* 1000 MiB/s, 50 ms from 3% */
+        t = schedule_trend_sleep(c, &prev, &now, 100 * MS);
+        assert_true(t >= 50 * MS + SCHEDULE_TREND_LATE_USEC - MS &&
+                    t <= 50 * MS + SCHEDULE_TREND_LATE_USEC + MS);
+        /* samples too close to tell a trend, or no sample before */
+        prev.usec = now.usec - 5 * MS;
+        assert_int_equal(schedule_trend_sleep(c, &prev, &now, sleep), sleep);
+        assert_int_equal(schedule_trend_sleep(c, NULL, &now, sleep), sleep);
+        SystemSample none = { .usec = 0 };
+        assert_int_equal(schedule_trend_sleep(c, &none, &now, sleep), sleep);
+        config_free(c);
+
+        /* A warning is never foreseen; a rule whose other condition (PSI)
+         * does not hold is not either, and one whose does is. */
+        c = load("[rule w]\nwhen = mem.available < 50%\naction = warn\n"
+                 "[rule p]\nwhen = mem.available < 50% and psi.some.avg10 > 20\n" ACT);
+        prev = sys_of(2 * GIB, GIB + 200 * MIB);
+        now = sys_of(2 * GIB, GIB + 100 * MIB);
+        now.usec = prev.usec + 100 * MS; /* 1000 MiB/s, 100 ms from 50% */
+        assert_int_equal(schedule_trend_sleep(c, &prev, &now, 2 * SEC), 2 * SEC);
+        now.psi.some.avg10 = 30;
+        t = schedule_trend_sleep(c, &prev, &now, 2 * SEC);
+        assert_true(t >= 100 * MS + SCHEDULE_TREND_LATE_USEC - MS &&
+                    t <= 100 * MS + SCHEDULE_TREND_LATE_USEC + MS);
+        config_free(c);
+}
+
 static void test_shipped_big_host(void **state)
 {
         (void)state;
@@ -360,6 +421,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_jittered),
                 cmocka_unit_test(test_shipped_small_server),
+                cmocka_unit_test(test_trend),
                 cmocka_unit_test(test_shipped_big_host),
                 cmocka_unit_test(test_psi_rules),
                 cmocka_unit_test(test_other_metrics),
