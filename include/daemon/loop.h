@@ -87,7 +87,7 @@ struct Manager {
         bool partial_noted;  /* "processes partly sampled" said since the last whole walk */
         int meminfo_error;   /* the last failed read of meminfo's, said once; 0: read */
         char status[256];
-        Decision decisions[MAX_DECISIONS];
+        Decision *decisions; /* MAX_DECISIONS of them (pages_alloc()) */
         /* The decision in flight in each lane, for rules_action_failed()
          * when its end says it was not carried out (lane_index()). */
         Decision in_flight[3];

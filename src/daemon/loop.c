@@ -24,6 +24,7 @@
 #include "select/protect.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/pages.h"
 
 /* A PSI trigger of 150 ms of "some" stall per 1 s window: early enough to
  * wake the loop when reclaim starts to hurt, rare enough to stay silent on
@@ -143,7 +144,9 @@ int manager_new(const ManagerOptions *opts, Config *config, Manager **ret)
         }
         m->state = rules_state_new();
         m->hist = history_new();
-        r = m->state && m->hist ? 0 : -ENOMEM;
+        /* written only by an evaluation that decides something */
+        m->decisions = pages_alloc(MAX_DECISIONS * sizeof *m->decisions);
+        r = m->state && m->hist && m->decisions ? 0 : -ENOMEM;
         if (r >= 0) {
                 rules_state_set_history(m->state, m->hist);
                 r = sd_event_new(&m->event);
@@ -185,6 +188,7 @@ void manager_free(Manager *m)
         snapshot_clear(&m->spare);
         rules_state_free(m->state);
         history_free(m->hist);
+        pages_free(m->decisions, MAX_DECISIONS * sizeof *m->decisions);
         sampler_free(m->sampler);
         procroot_close(&m->root);
         config_free(m->config);

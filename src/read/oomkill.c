@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/pages.h"
+
 typedef struct Pending {
         OomKill kill;
         uint64_t due_usec;
@@ -23,20 +25,23 @@ typedef struct Counter {
         unsigned own;
 } Counter;
 
+/* The counts first and the tables after them: the tables are written only
+ * when the kernel kills, and their pages stay untouched until then
+ * (pages_alloc()). */
 struct OomKills {
-        Pending pending[OOMKILL_PENDING_MAX];
         size_t n_pending;
-        char credits[OOMKILL_CREDITS_MAX][PROC_CGROUP_MAX];
         size_t n_credits;
         unsigned unknown_credits; /* without a cgroup, or beyond the table */
         Counter *counters;
         size_t n_counters;
         uint64_t unexplained_usec; /* since when counters moved unexplained; 0: none */
+        Pending pending[OOMKILL_PENDING_MAX];
+        char credits[OOMKILL_CREDITS_MAX][PROC_CGROUP_MAX];
 };
 
 OomKills *oomkills_new(void)
 {
-        return calloc(1, sizeof(OomKills));
+        return pages_alloc(sizeof(OomKills));
 }
 
 void oomkills_free(OomKills *k)
@@ -46,7 +51,7 @@ void oomkills_free(OomKills *k)
         for (size_t i = 0; i < k->n_counters; i++)
                 free(k->counters[i].cgroup);
         free(k->counters);
-        free(k);
+        pages_free(k, sizeof(OomKills));
 }
 
 static void copy_str(char *dst, size_t size, const char *src)
