@@ -168,12 +168,29 @@ static bool covers(const char *a, const char *t)
         return strncmp(a, t, n) == 0 && (t[n] == '\0' || t[n] == '/');
 }
 
+/* The counters are kept in strcmp() order of their cgroups, so that the
+ * unit tier's mark of every unit (oomwatch_sampled(), each unit sample)
+ * is a binary search: a linear one cost 1000 units half a million string
+ * compares a sample, 17 ms a second of CPU in the 2 GiB guest (issue 20).
+ * Where CGROUP is, or would go. */
+static size_t counter_at(const OomKills *k, const char *cgroup)
+{
+        size_t lo = 0, hi = k->n_counters;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (strcmp(k->counters[mid].cgroup, cgroup) < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo;
+}
+
 static Counter *counter_of(const OomKills *k, const char *cgroup)
 {
-        for (size_t i = 0; i < k->n_counters; i++)
-                if (strcmp(k->counters[i].cgroup, cgroup) == 0)
-                        return &k->counters[i];
-        return NULL;
+        size_t i = counter_at(k, cgroup);
+        return i < k->n_counters && strcmp(k->counters[i].cgroup, cgroup) == 0 ? &k->counters[i]
+                                                                                : NULL;
 }
 
 bool oomkills_known(const OomKills *k, const char *cgroup)
@@ -220,8 +237,11 @@ int oomkills_baseline(OomKills *k, const OomCounter *c)
         char *cg = strdup(c->cgroup);
         if (!cg)
                 return -ENOMEM;
-        k->counters[k->n_counters++] = (Counter){ .cgroup = cg, .oom_kill = c->oom_kill, .oom = c->oom,
-                                                  .seen = true, .present = true };
+        size_t at = counter_at(k, c->cgroup);
+        memmove(&k->counters[at + 1], &k->counters[at], (k->n_counters - at) * sizeof *k->counters);
+        k->n_counters++;
+        k->counters[at] = (Counter){ .cgroup = cg, .oom_kill = c->oom_kill, .oom = c->oom,
+                                     .seen = true, .present = true };
         return 0;
 }
 
@@ -303,15 +323,15 @@ size_t oomkills_check(OomKills *k, const OomCounter *c, size_t n, uint64_t now_u
                 e->oom = e->now_oom;
                 e->own = 0;
         }
-        /* forget the units that are gone */
-        for (size_t i = 0; i < k->n_counters;) {
-                if (k->counters[i].seen || n == 0) {
-                        i++;
-                        continue;
-                }
-                free(k->counters[i].cgroup);
-                k->counters[i] = k->counters[--k->n_counters];
+        /* forget the units that are gone, the rest kept in order */
+        size_t kept = 0;
+        for (size_t i = 0; i < k->n_counters; i++) {
+                if (k->counters[i].seen || n == 0)
+                        k->counters[kept++] = k->counters[i];
+                else
+                        free(k->counters[i].cgroup);
         }
+        k->n_counters = kept;
         k->n_credits = 0;
         k->unknown_credits = 0;
         k->unexplained_usec = 0;

@@ -276,12 +276,57 @@ static void test_sweep(void **state)
         oomkills_free(k);
 }
 
+/* A thousand units, met in no order: each is found again (the table is
+ * searched in halves, so it must stay in order through baselines, sweeps
+ * and checks), and one that was never met is not. */
+static void test_many(void **state)
+{
+        (void)state;
+        OomKills *k = oomkills_new();
+        OomKill out[4];
+        char cg[64];
+        enum { N = 1000 };
+
+        for (unsigned i = 0; i < N; i++) {
+                snprintf(cg, sizeof cg, "/system.slice/mgu@%u.service", (i * 7919u) % N);
+                OomCounter unit = ctr(cg, 0, 0);
+                assert_int_equal(oomkills_baseline(k, &unit), 0);
+        }
+        oomkills_sweep(k); /* the sample that met them all */
+        for (unsigned i = 0; i < N; i += 2) { /* the odd ones go */
+                snprintf(cg, sizeof cg, "/system.slice/mgu@%u.service", i);
+                assert_true(oomkills_mark(k, cg));
+        }
+        oomkills_sweep(k);
+        for (unsigned i = 0; i < N; i++) {
+                snprintf(cg, sizeof cg, "/system.slice/mgu@%u.service", i);
+                assert_int_equal(oomkills_known(k, cg), i % 2 == 0);
+        }
+        /* a check that sees some of them: the others are forgotten, and the
+         * rest still found */
+        OomCounter seen[3] = { ctr("/system.slice/mgu@998.service", 0, 0),
+                               ctr("/system.slice/mgu@0.service", 0, 0),
+                               ctr("/system.slice/mgu@500.service", 0, 0) };
+        assert_int_equal(oomkills_check(k, seen, 3, 10 * SEC, out, 4), 0);
+        assert_true(oomkills_known(k, "/system.slice/mgu@0.service"));
+        assert_true(oomkills_known(k, "/system.slice/mgu@500.service"));
+        assert_true(oomkills_known(k, "/system.slice/mgu@998.service"));
+        assert_false(oomkills_known(k, "/system.slice/mgu@2.service"));
+        assert_false(oomkills_known(k, "/system.slice/mgu@1000.service"));
+        OomCounter late = ctr("/system.slice/mgu@1.service", 0, 0);
+        assert_int_equal(oomkills_baseline(k, &late), 0);
+        assert_true(oomkills_known(k, "/system.slice/mgu@1.service"));
+        assert_true(oomkills_known(k, "/system.slice/mgu@0.service"));
+        assert_true(oomkills_known(k, "/system.slice/mgu@998.service"));
+        oomkills_free(k);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_pair),     cmocka_unit_test(test_alone),
                 cmocka_unit_test(test_burst),    cmocka_unit_test(test_counters),
-                cmocka_unit_test(test_sweep),
+                cmocka_unit_test(test_sweep),    cmocka_unit_test(test_many),
                 cmocka_unit_test(test_nested),   cmocka_unit_test(test_baseline),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
