@@ -60,9 +60,10 @@ struct Manager {
         History *hist;
         Actions *actions;
         Snapshot snap;
-        /* The system sample before snap.sys: the trend that lands the next
-         * tick just after a threshold's crossing (schedule_trend_sleep()). */
-        SystemSample prev_sys;
+        /* The system sample before snap.sys, and one about a second older:
+         * the trends that land the next tick just after a threshold's
+         * crossing (schedule_trend_sleep()). */
+        SystemSample prev_sys, base_sys;
         Snapshot spare;   /* the walk before last's tables, for the next walk to fill */
         sd_event *event;
         uint64_t fast_due; /* the next system sample, CLOCK_MONOTONIC */

@@ -47,20 +47,26 @@
 uint64_t schedule_fast_sleep(const Config *config, const SystemSample *sys, bool busy);
 
 /* SLEEP (schedule_fast_sleep()'s) shortened so that the tick lands just
- * after the moment at which the trend from PREV to SYS brings every
+ * after the moment at which the trend from PREV to SYS, or from BASE (an
+ * older sample, or NULL) to SYS if that one is steeper, brings every
  * condition of some acting system rule to hold, when that comes sooner.
+ * BASE keeps a leak's pace seen when the last interval alone shows it
+ * pausing (reclaim evening out MemAvailable just above a threshold).
  * Near a threshold the fast-interval paces the tick, so a leak that
  * crosses it just after a tick would wait up to a whole interval before
  * it is seen; seen coming, it is seen SCHEDULE_TREND_LATE_USEC after its
  * crossing (issue 20: reaction within a tick). Only memory and swap
  * values have a trend (PSI has its kernel trigger); a condition on
  * anything else must hold already. Never longer than SLEEP, never under
- * SCHEDULE_TREND_MIN_USEC; SLEEP itself when PREV is not at least
- * SCHEDULE_TREND_MIN_USEC older than SYS or nothing is seen coming. */
+ * SCHEDULE_TREND_MIN_USEC; SLEEP itself when nothing is seen coming. A
+ * sample less than SCHEDULE_TREND_MIN_USEC older than SYS gives no trend.
+ * The caller keeps BASE between SCHEDULE_TREND_BASE_USEC and that plus a
+ * tick old. */
 #define SCHEDULE_TREND_LATE_USEC (5ULL * 1000)
 #define SCHEDULE_TREND_MIN_USEC (10ULL * 1000)
+#define SCHEDULE_TREND_BASE_USEC (1000ULL * 1000)
 uint64_t schedule_trend_sleep(const Config *config, const SystemSample *prev,
-                              const SystemSample *sys, uint64_t sleep);
+                              const SystemSample *base, const SystemSample *sys, uint64_t sleep);
 
 /* Whether the system tier must read PSI on every tick: an acting system
  * rule watches a PSI average. Otherwise it reads PSI once per kernel

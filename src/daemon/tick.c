@@ -236,8 +236,11 @@ int tick_system(Manager *m, bool fresh_psi)
 {
         SystemSample before = m->snap.sys;
         int r = sampler_system(m->sampler, now_usec(m), fresh_psi, &m->snap.sys);
-        if (r >= 0 && before.usec)
+        if (r >= 0 && before.usec) {
                 m->prev_sys = before;
+                if (!m->base_sys.usec || m->snap.sys.usec >= m->base_sys.usec + SCHEDULE_TREND_BASE_USEC)
+                        m->base_sys = before;
+        }
         m->samples[STATUS_SAMPLE_SYSTEM]++;
         /* Said when it starts or its error changes, and when it ends: a
          * meminfo that cannot be read fails every tick (no line per tick). */
@@ -367,7 +370,7 @@ uint64_t full_interval(const Manager *m)
 uint64_t fast_sleep(const Manager *m)
 {
         uint64_t sleep = schedule_fast_sleep(m->config, &m->snap.sys, actions_in_flight(m->actions));
-        return schedule_trend_sleep(m->config, &m->prev_sys, &m->snap.sys, sleep);
+        return schedule_trend_sleep(m->config, &m->prev_sys, &m->base_sys, &m->snap.sys, sleep);
 }
 
 /* The system tier's tick. It is the event loop's own timeout (run()),

@@ -64,10 +64,10 @@ uint64_t schedule_fast_sleep(const Config *config, const SystemSample *sys, bool
 }
 
 /* The time until condition C holds at the pace its value moved from PREV
- * to SYS (DT_USEC apart): 0 if it holds, UINT64_MAX if its value is not
- * moving toward the threshold or has no trend. */
+ * to SYS: 0 if it holds, UINT64_MAX if its value is not moving toward the
+ * threshold, has no trend, or PREV is missing or too recent to tell. */
 static uint64_t condition_trend_usec(const Condition *c, const SystemSample *prev,
-                                     const SystemSample *sys, uint64_t dt_usec)
+                                     const SystemSample *sys)
 {
         MetricPace pace = metric_pace(c->metric);
         double v0, v, t;
@@ -79,28 +79,31 @@ static uint64_t condition_trend_usec(const Condition *c, const SystemSample *pre
                     : (double)condition_threshold_kb(c, sys->mem.total_kb);
         if (c->op == '<' ? v < t : v > t)
                 return 0;
-        if (pace == METRIC_PACE_NONE || !snapshot_system_value(prev, c->metric, &v0))
+        if (pace == METRIC_PACE_NONE || !prev || prev->usec == 0 ||
+            sys->usec < prev->usec + SCHEDULE_TREND_MIN_USEC ||
+            !snapshot_system_value(prev, c->metric, &v0))
                 return UINT64_MAX;
         double toward = c->op == '<' ? v0 - v : v - v0; /* moved toward T */
         if (!(toward > 0))
                 return UINT64_MAX;
-        double eta = fabs(v - t) / toward * (double)dt_usec;
+        double eta = fabs(v - t) / toward * (double)(sys->usec - prev->usec);
         return eta < (double)UINT64_MAX / 2 ? (uint64_t)eta : UINT64_MAX;
 }
 
 uint64_t schedule_trend_sleep(const Config *config, const SystemSample *prev,
-                              const SystemSample *sys, uint64_t sleep)
+                              const SystemSample *base, const SystemSample *sys, uint64_t sleep)
 {
-        if (!prev || prev->usec == 0 || sys->usec < prev->usec + SCHEDULE_TREND_MIN_USEC)
-                return sleep;
-        uint64_t dt = sys->usec - prev->usec, soonest = UINT64_MAX;
+        uint64_t soonest = UINT64_MAX;
         for (size_t i = 0; i < config->n_rules; i++) {
                 const Rule *r = &config->rules[i];
                 if (r->scope != SCOPE_SYSTEM || r->action == ACTION_WARN)
                         continue;
                 uint64_t rule_eta = 0;
                 for (size_t j = 0; j < r->n_conds && rule_eta != UINT64_MAX; j++) {
-                        uint64_t eta = condition_trend_usec(&r->conds[j], prev, sys, dt);
+                        uint64_t eta = condition_trend_usec(&r->conds[j], prev, sys);
+                        uint64_t from_base = condition_trend_usec(&r->conds[j], base, sys);
+                        if (from_base < eta)
+                                eta = from_base;
                         if (eta > rule_eta)
                                 rule_eta = eta;
                 }

@@ -97,36 +97,55 @@ static void test_trend(void **state)
         now.mem.available_kb = thr + 60 * MIB;
         uint64_t sleep = schedule_fast_sleep(c, &now, false);
         assert_int_equal(sleep, 100 * MS);
-        uint64_t t = schedule_trend_sleep(c, &prev, &now, sleep);
+        uint64_t t = schedule_trend_sleep(c, &prev, NULL, &now, sleep);
         assert_true(t >= 60 * MS + SCHEDULE_TREND_LATE_USEC - MS &&
                     t <= 60 * MS + SCHEDULE_TREND_LATE_USEC + MS);
         /* 200 MiB/s: 20 MiB above is 100 ms away, the sleep it has */
         prev.mem.available_kb = thr + 40 * MIB;
         now.mem.available_kb = thr + 20 * MIB;
-        assert_int_equal(schedule_trend_sleep(c, &prev, &now, sleep), sleep);
+        assert_int_equal(schedule_trend_sleep(c, &prev, NULL, &now, sleep), sleep);
         /* a crossing 1 ms away: SCHEDULE_TREND_MIN_USEC */
         prev.mem.available_kb = thr + 1001 * MIB;
         now.mem.available_kb = thr + 1 * MIB;
-        assert_int_equal(schedule_trend_sleep(c, &prev, &now, sleep), SCHEDULE_TREND_MIN_USEC);
+        assert_int_equal(schedule_trend_sleep(c, &prev, NULL, &now, sleep), SCHEDULE_TREND_MIN_USEC);
         /* not falling, or rising: the sleep as it was */
         prev.mem.available_kb = now.mem.available_kb;
-        assert_int_equal(schedule_trend_sleep(c, &prev, &now, sleep), sleep);
+        assert_int_equal(schedule_trend_sleep(c, &prev, NULL, &now, sleep), sleep);
         prev.mem.available_kb = thr;
-        assert_int_equal(schedule_trend_sleep(c, &prev, &now, sleep), sleep);
+        assert_int_equal(schedule_trend_sleep(c, &prev, NULL, &now, sleep), sleep);
         /* below 7% already (near-oom holds: it fires now); the next
          * threshold, oom-imminent's 3%, is foreseen on the same trend */
         const uint64_t kill = (2 * GIB * 3 + 50) / 100;
         prev.mem.available_kb = kill + 150 * MIB;
         now.mem.available_kb = kill + 50 * MIB; /* 1000 MiB/s, 50 ms from 3% */
-        t = schedule_trend_sleep(c, &prev, &now, 100 * MS);
+        t = schedule_trend_sleep(c, &prev, NULL, &now, 100 * MS);
         assert_true(t >= 50 * MS + SCHEDULE_TREND_LATE_USEC - MS &&
                     t <= 50 * MS + SCHEDULE_TREND_LATE_USEC + MS);
         /* samples too close to tell a trend, or no sample before */
         prev.usec = now.usec - 5 * MS;
-        assert_int_equal(schedule_trend_sleep(c, &prev, &now, sleep), sleep);
-        assert_int_equal(schedule_trend_sleep(c, NULL, &now, sleep), sleep);
+        assert_int_equal(schedule_trend_sleep(c, &prev, NULL, &now, sleep), sleep);
+        assert_int_equal(schedule_trend_sleep(c, NULL, NULL, &now, sleep), sleep);
         SystemSample none = { .usec = 0 };
-        assert_int_equal(schedule_trend_sleep(c, &none, &now, sleep), sleep);
+        assert_int_equal(schedule_trend_sleep(c, &none, NULL, &now, sleep), sleep);
+
+        /* a leak pausing just above 7% (reclaim evens MemAvailable out):
+         * the last interval shows nothing, the second before shows its
+         * pace, 200 MiB/s, and 2 MiB is 10 ms at that pace */
+        SystemSample base = sys_of(2 * GIB, thr + 202 * MIB);
+        prev = sys_of(2 * GIB, thr + 2 * MIB);
+        now = sys_of(2 * GIB, thr + 2 * MIB);
+        prev.usec = base.usec + 900 * MS;
+        now.usec = base.usec + SEC;
+        assert_int_equal(schedule_trend_sleep(c, &prev, NULL, &now, sleep), sleep);
+        t = schedule_trend_sleep(c, &prev, &base, &now, sleep);
+        assert_true(t >= 10 * MS + SCHEDULE_TREND_LATE_USEC - MS &&
+                    t <= 10 * MS + SCHEDULE_TREND_LATE_USEC + MS);
+        /* the steeper of the two is taken: the last interval's here */
+        prev.mem.available_kb = thr + 22 * MIB; /* 200 MiB/s over 100 ms ... */
+        base.mem.available_kb = thr + 52 * MIB; /* ... 50 MiB/s over the second */
+        t = schedule_trend_sleep(c, &prev, &base, &now, sleep);
+        assert_true(t >= 10 * MS + SCHEDULE_TREND_LATE_USEC - MS &&
+                    t <= 10 * MS + SCHEDULE_TREND_LATE_USEC + MS);
         config_free(c);
 
         /* A warning is never foreseen; a rule whose other condition (PSI)
@@ -136,9 +155,9 @@ static void test_trend(void **state)
         prev = sys_of(2 * GIB, GIB + 200 * MIB);
         now = sys_of(2 * GIB, GIB + 100 * MIB);
         now.usec = prev.usec + 100 * MS; /* 1000 MiB/s, 100 ms from 50% */
-        assert_int_equal(schedule_trend_sleep(c, &prev, &now, 2 * SEC), 2 * SEC);
+        assert_int_equal(schedule_trend_sleep(c, &prev, NULL, &now, 2 * SEC), 2 * SEC);
         now.psi.some.avg10 = 30;
-        t = schedule_trend_sleep(c, &prev, &now, 2 * SEC);
+        t = schedule_trend_sleep(c, &prev, NULL, &now, 2 * SEC);
         assert_true(t >= 100 * MS + SCHEDULE_TREND_LATE_USEC - MS &&
                     t <= 100 * MS + SCHEDULE_TREND_LATE_USEC + MS);
         config_free(c);
