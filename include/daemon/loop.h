@@ -75,6 +75,10 @@ struct Manager {
         int psi_trigger_fd;
         int stop_fd;                 /* signalfd of SIGTERM and SIGINT, polled, never read */
         CgWatch *cgwatch;            /* the cgroup tree, or NULL: walks find units */
+        /* Without the watch: the units there were when it last failed
+         * (SIZE_MAX: at the start, not known yet); a walk that finds
+         * fewer tries again (cgwatch_retry()). */
+        size_t cgwatch_lost_units;
         sd_event_source *cgwatch_source;
         UnitTier tier, full_tier;    /* unit_tier(), full_tier() when timers were set */
         bool units_may_appear;       /* systemd runs: units_may_appear() */
@@ -158,6 +162,8 @@ void oomwatch_stop(Manager *m);
 int on_full_timer(sd_event_source *s, uint64_t usec, void *userdata);
 int on_unit_timer(sd_event_source *s, uint64_t usec, void *userdata);
 const char *cgwatch_start(Manager *m, char *buf, size_t size);
+/* After a whole walk: the cgroup tree watched again if it was lost. */
+void cgwatch_retry(Manager *m);
 int on_psi_trigger(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 void on_action_done(void *userdata, unsigned lane, bool not_done);
 void timers_rearm(Manager *m);

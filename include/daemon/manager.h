@@ -24,6 +24,9 @@ typedef struct ManagerOptions {
         /* The kernel's log (NULL: /dev/kmsg, or none with a test root);
          * tests name a FIFO written one record at a time. */
         const char *kmsg_path;
+        /* The cgroup tree watch's budget of inotify watches (0: an eighth
+         * of the kernel's limit, cgwatch_budget()); tests set it. */
+        size_t cgroup_watches;
 } ManagerOptions;
 
 typedef struct Manager Manager;

@@ -47,6 +47,7 @@ static void usage(FILE *out)
                 "      --proc-root DIR    read processes and meminfo from DIR\n"
                 "      --cgroup-root DIR  read cgroups from DIR\n"
                 "      --kmsg PATH        read the kernel's log from PATH (a FIFO)\n"
+                "      --cgroup-watches N the cgroup tree watch's budget of inotify watches\n"
 #endif
                 "\nCommands:\n"
                 "  status              what the running memguard sees (memguard status --help)\n"
@@ -61,7 +62,8 @@ static void usage(FILE *out)
 #define BUILD_NOTE ""
 #endif
 
-enum { OPT_CHECK = 0x100, OPT_LIST_PROTECTED, OPT_PROC_ROOT, OPT_CGROUP_ROOT, OPT_KMSG };
+enum { OPT_CHECK = 0x100, OPT_LIST_PROTECTED, OPT_PROC_ROOT, OPT_CGROUP_ROOT, OPT_KMSG,
+       OPT_CGROUP_WATCHES };
 
 int main(int argc, char **argv)
 {
@@ -76,6 +78,7 @@ int main(int argc, char **argv)
                 { "proc-root", required_argument, NULL, OPT_PROC_ROOT },
                 { "cgroup-root", required_argument, NULL, OPT_CGROUP_ROOT },
                 { "kmsg", required_argument, NULL, OPT_KMSG },
+                { "cgroup-watches", required_argument, NULL, OPT_CGROUP_WATCHES },
 #endif
                 {},
         };
@@ -105,6 +108,9 @@ int main(int argc, char **argv)
                         break;
                 case OPT_KMSG:
                         opts.kmsg_path = optarg;
+                        break;
+                case OPT_CGROUP_WATCHES:
+                        opts.cgroup_watches = (size_t)strtoul(optarg, NULL, 10);
                         break;
 #endif
                 case 'V':

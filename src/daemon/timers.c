@@ -24,6 +24,7 @@ int on_full_timer(sd_event_source *s, uint64_t usec, void *userdata)
                 m->units_walk_usec = now_usec(m);
         }
         (void)tick_full(m, false);
+        cgwatch_retry(m);
         (void)sd_event_source_set_time(s, usec_add(now_usec(m), full_interval(m)));
         return 0;
 }
@@ -99,6 +100,7 @@ static void cgwatch_stop(Manager *m, int error)
 {
         log_msg(LOG_WARNING, "cgroup tree no longer watched (%s): new units are found by walking /proc",
                 strerror(-error));
+        m->cgwatch_lost_units = cgwatch_n_units(m->cgwatch);
         m->cgwatch_source = sd_event_source_disable_unref(m->cgwatch_source);
         cgwatch_free(m->cgwatch);
         m->cgwatch = NULL;
@@ -138,15 +140,12 @@ static bool units_may_appear(const Manager *m)
         return n >= sizeof scope - 1 && strcmp(path + n - (sizeof scope - 1), scope) == 0;
 }
 
-/* Watches the cgroup tree (cgroup v2 only: the unit tier needs it). On
- * failure the polled unit tier stands in. Returns what to say about it. */
-const char *cgwatch_start(Manager *m, char *buf, size_t size)
+/* Watches the cgroup tree: 0 or -errno, M->cgwatch NULL then. */
+static int cgwatch_take(Manager *m)
 {
-        m->units_may_appear = units_may_appear(m);
-        if (m->root.cgroup_fd < 0)
-                return "";
         const char *path = m->opts.cgroup_root ? m->opts.cgroup_root : "/sys/fs/cgroup";
-        int r = cgwatch_new(path, cgwatch_budget(NULL), &m->cgwatch);
+        size_t budget = m->opts.cgroup_watches ? m->opts.cgroup_watches : cgwatch_budget(NULL);
+        int r = cgwatch_new(path, budget, &m->cgwatch);
         if (r >= 0) {
                 r = sd_event_add_io(m->event, &m->cgwatch_source, cgwatch_fd(m->cgwatch), EPOLLIN,
                                     on_cgroup_event, m);
@@ -155,6 +154,39 @@ const char *cgwatch_start(Manager *m, char *buf, size_t size)
                         m->cgwatch = NULL;
                 }
         }
+        return r;
+}
+
+/* The watch given up (its budget passed, cgwatch_stop()) or never taken
+ * at the start is tried again after a walk that found fewer units than
+ * there were when it last failed (at the start: the first walk's), so
+ * that a box whose units once outgrew the budget is watched again once
+ * they fit, and a tree that still does not fit is not scanned at every
+ * walk. Quiet while it fails; said when it is back. */
+void cgwatch_retry(Manager *m)
+{
+        if (m->cgwatch || m->root.cgroup_fd < 0 || m->snap.n_units >= m->cgwatch_lost_units)
+                return;
+        if (cgwatch_take(m) < 0) {
+                m->cgwatch_lost_units = m->snap.n_units;
+                return;
+        }
+        log_msg(LOG_NOTICE, "cgroup tree watched again (%zu units, %zu cgroups watched)",
+                cgwatch_n_units(m->cgwatch), cgwatch_n_dirs(m->cgwatch));
+        /* units may have come or gone unseen since this walk began */
+        walk_soon(m);
+        timers_rearm(m);
+}
+
+/* Watches the cgroup tree (cgroup v2 only: the unit tier needs it). On
+ * failure the polled unit tier stands in. Returns what to say about it. */
+const char *cgwatch_start(Manager *m, char *buf, size_t size)
+{
+        m->units_may_appear = units_may_appear(m);
+        if (m->root.cgroup_fd < 0)
+                return "";
+        int r = cgwatch_take(m);
+        m->cgwatch_lost_units = SIZE_MAX; /* tried again after the first walk */
         if (r < 0)
                 snprintf(buf, size, " (cgroup tree not watched: %s; new units found by walking /proc)",
                          strerror(-r));

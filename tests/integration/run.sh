@@ -80,6 +80,16 @@ spawn() {
         rm -f "$fifo"
 }
 
+# fixture_proc ROOT PID UNIT: PID, a live test child, in the proc root
+# ROOT (its files linked to /proc's) as a process of system UNIT.
+fixture_proc() {
+        mkdir "$1/$2"
+        for f in stat status cmdline oom_score oom_score_adj smaps_rollup; do
+                ln -s /proc/"$2"/$f "$1/$2/$f"
+        done
+        printf '0::/system.slice/%s\n' "$3" >"$1/$2/cgroup"
+}
+
 exit_status() { wait "$1"; echo $?; }
 
 wait_cmd() { # wait_cmd SECONDS COMMAND...: until COMMAND succeeds
@@ -770,6 +780,41 @@ stop_memguard "$work/uidle.log" "watched idle"
 kill "${sleepers[@]}" 2>/dev/null
 wait "${sleepers[@]}" 2>/dev/null
 
+# The watch's budget outgrown, then fit again. With a budget of 6 watches
+# (the root, system.slice, and two for each unit: its directory and its
+# cgroup.events) a tree of three units is not watched at the start, and
+# walks find the units instead (a unit rule on sizes: one every interval);
+# once a unit is gone, the walk that finds fewer units than the failed
+# watch had takes the watch up again, and says so.
+bcg=$work/bcg broot=$work/broot
+mkdir -p "$bcg/system.slice" "$broot"
+echo "cpuset cpu io memory pids" >"$bcg/cgroup.controllers"
+cp "$uroot/meminfo" "$broot/meminfo"
+bunits=()
+for d in mgb1 mgb2 mgb3; do
+        mkdir "$bcg/system.slice/$d.service"
+        printf 'populated 1\nfrozen 0\n' >"$bcg/system.slice/$d.service/cgroup.events"
+        echo 1048576 >"$bcg/system.slice/$d.service/memory.current"
+        spawn "mgtest-$d" 1
+        bunits+=("$child")
+        fixture_proc "$broot" "$child" "$d.service"
+done
+printf '[daemon]\ninterval = 200ms\n[rule big]\nunit = *.service\nwhen = unit.memory > 1G\naction = warn\n' \
+        >"$work/budget.conf"
+"$MEMGUARD_TEST" --config "$work/budget.conf" --proc-root "$broot" --cgroup-root "$bcg" \
+        --cgroup-watches 6 --dry-run 2>"$work/budget.log" &
+mg_pid=$!
+check "watch budget: a tree past it is not watched, walks find its units (3 units)" \
+        eval 'wait_log "$work/budget.log" "3 processes in 3 units.*cgroup tree not watched: No space left on device" 10'
+sleep 1
+check "... and while it does not fit, it is not watched (no word of it)" \
+        eval '! grep -q "watched again" "$work/budget.log"'
+rm -rf "${broot:?}/${bunits[2]}" "$bcg/system.slice/mgb3.service"
+check "... once a unit is gone, the next walk watches the tree again and says so" \
+        wait_log "$work/budget.log" "cgroup tree watched again \(2 units, 4 cgroups watched\)" 10
+stop_memguard "$work/budget.log" "watch budget"
+kill -KILL "${bunits[@]}" 2>/dev/null; wait "${bunits[@]}" 2>/dev/null
+
 # --- kernel OOM kills: a FIFO for /dev/kmsg, a fixture cgroup tree -----------
 # The kernel's records are written to a FIFO standing in for /dev/kmsg
 # (memguard-test --kmsg), one write per record as the kernel hands them
@@ -795,13 +840,8 @@ printf '%s\n' "MemTotal:        2097152 kB" "MemFree:         1048576 kB" \
         "SwapFree:              0 kB" >"$oroot/meminfo"
 spawn mg-leak 1; ol=$child
 spawn mg-other 1; oo=$child
-for p in "$ol:mgoom" "$oo:mgother"; do
-        mkdir "$oroot/${p%%:*}"
-        for f in stat status cmdline oom_score oom_score_adj smaps_rollup; do
-                ln -s /proc/"${p%%:*}"/$f "$oroot/${p%%:*}/$f"
-        done
-        printf '0::/system.slice/%s.service\n' "${p#*:}" >"$oroot/${p%%:*}/cgroup"
-done
+fixture_proc "$oroot" "$ol" mgoom.service
+fixture_proc "$oroot" "$oo" mgother.service
 cat >"$work/oom.conf" <<CONF
 [daemon]
 interval = 200ms
