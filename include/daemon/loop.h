@@ -24,9 +24,13 @@
 #include "util/procroot.h"
 
 /* Decisions of one evaluation; more are deferred to the next (rules.h), which
- * comes within a fast tick. Each holds a reason and a unit's names (~1.7 KiB),
- * all in the Manager, so this many is what an idle memguard keeps resident. */
+ * comes within a fast tick. Each holds a reason and a unit's names (~1.7 KiB):
+ * pages that become resident only when decisions are written (pages.h). */
 #define MAX_DECISIONS 32
+
+/* The cgroup tree's watch, once lost, is tried again at least this often
+ * (cgwatch_retry()). */
+#define CGWATCH_RETRY_USEC (3600ULL * 1000 * 1000)
 
 /* After units change (cgwatch.h), the walk waits UNITS_SETTLE_USEC, so
  * that a burst of unit starts costs one walk, and follows the last walk
@@ -79,6 +83,7 @@ struct Manager {
          * (SIZE_MAX: at the start, not known yet); a walk that finds
          * fewer tries again (cgwatch_retry()). */
         size_t cgwatch_lost_units;
+        uint64_t cgwatch_tried_usec; /* and when it was last tried */
         sd_event_source *cgwatch_source;
         UnitTier tier, full_tier;    /* unit_tier(), full_tier() when timers were set */
         bool units_may_appear;       /* systemd runs: units_may_appear() */

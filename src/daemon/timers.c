@@ -101,6 +101,7 @@ static void cgwatch_stop(Manager *m, int error)
         log_msg(LOG_WARNING, "cgroup tree no longer watched (%s): new units are found by walking /proc",
                 strerror(-error));
         m->cgwatch_lost_units = cgwatch_n_units(m->cgwatch);
+        m->cgwatch_tried_usec = now_usec(m);
         m->cgwatch_source = sd_event_source_disable_unref(m->cgwatch_source);
         cgwatch_free(m->cgwatch);
         m->cgwatch = NULL;
@@ -159,14 +160,20 @@ static int cgwatch_take(Manager *m)
 
 /* The watch given up (its budget passed, cgwatch_stop()) or never taken
  * at the start is tried again after a walk that found fewer units than
- * there were when it last failed (at the start: the first walk's), so
- * that a box whose units once outgrew the budget is watched again once
- * they fit, and a tree that still does not fit is not scanned at every
- * walk. Quiet while it fails; said when it is back. */
+ * there were when it last failed (at the start: the first walk's), and
+ * at least hourly (a unit's processes gone before its cgroup: the walk
+ * that saw fewer units came too soon), so that a box whose units once
+ * outgrew the budget is watched again once they fit, and a tree that
+ * still does not fit is not scanned at every walk. Quiet while it fails;
+ * said when it is back. */
 void cgwatch_retry(Manager *m)
 {
-        if (m->cgwatch || m->root.cgroup_fd < 0 || m->snap.n_units >= m->cgwatch_lost_units)
+        uint64_t now = now_usec(m);
+        if (m->cgwatch || m->root.cgroup_fd < 0 ||
+            (m->snap.n_units >= m->cgwatch_lost_units &&
+             now < usec_add(m->cgwatch_tried_usec, CGWATCH_RETRY_USEC)))
                 return;
+        m->cgwatch_tried_usec = now;
         if (cgwatch_take(m) < 0) {
                 m->cgwatch_lost_units = m->snap.n_units;
                 return;
@@ -187,6 +194,7 @@ const char *cgwatch_start(Manager *m, char *buf, size_t size)
                 return "";
         int r = cgwatch_take(m);
         m->cgwatch_lost_units = SIZE_MAX; /* tried again after the first walk */
+        m->cgwatch_tried_usec = now_usec(m);
         if (r < 0)
                 snprintf(buf, size, " (cgroup tree not watched: %s; new units found by walking /proc)",
                          strerror(-r));
