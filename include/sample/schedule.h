@@ -58,7 +58,9 @@ uint64_t schedule_fast_sleep(const Config *config, const SystemSample *sys, bool
  * crossing (issue 20: reaction within a tick). Only memory and swap
  * values have a trend (PSI has its kernel trigger); a condition on
  * anything else must hold already. Never longer than SLEEP, never under
- * SCHEDULE_TREND_MIN_USEC; SLEEP itself when nothing is seen coming. A
+ * SCHEDULE_TREND_MIN_USEC; SLEEP itself when nothing is seen coming, or
+ * when SLEEP is longer than the fast-interval (then it is already the
+ * time the nearest threshold takes at the fastest pace). A
  * sample less than SCHEDULE_TREND_MIN_USEC older than SYS gives no trend.
  * The caller keeps BASE between SCHEDULE_TREND_BASE_USEC and that plus a
  * tick old. */

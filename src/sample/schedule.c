@@ -93,6 +93,12 @@ static uint64_t condition_trend_usec(const Condition *c, const SystemSample *pre
 uint64_t schedule_trend_sleep(const Config *config, const SystemSample *prev,
                               const SystemSample *base, const SystemSample *sys, uint64_t sleep)
 {
+        /* Longer than the fast-interval, SLEEP is the time the nearest
+         * threshold takes at the metrics' fastest pace, which no trend
+         * beats: only a sleep at the fast-interval can be cut short (and
+         * an idle tick is spared the arithmetic). */
+        if (sleep > config->fast_interval_usec)
+                return sleep;
         uint64_t soonest = UINT64_MAX;
         for (size_t i = 0; i < config->n_rules; i++) {
                 const Rule *r = &config->rules[i];

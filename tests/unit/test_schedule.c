@@ -152,14 +152,17 @@ static void test_trend(void **state)
          * does not hold is not either, and one whose does is. */
         c = load("[rule w]\nwhen = mem.available < 50%\naction = warn\n"
                  "[rule p]\nwhen = mem.available < 50% and psi.some.avg10 > 20\n" ACT);
-        prev = sys_of(2 * GIB, GIB + 200 * MIB);
-        now = sys_of(2 * GIB, GIB + 100 * MIB);
-        now.usec = prev.usec + 100 * MS; /* 1000 MiB/s, 100 ms from 50% */
-        assert_int_equal(schedule_trend_sleep(c, &prev, NULL, &now, 2 * SEC), 2 * SEC);
+        prev = sys_of(2 * GIB, GIB + 140 * MIB);
+        now = sys_of(2 * GIB, GIB + 40 * MIB);
+        now.usec = prev.usec + 100 * MS; /* 1000 MiB/s, 40 ms from 50% */
+        assert_int_equal(schedule_trend_sleep(c, &prev, NULL, &now, 100 * MS), 100 * MS);
         now.psi.some.avg10 = 30;
-        t = schedule_trend_sleep(c, &prev, NULL, &now, 2 * SEC);
-        assert_true(t >= 100 * MS + SCHEDULE_TREND_LATE_USEC - MS &&
-                    t <= 100 * MS + SCHEDULE_TREND_LATE_USEC + MS);
+        t = schedule_trend_sleep(c, &prev, NULL, &now, 100 * MS);
+        assert_true(t >= 40 * MS + SCHEDULE_TREND_LATE_USEC - MS &&
+                    t <= 40 * MS + SCHEDULE_TREND_LATE_USEC + MS);
+        /* a sleep longer than the fast-interval is the nearest threshold
+         * at 6000 MiB/s: no trend beats it, none is computed */
+        assert_int_equal(schedule_trend_sleep(c, &prev, NULL, &now, 2 * SEC), 2 * SEC);
         config_free(c);
 }
 
