@@ -11,6 +11,18 @@
  * trigger wakes memguard, so it bounds the sleep only once it holds. A
  * value SYS does not have (no swap, no PSI) and a condition that is not
  * the fast tier's (growth, a target's size) bound nothing. */
+/* Condition C's value in SYS (*V) and its threshold there (*T); false
+ * when SYS has no such value (no swap, no PSI). */
+static bool condition_value(const Condition *c, const SystemSample *sys, double *v, double *t)
+{
+        if (!snapshot_system_value(sys, c->metric, v))
+                return false;
+        *t = metric_kind(c->metric) == METRIC_KIND_PERCENT
+                     ? c->percent
+                     : (double)condition_threshold_kb(c, sys->mem.total_kb);
+        return true;
+}
+
 static uint64_t condition_eta_usec(const Condition *c, const SystemSample *sys)
 {
         MetricPace pace = metric_pace(c->metric);
@@ -19,12 +31,8 @@ static uint64_t condition_eta_usec(const Condition *c, const SystemSample *sys)
                                                    : 0;
         double v, t;
 
-        if (pace == METRIC_PACE_NONE || !snapshot_system_value(sys, c->metric, &v))
+        if (pace == METRIC_PACE_NONE || !condition_value(c, sys, &v, &t))
                 return SCHEDULE_MAX_SLEEP_USEC;
-        if (metric_kind(c->metric) == METRIC_KIND_PERCENT)
-                t = c->percent;
-        else
-                t = (double)condition_threshold_kb(c, sys->mem.total_kb);
         if (c->op == '<' ? v < t : v > t)
                 return 0;
         if (rate == 0)
@@ -72,11 +80,8 @@ static uint64_t condition_trend_usec(const Condition *c, const SystemSample *pre
         MetricPace pace = metric_pace(c->metric);
         double v0, v, t;
 
-        if (!snapshot_system_value(sys, c->metric, &v))
+        if (!condition_value(c, sys, &v, &t))
                 return UINT64_MAX;
-        t = metric_kind(c->metric) == METRIC_KIND_PERCENT
-                    ? c->percent
-                    : (double)condition_threshold_kb(c, sys->mem.total_kb);
         if (c->op == '<' ? v < t : v > t)
                 return 0;
         if (pace == METRIC_PACE_NONE || !prev || prev->usec == 0 ||
