@@ -84,10 +84,12 @@ int proc_smaps_rollup_parse(const char *buf, size_t len, ProcRollup *ret);
 int proc_cgroup_parse(const char *buf, size_t len, char *ret, size_t size);
 
 /* Whether LEN bytes read from the start of a /proc/PID/cgroup are all of
- * it: one line, the cgroup v2 line "0::...". The kernel prints that line
- * last, after the v1 hierarchies', so a read from offset 0 that holds it
- * alone holds the whole file (cgroup v2 alone); anything else is read to
- * EOF (procroot_read_file_until()). USERDATA is unused. */
+ * it: they end with the cgroup v2 line "0::...", whole. The kernel prints
+ * that line last, after the v1 hierarchies' (the default hierarchy is the
+ * first root it registers, and it lists roots newest first), so a read
+ * that holds it holds the whole file, cgroup v2 alone or hybrid; a v1
+ * file without the v2 line is read to EOF (procroot_read_file_until()).
+ * USERDATA is unused. */
 bool proc_cgroup_whole(const char *buf, size_t len, void *userdata);
 
 /* The systemd unit a cgroup path belongs to. A unit is identified by its

@@ -20,8 +20,13 @@
 static int scan_u64(const char **p, const char *end, uint64_t *ret)
 {
         const char *s = *p;
+        const char *unchecked = end - s > 19 ? s + 19 : end;
         uint64_t v = 0;
 
+        /* 19 digits cannot overflow 64 bits (UINT64_MAX has 20): only the
+         * digits past them are checked, a walk parses ~40 numbers a process */
+        while (s < unchecked && (unsigned)(*s - '0') < 10)
+                v = v * 10 + (unsigned)(*s++ - '0');
         while (s < end && *s >= '0' && *s <= '9') {
                 unsigned d = (unsigned)(*s - '0');
 
@@ -100,7 +105,10 @@ int proc_stat_parse(const char *buf, size_t len, ProcStat *ret)
 
         /* Fields 4..24, single-space separated. Skipped fields may be
          * negative (tpgid -1, priority of RT tasks), so only the ones we
-         * keep are parsed as numbers. */
+         * keep are parsed as numbers. The kernel's line ends in '\n', which
+         * stops a skip as well as END does: where it is there, a skip tests
+         * one byte a character. */
+        bool newline_ends = buf[len - 1] == '\n';
         for (int field = 4; field <= 24; field++) {
                 const char *tok;
 
@@ -127,6 +135,9 @@ int proc_stat_parse(const char *buf, size_t len, ProcStat *ret)
                                 return -EBADMSG;
                         break;
                 default:
+                        if (newline_ends)
+                                while ((unsigned char)*p > ' ')
+                                        p++;
                         while (p < end && *p != ' ' && *p != '\n')
                                 p++;
                         if (p == tok)
@@ -253,18 +264,19 @@ int proc_smaps_rollup_parse(const char *buf, size_t len, ProcRollup *ret)
 
 /* ---- /proc/PID/cgroup ---- */
 
-/* True if the comma-separated v1 controller list names the systemd
- * hierarchy (normally alone, but co-mounting is allowed). */
+/* True if the comma-separated v1 controller list [P, E) names the systemd
+ * hierarchy (normally alone, but co-mounting is allowed). Most lines name
+ * one or two controllers, shorter together than the key. */
 static bool controllers_name_systemd(const char *p, const char *e)
 {
         static const char key[] = "name=systemd";
+        const size_t klen = sizeof(key) - 1;
 
-        while (p < e) {
-                const char *comma = memchr(p, ',', (size_t)(e - p));
-                const char *tok_end = comma ? comma : e;
-
-                if ((size_t)(tok_end - p) == sizeof(key) - 1 &&
-                    memcmp(p, key, sizeof(key) - 1) == 0)
+        while (p < e && (size_t)(e - p) >= klen) {
+                const char *tok_end = p;
+                while (tok_end < e && *tok_end != ',')
+                        tok_end++;
+                if ((size_t)(tok_end - p) == klen && memcmp(p, key, klen) == 0)
                         return true;
                 p = tok_end + 1;
         }
@@ -288,13 +300,17 @@ int proc_cgroup_parse(const char *buf, size_t len, char *ret, size_t size)
                  * buffer and its path may be partial. */
                 if (!eol)
                         return -EBADMSG;
-                c1 = memchr(p, ':', (size_t)(eol - p));
-                if (!c1)
+                /* "ID:CONTROLLERS:" is short: found by hand, not by two
+                 * more memchr() calls a line (a v1 file has ~13 lines). */
+                for (c1 = p; c1 < eol && *c1 != ':'; c1++)
+                        ;
+                if (c1 == eol)
                         return -EBADMSG;
                 ctl = c1 + 1;
                 /* The path is the rest of the line: it may contain ':'. */
-                c2 = memchr(ctl, ':', (size_t)(eol - ctl));
-                if (!c2 || c2 + 1 == eol || c2[1] != '/')
+                for (c2 = ctl; c2 < eol && *c2 != ':'; c2++)
+                        ;
+                if (c2 == eol || c2 + 1 == eol || c2[1] != '/')
                         return -EBADMSG;
                 if (c1 - p == 1 && p[0] == '0' && c2 == ctl) {
                         v2 = c2 + 1;
@@ -496,8 +512,10 @@ size_t proc_cmdline_flatten(char *buf, size_t len)
 
 /* ---- readers ---- */
 
-/* "PID/FILE" without snprintf: this runs ~4000 times a second. */
-static int pid_path(char out[static 32], pid_t pid, const char *file)
+/* "PID/FILE" without snprintf: a walk builds four of these a process.
+ * Inlined where FILE is a constant, so that its length is one too. */
+static inline __attribute__((always_inline)) int pid_path(char out[static 32], pid_t pid,
+                                                          const char *file)
 {
         char digits[12];
         size_t n = 0, len = 0, flen = strlen(file);
@@ -520,8 +538,8 @@ static int pid_path(char out[static 32], pid_t pid, const char *file)
 }
 
 /* WHOLE: procroot_read_file_until()'s, NULL to read until EOF. */
-static ssize_t read_pid_file(int proc_fd, pid_t pid, const char *file, char *buf, size_t size,
-                             ProcrootWhole whole)
+static inline __attribute__((always_inline)) ssize_t
+read_pid_file(int proc_fd, pid_t pid, const char *file, char *buf, size_t size, ProcrootWhole whole)
 {
         char path[32];
         int r = pid_path(path, pid, file);
@@ -533,7 +551,13 @@ static ssize_t read_pid_file(int proc_fd, pid_t pid, const char *file, char *buf
 
 bool proc_cgroup_whole(const char *buf, size_t len, void *userdata)
 {
-        return len >= 3 && memcmp(buf, "0::", 3) == 0 && procroot_one_line(buf, len, userdata);
+        (void)userdata;
+        if (len < 4 || buf[len - 1] != '\n')
+                return false;
+        size_t start = len - 1;
+        while (start > 0 && buf[start - 1] != '\n')
+                start--;
+        return len - start >= 4 && memcmp(buf + start, "0::", 3) == 0;
 }
 
 int proc_read_stat(int proc_fd, pid_t pid, char *buf, size_t size, ProcStat *ret)

@@ -248,9 +248,15 @@ static void test_whole_predicates(void **state)
         static const char hybrid[] = "1:name=systemd:/system.slice/a.service\n0::/\n";
         assert_true(proc_cgroup_whole(v2, sizeof v2 - 1, NULL));
         assert_false(proc_cgroup_whole(v2, sizeof v2 - 2, NULL));
-        /* a v1 or hybrid file's first lines, however they end */
+        /* a hybrid file is whole with its last line, the v2 one, and not
+         * before; a v1 file without it never (read to EOF) */
         assert_false(proc_cgroup_whole(hybrid, 39, NULL));
-        assert_false(proc_cgroup_whole(hybrid, sizeof hybrid - 1, NULL));
+        assert_false(proc_cgroup_whole(hybrid, sizeof hybrid - 2, NULL));
+        assert_true(proc_cgroup_whole(hybrid, sizeof hybrid - 1, NULL));
+        static const char v1[] = "2:memory:/a\n1:name=systemd:/system.slice/a.service\n";
+        assert_false(proc_cgroup_whole(v1, sizeof v1 - 1, NULL));
+        assert_false(proc_cgroup_whole("0::\n", 3, NULL));
+        assert_false(proc_cgroup_whole("1:cpu:/0::\n", 11, NULL));
         static const char mi[] = "MemTotal:        2027016 kB\nMemFree:          100000 kB\n"
                                  "MemAvailable:    1700000 kB\nBuffers:            1000 kB\n"
                                  "SwapTotal:             0 kB\nSwapFree:              0 kB\n"
@@ -308,9 +314,11 @@ static void test_read_until_pieces(void **state)
                 { "MemTotal:        2027016 kB\nMemFree:          100000 kB\nMemAvail",
                   "able:    1700000 kB\nSwapTotal:             0 kB\nSwapFree:              0 kB\n",
                   NULL },
+                { "2:memory:/a\n1:name=systemd:/system.slice/a.service\n", "0::/\n", NULL },
         };
-        const ProcrootWhole whole[] = { procroot_one_line, proc_cgroup_whole, meminfo_whole };
-        for (size_t i = 0; i < 3; i++) {
+        const ProcrootWhole whole[] = { procroot_one_line, proc_cgroup_whole, meminfo_whole,
+                                        proc_cgroup_whole };
+        for (size_t i = 0; i < 4; i++) {
                 assert_int_equal(pipe(hold), 0);
                 pid_t w = fork();
                 assert_true(w >= 0);
