@@ -63,6 +63,8 @@ OUT=${OUT:-bench/results/idle.txt}
 MEMGUARD=${MEMGUARD:-build/memguard} # another build to compare, e.g. of HEAD
 MEMGUARD_CONF=${MEMGUARD_CONF:-conf/memguard.conf} # and its config
 NOTE=${NOTE:-}                       # a line for the results file's header
+# the tree measured, named before this run writes its results into it
+REV=$(git describe --always --dirty 2>/dev/null || echo '?')
 while getopts "w:n:d:s:o:h" opt; do
         case $opt in
         w) WINDOW=$OPTARG ;;
@@ -273,7 +275,7 @@ done
 mkdir -p "$(dirname "$OUT")"
 {
         echo "# bench/idle.sh $(date -u +%Y-%m-%dT%H:%MZ) on $(uname -r), $(nproc) CPUs," \
-                "$MEMGUARD of $(git describe --always --dirty 2>/dev/null || echo '?')," \
+                "$MEMGUARD of $REV," \
                 "$(earlyoom -v 2>&1 | head -1 || true)"
         [ -z "$NOTE" ] || echo "# note: $NOTE"
         echo "# window ${WINDOW} s after ${WARMUP} s warm-up; children: $forker_note"

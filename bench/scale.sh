@@ -32,6 +32,8 @@ SIZES=${SIZES:-"1000 3000 10000"}
 ITER=${ITER:-40}
 WALKS=${WALKS:-5}
 OUT=${OUT:-bench/results/scale.tsv}
+# the tree measured, named before this run writes its results into it
+REV=$(git describe --always --dirty 2>/dev/null || echo '?')
 SVG=${OUT%.tsv}.svg
 
 make -s build/memguard build/bench/floor build/bench/forker
@@ -103,7 +105,7 @@ done
 mkdir -p "$(dirname "$OUT")"
 {
         echo "# bench/scale.sh $(date -u +%Y-%m-%dT%H:%MZ) on $(uname -r), $(nproc) CPUs," \
-                "build/memguard of $(git describe --always --dirty 2>/dev/null || echo '?')"
+                "build/memguard of $REV"
         cat "$tmp/notes"
         echo "# cost: bench/floor's median CPU time of a whole sample divided by every pid in"
         echo "#   /proc (ns/pid), memguard_full against floor_needed, $ITER samples each"
