@@ -58,17 +58,43 @@ typedef enum RuleScope {
         SCOPE_UNIT,    /* unit= or user-unit= */
 } RuleScope;
 
+typedef struct MetricInfo {
+        const char *name; /* in the config */
+        MetricKind kind;
+        RuleScope scope;
+        bool history;      /* needs a growth history */
+        const char *label; /* in sentences; NULL: the name */
+        const char *suffix;
+        MetricPace pace;   /* a system value's, for the scheduler */
+        const char *verb;  /* a target size's: "uses", "has"; NULL: "has" */
+        bool pss;          /* a process metric read from PSS */
+        bool budget;       /* a target size a budget may be set on */
+} MetricInfo;
+
+/* The table behind the functions below (metric.c). Read it through them:
+ * the four a fast tick asks several times each are inline. */
+extern const MetricInfo metric_table[_METRIC_MAX];
+
 /* The config's name: "mem.available"; "?" out of range. */
 const char *metric_to_string(Metric m);
 /* The metric named S (case-insensitive); -1 if none. */
 int metric_from_string(const char *s);
-MetricKind metric_kind(Metric m);
+static inline MetricKind metric_kind(Metric m)
+{
+        return (unsigned)m < _METRIC_MAX ? metric_table[m].kind : METRIC_KIND_SIZE;
+}
 /* The scope a metric belongs to: SCOPE_SYSTEM metrics may appear in any
  * rule; proc.* only in process rules; unit.* only in unit rules. */
-RuleScope metric_scope(Metric m);
+static inline RuleScope metric_scope(Metric m)
+{
+        return (unsigned)m < _METRIC_MAX ? metric_table[m].scope : SCOPE_SYSTEM;
+}
 /* True for the metrics that need a growth history (growth.h): growth,
  * budget ETA and memory exhaustion. */
-bool metric_needs_history(Metric m);
+static inline bool metric_needs_history(Metric m)
+{
+        return (unsigned)m < _METRIC_MAX && metric_table[m].history;
+}
 /* In the operator's sentences: "available memory", "growth"; the config
  * name where that reads best ("proc.pss"). */
 const char *metric_label(Metric m);
@@ -83,6 +109,9 @@ bool metric_needs_pss(Metric m);
 /* True for a target's size that a budget may be set on ("unit.memory >
  * 400M"): budget-eta and the leak sentences measure against it. */
 bool metric_is_budget(Metric m);
-MetricPace metric_pace(Metric m);
+static inline MetricPace metric_pace(Metric m)
+{
+        return (unsigned)m < _METRIC_MAX ? metric_table[m].pace : METRIC_PACE_NONE;
+}
 
 #endif

@@ -4,22 +4,9 @@
 #include <stddef.h>
 #include <strings.h>
 
-typedef struct MetricInfo {
-        const char *name; /* in the config */
-        MetricKind kind;
-        RuleScope scope;
-        bool history;      /* needs a growth history */
-        const char *label; /* in sentences; NULL: the name */
-        const char *suffix;
-        MetricPace pace;   /* a system value's, for the scheduler */
-        const char *verb;  /* a target size's: "uses", "has"; NULL: "has" */
-        bool pss;          /* a process metric read from PSS */
-        bool budget;       /* a target size a budget may be set on */
-} MetricInfo;
-
 /* Fields left out are false, NULL or METRIC_PACE_NONE: a label NULL reads
  * as the name, a suffix NULL as "", a verb NULL as "has". */
-static const MetricInfo metrics[_METRIC_MAX] = {
+const MetricInfo metric_table[_METRIC_MAX] = {
         [METRIC_MEM_AVAILABLE] = {
                 .name = "mem.available", .kind = METRIC_KIND_SIZE, .scope = SCOPE_SYSTEM,
                 .label = "available memory", .pace = METRIC_PACE_MEMORY,
@@ -100,7 +87,7 @@ static const MetricInfo metrics[_METRIC_MAX] = {
 
 static const MetricInfo *info(Metric m)
 {
-        return (unsigned)m < _METRIC_MAX ? &metrics[m] : NULL;
+        return (unsigned)m < _METRIC_MAX ? &metric_table[m] : NULL;
 }
 
 const char *metric_to_string(Metric m)
@@ -111,24 +98,9 @@ const char *metric_to_string(Metric m)
 int metric_from_string(const char *s)
 {
         for (int i = 0; i < _METRIC_MAX; i++)
-                if (strcasecmp(metrics[i].name, s) == 0)
+                if (strcasecmp(metric_table[i].name, s) == 0)
                         return i;
         return -1;
-}
-
-MetricKind metric_kind(Metric m)
-{
-        return info(m) ? info(m)->kind : METRIC_KIND_SIZE;
-}
-
-RuleScope metric_scope(Metric m)
-{
-        return info(m) ? info(m)->scope : SCOPE_SYSTEM;
-}
-
-bool metric_needs_history(Metric m)
-{
-        return info(m) && info(m)->history;
 }
 
 const char *metric_label(Metric m)
@@ -157,9 +129,4 @@ bool metric_needs_pss(Metric m)
 bool metric_is_budget(Metric m)
 {
         return info(m) && info(m)->budget;
-}
-
-MetricPace metric_pace(Metric m)
-{
-        return info(m) ? info(m)->pace : METRIC_PACE_NONE;
 }

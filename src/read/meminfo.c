@@ -8,37 +8,58 @@
 
 #include "util/procroot.h"
 
-/* Parses the value of a meminfo line, which the kernel prints as
- * "%*lu kB" (show_val_kb): padding spaces, digits, " kB". Anything else,
- * including a value cut by the end of the buffer, is malformed. */
-static int parse_kb(const char *p, const char *end, uint64_t *ret)
+/* Parses the value of a meminfo line from P, which the kernel prints as
+ * "%*lu kB" (show_val_kb): padding spaces, digits, " kB". Returns where
+ * the " kB" ends (the caller checks what follows), or NULL for anything
+ * else, including a value cut by END. The fast tier reads five values a
+ * tick: no library call, one test a padding byte or digit. */
+static const char *parse_kb_at(const char *p, const char *end, uint64_t *ret)
 {
         uint64_t v = 0;
-        const char *digits;
+        const char *digits, *unchecked;
 
+        /* the kernel pads a value to its column with 8-16 spaces: skipped
+         * eight at a time, the first other byte found by its bit */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        while (end - p >= 8) {
+                uint64_t w;
+                memcpy(&w, p, sizeof w);
+                w ^= 0x2020202020202020ULL;
+                if (w) {
+                        p += __builtin_ctzll(w) / 8;
+                        break;
+                }
+                p += 8;
+        }
+#endif
         while (p < end && *p == ' ')
                 p++;
         digits = p;
-        /* 19 digits cannot overflow: the fast tier reads five values a
-         * tick, and the kernel's have at most 10, so only a longer value
-         * is checked digit by digit. */
-        while (p < end && *p >= '0' && *p <= '9' && p - digits < 19)
+        /* 19 digits cannot overflow, and the kernel's have at most 10: only
+         * a longer value is checked digit by digit */
+        unchecked = end - p > 19 ? p + 19 : end;
+        while (p < unchecked && (unsigned)(*p - '0') < 10)
                 v = v * 10 + (unsigned)(*p++ - '0');
-        while (p < end && *p >= '0' && *p <= '9') {
+        while (p < end && (unsigned)(*p - '0') < 10) {
                 unsigned d = (unsigned)(*p - '0');
 
                 if (v > (UINT64_MAX - d) / 10)
-                        return -EBADMSG;
+                        return NULL;
                 v = v * 10 + d;
                 p++;
         }
-        if (p == digits || end - p < 3 || memcmp(p, " kB", 3) != 0)
-                return -EBADMSG;
-        p += 3;
-        if (p != end && *p != '\n')
-                return -EBADMSG;
+        if (p == digits || end - p < 3 || p[0] != ' ' || p[1] != 'k' || p[2] != 'B')
+                return NULL;
         *ret = v;
-        return 0;
+        return p + 3;
+}
+
+/* The value of a meminfo line [P, END): nothing may follow its " kB" but
+ * END or a newline. */
+static int parse_kb(const char *p, const char *end, uint64_t *ret)
+{
+        p = parse_kb_at(p, end, ret);
+        return p && (p == end || *p == '\n') ? 0 : -EBADMSG;
 }
 
 enum {
@@ -56,7 +77,7 @@ static const struct {
         size_t len;
         unsigned flag;
         size_t offset;
-} fields[] = {
+} fields[] = { /* in MemInfoLayout.line's order, which parse_at() spells out */
 #define FIELD(k, f, m)                                                                             \
         {                                                                                          \
                 k, sizeof(k) - 1, f, offsetof(MemInfo, m)                                          \
@@ -125,25 +146,35 @@ int meminfo_parse(const char *buf, size_t len, MemInfo *ret)
         return 0;
 }
 
+/* KEY (KLEN bytes, a constant where inlined) at offset AT of BUF, at the
+ * start of a line, and its value whole: its " kB" then a newline before
+ * LEN. */
+static inline __attribute__((always_inline)) bool
+value_at(const char *buf, size_t len, size_t at, const char *key, size_t klen, uint64_t *ret)
+{
+        const char *p = buf + at, *after;
+
+        if (at >= len || len - at <= klen || (at > 0 && buf[at - 1] != '\n') || p[klen] != ':' ||
+            memcmp(p, key, klen) != 0)
+                return false;
+        after = parse_kb_at(p + klen + 1, buf + len, ret);
+        return after && after < buf + len && *after == '\n';
+}
+
 /* The five keys read at LAYOUT's places, each at the start of a line of
- * BUF and its value whole before LEN; false when any is not there. */
+ * BUF and its value whole before LEN; false when any is not there. The
+ * keys are spelt out, not looped over, so that each compare is inline. */
 static bool parse_at(const char *buf, size_t len, const MemInfoLayout *layout, MemInfo *ret)
 {
         MemInfo m;
+        const uint32_t *at = layout->line;
 
-        for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-                size_t at = layout->line[i], klen = fields[i].len;
-                const char *p = buf + at, *eol;
-                uint64_t v;
-
-                if (at >= len || len - at <= klen || (at > 0 && buf[at - 1] != '\n') ||
-                    p[klen] != ':' || memcmp(p, fields[i].key, klen) != 0)
-                        return false;
-                eol = memchr(p + klen + 1, '\n', len - at - klen - 1);
-                if (!eol || parse_kb(p + klen + 1, eol, &v) < 0)
-                        return false;
-                memcpy((char *)&m + fields[i].offset, &v, sizeof(v));
-        }
+#define AT(i, k, member) value_at(buf, len, at[i], k, sizeof(k) - 1, &m.member)
+        if (!AT(0, "MemTotal", total_kb) || !AT(1, "MemFree", free_kb) ||
+            !AT(2, "MemAvailable", available_kb) || !AT(3, "SwapTotal", swap_total_kb) ||
+            !AT(4, "SwapFree", swap_free_kb))
+                return false;
+#undef AT
         *ret = m;
         return true;
 }
