@@ -86,9 +86,23 @@ void snapshot_clear(Snapshot *s);
  * and keeps its tables, with their capacity, and nothing else. */
 void snapshot_empty(Snapshot *s);
 
-/* Grows S's empty tables to hold PROCS processes and UNITS units, if they
- * do not. Returns 0 or -ENOMEM (S unchanged but for what could grow). */
-int snapshot_reserve(Snapshot *s, size_t procs, size_t units);
+/* The rows a walk's tables start with (sample.c), and grow from by
+ * doubling. */
+#define SNAPSHOT_FIRST_PROCS 256
+#define SNAPSHOT_FIRST_UNITS 32
+
+/* The rows the next walk's table should have after a whole walk held HELD
+ * in a table of CAP: CAP, or, where that walk held under a quarter of it,
+ * twice what it held (at least LEAST, the table's first size). A burst of
+ * processes or units leaves no table at its peak for good, and the next
+ * walk still has room to grow into without allocating. */
+size_t snapshot_fit_rows(size_t held, size_t cap, size_t least);
+
+/* Sizes S's empty tables (no rows: snapshot_empty()) to PROCS processes
+ * and UNITS units, grown or cut; *RET_SHRUNK (may be NULL) tells whether
+ * one was cut, its memory given back. Returns 0 or -ENOMEM (the table that
+ * could not be had is left without rows, to be grown by the walk). */
+int snapshot_fit(Snapshot *s, size_t procs, size_t units, bool *ret_shrunk);
 
 /* Finds the unit whose cgroup is CGROUP; NULL if absent. */
 const UnitSample *snapshot_find_unit(const Snapshot *s, const char *cgroup);

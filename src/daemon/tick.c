@@ -4,6 +4,7 @@
 #include "daemon/loop.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,11 +282,23 @@ int tick_full(Manager *m, bool all_pss)
         snapshot_empty(&m->snap);
         m->spare = m->snap;
         m->snap = next;
-        /* ... and the next walk's grow to this one's now, while nothing is
-         * at stake (the first walk's have none); when memory is short they
-         * are there. */
-        (void)snapshot_reserve(&m->spare, m->snap.procs_cap, m->snap.units_cap);
         bool partial = r > 0;
+        /* ... and the next walk's are sized to this one's now, while
+         * nothing is at stake (the first walk's have none), so that when
+         * memory is short they are there: grown to its capacity, or, after
+         * a whole walk that held under a quarter of it, cut to twice what
+         * it held. A burst of processes or units (a build, a thousand
+         * scopes) leaves no table at its peak: the one cut gives its
+         * memory back now, the other when it is the spare, a walk later. */
+        size_t procs = m->snap.procs_cap, units = m->snap.units_cap;
+        if (!partial) {
+                procs = snapshot_fit_rows(m->snap.n_procs, procs, SNAPSHOT_FIRST_PROCS);
+                units = snapshot_fit_rows(m->snap.n_units, units, SNAPSHOT_FIRST_UNITS);
+        }
+        bool shrunk = false;
+        (void)snapshot_fit(&m->spare, procs, units, &shrunk);
+        if (shrunk)
+                (void)malloc_trim(0); /* glibc keeps freed pages in its heap */
         /* Short of memory or descriptors: system rules act on what could
          * be read; histories and process/unit rules wait for a whole walk
          * (a process left out would look as if it had exited). */

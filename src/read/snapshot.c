@@ -6,6 +6,7 @@
 #include "read/snapshot.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,23 +30,45 @@ void snapshot_empty(Snapshot *s)
                          .units = s->units, .units_cap = s->units_cap };
 }
 
-int snapshot_reserve(Snapshot *s, size_t procs, size_t units)
+/* One empty table (ROWS, CAP) of SIZE-byte rows to WANT rows: grown in
+ * place, or given back before a smaller one is taken. */
+static int table_fit(void **rows, size_t *cap, size_t want, size_t size, bool *shrunk)
 {
-        if (s->procs_cap < procs) {
-                ProcSample *p = realloc(s->procs, procs * sizeof *p);
-                if (!p)
-                        return -ENOMEM;
-                s->procs = p;
-                s->procs_cap = procs;
+        if (*cap == want)
+                return 0;
+        if (*cap > want) {
+                free(*rows);
+                *rows = NULL;
+                *cap = 0;
+                *shrunk = true;
         }
-        if (s->units_cap < units) {
-                UnitSample *u = realloc(s->units, units * sizeof *u);
-                if (!u)
-                        return -ENOMEM;
-                s->units = u;
-                s->units_cap = units;
-        }
+        void *p = realloc(*rows, want * size);
+        if (!p)
+                return -ENOMEM;
+        *rows = p;
+        *cap = want;
         return 0;
+}
+
+size_t snapshot_fit_rows(size_t held, size_t cap, size_t least)
+{
+        if (cap > least && held < cap / 4)
+                return 2 * held > least ? 2 * held : least;
+        return cap;
+}
+
+int snapshot_fit(Snapshot *s, size_t procs, size_t units, bool *ret_shrunk)
+{
+        bool shrunk = false;
+        void *p = s->procs, *u = s->units;
+        int r = table_fit(&p, &s->procs_cap, procs, sizeof *s->procs, &shrunk);
+        s->procs = p;
+        if (r == 0)
+                r = table_fit(&u, &s->units_cap, units, sizeof *s->units, &shrunk);
+        s->units = u;
+        if (ret_shrunk)
+                *ret_shrunk = shrunk;
+        return r;
 }
 
 const UnitSample *snapshot_find_unit(const Snapshot *s, const char *cgroup)

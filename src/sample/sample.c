@@ -234,7 +234,7 @@ static int unit_get(Sampler *s, Snapshot *snap, UnitIndex *ix, const CgroupUnit 
                         return ix->slots[i];
 
         if (snap->n_units == snap->units_cap) {
-                size_t ncap = snap->units_cap ? snap->units_cap * 2 : 32;
+                size_t ncap = snap->units_cap ? snap->units_cap * 2 : SNAPSHOT_FIRST_UNITS;
                 UnitSample *u = fail_injected(s) ? NULL : realloc(snap->units, ncap * sizeof *u);
                 if (!u)
                         return -ENOMEM;
@@ -288,7 +288,7 @@ static int read_memory_current(Sampler *s, const char *path, uint64_t *ret_kb)
 static int procs_reserve(Sampler *s, Snapshot *ret)
 {
         if (ret->n_procs == ret->procs_cap) {
-                size_t ncap = ret->procs_cap ? ret->procs_cap * 2 : 256;
+                size_t ncap = ret->procs_cap ? ret->procs_cap * 2 : SNAPSHOT_FIRST_PROCS;
                 ProcSample *np = fail_injected(s) ? NULL : realloc(ret->procs, ncap * sizeof *np);
                 if (!np)
                         return -ENOMEM;

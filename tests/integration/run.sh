@@ -819,6 +819,59 @@ check "... once a unit is gone, the next walk watches the tree again and says so
 stop_memguard "$work/budget.log" "watch budget"
 kill -KILL "${bunits[@]}" 2>/dev/null; wait "${bunits[@]}" 2>/dev/null
 
+# A burst of processes and units, then gone (issue 20): the walk's tables
+# do not stay at the burst's size. 1,500 processes in 500 units (fixture
+# pids whose files are one live child's), walked every interval by a
+# process rule that never fires; once they are gone, a few walks later the
+# heap in use is back near what it was before them.
+rroot=$work/rroot
+mkdir -p "$rroot" "$work/nocg-burst"
+cp "$uroot/meminfo" "$rroot/meminfo"
+spawn mgtest-burst 1
+burst_child=$child
+fixture_proc "$rroot" "$burst_child" mgburst.service
+printf '[daemon]\ninterval = 500ms\n[rule walk]\nprocess = mg-none\nwhen = proc.pss > 100G\naction = warn\n' \
+        >"$work/burst.conf"
+"$MEMGUARD_TEST" --config "$work/burst.conf" --proc-root "$rroot" --cgroup-root "$work/nocg-burst" \
+        --dry-run 2>"$work/burst.log" &
+mg_pid=$!
+# memguard itself in the proc root, so that `memguard status` knows it
+# once a walk has found it and a view is asked for (SIGUSR1)
+fixture_proc "$rroot" "$mg_pid" mgself.service
+burst_status() {
+        kill -USR1 "$mg_pid"; sleep 0.3
+        "$MEMGUARD" status --json 2>/dev/null | jq -r ".daemon.$1"
+}
+wait_log "$work/burst.log" "started: " 10
+wait_cmd 10 eval '[ "$(burst_status walk_processes)" = 2 ]'
+sleep 1.5
+heap0=$(burst_status heap_used_bytes)
+for i in $(seq 1 1500); do
+        d=$rroot/$((400000 + i))
+        mkdir "$d"
+        for f in stat status cmdline oom_score oom_score_adj smaps_rollup; do
+                ln -s "/proc/$burst_child/$f" "$d/$f"
+        done
+        printf '0::/system.slice/mgburst-%d.service\n' $((i % 500)) >"$d/cgroup"
+done
+check "burst: the walks find 1,502 processes" \
+        wait_cmd 20 eval '[ "$(burst_status walk_processes)" = 1502 ]'
+sleep 1.5
+heap1=$(burst_status heap_used_bytes)
+walks1=$(burst_status samples.walks)
+rm -rf "${rroot:?}"/4?????
+check "... then 2 once they are gone" wait_cmd 20 eval '[ "$(burst_status walk_processes)" = 2 ]'
+wait_cmd 20 eval '[ "$(burst_status samples.walks)" -ge $((walks1 + 4)) ]'
+heap2=$(burst_status heap_used_bytes)
+echo "# heap in use: $heap0 bytes before the burst, $heap1 with it, $heap2 after"
+if [ "${heap1:-0}" -eq 0 ]; then
+        skip "burst: the walk's tables cut after it" "mallinfo2() reads no heap (not glibc's malloc)"
+else
+        check "burst: the walk's tables are cut after it (heap $heap0 -> $heap1 -> $heap2 bytes)" \
+                [ $((heap2 - heap0)) -lt $(((heap1 - heap0) / 8)) ]
+fi
+stop_memguard "$work/burst.log" "burst"
+
 # --- kernel OOM kills: a FIFO for /dev/kmsg, a fixture cgroup tree -----------
 # The kernel's records are written to a FIFO standing in for /dev/kmsg
 # (memguard-test --kmsg), one write per record as the kernel hands them

@@ -352,6 +352,19 @@ static void test_cgroup_change_updates_unit(void **state)
         scratch_close(&sc);
 }
 
+/* PIDs 1, 5326 and 5338 of the fixture, the last two in api.service and
+ * web.service. */
+static void scratch_two_units(Scratch *sc)
+{
+        const pid_t pids[] = { 1, 5326, 5338 };
+        static const char api[] = "0::/system.slice/api.service\n";
+        static const char web[] = "0::/system.slice/web.service\n";
+
+        scratch_open(sc, pids, 3);
+        scratch_write(sc, 5326, "cgroup", api, sizeof api - 1);
+        scratch_write(sc, 5338, "cgroup", web, sizeof web - 1);
+}
+
 /* Out of memory midway through a walk: what was read is kept and the walk
  * says it is partial (1); every process in it is whole (a process whose
  * unit could not be recorded is left out, never kept without the unit
@@ -360,15 +373,9 @@ static void test_partial_on_oom(void **state)
 {
         (void)state;
         Scratch sc;
-        const pid_t pids[] = { 1, 5326, 5338 };
-        scratch_open(&sc, pids, 3);
-        Config *c = load("");
-
         /* Units make unit_get allocate midway through the walk. */
-        static const char api[] = "0::/system.slice/api.service\n";
-        static const char web[] = "0::/system.slice/web.service\n";
-        scratch_write(&sc, 5326, "cgroup", api, sizeof api - 1);
-        scratch_write(&sc, 5338, "cgroup", web, sizeof web - 1);
+        scratch_two_units(&sc);
+        Config *c = load("");
         /* An exec in PID 1 after the first walk: its cmdline is read afresh
          * (one more strdup). */
         Snapshot first = { 0 };
@@ -435,6 +442,45 @@ static void test_partial_on_oom(void **state)
         snapshot_clear(&second);
 
         snapshot_clear(&first);
+        config_free(c);
+        scratch_close(&sc);
+}
+
+/* The next walk's tables after a burst (tick_full()): cut to twice what
+ * the last whole walk held once it held under a quarter of them, never
+ * below their first size; grown back as before; and a walk into the cut
+ * tables reads everything. */
+static void test_tables_fit(void **state)
+{
+        (void)state;
+        assert_int_equal(snapshot_fit_rows(10, 16384, SNAPSHOT_FIRST_PROCS), SNAPSHOT_FIRST_PROCS);
+        assert_int_equal(snapshot_fit_rows(900, 4096, 256), 1800);
+        assert_int_equal(snapshot_fit_rows(1024, 4096, 256), 4096); /* a quarter: kept */
+        assert_int_equal(snapshot_fit_rows(0, 256, 256), 256);
+        assert_int_equal(snapshot_fit_rows(3, 1024, SNAPSHOT_FIRST_UNITS), SNAPSHOT_FIRST_UNITS);
+        assert_int_equal(snapshot_fit_rows(100, 1024, 32), 200);
+
+        Snapshot s = { 0 };
+        bool shrunk = true;
+        assert_int_equal(snapshot_fit(&s, 4096, 1024, &shrunk), 0);
+        assert_false(shrunk);
+        assert_true(s.procs_cap == 4096 && s.units_cap == 1024 && s.procs && s.units);
+        assert_int_equal(snapshot_fit(&s, 256, 32, &shrunk), 0);
+        assert_true(shrunk);
+        assert_true(s.procs_cap == 256 && s.units_cap == 32 && s.procs && s.units);
+        assert_int_equal(snapshot_fit(&s, 256, 64, &shrunk), 0);
+        assert_false(shrunk);
+        assert_int_equal(s.units_cap, 64);
+
+        Scratch sc;
+        scratch_two_units(&sc);
+        Config *c = load("");
+        assert_int_equal(snapshot_fit(&s, SNAPSHOT_FIRST_PROCS, SNAPSHOT_FIRST_UNITS, NULL), 0);
+        assert_int_equal(sampler_full(sc.sampler, c, false, NULL, 1, &s), 0);
+        assert_int_equal(s.n_procs, 3);
+        assert_int_equal(s.n_units, 2);
+        assert_int_equal(s.procs_cap, SNAPSHOT_FIRST_PROCS);
+        snapshot_clear(&s);
         config_free(c);
         scratch_close(&sc);
 }
@@ -773,6 +819,7 @@ int main(void)
                 cmocka_unit_test(test_cgroup_change_updates_unit),
                 cmocka_unit_test(test_partial_on_oom),
                 cmocka_unit_test(test_walk_without_descriptors),
+                cmocka_unit_test(test_tables_fit),
                 cmocka_unit_test(test_exiting_skipped),
                 cmocka_unit_test(test_kthread_known_until_pid_reused),
                 cmocka_unit_test(test_young_kthread_read_again),
