@@ -294,6 +294,11 @@ int tick_full(Manager *m, bool all_pss)
         if (!partial) {
                 procs = snapshot_fit_rows(m->snap.n_procs, procs, SNAPSHOT_FIRST_PROCS);
                 units = snapshot_fit_rows(m->snap.n_units, units, SNAPSHOT_FIRST_UNITS);
+        } else {
+                /* a walk cut short by memory: nothing is cut, so that the
+                 * next one has every row either table ever had */
+                procs = procs > m->spare.procs_cap ? procs : m->spare.procs_cap;
+                units = units > m->spare.units_cap ? units : m->spare.units_cap;
         }
         bool shrunk = false;
         (void)snapshot_fit(&m->spare, procs, units, &shrunk);

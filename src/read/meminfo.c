@@ -18,8 +18,9 @@ static const char *parse_kb_at(const char *p, const char *end, uint64_t *ret)
         uint64_t v = 0;
         const char *digits, *unchecked;
 
-        /* the kernel pads a value to its column with 8-16 spaces: skipped
-         * eight at a time, the first other byte found by its bit */
+        /* the kernel pads the five keys' values to their column with 3 to
+         * 15 spaces: skipped eight at a time, the first other byte found
+         * by its bit */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
         while (end - p >= 8) {
                 uint64_t w;
