@@ -325,7 +325,7 @@ check-fuzz: fuzz-build
 # bench-units (bench/guest-scale.sh, ~25 min): 1000 more units in the guest,
 # memguard's CPU, memory and inotify watches beside earlyoom's (issue 20).
 .PHONY: bench bench-floor bench-idle bench-paced bench-matrix bench-growth bench-soak bench-scale bench-reaction \
-	bench-units
+	bench-units bench-tick
 
 $(B)/bench/forker: bench/forker.c | $(B)
 	@mkdir -p $(B)/bench
@@ -372,5 +372,10 @@ bench-reaction:
 
 bench-units:
 	bench/guest-scale.sh
+
+# bench-tick: user-space instructions and calls of an idle fast tick
+# (callgrind), ~25 s.
+bench-tick: $(B)/memguard-test
+	bench/tick-ir.sh
 
 bench: bench-floor bench-idle bench-matrix
